@@ -1,0 +1,25 @@
+/* bandalign.h: the one include every module starts with; fixes include order and shared types. */
+#ifndef BANDALIGN_BANDALIGN_H
+#define BANDALIGN_BANDALIGN_H
+
+/* FFTW must come before any PETSc header: PETSc pulls in complex.h. */
+#include <fftw3.h>
+#include <petscsys.h>
+#include <stdint.h>
+
+/* PETSc 3.18 predates PETSC_SUCCESS */
+#ifndef PETSC_SUCCESS
+#define PETSC_SUCCESS 0
+#endif
+
+#ifndef BA_VERSION
+#define BA_VERSION "unknown"
+#endif
+
+/* Which analysis is run: the corrected one of methods.md or the study's own code (section 7). */
+typedef enum { BA_PROTOCOL_CANONICAL, BA_PROTOCOL_KUZOVKIN2018 } BaProtocol;
+
+/* Names for option parsing and file attributes, indexed by BaProtocol. */
+extern const char *const BaProtocolNames[];
+
+#endif

@@ -1,0 +1,83 @@
+/* h5io.h: the only gate to HDF5: parallel files, attributes, strings, row hyperslabs. */
+#ifndef BANDALIGN_H5IO_H
+#define BANDALIGN_H5IO_H
+
+#include <bandalign/bandalign.h>
+#include <hdf5.h>
+
+/* Turns a negative HDF5 return into a PETSc error naming the call and the file. Evaluates
+   call once; use as PetscCallH5(id = H5Dopen2(...), path). */
+#define PetscCallH5(call, path) \
+  do { \
+    if ((call) < 0) \
+      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: HDF5 call failed: %s", (path), #call); \
+  } while (0)
+
+/* An open HDF5 file and what it takes to finish or abandon it. */
+typedef struct {
+  MPI_Comm  comm;                          /* every rank that opened it */
+  hid_t     id;                            /* HDF5 file id, or H5I_INVALID_HID */
+  char      path[PETSC_MAX_PATH_LEN];      /* the name users see */
+  char      tmppath[PETSC_MAX_PATH_LEN];   /* where it is written until H5FileCommit */
+  PetscBool writing;
+} H5File;
+
+/* Opens path read-only on every rank of comm with the MPI-IO driver. A missing or unreadable
+   file is an input error "path: cannot open (...)". Checks the root attribute format
+   against expect_format and version 1. Collective. */
+PetscErrorCode H5FileOpen(MPI_Comm comm, const char *path, const char *expect_format, H5File *f);
+
+/* Creates path under a temporary name (path.partial) on every rank, writes the root
+   attributes format and version. Collective. */
+PetscErrorCode H5FileCreate(MPI_Comm comm, const char *path, const char *format, H5File *f);
+
+/* Closes the file; a file being written is renamed to its final name. Collective. */
+PetscErrorCode H5FileCommit(H5File *f);
+
+/* Closes the file if open and removes a partial output. Safe to call twice and on error
+   paths; never fails. Collective where the file is open. */
+void H5FileAbandon(H5File *f);
+
+/* Does the object (group or dataset) exist? */
+PetscErrorCode H5Exists(H5File *f, const char *name, PetscBool *exists);
+
+/* Root or object attributes. obj is a path ("/" for the root). Reading a missing
+   attribute is an input error naming the file and attribute. */
+PetscErrorCode H5AttrWriteString(H5File *f, const char *obj, const char *name, const char *value);
+PetscErrorCode H5AttrWriteDouble(H5File *f, const char *obj, const char *name, double value);
+PetscErrorCode H5AttrWriteInt(H5File *f, const char *obj, const char *name, PetscInt64 value);
+PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, char *value, size_t len);
+PetscErrorCode H5AttrReadDouble(H5File *f, const char *obj, const char *name, double *value);
+PetscErrorCode H5AttrReadInt(H5File *f, const char *obj, const char *name, PetscInt64 *value);
+
+/* Shape of a dataset: rank and dims (up to 3). Missing dataset = input error. */
+PetscErrorCode H5DatasetShape(H5File *f, const char *name, int *ndims, hsize_t dims[3]);
+
+/* Variable-length UTF-8 string datasets [n]. Read returns n strings; free with
+   H5FreeStrings. Every rank reads the whole (small) dataset. Collective. */
+PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***strings);
+PetscErrorCode H5WriteStrings(H5File *f, const char *name, PetscInt n, char *const *strings);
+PetscErrorCode H5FreeStrings(PetscInt n, char ***strings);
+
+/* Whole small datasets read by every rank (memtype e.g. H5T_NATIVE_INT). The caller gives
+   the expected number of elements; a different size is an input error. Collective. */
+PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nelem, void *buf);
+
+/* Creates a dataset of filetype with dims (ndims <= 3), and optionally writes the whole
+   buffer from rank 0 (buf NULL: create only). Collective. */
+PetscErrorCode H5CreateDataset(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims);
+PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void *buf);
+
+/* Collective hyperslab I/O of rows [row_lo, row_hi) along the first dimension; each rank
+   passes its own range (possibly empty). buf holds (row_hi - row_lo) * rowsize elements. */
+PetscErrorCode H5ReadRows(H5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi, void *buf);
+PetscErrorCode H5WriteRows(H5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi,
+                           const void *buf);
+
+/* Creates the groups on the way to name ("/a/b/c" creates /a and /a/b). Collective. */
+PetscErrorCode H5CreateGroups(H5File *f, const char *name);
+
+/* Names of the members of a group, in name order. Free with H5FreeStrings. */
+PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***names);
+
+#endif

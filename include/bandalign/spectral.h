@@ -1,0 +1,28 @@
+/* spectral.h: complex Morlet power of epochs, reduced to sums over the baseline and windows. */
+#ifndef BANDALIGN_SPECTRAL_H
+#define BANDALIGN_SPECTRAL_H
+
+#include <bandalign/roi.h>
+
+/* Plans and wavelet spectra for one epoch length; reused for every epoch. Not thread-safe;
+   one per rank. */
+typedef struct _p_Spectral *Spectral;
+
+/* Builds the wavelets of every analysis frequency (MNE's morlet(sfreq, f, n_cycles,
+   zero_mean=True), truncated at +-5 sigma_t) and the FFTW plans for epochs of nsamples.
+   Ranges says which samples are summed. */
+PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequencies *freqs, const BaSampleRanges *ranges,
+                              Spectral *sp);
+
+/* For one epoch x[nsamples]: sums[k * BA_NSUMS + s] = sum of |W_k(t)|^2 over the samples
+   of s (0 = baseline, 1.. = windows), W_k the 'same'-mode linear convolution of x with
+   wavelet k (as mne.time_frequency.tfr_array_morlet(..., zero_mean=True, use_fft=True,
+   output='power')). */
+PetscErrorCode SpectralWindowSums(Spectral sp, const double *x, double *sums);
+
+/* Full power[k][nsamples] of one epoch (for tests and reference checks). */
+PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power);
+
+PetscErrorCode SpectralDestroy(Spectral *sp);
+
+#endif

@@ -1,0 +1,120 @@
+/* context.c: common options, option helpers and the one-line error convention.
+ *
+ * PETSc's default error handler prints a traceback, which is right for bugs and wrong for
+ * a user who gave a missing file. Errors of class BA_ERR_INPUT (and file-open errors) are
+ * printed as one line by the rank that is rank 0 of the communicator the error was raised
+ * on; everything else keeps PETSc's traceback. */
+#include <bandalign/context.h>
+#include <stdarg.h>
+
+static PetscErrorCode BaErrorHandler(MPI_Comm comm, int line, const char *func, const char *file,
+                                     PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+{
+  PetscMPIInt rank = 0;
+
+  (void)ctx;
+  if (n != BA_ERR_INPUT && n != PETSC_ERR_FILE_OPEN && n != PETSC_ERR_FILE_READ &&
+      n != PETSC_ERR_FILE_UNEXPECTED)
+    return PetscTraceBackErrorHandler(comm, line, func, file, n, p, mess, NULL);
+  if (p != PETSC_ERROR_INITIAL) return n; /* printed where it was raised */
+  if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
+  if (rank == 0) {
+    fprintf(stderr, "bandalign: error: %s\n", mess ? mess : "unknown error");
+    fflush(stderr);
+  }
+  return n;
+}
+
+PetscErrorCode ContextPushErrorHandler(void)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscPushErrorHandler(BaErrorHandler, NULL));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode OptionsChoice(PetscOptionItems *PetscOptionsObject, const char *name, const char *help,
+                             const char *const *choices, int def, int *value)
+{
+  char      buf[256], list[512] = "";
+  PetscBool set;
+  int       n = 0;
+
+  PetscFunctionBegin;
+  for (n = 0; choices[n]; n++) {
+    PetscCall(PetscStrlcat(list, n ? "|" : "", sizeof(list)));
+    PetscCall(PetscStrlcat(list, choices[n], sizeof(list)));
+  }
+  PetscCall(PetscStrncpy(buf, choices[def], sizeof(buf)));
+  {
+    char fullhelp[768];
+    PetscCall(PetscSNPrintf(fullhelp, sizeof(fullhelp), "%s (%s)", help, list));
+    PetscCall(PetscOptionsString(name, fullhelp, NULL, buf, buf, sizeof(buf), &set));
+  }
+  *value = def;
+  if (!set) PetscFunctionReturn(PETSC_SUCCESS);
+  for (int i = 0; i < n; i++) {
+    PetscBool eq;
+    PetscCall(PetscStrcmp(buf, choices[i], &eq));
+    if (eq) {
+      *value = i;
+      PetscFunctionReturn(PETSC_SUCCESS);
+    }
+  }
+  SETERRQ(PetscOptionsObject->comm, BA_ERR_INPUT, "%s: unknown value '%s' (expected %s)", name, buf, list);
+}
+
+PetscErrorCode OptionsRequire(MPI_Comm comm, const char *name, const char *value)
+{
+  PetscFunctionBegin;
+  PetscCheck(value && value[0], comm, BA_ERR_INPUT, "%s: option is required", name);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ContextSetFromOptions(PetscOptionItems *PetscOptionsObject, BaContext *ctx,
+                                     const char *out_help, const char *out_default)
+{
+  int protocol = BA_PROTOCOL_CANONICAL;
+
+  PetscFunctionBegin;
+  ctx->comm = PetscOptionsObject->comm;
+  PetscCallMPI(MPI_Comm_rank(ctx->comm, &ctx->rank));
+  PetscCallMPI(MPI_Comm_size(ctx->comm, &ctx->size));
+  PetscCall(PetscStrncpy(ctx->out, out_default ? out_default : "", sizeof(ctx->out)));
+  ctx->seed  = 0;
+  ctx->quiet = PETSC_FALSE;
+  PetscCall(PetscOptionsString("-out", out_help, NULL, ctx->out, ctx->out, sizeof(ctx->out), NULL));
+  {
+    PetscInt seed = 0;
+    PetscCall(PetscOptionsInt("-seed", "Seed of every random stream", NULL, seed, &seed, NULL));
+    ctx->seed = seed;
+  }
+  PetscCheck(ctx->seed >= 0, ctx->comm, BA_ERR_INPUT, "-seed: must be non-negative, got %" PetscInt64_FMT, ctx->seed);
+  PetscCall(OptionsChoice(PetscOptionsObject, "-protocol", "Analysis protocol", BaProtocolNames,
+                          BA_PROTOCOL_CANONICAL, &protocol));
+  ctx->protocol = (BaProtocol)protocol;
+  PetscCall(PetscOptionsBool("-quiet", "No progress or summary output", NULL, ctx->quiet, &ctx->quiet, NULL));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ContextOptionsText(char **text)
+{
+  char *s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsGetAll(NULL, &s));
+  *text = s;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ContextPrintf(const BaContext *ctx, const char *fmt, ...)
+{
+  va_list ap;
+
+  PetscFunctionBegin;
+  if (ctx->quiet || ctx->rank != 0) PetscFunctionReturn(PETSC_SUCCESS);
+  va_start(ap, fmt);
+  vfprintf(stdout, fmt, ap);
+  va_end(ap);
+  fflush(stdout);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,610 @@
+/* h5io.c: parallel HDF5 files for every format of bandalign.
+ *
+ * Bulk data (samples, features, results) moves through collective hyperslab I/O, each rank
+ * its own rows. Variable-length strings are the exception: HDF5 1.10 cannot write them in
+ * parallel, so string datasets are kept on rank 0 and written after the parallel close,
+ * through the serial driver, before the file is renamed into place. They are small (names
+ * of channels and images). Outputs live under path.partial until H5FileCommit. */
+#include <bandalign/h5io.h>
+#include <bandalign/context.h>
+#include <unistd.h>
+
+typedef struct DeferredStrings {
+  char                   *name;
+  PetscInt                n;
+  char                  **strings;
+  struct DeferredStrings *next;
+} DeferredStrings;
+
+/* Deferred string datasets per open file, keyed by the file id (few files are open at once). */
+#define MAX_OPEN_FILES 16
+static struct {
+  hid_t            id;
+  DeferredStrings *head;
+} Deferred[MAX_OPEN_FILES];
+
+static hid_t StringType(void)
+{
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, H5T_VARIABLE);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+static PetscErrorCode FileAccessList(MPI_Comm comm, hid_t *fapl)
+{
+  PetscFunctionBegin;
+  PetscCallH5(*fapl = H5Pcreate(H5P_FILE_ACCESS), "(property list)");
+  PetscCallH5(H5Pset_fapl_mpio(*fapl, comm, MPI_INFO_NULL), "(property list)");
+  PetscCallH5(H5Pset_coll_metadata_write(*fapl, 1), "(property list)");
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5FileOpen(MPI_Comm comm, const char *path, const char *expect_format, H5File *f)
+{
+  hid_t      fapl;
+  char       format[64];
+  PetscInt64 version = 0;
+  PetscBool  match;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(f, sizeof(*f)));
+  f->comm = comm;
+  f->id   = H5I_INVALID_HID;
+  PetscCall(PetscStrncpy(f->path, path, sizeof(f->path)));
+  PetscCheck(access(path, R_OK) == 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot open (no such file or not readable)", path);
+  PetscCheck(H5Fis_hdf5(path) > 0, comm, BA_ERR_INPUT, "%s: not an HDF5 file", path);
+  PetscCall(FileAccessList(comm, &fapl));
+  f->id = H5Fopen(path, H5F_ACC_RDONLY, fapl);
+  H5Pclose(fapl);
+  PetscCheck(f->id >= 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot open as HDF5", path);
+  PetscCall(H5AttrReadString(f, "/", "format", format, sizeof(format)));
+  PetscCall(PetscStrcmp(format, expect_format, &match));
+  PetscCheck(match, comm, BA_ERR_INPUT, "%s: format is '%s', expected '%s'", path, format, expect_format);
+  PetscCall(H5AttrReadInt(f, "/", "version", &version));
+  PetscCheck(version == 1, comm, BA_ERR_INPUT, "%s: format version %" PetscInt64_FMT " is not supported (expected 1)", path, version);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5FileCreate(MPI_Comm comm, const char *path, const char *format, H5File *f)
+{
+  hid_t fapl;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(f, sizeof(*f)));
+  f->comm    = comm;
+  f->id      = H5I_INVALID_HID;
+  f->writing = PETSC_TRUE;
+  PetscCall(PetscStrncpy(f->path, path, sizeof(f->path)));
+  PetscCall(PetscSNPrintf(f->tmppath, sizeof(f->tmppath), "%s.partial", path));
+  PetscCall(FileAccessList(comm, &fapl));
+  f->id = H5Fcreate(f->tmppath, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
+  PetscCheck(f->id >= 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot create (is the folder there and writable?)", path);
+  PetscCall(H5AttrWriteString(f, "/", "format", format));
+  PetscCall(H5AttrWriteInt(f, "/", "version", 1));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static DeferredStrings **DeferredHead(hid_t id)
+{
+  for (int i = 0; i < MAX_OPEN_FILES; i++)
+    if (Deferred[i].id == id && id > 0) return &Deferred[i].head;
+  for (int i = 0; i < MAX_OPEN_FILES; i++)
+    if (Deferred[i].head == NULL) {
+      Deferred[i].id = id;
+      return &Deferred[i].head;
+    }
+  return NULL;
+}
+
+static void DeferredFree(hid_t id)
+{
+  DeferredStrings **head = DeferredHead(id), *d, *next;
+
+  if (!head) return;
+  for (d = *head; d; d = next) {
+    next = d->next;
+    for (PetscInt i = 0; i < d->n; i++) free(d->strings[i]);
+    free(d->strings);
+    free(d->name);
+    free(d);
+  }
+  *head = NULL;
+}
+
+/* Creates intermediate groups of name in a file opened by one process. */
+static PetscErrorCode SerialCreateGroups(hid_t file, const char *path, const char *name)
+{
+  char buf[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(buf, name, sizeof(buf)));
+  for (char *s = strchr(buf + 1, '/'); s; s = strchr(s + 1, '/')) {
+    *s = 0;
+    if (H5Lexists(file, buf, H5P_DEFAULT) <= 0) {
+      hid_t g;
+      PetscCallH5(g = H5Gcreate2(file, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path);
+      H5Gclose(g);
+    }
+    *s = '/';
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WriteDeferredStrings(H5File *f, DeferredStrings *head)
+{
+  hid_t file, type = StringType();
+
+  PetscFunctionBegin;
+  PetscCallH5(file = H5Fopen(f->tmppath, H5F_ACC_RDWR, H5P_DEFAULT), f->path);
+  for (DeferredStrings *d = head; d; d = d->next) {
+    hsize_t dims = (hsize_t)d->n;
+    hid_t   space, dset;
+    PetscCall(SerialCreateGroups(file, f->path, d->name));
+    PetscCallH5(space = H5Screate_simple(1, &dims, NULL), f->path);
+    PetscCallH5(dset = H5Dcreate2(file, d->name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f->path);
+    if (d->n) PetscCallH5(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->strings), f->path);
+    H5Dclose(dset);
+    H5Sclose(space);
+  }
+  H5Tclose(type);
+  PetscCallH5(H5Fclose(file), f->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5FileCommit(H5File *f)
+{
+  PetscMPIInt rank;
+  int         ok = 1;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(f->comm, &rank));
+  if (f->id >= 0) {
+    DeferredStrings **head = DeferredHead(f->id), *list = head ? *head : NULL;
+    hid_t             id   = f->id;
+    f->id                  = H5I_INVALID_HID;
+    PetscCallH5(H5Fclose(id), f->path);
+    if (f->writing && rank == 0 && list) ok = WriteDeferredStrings(f, list) == PETSC_SUCCESS;
+    DeferredFree(id);
+  }
+  if (f->writing) {
+    PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, f->comm));
+    PetscCheck(ok, f->comm, PETSC_ERR_FILE_WRITE, "%s: cannot write string datasets", f->path);
+    if (rank == 0) PetscCheck(rename(f->tmppath, f->path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot rename from %s", f->path, f->tmppath);
+    PetscCallMPI(MPI_Barrier(f->comm));
+    f->writing = PETSC_FALSE;
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+void H5FileAbandon(H5File *f)
+{
+  PetscMPIInt rank = 0;
+
+  if (f->comm != MPI_COMM_NULL && f->comm) MPI_Comm_rank(f->comm, &rank);
+  if (f->id >= 0 && f->id != 0) {
+    DeferredFree(f->id);
+    H5Fclose(f->id);
+    f->id = H5I_INVALID_HID;
+  }
+  if (f->writing && rank == 0) unlink(f->tmppath);
+  f->writing = PETSC_FALSE;
+}
+
+PetscErrorCode H5Exists(H5File *f, const char *name, PetscBool *exists)
+{
+  char buf[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  *exists = PETSC_TRUE;
+  PetscCall(PetscStrncpy(buf, name, sizeof(buf)));
+  /* H5Lexists needs every parent to exist: test each prefix */
+  for (char *s = strchr(buf + 1, '/');; s = strchr(s + 1, '/')) {
+    if (s) *s = 0;
+    if (H5Lexists(f->id, buf, H5P_DEFAULT) <= 0) {
+      *exists = PETSC_FALSE;
+      break;
+    }
+    if (!s) break;
+    *s = '/';
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode OpenObject(H5File *f, const char *obj, hid_t *id)
+{
+  PetscBool exists = PETSC_TRUE;
+
+  PetscFunctionBegin;
+  if (strcmp(obj, "/")) PetscCall(H5Exists(f, obj, &exists));
+  PetscCheck(exists, f->comm, BA_ERR_INPUT, "%s: missing %s", f->path, obj);
+  PetscCallH5(*id = H5Oopen(f->id, obj, H5P_DEFAULT), f->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode AttrWrite(H5File *f, const char *obj, const char *name, hid_t type, const void *value)
+{
+  hid_t o, space, attr;
+
+  PetscFunctionBegin;
+  PetscCall(OpenObject(f, obj, &o));
+  PetscCallH5(space = H5Screate(H5S_SCALAR), f->path);
+  if (H5Aexists(o, name) > 0) PetscCallH5(H5Adelete(o, name), f->path);
+  PetscCallH5(attr = H5Acreate2(o, name, type, space, H5P_DEFAULT, H5P_DEFAULT), f->path);
+  PetscCallH5(H5Awrite(attr, type, value), f->path);
+  H5Aclose(attr);
+  H5Sclose(space);
+  H5Oclose(o);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5AttrWriteString(H5File *f, const char *obj, const char *name, const char *value)
+{
+  hid_t type = StringType();
+
+  PetscFunctionBegin;
+  PetscCall(AttrWrite(f, obj, name, type, &value));
+  H5Tclose(type);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5AttrWriteDouble(H5File *f, const char *obj, const char *name, double value)
+{
+  PetscFunctionBegin;
+  PetscCall(AttrWrite(f, obj, name, H5T_NATIVE_DOUBLE, &value));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5AttrWriteInt(H5File *f, const char *obj, const char *name, PetscInt64 value)
+{
+  int64_t v = value;
+
+  PetscFunctionBegin;
+  PetscCall(AttrWrite(f, obj, name, H5T_NATIVE_INT64, &v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode AttrOpen(H5File *f, const char *obj, const char *name, hid_t *o, hid_t *attr)
+{
+  PetscFunctionBegin;
+  PetscCall(OpenObject(f, obj, o));
+  if (H5Aexists(*o, name) <= 0) {
+    H5Oclose(*o);
+    SETERRQ(f->comm, BA_ERR_INPUT, "%s: missing attribute %s of %s", f->path, name, obj);
+  }
+  PetscCallH5(*attr = H5Aopen(*o, name, H5P_DEFAULT), f->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, char *value, size_t len)
+{
+  hid_t o, attr, ftype, type;
+
+  PetscFunctionBegin;
+  PetscCall(AttrOpen(f, obj, name, &o, &attr));
+  PetscCallH5(ftype = H5Aget_type(attr), f->path);
+  PetscCheck(H5Tget_class(ftype) == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a string", f->path, name, obj);
+  if (H5Tis_variable_str(ftype) > 0) {
+    char *s = NULL;
+    type    = StringType();
+    PetscCallH5(H5Aread(attr, type, &s), f->path);
+    PetscCall(PetscStrncpy(value, s ? s : "", len));
+    H5free_memory(s);
+    H5Tclose(type);
+  } else {
+    size_t n = H5Tget_size(ftype);
+    char  *s = calloc(n + 1, 1);
+    type     = H5Tcopy(ftype);
+    PetscCallH5(H5Aread(attr, type, s), f->path);
+    PetscCall(PetscStrncpy(value, s, len));
+    free(s);
+    H5Tclose(type);
+  }
+  H5Tclose(ftype);
+  H5Aclose(attr);
+  H5Oclose(o);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode AttrReadNumber(H5File *f, const char *obj, const char *name, hid_t memtype, void *value)
+{
+  hid_t o, attr, space;
+
+  PetscFunctionBegin;
+  PetscCall(AttrOpen(f, obj, name, &o, &attr));
+  PetscCallH5(space = H5Aget_space(attr), f->path);
+  PetscCheck(H5Sget_simple_extent_npoints(space) == 1, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a scalar", f->path, name, obj);
+  PetscCheck(H5Aread(attr, memtype, value) >= 0, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a number", f->path, name, obj);
+  H5Sclose(space);
+  H5Aclose(attr);
+  H5Oclose(o);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5AttrReadDouble(H5File *f, const char *obj, const char *name, double *value)
+{
+  PetscFunctionBegin;
+  PetscCall(AttrReadNumber(f, obj, name, H5T_NATIVE_DOUBLE, value));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5AttrReadInt(H5File *f, const char *obj, const char *name, PetscInt64 *value)
+{
+  int64_t v;
+
+  PetscFunctionBegin;
+  PetscCall(AttrReadNumber(f, obj, name, H5T_NATIVE_INT64, &v));
+  *value = v;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode DatasetOpen(H5File *f, const char *name, hid_t *dset)
+{
+  PetscBool exists;
+
+  PetscFunctionBegin;
+  PetscCall(H5Exists(f, name, &exists));
+  PetscCheck(exists, f->comm, BA_ERR_INPUT, "%s: missing dataset %s", f->path, name);
+  PetscCallH5(*dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5DatasetShape(H5File *f, const char *name, int *ndims, hsize_t dims[3])
+{
+  hid_t dset, space;
+
+  PetscFunctionBegin;
+  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCallH5(space = H5Dget_space(dset), f->path);
+  *ndims = H5Sget_simple_extent_ndims(space);
+  PetscCheck(*ndims >= 0 && *ndims <= 3, f->comm, BA_ERR_INPUT, "%s: dataset %s has %d dimensions", f->path, name, *ndims);
+  H5Sget_simple_extent_dims(space, dims, NULL);
+  H5Sclose(space);
+  H5Dclose(dset);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***strings)
+{
+  hid_t   dset, space, ftype, type = StringType();
+  hsize_t dims[3];
+  int     ndims;
+  char  **raw;
+
+  PetscFunctionBegin;
+  PetscCall(H5DatasetShape(f, name, &ndims, dims));
+  PetscCheck(ndims == 1, f->comm, BA_ERR_INPUT, "%s: %s must be one-dimensional", f->path, name);
+  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCallH5(ftype = H5Dget_type(dset), f->path);
+  PetscCheck(H5Tget_class(ftype) == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: %s must hold strings", f->path, name);
+  *n = (PetscInt)dims[0];
+  PetscCall(PetscCalloc1(*n + 1, strings));
+  if (H5Tis_variable_str(ftype) > 0) {
+    PetscCall(PetscMalloc1(*n + 1, &raw));
+    PetscCallH5(space = H5Dget_space(dset), f->path);
+    if (*n) PetscCallH5(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw), f->path);
+    for (PetscInt i = 0; i < *n; i++) PetscCall(PetscStrallocpy(raw[i] ? raw[i] : "", &(*strings)[i]));
+    if (*n) H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw);
+    H5Sclose(space);
+    PetscCall(PetscFree(raw));
+  } else {
+    size_t sz = H5Tget_size(ftype);
+    char  *buf;
+    PetscCall(PetscCalloc1((size_t)*n * sz + 1, &buf));
+    if (*n) PetscCallH5(H5Dread(dset, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), f->path);
+    for (PetscInt i = 0; i < *n; i++) {
+      PetscCall(PetscCalloc1(sz + 1, &(*strings)[i]));
+      PetscCall(PetscMemcpy((*strings)[i], buf + (size_t)i * sz, sz));
+    }
+    PetscCall(PetscFree(buf));
+  }
+  H5Tclose(type);
+  H5Tclose(ftype);
+  H5Dclose(dset);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5WriteStrings(H5File *f, const char *name, PetscInt n, char *const *strings)
+{
+  PetscMPIInt       rank;
+  DeferredStrings **head, *d;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(f->comm, &rank));
+  if (rank) PetscFunctionReturn(PETSC_SUCCESS);
+  head = DeferredHead(f->id);
+  PetscCheck(head, PETSC_COMM_SELF, PETSC_ERR_SUP, "too many files open for writing");
+  d          = calloc(1, sizeof(*d));
+  d->name    = strdup(name);
+  d->n       = n;
+  d->strings = calloc((size_t)n + 1, sizeof(char *));
+  for (PetscInt i = 0; i < n; i++) d->strings[i] = strdup(strings[i] ? strings[i] : "");
+  /* keep creation order */
+  while (*head) head = &(*head)->next;
+  *head = d;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5FreeStrings(PetscInt n, char ***strings)
+{
+  PetscFunctionBegin;
+  if (!*strings) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt i = 0; i < n; i++) PetscCall(PetscFree((*strings)[i]));
+  PetscCall(PetscFree(*strings));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nelem, void *buf)
+{
+  hid_t   dset, space;
+  hsize_t npoints;
+
+  PetscFunctionBegin;
+  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCallH5(space = H5Dget_space(dset), f->path);
+  npoints = (hsize_t)H5Sget_simple_extent_npoints(space);
+  PetscCheck(npoints == nelem, f->comm, BA_ERR_INPUT, "%s: %s has %llu values, expected %llu", f->path, name,
+             (unsigned long long)npoints, (unsigned long long)nelem);
+  if (nelem) PetscCheck(H5Dread(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0, f->comm, BA_ERR_INPUT, "%s: cannot read %s as numbers", f->path, name);
+  H5Sclose(space);
+  H5Dclose(dset);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5CreateGroups(H5File *f, const char *name)
+{
+  char buf[PETSC_MAX_PATH_LEN];
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(buf, name, sizeof(buf)));
+  for (char *s = strchr(buf + 1, '/');; s = strchr(s + 1, '/')) {
+    if (s) *s = 0;
+    if (H5Lexists(f->id, buf, H5P_DEFAULT) <= 0) {
+      hid_t g;
+      PetscCallH5(g = H5Gcreate2(f->id, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f->path);
+      H5Gclose(g);
+    }
+    if (!s) break;
+    *s = '/';
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5CreateDataset(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims)
+{
+  hid_t space, dset, dcpl;
+  char  parent[PETSC_MAX_PATH_LEN], *s;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(parent, name, sizeof(parent)));
+  s = strrchr(parent, '/');
+  if (s && s != parent) {
+    *s = 0;
+    PetscCall(H5CreateGroups(f, parent));
+  }
+  PetscCallH5(space = H5Screate_simple(ndims, dims, NULL), f->path);
+  PetscCallH5(dcpl = H5Pcreate(H5P_DATASET_CREATE), f->path);
+  /* contiguous and allocated up front: parallel writes need no metadata changes later */
+  PetscCallH5(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), f->path);
+  PetscCallH5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), f->path);
+  PetscCallH5(dset = H5Dcreate2(f->id, name, filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), f->path);
+  H5Pclose(dcpl);
+  H5Dclose(dset);
+  H5Sclose(space);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Selects rows [lo, hi) of a dataset's file space and returns the matching memory space. */
+static PetscErrorCode SelectRows(H5File *f, hid_t dset, hsize_t lo, hsize_t hi, hid_t *fspace, hid_t *mspace)
+{
+  hsize_t dims[3], start[3] = {0, 0, 0}, count[3];
+  int     nd;
+
+  PetscFunctionBegin;
+  PetscCallH5(*fspace = H5Dget_space(dset), f->path);
+  nd = H5Sget_simple_extent_ndims(*fspace);
+  H5Sget_simple_extent_dims(*fspace, dims, NULL);
+  PetscCheck(hi <= dims[0] && lo <= hi, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: rows [%llu, %llu) outside a dataset of %llu rows",
+             f->path, (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)dims[0]);
+  for (int d = 0; d < nd; d++) count[d] = dims[d];
+  start[0] = lo;
+  count[0] = hi - lo;
+  if (hi > lo) {
+    PetscCallH5(H5Sselect_hyperslab(*fspace, H5S_SELECT_SET, start, NULL, count, NULL), f->path);
+    PetscCallH5(*mspace = H5Screate_simple(nd, count, NULL), f->path);
+  } else {
+    PetscCallH5(H5Sselect_none(*fspace), f->path);
+    PetscCallH5(*mspace = H5Screate_simple(nd, dims, NULL), f->path);
+    PetscCallH5(H5Sselect_none(*mspace), f->path);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf, PetscBool write)
+{
+  hid_t dset, fspace, mspace, dxpl;
+
+  PetscFunctionBegin;
+  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
+  PetscCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
+  PetscCallH5(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), f->path);
+  if (write) PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+  else PetscCallH5(H5Dread(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+  H5Pclose(dxpl);
+  H5Sclose(mspace);
+  H5Sclose(fspace);
+  H5Dclose(dset);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5ReadRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf)
+{
+  PetscFunctionBegin;
+  PetscCall(TransferRows(f, name, memtype, lo, hi, buf, PETSC_FALSE));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5WriteRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, const void *buf)
+{
+  PetscFunctionBegin;
+  PetscCall(TransferRows(f, name, memtype, lo, hi, (void *)buf, PETSC_TRUE));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void *buf)
+{
+  hid_t       dset, space;
+  hsize_t     dims[3];
+  PetscMPIInt rank;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(f->comm, &rank));
+  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCallH5(space = H5Dget_space(dset), f->path);
+  H5Sget_simple_extent_dims(space, dims, NULL);
+  H5Sclose(space);
+  H5Dclose(dset);
+  PetscCall(TransferRows(f, name, memtype, 0, rank ? 0 : dims[0], (void *)buf, PETSC_TRUE));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+typedef struct {
+  PetscInt n, cap;
+  char   **names;
+} NameList;
+
+static herr_t CollectName(hid_t g, const char *name, const H5L_info_t *info, void *data)
+{
+  NameList *l = (NameList *)data;
+
+  (void)g;
+  (void)info;
+  if (l->n == l->cap) {
+    l->cap   = l->cap ? 2 * l->cap : 64;
+    l->names = realloc(l->names, (size_t)l->cap * sizeof(char *));
+  }
+  l->names[l->n++] = strdup(name);
+  return 0;
+}
+
+PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***names)
+{
+  NameList l = {0, 0, NULL};
+  hid_t    g;
+  hsize_t  idx = 0;
+
+  PetscFunctionBegin;
+  PetscCall(OpenObject(f, group, &g));
+  PetscCallH5(H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, CollectName, &l), f->path);
+  H5Oclose(g);
+  *n = l.n;
+  PetscCall(PetscCalloc1(l.n + 1, names));
+  for (PetscInt i = 0; i < l.n; i++) {
+    PetscCall(PetscStrallocpy(l.names[i], &(*names)[i]));
+    free(l.names[i]);
+  }
+  free(l.names);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
