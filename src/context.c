@@ -7,6 +7,10 @@
 #include <bandalign/context.h>
 #include <stdarg.h>
 
+static char StageName[32] = "";
+
+void ContextSetStage(const char *stage) { snprintf(StageName, sizeof(StageName), "%s", stage); }
+
 static PetscErrorCode BaErrorHandler(MPI_Comm comm, int line, const char *func, const char *file,
                                      PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
 {
@@ -79,6 +83,7 @@ PetscErrorCode ContextSetFromOptions(PetscOptionItems *PetscOptionsObject, BaCon
   ctx->comm = PetscOptionsObject->comm;
   PetscCallMPI(MPI_Comm_rank(ctx->comm, &ctx->rank));
   PetscCallMPI(MPI_Comm_size(ctx->comm, &ctx->size));
+  PetscCall(PetscStrncpy(ctx->stage, StageName, sizeof(ctx->stage)));
   PetscCall(PetscStrncpy(ctx->out, out_default ? out_default : "", sizeof(ctx->out)));
   ctx->seed  = 0;
   ctx->quiet = PETSC_FALSE;

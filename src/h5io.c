@@ -608,3 +608,19 @@ PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***na
   free(l.names);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+PetscErrorCode H5WriteProvenance(H5File *f, const BaContext *ctx)
+{
+  char *options;
+
+  PetscFunctionBegin;
+  PetscCall(ContextOptionsText(&options));
+  PetscCall(H5AttrWriteString(f, "/", "bandalign_version", BA_VERSION));
+  PetscCall(H5AttrWriteString(f, "/", "options", options));
+  PetscCall(H5AttrWriteInt(f, "/", "ranks", ctx->size));
+  PetscCall(H5AttrWriteInt(f, "/", "seed", ctx->seed));
+  PetscCall(H5AttrWriteString(f, "/", "protocol", BaProtocolNames[ctx->protocol]));
+  PetscCall(H5AttrWriteString(f, "/", "stage", ctx->stage));
+  PetscCall(PetscFree(options));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -35,6 +35,7 @@ int main(int argc, char **argv)
     fprintf(stderr, "bandalign: error: %s: unknown stage\n%s", argv[1], usage);
     return 1;
   }
+  ContextSetStage(stage->name);
   /* the stage name is ours, not an option: hide it from PETSc */
   argv[1] = argv[0];
   argc--;

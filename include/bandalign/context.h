@@ -15,6 +15,9 @@ typedef struct {
   PetscBool  quiet;                   /* no progress or summary on stderr/stdout */
 } BaContext;
 
+/* Records the stage name given on the command line (main does this once). */
+void ContextSetStage(const char *stage);
+
 /* Reads the common options into ctx inside the caller's PetscOptionsBegin block.
    out_default may be NULL (then -out is required by the stage). Collective. */
 PetscErrorCode ContextSetFromOptions(PetscOptionItems *PetscOptionsObject, BaContext *ctx,

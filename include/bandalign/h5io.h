@@ -80,4 +80,10 @@ PetscErrorCode H5CreateGroups(H5File *f, const char *name);
 /* Names of the members of a group, in name order. Free with H5FreeStrings. */
 PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***names);
 
+
+
+#include <bandalign/context.h>
+/* Records what produced a file as root attributes: bandalign_version, options (the whole
+   options database), ranks, seed, protocol, stage. Collective. */
+PetscErrorCode H5WriteProvenance(H5File *f, const BaContext *ctx);
 #endif
