@@ -23,6 +23,36 @@ static struct {
   DeferredStrings *head;
 } Deferred[MAX_OPEN_FILES];
 
+/* Files being written, so that a failing run can remove their partial outputs. */
+static H5File *Writing[MAX_OPEN_FILES];
+
+static void WritingAdd(H5File *f)
+{
+  for (int i = 0; i < MAX_OPEN_FILES; i++)
+    if (!Writing[i]) {
+      Writing[i] = f;
+      return;
+    }
+}
+
+static void WritingRemove(H5File *f)
+{
+  for (int i = 0; i < MAX_OPEN_FILES; i++)
+    if (Writing[i] == f) Writing[i] = NULL;
+}
+
+void H5AbandonAll(void)
+{
+  int rank = 0;
+
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  for (int i = 0; i < MAX_OPEN_FILES; i++)
+    if (Writing[i]) {
+      if (rank == 0) unlink(Writing[i]->tmppath);
+      Writing[i] = NULL;
+    }
+}
+
 static hid_t StringType(void)
 {
   hid_t t = H5Tcopy(H5T_C_S1);
@@ -81,6 +111,7 @@ PetscErrorCode H5FileCreate(MPI_Comm comm, const char *path, const char *format,
   f->id = H5Fcreate(f->tmppath, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   PetscCheck(f->id >= 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot create (is the folder there and writable?)", path);
+  WritingAdd(f);
   PetscCall(H5AttrWriteString(f, "/", "format", format));
   PetscCall(H5AttrWriteInt(f, "/", "version", 1));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -174,6 +205,7 @@ PetscErrorCode H5FileCommit(H5File *f)
     if (rank == 0) PetscCheck(rename(f->tmppath, f->path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot rename from %s", f->path, f->tmppath);
     PetscCallMPI(MPI_Barrier(f->comm));
     f->writing = PETSC_FALSE;
+    WritingRemove(f);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -189,6 +221,7 @@ void H5FileAbandon(H5File *f)
     f->id = H5I_INVALID_HID;
   }
   if (f->writing && rank == 0) unlink(f->tmppath);
+  if (f->writing) WritingRemove(f);
   f->writing = PETSC_FALSE;
 }
 
@@ -339,7 +372,7 @@ PetscErrorCode H5AttrReadInt(H5File *f, const char *obj, const char *name, Petsc
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode DatasetOpen(H5File *f, const char *name, hid_t *dset)
+static PetscErrorCode OpenDataset(H5File *f, const char *name, hid_t *dset)
 {
   PetscBool exists;
 
@@ -355,12 +388,25 @@ PetscErrorCode H5DatasetShape(H5File *f, const char *name, int *ndims, hsize_t d
   hid_t dset, space;
 
   PetscFunctionBegin;
-  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCall(OpenDataset(f, name, &dset));
   PetscCallH5(space = H5Dget_space(dset), f->path);
   *ndims = H5Sget_simple_extent_ndims(space);
   PetscCheck(*ndims >= 0 && *ndims <= 3, f->comm, BA_ERR_INPUT, "%s: dataset %s has %d dimensions", f->path, name, *ndims);
   H5Sget_simple_extent_dims(space, dims, NULL);
   H5Sclose(space);
+  H5Dclose(dset);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode H5DatasetClass(H5File *f, const char *name, H5T_class_t *cls)
+{
+  hid_t dset = H5I_INVALID_HID, type;
+
+  PetscFunctionBegin;
+  PetscCall(OpenDataset(f, name, &dset));
+  PetscCallH5(type = H5Dget_type(dset), f->path);
+  *cls = H5Tget_class(type);
+  H5Tclose(type);
   H5Dclose(dset);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -375,7 +421,7 @@ PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***s
   PetscFunctionBegin;
   PetscCall(H5DatasetShape(f, name, &ndims, dims));
   PetscCheck(ndims == 1, f->comm, BA_ERR_INPUT, "%s: %s must be one-dimensional", f->path, name);
-  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCall(OpenDataset(f, name, &dset));
   PetscCallH5(ftype = H5Dget_type(dset), f->path);
   PetscCheck(H5Tget_class(ftype) == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: %s must hold strings", f->path, name);
   *n = (PetscInt)dims[0];
@@ -441,7 +487,7 @@ PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nel
   hsize_t npoints;
 
   PetscFunctionBegin;
-  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCall(OpenDataset(f, name, &dset));
   PetscCallH5(space = H5Dget_space(dset), f->path);
   npoints = (hsize_t)H5Sget_simple_extent_npoints(space);
   PetscCheck(npoints == nelem, f->comm, BA_ERR_INPUT, "%s: %s has %llu values, expected %llu", f->path, name,
@@ -526,7 +572,7 @@ static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, h
   hid_t dset, fspace, mspace, dxpl;
 
   PetscFunctionBegin;
-  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCall(OpenDataset(f, name, &dset));
   PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
   PetscCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
   PetscCallH5(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), f->path);
@@ -561,7 +607,7 @@ PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(f->comm, &rank));
-  PetscCall(DatasetOpen(f, name, &dset));
+  PetscCall(OpenDataset(f, name, &dset));
   PetscCallH5(space = H5Dget_space(dset), f->path);
   H5Sget_simple_extent_dims(space, dims, NULL);
   H5Sclose(space);

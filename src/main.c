@@ -4,7 +4,7 @@
  * -log_view work for every stage. */
 #include <bandalign/context.h>
 #include <bandalign/stage.h>
-#include <hdf5.h>
+#include <bandalign/h5io.h>
 
 static const char usage[] = "usage: bandalign <stage> [options]\n"
                             "stages: simulate, features, rsa, report, run\n"
@@ -49,6 +49,7 @@ int main(int argc, char **argv)
   ierr = stage->run();
 
   if (ierr) {
+    H5AbandonAll(); /* no partial output survives a failed run */
     PetscFinalize();
     return 1;
   }

@@ -120,6 +120,16 @@ PetscErrorCode ResultsWriteComparisons(Results *res, const double *compare_p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode ResultsWriteLayerCorrelation(Results *res, const double *corr)
+{
+  hsize_t dims[2] = {(hsize_t)res->nlayers, (hsize_t)res->nlayers};
+
+  PetscFunctionBegin;
+  PetscCall(H5CreateDataset(&res->file, "/layers/rdm_correlation", H5T_IEEE_F64LE, 2, dims));
+  PetscCall(H5WriteAll(&res->file, "/layers/rdm_correlation", H5T_NATIVE_DOUBLE, corr));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode ResultsCommit(Results *res)
 {
   PetscFunctionBegin;
@@ -158,6 +168,11 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
   PetscCall(PetscMalloc2(3 * n, &res->mni, n, &res->area));
   PetscCall(H5ReadAll(f, "/channels/mni", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, res->mni));
   PetscCall(H5ReadAll(f, "/channels/area", H5T_NATIVE_INT, (hsize_t)n, res->area));
+  PetscCall(H5Exists(f, "/layers/rdm_correlation", &has));
+  if (has) {
+    PetscCall(PetscMalloc1(v * v, &res->layer_corr));
+    PetscCall(H5ReadAll(f, "/layers/rdm_correlation", H5T_NATIVE_DOUBLE, (hsize_t)v * v, res->layer_corr));
+  }
   PetscCall(H5ReadAll(f, "/comparisons/mannwhitney_p", H5T_NATIVE_DOUBLE, BA_NROIS * BA_NROIS, res->compare_p));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     ResultsRoiSummary *s = &res->roi[roi];
@@ -210,6 +225,7 @@ PetscErrorCode ResultsClose(Results *res)
   PetscCall(H5FreeStrings(res->nchannels, &res->patient));
   PetscCall(H5FreeStrings(res->nchannels, &res->channel_name));
   PetscCall(PetscFree2(res->mni, res->area));
+  PetscCall(PetscFree(res->layer_corr));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     ResultsRoiData *d = &res->data[roi];
     PetscCall(PetscFree5(d->responsive, d->rho, d->pvalue, d->qvalue, d->significant));

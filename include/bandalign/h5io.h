@@ -38,6 +38,10 @@ PetscErrorCode H5FileCommit(H5File *f);
    paths; never fails. Collective where the file is open. */
 void H5FileAbandon(H5File *f);
 
+/* Removes the partial outputs of every file still being written (error path of main; does
+   not close them, as other ranks may be gone). Not collective. */
+void H5AbandonAll(void);
+
 /* Does the object (group or dataset) exist? */
 PetscErrorCode H5Exists(H5File *f, const char *name, PetscBool *exists);
 
@@ -52,6 +56,10 @@ PetscErrorCode H5AttrReadInt(H5File *f, const char *obj, const char *name, Petsc
 
 /* Shape of a dataset: rank and dims (up to 3). Missing dataset = input error. */
 PetscErrorCode H5DatasetShape(H5File *f, const char *name, int *ndims, hsize_t dims[3]);
+
+/* Class of a dataset's stored type (H5T_INTEGER, H5T_FLOAT, H5T_STRING, ...). Missing
+   dataset = input error. */
+PetscErrorCode H5DatasetClass(H5File *f, const char *name, H5T_class_t *cls);
 
 /* Variable-length UTF-8 string datasets [n]. Read returns n strings; free with
    H5FreeStrings. Every rank reads the whole (small) dataset. Collective. */

@@ -38,6 +38,7 @@ typedef struct {
   ResultsRoiSummary roi[BA_NROIS];
   ResultsRoiData    data[BA_NROIS];      /* filled by ResultsOpen only */
   double            compare_p[BA_NROIS * BA_NROIS]; /* Bonferroni-corrected one-sided Mann-Whitney p: row better than column */
+  double           *layer_corr;          /* [nlayers * nlayers] or NULL when absent */
   char              options[4096];       /* options text of the run that wrote it (truncated) */
 } Results;
 
@@ -54,6 +55,9 @@ PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt 
    comparison matrix. Collective, same values on every rank. */
 PetscErrorCode ResultsWriteRoiSummary(Results *res, int roi, const ResultsRoiSummary *s, const double *noise);
 PetscErrorCode ResultsWriteComparisons(Results *res, const double *compare_p);
+
+/* Writes /layers/rdm_correlation [nlayers][nlayers]: Spearman rho between layer RDMs. */
+PetscErrorCode ResultsWriteLayerCorrelation(Results *res, const double *corr);
 PetscErrorCode ResultsCommit(Results *res);
 
 /* Reads a whole results file on the calling ranks (for report: small). Collective. */
