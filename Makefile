@@ -20,7 +20,7 @@ SRC      := $(filter-out src/main.c,$(wildcard src/*.c))
 OBJ      := $(SRC:src/%.c=build/%.o)
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTBIN  := $(TESTSRC:tests/%.c=build/tests/%)
-MPIRUN   := mpirun --allow-run-as-root --oversubscribe
+MPIRUN   := mpirun --allow-run-as-root --oversubscribe -q
 
 all: bin/bandalign $(TESTBIN)
 

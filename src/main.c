@@ -32,7 +32,7 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < sizeof(Stages) / sizeof(Stages[0]); i++)
     if (!strcmp(argv[1], Stages[i].name)) stage = &Stages[i];
   if (!stage) {
-    fprintf(stderr, "bandalign: error: %s: unknown stage\n%s", argv[1], usage);
+    fprintf(stderr, "bandalign: error: %s: unknown stage (simulate, features, rsa, report or run)\n", argv[1]);
     return 1;
   }
   ContextSetStage(stage->name);
