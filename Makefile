@@ -25,16 +25,20 @@ MPIRUN   := mpirun --allow-run-as-root --oversubscribe -q
 all: bin/bandalign $(TESTBIN)
 
 build/%.o: src/%.c $(wildcard include/bandalign/*.h) VERSION | build
-	@echo "  CC $<"; $(CC) $(CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
 
 build/libbandalign.a: $(OBJ)
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	@ar rcs $@ $^
 
 bin/bandalign: build/main.o build/libbandalign.a | bin
-	$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
 build/tests/%: tests/%.c tests/check.h build/libbandalign.a | build/tests
-	$(CC) $(CFLAGS) -Itests $< build/libbandalign.a $(LDLIBS) -o $@
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) -Itests $< build/libbandalign.a $(LDLIBS) -o $@
 
 build build/tests bin:
 	mkdir -p $@
