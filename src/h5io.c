@@ -567,17 +567,43 @@ static PetscErrorCode SelectRows(H5File *f, hid_t dset, hsize_t lo, hsize_t hi, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf, PetscBool write)
+/* Do the row ranges of the ranks overlap? Open MPI 4.1's default MPI-IO (OMPIO) returns
+   wrong data for collective reads where one rank's range lies inside another's (seen with
+   [0, 12) and [3, 4) on two ranks), which a monopolar re-reference produces at rank
+   boundaries. Overlapping reads are therefore done independently: each rank's range is one
+   contiguous extent, so collective buffering would gain little there anyway. */
+static PetscErrorCode RangesOverlap(MPI_Comm comm, hsize_t lo, hsize_t hi, PetscBool *overlap)
 {
-  hid_t dset, fspace, mspace, dxpl;
+  PetscMPIInt        size;
+  unsigned long long mine[2] = {lo, hi}, *all;
 
   PetscFunctionBegin;
+  *overlap = PETSC_FALSE;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  if (size == 1) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscMalloc1(2 * (size_t)size, &all));
+  PetscCallMPI(MPI_Allgather(mine, 2, MPI_UNSIGNED_LONG_LONG, all, 2, MPI_UNSIGNED_LONG_LONG, comm));
+  for (PetscMPIInt i = 0; i < size && !*overlap; i++)
+    for (PetscMPIInt j = i + 1; j < size && !*overlap; j++)
+      if (all[2 * i] < all[2 * i + 1] && all[2 * j] < all[2 * j + 1] && all[2 * i] < all[2 * j + 1] && all[2 * j] < all[2 * i + 1])
+        *overlap = PETSC_TRUE;
+  PetscCall(PetscFree(all));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf, PetscBool write)
+{
+  hid_t     dset, fspace, mspace, dxpl;
+  PetscBool overlap = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  if (!write) PetscCall(RangesOverlap(f->comm, lo, hi, &overlap));
   PetscCall(OpenDataset(f, name, &dset));
   PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
   PetscCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
-  PetscCallH5(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), f->path);
+  PetscCallH5(H5Pset_dxpl_mpio(dxpl, overlap ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
   if (write) PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf), f->path);
-  else PetscCallH5(H5Dread(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+  else if (!overlap || hi > lo) PetscCallH5(H5Dread(dset, memtype, mspace, fspace, dxpl, buf), f->path);
   H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(fspace);

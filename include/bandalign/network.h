@@ -14,25 +14,51 @@ typedef struct {
   PetscInt  *nfeatures;  /* [nlayers]: activation width (0 for an RDM layer) */
 } Network;
 
-/* Opens and validates a network file: format, names, each layer's activations
-   [nimages, n] (float32) or rdm [nimages, nimages] (symmetric, zero diagonal, finite).
-   Collective. */
+/* Opens and validates a network file on every rank of comm: format, image names (unique),
+   layer names (unique), and for each layer exactly one of activations [nimages, n]
+   (float32, n >= 1) or rdm [nimages, nimages] (floating point, finite, symmetric within
+   1e-9 relative, diagonal zero within 1e-9 of the largest entry). Activations are not
+   scanned for non-finite values here (a layer can be 290,400 wide): whoever reduces them
+   checks the result. Any problem is one input error naming the file and the object, and
+   leaves net closed. Collective. */
 PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net);
 
 /* Reads feature columns [c0, c1) of layer l's activations as float [nimages][c1-c0] on the
-   calling rank (independent I/O). */
+   calling rank alone (independent I/O: other ranks need not call, or may read other
+   layers or columns at the same time). Not collective. */
 PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, PetscInt c1, float *buf);
 
-/* Reads layer l's RDM as double [nimages][nimages] (every rank). */
+/* Reads layer l's RDM as double [nimages][nimages] on the calling rank (independent I/O;
+   every rank that needs it calls). Not collective. */
 PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm);
 
+/* Closes the file and frees everything; a network being written is abandoned (its partial
+   file removed). Collective. */
 PetscErrorCode NetworkClose(Network *net);
 
-/* Writing: every rank passes the same arguments; acts is float [nimages][nfeatures] of
-   layer l, held on rank 0 (others may pass NULL). Collective. */
+/* Writing: every rank passes the same arguments. Layer names must be unique, non-empty,
+   without '/' and not "name". Each layer gets exactly one of the writes below. On error,
+   call NetworkClose. Collective. */
 PetscErrorCode NetworkCreate(MPI_Comm comm, const char *path, PetscInt nimages, char *const *image_name, PetscInt nlayers,
                              char *const *layer_name, Network *net);
+
+/* Writes layer l's activations, float [nimages][nfeatures] held on rank 0 (others may pass
+   NULL). Collective. */
 PetscErrorCode NetworkWriteActivations(Network *net, PetscInt l, PetscInt nfeatures, const float *acts);
+
+/* The same in parts, for layers too wide for one rank: NetworkCreateActivations creates
+   layer l's dataset [nimages, nfeatures]; NetworkWriteActivationColumns writes columns
+   [c0, c1) from each rank (its own, possibly empty range), buf float [nimages][c1-c0].
+   Both collective. */
+PetscErrorCode NetworkCreateActivations(Network *net, PetscInt l, PetscInt nfeatures);
+PetscErrorCode NetworkWriteActivationColumns(Network *net, PetscInt l, PetscInt c0, PetscInt c1, const float *buf);
+
+/* Writes layer l as an RDM, double [nimages][nimages] held on rank 0 (others may pass
+   NULL). Not checked here: NetworkOpen checks it. Collective. */
+PetscErrorCode NetworkWriteRdm(Network *net, PetscInt l, const double *rdm);
+
+/* Writes the name datasets, closes and renames the file into place, frees net.
+   Collective. */
 PetscErrorCode NetworkCommit(Network *net);
 
 #endif
