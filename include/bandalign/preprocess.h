@@ -22,8 +22,8 @@ PetscErrorCode PreprocessSetUp(Preprocess *pp, BaProtocol protocol, double sfreq
 void PreprocessDetrend(PetscInt n, double *x);
 
 /* Applies every notch in order to x[n] in place: canonical as scipy.signal.filtfilt(b, a, x)
-   with its default odd padding of 9 samples; kuzovkin2018 as scipy.signal.lfilter(b, a, x).
-   work holds at least n + 64 doubles. */
+   with its default odd padding of 9 samples (so n > 9, as scipy requires); kuzovkin2018 as
+   scipy.signal.lfilter(b, a, x) from zero state. work holds at least n + 64 doubles. */
 void PreprocessNotch(const Preprocess *pp, PetscInt n, double *x, double *work);
 
 /* Artifact rule over one channel's detrended epochs x[ntrials][n] for the trials where

@@ -1,0 +1,161 @@
+/* preprocess.c: linear detrend, line-noise notches and the artifact rule of one epoch.
+ *
+ * Each step reproduces a named scipy function (methods.md section 1) so that a reader can
+ * check the numbers against it: detrend(type='linear'), iirnotch(f, 50, fs), filtfilt with
+ * its default odd padding, and lfilter for the study's causal filtering (section 7).
+ * Everything runs in double on one epoch at a time; the caller owns the buffers. The
+ * filters are second order, so the direct form II transposed recursion is written out by
+ * hand rather than through a general lfilter. */
+#include <bandalign/preprocess.h>
+#include <math.h>
+
+#define NOTCH_Q 50.0
+#define PAD_LEN 9 /* scipy's default filtfilt padlen: 3 * max(len(a), len(b)) */
+
+/* (b, a) of a second-order notch at f Hz, as scipy.signal.iirnotch(f, Q, fs). */
+static void NotchDesign(double f, double q, double fs, double b[3], double a[3]) {
+  const double w0 = 2.0 * f / fs;
+  const double bw = w0 / q * M_PI;
+  const double gb = 1.0 / sqrt(2.0);
+  const double beta = (sqrt(1.0 - gb * gb) / gb) * tan(bw / 2.0);
+  const double gain = 1.0 / (1.0 + beta);
+  const double c = cos(w0 * M_PI);
+
+  b[0] = gain;
+  b[1] = gain * (-2.0 * c);
+  b[2] = gain;
+  a[0] = 1.0;
+  a[1] = -2.0 * gain * c;
+  a[2] = 2.0 * gain - 1.0;
+}
+
+PetscErrorCode PreprocessSetUp(Preprocess *pp, BaProtocol protocol, double sfreq, double line_hz) {
+  PetscFunctionBegin;
+  PetscCheck(sfreq > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "sampling frequency %g must be positive", sfreq);
+  PetscCheck(line_hz >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "line frequency %g must not be negative", line_hz);
+  pp->protocol = protocol;
+  pp->sfreq = sfreq;
+  pp->nnotch = 0;
+  if (line_hz > 0) {
+    for (int m = 1; m * line_hz < sfreq / 2.0; m++) {
+      PetscCheck(pp->nnotch < BA_MAX_NOTCH, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+                 "line frequency %g Hz has more than %d harmonics below %g Hz", line_hz,
+                 BA_MAX_NOTCH, sfreq / 2.0);
+      pp->notch_hz[pp->nnotch] = m * line_hz;
+      NotchDesign(m * line_hz, NOTCH_Q, sfreq, pp->b[pp->nnotch], pp->a[pp->nnotch]);
+      pp->nnotch++;
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+void PreprocessDetrend(PetscInt n, double *x) {
+  double tmean = (n - 1) / 2.0, xmean = 0, sxy = 0, sxx = 0, slope;
+
+  if (n < 2) {
+    if (n == 1) x[0] = 0;
+    return;
+  }
+  for (PetscInt i = 0; i < n; i++)
+    xmean += x[i];
+  xmean /= n;
+  for (PetscInt i = 0; i < n; i++) {
+    sxy += (i - tmean) * (x[i] - xmean);
+    sxx += (i - tmean) * (i - tmean);
+  }
+  slope = sxy / sxx;
+  for (PetscInt i = 0; i < n; i++)
+    x[i] -= xmean + slope * (i - tmean);
+}
+
+/* y = lfilter(b, a, x) over n samples with initial state z (length 2), in place allowed. */
+static void Biquad(const double b[3], const double a[3], PetscInt n, const double *x, double *y,
+                   double z0, double z1) {
+  for (PetscInt i = 0; i < n; i++) {
+    const double xi = x[i], yi = b[0] * xi + z0;
+    z0 = b[1] * xi - a[1] * yi + z1;
+    z1 = b[2] * xi - a[2] * yi;
+    y[i] = yi;
+  }
+}
+
+/* Steady-state initial state of a step response, as scipy.signal.lfilter_zi(b, a). */
+static void BiquadZi(const double b[3], const double a[3], double zi[2]) {
+  const double r0 = b[1] - a[1] * b[0], r1 = b[2] - a[2] * b[0];
+
+  zi[0] = (r0 + r1) / (1.0 + a[1] + a[2]);
+  zi[1] = r1 - a[2] * zi[0];
+}
+
+/* scipy.signal.filtfilt(b, a, x) with padtype='odd', padlen=9; e holds n + 2 * 9 doubles. */
+static void FiltFilt(const double b[3], const double a[3], PetscInt n, double *x, double *e) {
+  const PetscInt m = n + 2 * PAD_LEN;
+  double zi[2];
+
+  for (PetscInt i = 0; i < PAD_LEN; i++) {
+    e[i] = 2.0 * x[0] - x[PAD_LEN - i];
+    e[PAD_LEN + n + i] = 2.0 * x[n - 1] - x[n - 2 - i];
+  }
+  for (PetscInt i = 0; i < n; i++)
+    e[PAD_LEN + i] = x[i];
+  BiquadZi(b, a, zi);
+  Biquad(b, a, m, e, e, zi[0] * e[0], zi[1] * e[0]);
+  /* backward pass: filter the reversed sequence, starting from its first sample e[m - 1] */
+  for (PetscInt i = 0; i < m / 2; i++) {
+    const double t = e[i];
+    e[i] = e[m - 1 - i];
+    e[m - 1 - i] = t;
+  }
+  Biquad(b, a, m, e, e, zi[0] * e[0], zi[1] * e[0]);
+  for (PetscInt i = 0; i < n; i++)
+    x[i] = e[m - 1 - PAD_LEN - i];
+}
+
+void PreprocessNotch(const Preprocess *pp, PetscInt n, double *x, double *work) {
+  for (int k = 0; k < pp->nnotch; k++) {
+    if (pp->protocol == BA_PROTOCOL_KUZOVKIN2018)
+      Biquad(pp->b[k], pp->a[k], n, x, x, 0.0, 0.0);
+    else
+      FiltFilt(pp->b[k], pp->a[k], n, x, work);
+  }
+}
+
+PetscInt PreprocessArtifacts(BaProtocol protocol, PetscInt ntrials, PetscInt n, const double *x,
+                             const PetscBool *use, PetscBool *artifact) {
+  double avg_sd = 0;
+  PetscInt nused = 0, count = 0;
+
+  for (PetscInt t = 0; t < ntrials; t++) {
+    const double *xt = x + (size_t)t * n;
+    double mean = 0, ss = 0;
+
+    artifact[t] = PETSC_FALSE;
+    if (!use[t] || n < 2) continue;
+    for (PetscInt i = 0; i < n; i++)
+      mean += xt[i];
+    mean /= n;
+    for (PetscInt i = 0; i < n; i++)
+      ss += (xt[i] - mean) * (xt[i] - mean);
+    avg_sd += sqrt(ss / (n - 1));
+    nused++;
+  }
+  if (nused == 0) return 0;
+  avg_sd /= nused;
+  for (PetscInt t = 0; t < ntrials; t++) {
+    const double *xt = x + (size_t)t * n;
+    double top = -INFINITY;
+
+    if (!use[t]) continue;
+    for (PetscInt i = 0; i < n; i++) {
+      const double v = protocol == BA_PROTOCOL_KUZOVKIN2018 ? xt[i] : fabs(xt[i]);
+      if (v > top) top = v;
+    }
+    if (top > 10.0 * avg_sd) {
+      artifact[t] = PETSC_TRUE;
+      count++;
+    }
+  }
+  return count;
+}
