@@ -2,7 +2,7 @@
  *
  * The transform is MNE's (tfr_array_morlet with zero_mean=True, use_fft=True): the 'same'
  * part of the linear convolution of the epoch with each wavelet. This is the hot loop of the
- * whole analysis (millions of epochs, 148 wavelets each), so it is arranged around three
+ * whole analysis (millions of epochs, 147 wavelets each), so it is arranged around two
  * facts.
  *
  * Only the outputs 0..K-1 are needed, K one past the last summed sample. Output n of
@@ -19,8 +19,9 @@
  *
  * Why not band-limited, decimated inverse transforms: a wavelet truncated at +-5 sigma_t
  * has spectral sidelobes near 1e-8 of its peak across the whole band, and dropping them
- * moves window sums by 1e-7..1e-9 relative. Keeping MNE's numbers to 1e-9 needs every
- * bin, so the full inverse transform stays. The wavelet scale folds in FFTW's 1/M. */
+ * moves window sums by 1e-7..1e-9 relative (a 1e-8 cut keeps 87-99 % of the bins). Keeping MNE's
+ * numbers to 1e-9 needs every bin, so the full inverse transform stays. The wavelet scale folds in
+ * FFTW's 1/M. */
 #include <bandalign/spectral.h>
 #include <math.h>
 
@@ -51,11 +52,11 @@ struct _p_Spectral {
   BaSampleRanges ranges;
   Layout sums, full;          /* outputs up to the last summed sample; every sample */
   double *xin;                /* FFTW work, all of length maxm: real input */
-  fftw_complex *xf, *yb, *yo; /* half spectrum, product spectrum, outputs */
+  fftw_complex *xf, *yb, *yo; /* epoch spectrum, product spectrum, outputs */
   int maxm;
 };
 
-/* Largest half length a frequency may need, and the wavelet itself as MNE builds it. */
+/* Half length h of MNE's wavelet for f: it has L = 2 h + 1 samples. */
 static int MorletHalf(double sfreq, double f, double n_cycles) {
   const double sigma_t = n_cycles / (2.0 * M_PI * f);
 
