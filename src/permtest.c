@@ -1,0 +1,433 @@
+/* permtest.c: Spearman RSA of channels against layers and its permutation null.
+ *
+ * The test is the bulk of the analysis: 11,293 channels x 15 ROIs x 9 layers x 10,000
+ * permutations of Spearman correlations over 31,125 pairs. Three choices make it fast and
+ * exact.
+ *
+ * Ranks are taken once. A permutation of the images only reorders the entries of an RDM,
+ * so the ranks of a permuted RDM are the permuted ranks. Each channel is ranked once, each
+ * layer once, and a permutation is a gather of the layer's ranks.
+ *
+ * Ranks are doubled and centred: r2 = 2 rank - (N + 1) over the N entries is an integer
+ * (average ranks of ties are half-integers) with zero sum, so Spearman rho is
+ * dot(r2_c, r2_l) / (|r2_c| |r2_l|) and the dot product is an integer. While N (N^2 - 1) / 3
+ * (the largest possible |r2|^2, reached without ties) is below 2^53, every partial sum of
+ * every dot product is an integer below 2^53 and hence exact in double, in any order of
+ * summation. rho_perm >= rho_obs is then decided on exact integers, and the counts do not
+ * depend on BLAS blocking, thread count, or how channels are split across ranks.
+ *
+ * The null is one dense matrix product. For a block of P permutations and one layer the
+ * permuted layer ranks form a P x N matrix; the channels' ranks form nch x N; their product
+ * holds nch x P dot products, computed by cblas_dgemm near the machine's peak. Channels
+ * whose every layer has stopped early are moved behind the active rows so the product
+ * shrinks as the sequential test (Besag-Clifford) retires them. Stopping is decided per
+ * permutation index by scanning each block in order, so it does not depend on the block
+ * size or on how [0, m) is cut into calls.
+ *
+ * The kuzovkin2018 protocol runs on the same engine with the full n x n matrices as its
+ * entries (both triangles and the diagonal). Its observed score is computed on
+ * column-scaled matrices and its comparison is on scores rounded to 4 decimals; as the
+ * rounded score is a non-decreasing function of the integer dot product, the comparison is
+ * again a threshold on the exact dot product, found once per pair by bisection. */
+#include <bandalign/permtest.h>
+#include <Random123/philox.h>
+#include <cblas.h>
+#include <math.h>
+
+/* Permutations per matrix product: the permuted layer ranks take 8 N PERM_BLOCK bytes
+   (32 MB for 250 images, canonical). */
+#ifndef PERM_BLOCK
+#define PERM_BLOCK 128
+#endif
+
+struct _p_PermTest {
+  PetscInt n;          /* images */
+  PetscInt nlayers;    /* layers */
+  PetscInt nent;       /* entries of an RDM the test runs over: pairs i < j, or n * n */
+  BaProtocol protocol; /* canonical or kuzovkin2018 */
+  uint64_t seed;       /* key of the permutation stream */
+  PetscInt h;          /* sequential limit on b, 0 = none */
+  double *lfull;       /* [nlayers][n][n] doubled centred ranks of the layer RDMs (null) */
+  double *lnorm;       /* [nlayers] |r2| of the layers (null) */
+  double *lobs;        /* [nlayers][nent] ranks for the observed score (kuzovkin2018: scaled) */
+  double *lobsnorm;    /* [nlayers] their norms */
+
+  PetscInt nch; /* channels of the last PermTestObserve */
+  double *c;    /* [nch][nent] doubled centred ranks of the channels, row k is channel rowch[k] */
+  PetscInt *rowch; /* channel held by each row of c */
+  double *cnorm;   /* [nch] |r2| of each channel (null), by channel */
+  double *thr;     /* [nch * nlayers] a null dot product >= thr counts as rho_perm >= rho_obs */
+  char *valid;     /* [nch * nlayers] 0 where rho is undefined (a constant RDM) */
+
+  PetscInt *perm; /* [PERM_BLOCK][n] permutations of the current block */
+  double *lp;     /* [PERM_BLOCK][nent] permuted layer ranks */
+  double *dots;   /* [nch][PERM_BLOCK] null dot products */
+};
+
+void PermutationDraw(uint64_t seed, uint64_t index, PetscInt n, PetscInt *perm) {
+  philox4x32_key_t key = {{(uint32_t)(seed & 0xffffffffu), (uint32_t)(seed >> 32)}};
+  philox4x32_ctr_t ctr = {{(uint32_t)(index & 0xffffffffu), 0, (uint32_t)(index >> 32), 0}}, out;
+  int used = 4;
+
+  for (PetscInt i = 0; i < n; i++)
+    perm[i] = i;
+  for (PetscInt i = n - 1; i >= 1; i--) {
+    if (used == 4) {
+      out = philox4x32(ctr, key);
+      ctr.v[1]++;
+      used = 0;
+    }
+    uint64_t u = out.v[used++];
+    PetscInt j = (PetscInt)((u * (uint64_t)(i + 1)) >> 32), t = perm[i];
+    perm[i] = perm[j];
+    perm[j] = t;
+  }
+}
+
+typedef struct {
+  double v;
+  int32_t i;
+} PermItem;
+
+static int PermItemCompare(const void *a, const void *b) {
+  const PermItem *x = a, *y = b;
+  return (x->v > y->v) - (x->v < y->v);
+}
+
+/* Doubled centred average ranks r2[i] = 2 rank_i - (N + 1) of v[N]; returns sum r2^2 (exact). */
+static double Rank2(PetscInt N, const double *v, double *r2, PermItem *work) {
+  double ss = 0;
+
+  for (PetscInt i = 0; i < N; i++) {
+    work[i].v = v[i];
+    work[i].i = (int32_t)i;
+  }
+  qsort(work, (size_t)N, sizeof(*work), PermItemCompare);
+  for (PetscInt s = 0, e; s < N; s = e) {
+    for (e = s + 1; e < N && work[e].v == work[s].v; e++) {}
+    /* positions s..e-1 share the rank (s + 1 + e) / 2 */
+    double r = (double)(s + e - N);
+    for (PetscInt k = s; k < e; k++)
+      r2[work[k].i] = r;
+    ss += r * r * (double)(e - s);
+  }
+  return ss;
+}
+
+/* numpy.round(x, decimals) */
+static double RoundDecimals(double x, double scale) {
+  return rint(x * scale) / scale;
+}
+
+/* The entries of a full n x n matrix m the test runs over, in order, into v[nent]. */
+static void Entries(const PermTest pt, const double *m, double *v) {
+  PetscInt n = pt->n, q = 0;
+  for (PetscInt a = 0; a < n; a++)
+    for (PetscInt b = pt->protocol == BA_PROTOCOL_CANONICAL ? a + 1 : 0; b < n; b++)
+      v[q++] = m[a * n + b];
+}
+
+/* kuzovkin2018: each column of m[n][n] scaled to [0, 1] by its own minimum and maximum
+   (a constant column becomes 0), into s. */
+static void ScaleColumns(PetscInt n, const double *m, double *s) {
+  for (PetscInt j = 0; j < n; j++) {
+    double lo = m[j], hi = m[j];
+    for (PetscInt i = 1; i < n; i++) {
+      double v = m[i * n + j];
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    for (PetscInt i = 0; i < n; i++)
+      s[i * n + j] = hi > lo ? (m[i * n + j] - lo) / (hi - lo) : 0;
+  }
+}
+
+PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *const *rdm,
+                              BaProtocol protocol, uint64_t seed, PetscInt sequential_h,
+                              PermTest *ptout) {
+  PermTest pt;
+  PetscInt n = nimages, nn = nimages * nimages;
+  double *m, *v, *r2, *s = NULL;
+  PermItem *work;
+
+  PetscFunctionBegin;
+  PetscCheck(nimages >= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "permutation test with %" PetscInt_FMT " images (at least 3)", nimages);
+  PetscCheck(nlayers >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "permutation test with no layer");
+  PetscCheck(sequential_h >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "sequential limit %" PetscInt_FMT " < 0", sequential_h);
+  PetscCall(PetscNew(&pt));
+  pt->n = n;
+  pt->nlayers = nlayers;
+  pt->protocol = protocol;
+  pt->seed = seed;
+  pt->h = sequential_h;
+  pt->nent = protocol == BA_PROTOCOL_CANONICAL ? n * (n - 1) / 2 : nn;
+  {
+    double N = (double)pt->nent;
+    PetscCheck(N * (N * N - 1) / 3 < 9007199254740992.0, PETSC_COMM_SELF, PETSC_ERR_SUP,
+               "%" PetscInt_FMT " images: Spearman dot products over %" PetscInt_FMT
+               " entries exceed 2^53 and would not be exact",
+               n, pt->nent);
+  }
+  PetscCall(PetscMalloc4((size_t)nlayers * nn, &pt->lfull, nlayers, &pt->lnorm,
+                         (size_t)nlayers * pt->nent, &pt->lobs, nlayers, &pt->lobsnorm));
+  PetscCall(PetscMalloc4(nn, &m, nn, &v, nn, &r2, nn, &work));
+  if (protocol == BA_PROTOCOL_KUZOVKIN2018) PetscCall(PetscMalloc1(nn, &s));
+  for (PetscInt l = 0; l < nlayers; l++) {
+    double *full = pt->lfull + (size_t)l * nn;
+    for (PetscInt i = 0; i < nn; i++) {
+      PetscCheck(isfinite(rdm[l][i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "layer %" PetscInt_FMT " RDM has a non-finite entry", l);
+      m[i] = protocol == BA_PROTOCOL_CANONICAL ? rdm[l][i] : RoundDecimals(rdm[l][i], 1e6);
+    }
+    /* null ranks, kept as a full lookup table: entry (a, b) of the permuted RDM is
+       full[perm[a] n + perm[b]] */
+    Entries(pt, m, v);
+    pt->lnorm[l] = sqrt(Rank2(pt->nent, v, r2, work));
+    for (PetscInt i = 0; i < nn; i++)
+      full[i] = 0;
+    for (PetscInt a = 0, q = 0; a < n; a++)
+      for (PetscInt b = protocol == BA_PROTOCOL_CANONICAL ? a + 1 : 0; b < n; b++, q++) {
+        full[a * n + b] = r2[q];
+        if (protocol == BA_PROTOCOL_CANONICAL) full[b * n + a] = r2[q];
+      }
+    if (protocol == BA_PROTOCOL_CANONICAL) {
+      PetscCall(PetscArraycpy(pt->lobs + (size_t)l * pt->nent, r2, pt->nent));
+      pt->lobsnorm[l] = pt->lnorm[l];
+    } else {
+      ScaleColumns(n, m, s);
+      Entries(pt, s, v);
+      pt->lobsnorm[l] = sqrt(Rank2(pt->nent, v, pt->lobs + (size_t)l * pt->nent, work));
+    }
+  }
+  PetscCall(PetscFree4(m, v, r2, work));
+  PetscCall(PetscFree(s));
+  PetscCall(
+      PetscMalloc2((size_t)PERM_BLOCK * n, &pt->perm, (size_t)PERM_BLOCK * pt->nent, &pt->lp));
+  *ptout = pt;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static double Dot(PetscInt N, const double *x, const double *y) {
+  double s = 0;
+  for (PetscInt i = 0; i < N; i++)
+    s += x[i] * y[i];
+  return s;
+}
+
+/* kuzovkin2018: the smallest integer dot product t with round(t / norm, 4) >= robs. */
+static double RoundedThreshold(double norm, double robs) {
+  int64_t lo = -(int64_t)ceil(norm) - 1, hi = (int64_t)ceil(norm) + 1;
+
+  if (RoundDecimals((double)lo / norm, 1e4) >= robs) return (double)lo;
+  while (hi - lo > 1) { /* f(lo) < robs <= f(hi) */
+    int64_t mid = lo + (hi - lo) / 2;
+    if (RoundDecimals((double)mid / norm, 1e4) >= robs)
+      hi = mid;
+    else
+      lo = mid;
+  }
+  return (double)hi;
+}
+
+PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double *rho) {
+  PetscInt n = pt->n, nn = n * n, N = pt->nent, L = pt->nlayers;
+  double *m, *v, *rs = NULL, *s = NULL, snorm = 0;
+  PermItem *work;
+
+  PetscFunctionBegin;
+  PetscCall(PetscFree5(pt->c, pt->rowch, pt->cnorm, pt->thr, pt->valid));
+  PetscCall(PetscFree(pt->dots));
+  pt->nch = nch;
+  PetscCall(PetscMalloc5((size_t)nch * N, &pt->c, nch, &pt->rowch, nch, &pt->cnorm, (size_t)nch * L,
+                         &pt->thr, (size_t)nch * L, &pt->valid));
+  PetscCall(PetscMalloc1((size_t)nch * PERM_BLOCK, &pt->dots));
+  PetscCall(PetscMalloc3(nn, &m, nn, &v, nn, &work));
+  if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) PetscCall(PetscMalloc2(nn, &s, N, &rs));
+  for (PetscInt c = 0; c < nch; c++) {
+    const float *xc = x + (size_t)c * n;
+    double *rc = pt->c + (size_t)c * N;
+    for (PetscInt i = 0; i < n; i++)
+      PetscCheck(isfinite(xc[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+                 "channel %" PetscInt_FMT " has a non-finite feature for image %" PetscInt_FMT, c,
+                 i);
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt j = 0; j < n; j++) {
+        double d = fabs((double)xc[i] - (double)xc[j]);
+        m[i * n + j] = pt->protocol == BA_PROTOCOL_CANONICAL ? d : RoundDecimals(d, 1e3);
+      }
+    Entries(pt, m, v);
+    pt->rowch[c] = c;
+    pt->cnorm[c] = sqrt(Rank2(N, v, rc, work));
+    if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) {
+      ScaleColumns(n, m, s);
+      Entries(pt, s, v);
+      snorm = sqrt(Rank2(N, v, rs, work));
+    }
+    for (PetscInt l = 0; l < L; l++) {
+      PetscInt k = c * L + l;
+      if (pt->protocol == BA_PROTOCOL_CANONICAL) {
+        double dobs = Dot(N, rc, pt->lobs + (size_t)l * N);
+        pt->valid[k] = pt->cnorm[c] > 0 && pt->lnorm[l] > 0;
+        pt->thr[k] = dobs;
+        rho[k] = pt->valid[k] ? dobs / (pt->cnorm[c] * pt->lnorm[l]) : NAN;
+      } else {
+        double robs =
+            RoundDecimals(Dot(N, rs, pt->lobs + (size_t)l * N) / (snorm * pt->lobsnorm[l]), 1e4);
+        pt->valid[k] = pt->cnorm[c] > 0 && pt->lnorm[l] > 0 && snorm > 0 && pt->lobsnorm[l] > 0;
+        pt->thr[k] = pt->valid[k] ? RoundedThreshold(pt->cnorm[c] * pt->lnorm[l], robs) : 0;
+        rho[k] = pt->valid[k] ? robs : NAN;
+      }
+    }
+  }
+  PetscCall(PetscFree3(m, v, work));
+  PetscCall(PetscFree2(s, rs));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Is any layer of channel ch still being tested? */
+static PetscBool ChannelActive(const PermTest pt, PetscInt ch, const PermCount *count) {
+  for (PetscInt l = 0; l < pt->nlayers; l++) {
+    PetscInt k = ch * pt->nlayers + l;
+    if (pt->valid[k] && !count[k].done) return PETSC_TRUE;
+  }
+  return PETSC_FALSE;
+}
+
+/* Moves the rows of active channels to the front of c (keeping every row); returns how many. */
+static PetscInt CompactRows(PermTest pt, const PermCount *count) {
+  PetscInt N = pt->nent, nact = 0;
+
+  for (PetscInt k = 0; k < pt->nch; k++) {
+    if (!ChannelActive(pt, pt->rowch[k], count)) continue;
+    if (k != nact) {
+      double *a = pt->c + (size_t)nact * N, *b = pt->c + (size_t)k * N;
+      PetscInt t = pt->rowch[nact];
+      for (PetscInt q = 0; q < N; q++) {
+        double x = a[q];
+        a[q] = b[q];
+        b[q] = x;
+      }
+      pt->rowch[nact] = pt->rowch[k];
+      pt->rowch[k] = t;
+    }
+    nact++;
+  }
+  return nact;
+}
+
+/* lp[p][q] = rank of entry q of layer l's RDM under permutation p of the block. */
+static void GatherLayer(PermTest pt, PetscInt l, PetscInt np) {
+  PetscInt n = pt->n, N = pt->nent;
+  const double *full = pt->lfull + (size_t)l * n * n;
+  PetscBool upper = pt->protocol == BA_PROTOCOL_CANONICAL;
+
+  for (PetscInt p = 0; p < np; p++) {
+    const PetscInt *perm = pt->perm + (size_t)p * n;
+    double *out = pt->lp + (size_t)p * N;
+    for (PetscInt a = 0; a < n; a++) {
+      const double *row = full + (size_t)perm[a] * n;
+      for (PetscInt b = upper ? a + 1 : 0; b < n; b++)
+        *out++ = row[perm[b]];
+    }
+  }
+}
+
+PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount *count,
+                           double *maxnull) {
+  PetscInt N = pt->nent, L = pt->nlayers, nact;
+
+  PetscFunctionBegin;
+  PetscCheck(!maxnull || pt->h == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "the max-statistic null needs every permutation (no sequential stopping)");
+  PetscCheck(0 <= first && first <= last, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "permutation range [%" PetscInt_FMT ", %" PetscInt_FMT ")", first, last);
+  for (PetscInt k = 0; k < pt->nch * L; k++) {
+    PetscCheck(count[k].done || count[k].used == first, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+               "pair %" PetscInt_FMT " has seen %" PetscInt64_FMT
+               " permutations, not %" PetscInt_FMT,
+               k, (PetscInt64)count[k].used, first);
+    if (!pt->valid[k]) count[k].done = -1;
+  }
+  nact = CompactRows(pt, count);
+  for (PetscInt s = first; s < last; s += PERM_BLOCK) {
+    PetscInt np = last - s < PERM_BLOCK ? last - s : PERM_BLOCK, nact_next;
+
+    if (maxnull)
+      for (PetscInt p = 0; p < np; p++)
+        maxnull[s - first + p] = -INFINITY;
+    if (nact == 0 && !maxnull) break;
+    for (PetscInt p = 0; p < np; p++)
+      PermutationDraw(pt->seed, (uint64_t)(s + p), pt->n, pt->perm + (size_t)p * pt->n);
+    for (PetscInt l = 0; l < L; l++) {
+      PetscBool any = PETSC_FALSE;
+      for (PetscInt k = 0; k < nact && !any; k++)
+        any = !count[pt->rowch[k] * L + l].done;
+      if (!any) continue;
+      GatherLayer(pt, l, np);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nact, (int)np, (int)N, 1.0, pt->c,
+                  (int)N, pt->lp, (int)N, 0.0, pt->dots, (int)np);
+      for (PetscInt k = 0; k < nact; k++) {
+        PetscInt ch = pt->rowch[k];
+        PermCount *pc = &count[ch * L + l];
+        const double *d = pt->dots + (size_t)k * np;
+        double thr = pt->thr[ch * L + l];
+        if (pc->done) continue;
+        if (maxnull) {
+          double norm = pt->cnorm[ch] * pt->lnorm[l];
+          for (PetscInt p = 0; p < np; p++) {
+            double r = d[p] / norm;
+            if (r > maxnull[s - first + p]) maxnull[s - first + p] = r;
+          }
+        }
+        if (pt->h == 0) {
+          int64_t b = 0;
+          for (PetscInt p = 0; p < np; p++)
+            b += d[p] >= thr;
+          pc->b += b;
+          pc->used += np;
+        } else {
+          PetscInt p;
+          for (p = 0; p < np; p++)
+            if (d[p] >= thr && ++pc->b >= pt->h) break;
+          if (p < np) {
+            pc->done = 1;
+            pc->used += p + 1;
+          } else
+            pc->used += np;
+        }
+      }
+    }
+    if (maxnull)
+      for (PetscInt p = 0; p < np; p++)
+        if (maxnull[s - first + p] == -INFINITY) maxnull[s - first + p] = NAN;
+    nact_next = 0;
+    for (PetscInt k = 0; k < nact; k++)
+      nact_next += ChannelActive(pt, pt->rowch[k], count);
+    if (nact_next < nact) nact = CompactRows(pt, count);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+double PermTestPValue(PermTest pt, const PermCount *c, PetscInt m) {
+  if (c->done < 0) return NAN;
+  if (c->done) return (double)pt->h / (double)c->used;
+  if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) return (double)c->b / (double)m;
+  return (double)(c->b + 1) / (double)(m + 1);
+}
+
+PetscErrorCode PermTestDestroy(PermTest *ptp) {
+  PermTest pt = *ptp;
+
+  PetscFunctionBegin;
+  if (!pt) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscFree4(pt->lfull, pt->lnorm, pt->lobs, pt->lobsnorm));
+  PetscCall(PetscFree5(pt->c, pt->rowch, pt->cnorm, pt->thr, pt->valid));
+  PetscCall(PetscFree(pt->dots));
+  PetscCall(PetscFree2(pt->perm, pt->lp));
+  PetscCall(PetscFree(pt));
+  *ptp = NULL;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,0 +1,239 @@
+/* test_permtest.c: unit tests of the permutation test, and (with arguments) the driver of
+   tests/t_permtest.sh, which compares it with a brute-force Python reference.
+
+   Driver: test_permtest X RDM NIMAGES NCH NLAYERS PROTOCOL SEED M RUNS OUT
+   reads channel features float32 [NCH][NIMAGES] from X and layer RDMs float64
+   [NLAYERS][NIMAGES][NIMAGES] from RDM; PROTOCOL is 0 (canonical) or 1 (kuzovkin2018).
+   RUNS is a comma-separated list of H:CALLS:GROUPS; run r uses the sequential limit H,
+   splits the channels into GROUPS groups (each with its own PermTest, as on different
+   ranks) and [0, M) into CALLS uneven calls of PermTestRun, and writes float64 to OUT.r:
+   rho, p, b, used, done (each [NCH * NLAYERS]) then, when H = 0, maxnull [M]. */
+#include <bandalign/permtest.h>
+#include <Random123/philox.h>
+#include <check.h>
+
+static PetscErrorCode ReadFile(const char *path, size_t size, size_t count, void *buf) {
+  FILE *f = fopen(path, "rb");
+
+  PetscFunctionBegin;
+  PetscCheck(f && fread(buf, size, count, f) == count, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
+             "%s: cannot read", path);
+  fclose(f);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode DriverRun(PetscInt n, PetscInt nch, PetscInt L, BaProtocol protocol,
+                                uint64_t seed, PetscInt m, PetscInt h, PetscInt calls,
+                                PetscInt groups, const float *x, const double *rdm,
+                                const char *path) {
+  double *out, *maxg;
+  PermCount *count;
+  FILE *f;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc3((size_t)5 * nch * L + m, &out, (size_t)nch * L, &count, m, &maxg));
+  PetscCall(PetscMemzero(count, sizeof(*count) * nch * L));
+  for (PetscInt i = 0; i < m; i++)
+    out[5 * nch * L + i] = NAN;
+  for (PetscInt g = 0; g < groups; g++) {
+    PetscInt c0 = nch * g / groups, c1 = nch * (g + 1) / groups;
+    const double **layers;
+    PermTest pt;
+    PetscCall(PetscMalloc1(L, &layers));
+    for (PetscInt l = 0; l < L; l++)
+      layers[l] = rdm + (size_t)l * n * n;
+    PetscCall(PermTestCreate(n, L, layers, protocol, seed, h, &pt));
+    PetscCall(PermTestObserve(pt, c1 - c0, x + (size_t)c0 * n, out + c0 * L));
+    for (PetscInt k = 0; k < calls; k++) {
+      PetscInt first = m * k * k / (calls * calls), last = m * (k + 1) * (k + 1) / (calls * calls);
+      PetscCall(PermTestRun(pt, first, last, count + c0 * L, h ? NULL : maxg + first));
+    }
+    for (PetscInt i = 0; i < m && !h; i++)
+      out[5 * nch * L + i] = fmax(out[5 * nch * L + i], maxg[i]);
+    for (PetscInt k = c0 * L; k < c1 * L; k++) {
+      out[nch * L + k] = PermTestPValue(pt, &count[k], m);
+      out[2 * nch * L + k] = (double)count[k].b;
+      out[3 * nch * L + k] = (double)count[k].used;
+      out[4 * nch * L + k] = (double)count[k].done;
+    }
+    PetscCall(PermTestDestroy(&pt));
+    PetscCall(PetscFree(layers));
+  }
+  f = fopen(path, "wb");
+  PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open", path);
+  fwrite(out, sizeof(double), (size_t)5 * nch * L + (h ? 0 : m), f);
+  fclose(f);
+  PetscCall(PetscFree3(out, count, maxg));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode Driver(char **argv) {
+  PetscInt n = atoi(argv[3]), nch = atoi(argv[4]), L = atoi(argv[5]), m = atoi(argv[8]), r = 0;
+  BaProtocol protocol = atoi(argv[6]) ? BA_PROTOCOL_KUZOVKIN2018 : BA_PROTOCOL_CANONICAL;
+  uint64_t seed = strtoull(argv[7], NULL, 10);
+  float *x;
+  double *rdm;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2((size_t)nch * n, &x, (size_t)L * n * n, &rdm));
+  PetscCall(ReadFile(argv[1], sizeof(float), (size_t)nch * n, x));
+  PetscCall(ReadFile(argv[2], sizeof(double), (size_t)L * n * n, rdm));
+  for (char *run = strtok(argv[9], ","); run; run = strtok(NULL, ","), r++) {
+    int h, calls, groups;
+    char path[PETSC_MAX_PATH_LEN];
+    PetscCheck(sscanf(run, "%d:%d:%d", &h, &calls, &groups) == 3, PETSC_COMM_SELF,
+               PETSC_ERR_ARG_WRONG, "run %s is not H:CALLS:GROUPS", run);
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s.%d", argv[10], (int)r));
+    PetscCall(DriverRun(n, nch, L, protocol, seed, m, h, calls, groups, x, rdm, path));
+  }
+  PetscCall(PetscFree2(x, rdm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Random123's known-answer vectors of philox4x32 with 10 rounds (kat_vectors). */
+static void TestPhiloxKat(void) {
+  const uint32_t kat[3][10] = {
+      {0, 0, 0, 0, 0, 0, 0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
+      {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0x408f276d,
+       0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
+      {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 0xd16cfe09,
+       0x94fdcceb, 0x5001e420, 0x24126ea1},
+  };
+  for (int t = 0; t < 3; t++) {
+    philox4x32_ctr_t c = {{kat[t][0], kat[t][1], kat[t][2], kat[t][3]}};
+    philox4x32_key_t k = {{kat[t][4], kat[t][5]}};
+    philox4x32_ctr_t r = philox4x32(c, k);
+    CHECK(r.v[0] == kat[t][6] && r.v[1] == kat[t][7] && r.v[2] == kat[t][8] && r.v[3] == kat[t][9],
+          "philox4x32-10 known-answer vector %d", t);
+  }
+}
+
+static void TestDraw(void) {
+  PetscInt n = 250, perm[250], perm2[250], seen[250], valid = 1, same = 1, diffseed = 0,
+           diffindex = 0, firstword = 1;
+  PetscInt counts[6] = {0}, ok = 1;
+
+  for (uint64_t i = 0; i < 200; i++) {
+    PermutationDraw(12345, i, n, perm);
+    PetscArrayzero(seen, n);
+    for (PetscInt k = 0; k < n; k++)
+      if (perm[k] >= 0 && perm[k] < n) seen[perm[k]]++;
+    for (PetscInt k = 0; k < n; k++)
+      valid &= seen[k] == 1;
+    PermutationDraw(12345, i, n, perm2);
+    for (PetscInt k = 0; k < n; k++)
+      same &= perm[k] == perm2[k];
+    PermutationDraw(12346, i, n, perm2);
+    for (PetscInt k = 0; k < n; k++)
+      diffseed |= perm[k] != perm2[k];
+    PermutationDraw(12345, i + 1, n, perm2);
+    for (PetscInt k = 0; k < n; k++)
+      diffindex |= perm[k] != perm2[k];
+  }
+  CHECK(valid, "200 draws of 250 labels are permutations");
+  CHECK(same, "a draw is a function of (seed, index)");
+  CHECK(diffseed && diffindex, "other seeds and other indices give other permutations");
+  /* n = 2: Fisher-Yates swaps labels 1 and j = (u * 2) >> 32, u the first word of
+     philox({index, 0, 0, 0}, {seed lo, seed hi}) */
+  for (uint64_t i = 0; i < 64; i++) {
+    uint64_t seed = 0x123456789abcdefULL;
+    philox4x32_ctr_t c = {{(uint32_t)i, 0, 0, 0}};
+    philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
+    uint32_t u = philox4x32(c, k).v[0];
+    PermutationDraw(seed, i, 2, perm);
+    firstword &= (u >> 31) ? (perm[0] == 0 && perm[1] == 1) : (perm[0] == 1 && perm[1] == 0);
+  }
+  CHECK(firstword, "the first swap follows the first Philox word of counter (index, 0, 0, 0)");
+  /* 6000 draws of 3 labels: each of the 6 orders about 1000 times (sd 29) */
+  for (uint64_t i = 0; i < 6000; i++) {
+    PermutationDraw(7, i, 3, perm);
+    counts[perm[0] * 2 + (perm[1] > perm[2])]++;
+  }
+  for (int k = 0; k < 6; k++)
+    ok &= counts[k] > 850 && counts[k] < 1150;
+  CHECK(ok, "permutations of 3 labels are uniform (counts %d %d %d %d %d %d)", (int)counts[0],
+        (int)counts[1], (int)counts[2], (int)counts[3], (int)counts[4], (int)counts[5]);
+}
+
+static PetscErrorCode TestEngine(BaProtocol protocol) {
+  const char *name = BaProtocolNames[protocol];
+  PetscInt n = 30, nch = 4, m = 300;
+  float x[4 * 30];
+  double z[30], rdm[30 * 30], rho[4], maxall[300], maxone[4][300], rho1;
+  const double *layers[1] = {rdm};
+  PermCount count[4], one;
+  PermTest pt;
+  PetscErrorCode ierr;
+  int ok = 1;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++)
+    z[i] = sin(1.3 * i) + 0.1 * i;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = 0; j < n; j++)
+      rdm[i * n + j] = fabs(z[i] - z[j]);
+  for (PetscInt i = 0; i < n; i++) {
+    x[i] = (float)z[i];             /* channel 0 is the layer's own feature */
+    x[n + i] = (float)cos(2.9 * i); /* channel 1 unrelated */
+    x[2 * n + i] = (float)(i % 3);  /* channel 2 with many ties */
+    x[3 * n + i] = 1.5f;            /* channel 3 constant */
+  }
+  PetscCall(PermTestCreate(n, 1, layers, protocol, 99, 0, &pt));
+  PetscCall(PermTestObserve(pt, nch, x, rho));
+  CHECK(fabs(rho[0] - 1) < 1e-15 && isnan(rho[3]) && rho[2] > -1 && rho[2] < 1,
+        "%s: rho of a channel against its own RDM is 1, of a constant channel NaN", name);
+  PetscCall(PetscMemzero(count, sizeof(count)));
+  PetscCall(PermTestRun(pt, 0, m, count, maxall));
+  CHECK(count[0].b == 0 && count[0].used == m &&
+            PermTestPValue(pt, &count[0], m) == (protocol ? 0.0 : 1.0 / (m + 1)),
+        "%s: nothing beats a perfect match: p = %s", name, protocol ? "0 / m" : "1 / (m + 1)");
+  CHECK(count[3].done == -1 && isnan(PermTestPValue(pt, &count[3], m)),
+        "%s: a constant channel has p NaN", name);
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  ierr = PermTestRun(pt, 10, 20, count, NULL);
+  PetscCall(PetscPopErrorHandler());
+  CHECK(ierr != 0, "%s: a call that skips permutations is refused", name);
+  /* each channel alone: its maxnull is its own null rho; the max over channels is maxall */
+  for (PetscInt c = 0; c < 3; c++) {
+    PetscCall(PermTestObserve(pt, 1, x + c * n, &rho1));
+    PetscCall(PetscMemzero(&one, sizeof(one)));
+    PetscCall(PermTestRun(pt, 0, m, &one, maxone[c]));
+    ok &= one.b == count[c].b;
+  }
+  CHECK(ok, "%s: counts of a channel do not depend on the other channels", name);
+  ok = 1;
+  for (PetscInt i = 0; i < m; i++) {
+    double mx = fmax(fmax(maxone[0][i], maxone[1][i]), maxone[2][i]);
+    ok &= maxall[i] == mx && maxall[i] >= maxone[1][i] && maxall[i] <= 1 + 1e-15;
+  }
+  CHECK(ok, "%s: maxnull is the largest null rho of every channel, exactly", name);
+  PetscCall(PermTestDestroy(&pt));
+  CHECK(pt == NULL, "%s: destroy clears the handle", name);
+
+  /* sequential: an unrelated channel (rho near 0) is beaten by about half the permutations,
+     so h = 3 stops it within a few of them */
+  PetscCall(PermTestCreate(n, 1, layers, protocol, 5, 3, &pt));
+  PetscCall(PermTestObserve(pt, 1, x + n, rho));
+  PetscCall(PetscMemzero(&one, sizeof(one)));
+  PetscCall(PermTestRun(pt, 0, m, &one, NULL));
+  CHECK(one.done == 1 && one.b == 3 && one.used >= 3 && one.used < 50 &&
+            PermTestPValue(pt, &one, m) == 3.0 / (double)one.used,
+        "%s: sequential test stops at b = h = 3 after %d permutations, p = h / used", name,
+        (int)one.used);
+  PetscCall(PermTestDestroy(&pt));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+int main(int argc, char **argv) {
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  if (argc == 11)
+    PetscCall(Driver(argv));
+  else {
+    TestPhiloxKat();
+    TestDraw();
+    PetscCall(TestEngine(BA_PROTOCOL_CANONICAL));
+    PetscCall(TestEngine(BA_PROTOCOL_KUZOVKIN2018));
+  }
+  PetscCall(PetscFinalize());
+  return CheckDone();
+}
