@@ -1,0 +1,951 @@
+/* report.c: tables, figures and the HTML page of a results file; recovery of planted truth.
+ *
+ * The report runs on one rank: a results file holds at most a few megabytes, and figures
+ * are drawn by gnuplot, a separate program, which this module alone runs. Each figure is a
+ * generated gnuplot script (kept next to the output only when gnuplot fails, so that the
+ * failure can be reproduced), run with posix_spawnp rather than through a shell, so no
+ * path or name ever meets shell quoting. The HTML page embeds every figure as a base64
+ * data URI and carries its own CSS: it can be mailed or archived alone and opens with no
+ * network. Every output is written under a temporary name and renamed when complete.
+ *
+ * The report trusts the summaries that rsa stored, but recomputes them from the
+ * per-channel arrays with the same kernel (AlignmentCompute) and says so on stderr and in
+ * the page when they disagree: a cheap check that the file is what it claims. */
+#include <bandalign/report.h>
+#include <bandalign/alignment.h>
+#include <errno.h>
+#include <math.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* ---- output files ------------------------------------------------------------------ */
+
+typedef struct {
+  FILE *fp;
+  char path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 16];
+} OutFile;
+
+static PetscErrorCode OutOpen(const char *dir, const char *name, OutFile *o) {
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(o->path, sizeof(o->path), "%s/%s", dir, name));
+  PetscCall(PetscSNPrintf(o->tmp, sizeof(o->tmp), "%s.partial", o->path));
+  o->fp = fopen(o->tmp, "w");
+  PetscCheck(o->fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot create (%s)", o->path,
+             strerror(errno));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Closes and renames into place; a write error removes the partial file. */
+static PetscErrorCode OutCommit(OutFile *o) {
+  int bad = ferror(o->fp);
+
+  PetscFunctionBegin;
+  bad |= fclose(o->fp) != 0;
+  o->fp = NULL;
+  if (bad) unlink(o->tmp);
+  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot write (%s)", o->path,
+             strerror(errno));
+  PetscCheck(rename(o->tmp, o->path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
+             "%s: cannot rename from %s (%s)", o->path, o->tmp, strerror(errno));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* mkdir -p */
+static PetscErrorCode MakeDir(const char *dir) {
+  char buf[PETSC_MAX_PATH_LEN];
+  struct stat st;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(buf, dir, sizeof(buf)));
+  for (char *s = buf + 1;; s++) {
+    if (*s == '/' || *s == 0) {
+      char c = *s;
+      *s = 0;
+      if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+        SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "-out: cannot create folder %s (%s)", buf,
+                strerror(errno));
+      *s = c;
+      if (!c) break;
+    }
+  }
+  PetscCheck(stat(dir, &st) == 0 && S_ISDIR(st.st_mode), PETSC_COMM_SELF, BA_ERR_INPUT,
+             "-out: %s is not a folder", dir);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static void CsvField(FILE *fp, const char *s) {
+  if (!strpbrk(s, ",\"\n")) {
+    fputs(s, fp);
+    return;
+  }
+  fputc('"', fp);
+  for (; *s; s++) {
+    if (*s == '"') fputc('"', fp);
+    fputc(*s, fp);
+  }
+  fputc('"', fp);
+}
+
+static void Html(FILE *fp, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '<':
+      fputs("&lt;", fp);
+      break;
+    case '>':
+      fputs("&gt;", fp);
+      break;
+    case '&':
+      fputs("&amp;", fp);
+      break;
+    case '"':
+      fputs("&quot;", fp);
+      break;
+    default:
+      fputc(*s, fp);
+    }
+  }
+}
+
+/* A gnuplot single-quoted string: a quote is doubled. */
+static void GpString(FILE *fp, const char *s) {
+  fputc('\'', fp);
+  for (; *s; s++) {
+    if (*s == '\'') fputc('\'', fp);
+    fputc(*s, fp);
+  }
+  fputc('\'', fp);
+}
+
+static void AreaLabel(const ResultsRoiSummary *s, int a, char *buf, size_t len) {
+  snprintf(buf, len, "BA%d (%d/%d)", BaVentralAreas[a], s->area_significant[a],
+           s->area_responsive[a]);
+}
+
+static void WindowName(int w, char *buf, size_t len) {
+  snprintf(buf, len, "%d-%d ms", BaWindows[w].t0_ms, BaWindows[w].t1_ms);
+}
+
+/* ---- tables ------------------------------------------------------------------------ */
+
+static PetscErrorCode WriteSummaryCsv(const Results *res, const char *dir) {
+  OutFile o;
+
+  PetscFunctionBegin;
+  PetscCall(OutOpen(dir, "summary.csv", &o));
+  fprintf(o.fp, "band,t0_ms,t1_ms,n_channels,n_responsive,n_significant_pairs,alignment_rho,"
+                "alignment_p,volume,specificity\n");
+  for (int b = 0; b < BA_NBANDS; b++)
+    for (int w = 0; w < BA_NWINDOWS; w++) {
+      const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
+      fprintf(o.fp, "%s,%d,%d,%d,%d,%d,%.10g,%.6g,%.10g,%.10g\n", BaBands[b].name,
+              BaWindows[w].t0_ms, BaWindows[w].t1_ms, (int)res->nchannels, (int)s->n_responsive,
+              (int)s->n_significant_pairs, s->alignment_rho, s->alignment_p, s->volume,
+              s->specificity);
+    }
+  PetscCall(OutCommit(&o));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode WriteAreaLayerCsv(const Results *res, const char *dir, int roi) {
+  const ResultsRoiSummary *s = &res->roi[roi];
+  OutFile o;
+  char name[96], roiname[64], label[64];
+
+  PetscFunctionBegin;
+  RoiName(roi, roiname, sizeof(roiname));
+  PetscCall(PetscSNPrintf(name, sizeof(name), "area_layer_%s.csv", roiname));
+  PetscCall(OutOpen(dir, name, &o));
+  fputs("area,label,n_significant,n_responsive", o.fp);
+  for (PetscInt l = 0; l < res->nlayers; l++) {
+    fputc(',', o.fp);
+    CsvField(o.fp, res->layer_name[l]);
+  }
+  fputc('\n', o.fp);
+  for (int a = 0; a < BA_NAREAS; a++) {
+    AreaLabel(s, a, label, sizeof(label));
+    fprintf(o.fp, "BA%d,%s,%d,%d", BaVentralAreas[a], label, s->area_significant[a],
+            s->area_responsive[a]);
+    for (PetscInt l = 0; l < res->nlayers; l++)
+      fprintf(o.fp, ",%.10g", s->area_layer[a * res->nlayers + l]);
+    fputc('\n', o.fp);
+  }
+  PetscCall(OutCommit(&o));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- figures ------------------------------------------------------------------------ */
+
+typedef struct {
+  char file[96]; /* PNG name inside the folder */
+  char title[96];
+  PetscBool made;
+  char note[256]; /* why it is missing */
+} Figure;
+
+/* A gnuplot script drawing one or more figures, run as one process (gnuplot's start-up,
+   fonts included, costs more than drawing a figure). */
+typedef struct {
+  FILE *fp;
+  char path[PETSC_MAX_PATH_LEN]; /* dir/.what.gp */
+  char what[64];                 /* names the figures in errors */
+  int n;                         /* figures so far */
+  char png[BA_NROIS][96];        /* their PNG names */
+} Script;
+
+static PetscErrorCode ScriptOpen(const char *dir, const char *what, Script *s) {
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(s, sizeof(*s)));
+  PetscCall(PetscStrncpy(s->what, what, sizeof(s->what)));
+  PetscCall(PetscSNPrintf(s->path, sizeof(s->path), "%s/.%s.gp", dir, what));
+  s->fp = fopen(s->path, "w");
+  PetscCheck(s->fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "figure %s: cannot create %s (%s)", what,
+             s->path, strerror(errno));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Starts a new figure of the script: settings reset, terminal and output set. */
+static PetscErrorCode ScriptFigure(Script *s, const char *dir, const char *png, int width,
+                                   int height) {
+  char out[PETSC_MAX_PATH_LEN + 16];
+
+  PetscFunctionBegin;
+  PetscCheck(s->n < BA_NROIS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "too many figures in one script");
+  PetscCall(PetscStrncpy(s->png[s->n++], png, sizeof(s->png[0])));
+  PetscCall(PetscSNPrintf(out, sizeof(out), "%s/%s.partial", dir, png));
+  fprintf(s->fp, "reset\nset terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,11'\n",
+          width, height);
+  fputs("set output ", s->fp);
+  GpString(s->fp, out);
+  fputc('\n', s->fp);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Runs gnuplot on the script (no shell between), checks that each figure is a PNG and renames
+   it into place. On failure the script stays for whoever wants to rerun it. */
+static PetscErrorCode ScriptRun(Script *s, const char *dir) {
+  static const unsigned char Png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  char *argv[] = {(char *)"gnuplot", s->path, NULL};
+  char png[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 16];
+  pid_t pid;
+  int status = 0, rc, bad = ferror(s->fp);
+
+  PetscFunctionBegin;
+  bad |= fclose(s->fp) != 0;
+  s->fp = NULL;
+  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "figure %s: cannot write %s", s->what,
+             s->path);
+  fflush(stdout);
+  fflush(stderr);
+  rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
+  PetscCheck(rc == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
+             "figure %s: cannot run gnuplot (%s); install gnuplot-nox", s->what, strerror(rc));
+  while (waitpid(pid, &status, 0) < 0)
+    PetscCheck(errno == EINTR, PETSC_COMM_SELF, PETSC_ERR_LIB, "figure %s: waiting for gnuplot: %s",
+               s->what, strerror(errno));
+  for (int i = 0; i < s->n; i++) {
+    unsigned char sig[8] = {0};
+    FILE *fp;
+
+    PetscCall(PetscSNPrintf(png, sizeof(png), "%s/%s", dir, s->png[i]));
+    PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.partial", png));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      unlink(tmp);
+      continue;
+    }
+    fp = fopen(tmp, "rb");
+    if (fp) {
+      if (fread(sig, 1, 8, fp) != 8) sig[0] = 0;
+      fclose(fp);
+    }
+    PetscCheck(!memcmp(sig, Png, 8), PETSC_COMM_SELF, PETSC_ERR_LIB,
+               "figure %s: gnuplot wrote no PNG %s; its script is %s", s->what, s->png[i], s->path);
+    PetscCheck(rename(tmp, png) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
+               "%s: cannot rename from %s (%s)", png, tmp, strerror(errno));
+  }
+  PetscCheck(!WIFEXITED(status) || WEXITSTATUS(status) != 127, PETSC_COMM_SELF, PETSC_ERR_LIB,
+             "figure %s: gnuplot not found (install gnuplot-nox)", s->what);
+  PetscCheck(WIFEXITED(status) && WEXITSTATUS(status) == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
+             "figure %s: gnuplot failed (%s %d); its script is %s", s->what,
+             WIFEXITED(status) ? "exit status" : "signal",
+             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), s->path);
+  unlink(s->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The 15 ROIs at a glance: x window, y band, dot area volume, colour alignment rho, a ring
+   where the ROI is aligned. */
+static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure *f) {
+  Script sc;
+  FILE *fp;
+  char wname[32];
+  double vmax = 0;
+  int naligned = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(f->file, "overview.png", sizeof(f->file)));
+  PetscCall(PetscStrncpy(f->title, "Alignment of the 15 ROIs", sizeof(f->title)));
+  for (int r = 0; r < BA_NROIS; r++) {
+    vmax = PetscMax(vmax, res->roi[r].volume);
+    naligned += res->roi[r].alignment_p < REPORT_ALIGNED_P;
+  }
+  PetscCall(ScriptOpen(dir, "overview", &sc));
+  PetscCall(ScriptFigure(&sc, dir, f->file, 760, 620));
+  fp = sc.fp;
+  fputs("set title 'Alignment of the 15 ROIs: dot area = volume, colour = alignment rho, ring = p "
+        "< 0.005/15'\n",
+        fp);
+  fputs("set xrange [-0.6:2.6]\nset yrange [-0.6:4.6]\nset xlabel 'window'\nset ylabel 'band'\nset "
+        "grid\n",
+        fp);
+  fputs("set xtics (", fp);
+  for (int w = 0; w < BA_NWINDOWS; w++) {
+    WindowName(w, wname, sizeof(wname));
+    fprintf(fp, "%s'%s' %d", w ? ", " : "", wname, w);
+  }
+  fputs(")\nset ytics (", fp);
+  for (int b = 0; b < BA_NBANDS; b++)
+    fprintf(fp, "%s'%s' %d", b ? ", " : "", BaBands[b].name, b);
+  fputs(")\nset palette defined (-1 '#2166ac', 0 '#f7f7f7', 1 '#b2182b')\nset cbrange [-1:1]\nset "
+        "cblabel 'alignment rho'\n",
+        fp);
+  fputs("set key bottom outside center horizontal\n$d << EOD\n", fp);
+  for (int b = 0; b < BA_NBANDS; b++)
+    for (int w = 0; w < BA_NWINDOWS; w++) {
+      const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
+      double ps = 0.8 + 5.0 * (vmax > 0 && s->volume > 0 ? sqrt(s->volume / vmax) : 0);
+      fprintf(fp, "%d %d %.6g %.6g %d\n", w, b, ps, s->alignment_rho,
+              s->alignment_p < REPORT_ALIGNED_P);
+    }
+  fputs("EOD\n", fp);
+  fputs("plot $d using 1:2:3:4 with points pt 7 ps variable lc palette notitle, \\\n", fp);
+  fputs("     $d using 1:2:3 with points pt 6 ps variable lc rgb '#555555' notitle", fp);
+  if (naligned)
+    fputs(", \\\n     $d using 1:2:($5 > 0 ? $3 + 1.2 : 1/0) with points pt 6 ps variable lw 3 lc "
+          "rgb "
+          "'black' title 'aligned: p < 0.005/15'",
+          fp);
+  fputc('\n', fp);
+  PetscCall(ScriptRun(&sc, dir));
+  f->made = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static void LayerTics(FILE *fp, const Results *res, const char *axis) {
+  fprintf(fp, "set %s (", axis);
+  for (PetscInt l = 0; l < res->nlayers; l++) {
+    if (l) fputs(", ", fp);
+    GpString(fp, res->layer_name[l]);
+    fprintf(fp, " %d", (int)l);
+  }
+  fputs(")\n", fp);
+}
+
+/* Area x layer heatmaps of every ROI, rows BA 17 (top) to BA 20, drawn by one gnuplot. */
+static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figure *figs) {
+  const PetscInt nl = res->nlayers;
+  Script sc;
+  FILE *fp;
+
+  PetscFunctionBegin;
+  PetscCall(ScriptOpen(dir, "area_layer", &sc));
+  fp = sc.fp;
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    const ResultsRoiSummary *s = &res->roi[roi];
+    Figure *f = &figs[roi];
+    char name[64], label[64];
+    double vmax = 0;
+
+    RoiName(roi, name, sizeof(name));
+    PetscCall(PetscSNPrintf(f->file, sizeof(f->file), "area_layer_%s.png", name));
+    PetscCall(PetscSNPrintf(f->title, sizeof(f->title), "%s", name));
+    for (PetscInt i = 0; i < BA_NAREAS * nl; i++)
+      vmax = PetscMax(vmax, s->area_layer[i]);
+    PetscCall(ScriptFigure(&sc, dir, f->file, 560, 320));
+    fprintf(fp, "set title '%s: mean significant rho per channel with a significant layer'\n",
+            name);
+    fprintf(fp, "set xrange [-0.5:%d.5]\nset yrange [4.5:-0.5]\nset xtics rotate by 45 right\n",
+            (int)nl - 1);
+    LayerTics(fp, res, "xtics");
+    fputs("set ytics (", fp);
+    for (int a = 0; a < BA_NAREAS; a++) {
+      AreaLabel(s, a, label, sizeof(label));
+      fprintf(fp, "%s'%s' %d", a ? ", " : "", label, a);
+    }
+    fprintf(fp,
+            ")\nset palette defined (0 '#ffffff', 1 '#fdae61', 2 '#d7191c', 3 '#67001f')\n"
+            "set cbrange [0:%.6g]\n",
+            vmax > 0 ? vmax : 1.0);
+    fprintf(fp, "set cblabel 'rho'\nset tics nomirror\nunset key\n$m%d << EOD\n", roi);
+    for (int a = 0; a < BA_NAREAS; a++) {
+      for (PetscInt l = 0; l < nl; l++)
+        fprintf(fp, "%s%.6g", l ? " " : "", s->area_layer[a * nl + l]);
+      fputc('\n', fp);
+    }
+    fprintf(fp, "EOD\nplot $m%d matrix with image\n", roi);
+  }
+  PetscCall(ScriptRun(&sc, dir));
+  for (int roi = 0; roi < BA_NROIS; roi++)
+    figs[roi].made = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Spearman correlation between the layer RDMs, when the results file holds it. */
+static PetscErrorCode FigureLayerCorrelation(const Results *res, const char *dir, Figure *f) {
+  Script sc;
+  FILE *fp;
+  const PetscInt nl = res->nlayers;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(f->file, "layer_rdm_correlation.png", sizeof(f->file)));
+  PetscCall(PetscStrncpy(f->title, "Correlation between layer RDMs", sizeof(f->title)));
+  if (!res->layer_corr) {
+    PetscCall(PetscStrncpy(
+        f->note, "the results file has no /layers/rdm_correlation dataset: figure skipped",
+        sizeof(f->note)));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  PetscCall(ScriptOpen(dir, "layer_rdm_correlation", &sc));
+  PetscCall(ScriptFigure(&sc, dir, f->file, 560, 520));
+  fp = sc.fp;
+  fputs("set title 'Spearman correlation between layer RDMs'\n", fp);
+  fprintf(fp, "set xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\nset xtics rotate by 45 right\n",
+          (int)nl - 1, (int)nl - 1);
+  LayerTics(fp, res, "xtics");
+  LayerTics(fp, res, "ytics");
+  fputs("set palette defined (-1 '#2166ac', 0 '#f7f7f7', 1 '#b2182b')\nset cbrange [-1:1]\nset "
+        "size square\nunset key\n$m << EOD\n",
+        fp);
+  for (PetscInt i = 0; i < nl; i++) {
+    for (PetscInt j = 0; j < nl; j++)
+      fprintf(fp, "%s%.6g", j ? " " : "", res->layer_corr[i * nl + j]);
+    fputc('\n', fp);
+  }
+  fputs("EOD\nplot $m matrix with image, $m matrix using 1:2:(sprintf('%.2f', $3)) with labels "
+        "font ',8'\n",
+        fp);
+  PetscCall(ScriptRun(&sc, dir));
+  f->made = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- the HTML page ----------------------------------------------------------------- */
+
+static PetscErrorCode EmbedPng(FILE *out, const char *dir, const char *file) {
+  static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  char path[PETSC_MAX_PATH_LEN];
+  unsigned char in[3];
+  size_t n;
+  FILE *fp;
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", dir, file));
+  fp = fopen(path, "rb");
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot read (%s)", path,
+             strerror(errno));
+  fputs("data:image/png;base64,", out);
+  while ((n = fread(in, 1, 3, fp)) > 0) {
+    unsigned v = (unsigned)in[0] << 16 | (n > 1 ? (unsigned)in[1] << 8 : 0) | (n > 2 ? in[2] : 0);
+    fputc(B64[v >> 18 & 63], out);
+    fputc(B64[v >> 12 & 63], out);
+    fputc(n > 1 ? B64[v >> 6 & 63] : '=', out);
+    fputc(n > 2 ? B64[v & 63] : '=', out);
+  }
+  fclose(fp);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode HtmlFigure(FILE *fp, const char *dir, const Figure *f) {
+  PetscFunctionBegin;
+  if (!f->made) {
+    fputs("<p class=\"note\">", fp);
+    Html(fp, f->title);
+    fputs(": ", fp);
+    Html(fp, f->note);
+    fputs("</p>\n", fp);
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  fputs("<figure><img alt=\"", fp);
+  Html(fp, f->title);
+  fputs("\" src=\"", fp);
+  PetscCall(EmbedPng(fp, dir, f->file));
+  fputs("\"><figcaption>", fp);
+  Html(fp, f->title);
+  fputs(" (<code>", fp);
+  Html(fp, f->file);
+  fputs("</code>)</figcaption></figure>\n", fp);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static const char Css[] =
+    "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em "
+    "auto;max-width:1200px;color:#222;padding:0 1em}"
+    "h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid "
+    "#ccc;padding-bottom:.2em;margin-top:2em}"
+    "table{border-collapse:collapse;font-size:.85em;margin:.5em 0}"
+    "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}th{background:#f0f0f0}"
+    "td.l,th.l{text-align:left}tr.aligned "
+    "td{background:#fff3d6}td.sig{background:#d9f0d3;font-weight:bold}"
+    "figure{display:inline-block;margin:.5em;vertical-align:top}figure "
+    "img{max-width:100%;border:1px solid #ddd}"
+    "figcaption{font-size:.8em;color:#555;text-align:center}.note{color:#8a4b00}.pass{color:#"
+    "1a7f37;font-weight:bold}"
+    ".fail{color:#b00020;font-weight:bold}.wide{overflow-x:auto}pre{white-space:pre-wrap;word-"
+    "break:break-all;background:"
+    "#f6f6f6;padding:.6em;"
+    "font-size:.8em}";
+
+static void HtmlSummary(FILE *fp, const Results *res) {
+  char name[64];
+
+  fputs("<h2>Summary</h2>\n<p>One row per region of interest (band x window). A row is shaded "
+        "where the ROI is aligned "
+        "(alignment p &lt; 0.005/15). Volume: sum of significant rho in BA 17, 18, 19, 37, 20; "
+        "specificity: its share of "
+        "the sum over all channels. Noise: median alignment rho over random half-cohorts.</p>\n",
+        fp);
+  fputs("<table><tr><th class=\"l\">ROI</th><th>responsive</th><th>significant "
+        "pairs</th><th>alignment rho</th>"
+        "<th>alignment p</th><th>volume</th><th>specificity</th><th>noise median</th></tr>\n",
+        fp);
+  for (int r = 0; r < BA_NROIS; r++) {
+    const ResultsRoiSummary *s = &res->roi[r];
+    RoiName(r, name, sizeof(name));
+    fprintf(fp,
+            "<tr%s><td class=\"l\">%s</td><td>%d / "
+            "%d</td><td>%d</td><td>%.4f</td><td>%.3g</td><td>%.4g</td><td>%.3f</td><td>%.4f</td>"
+            "</tr>\n",
+            s->alignment_p < REPORT_ALIGNED_P ? " class=\"aligned\"" : "", name,
+            (int)s->n_responsive, (int)res->nchannels, (int)s->n_significant_pairs,
+            s->alignment_rho, s->alignment_p, s->volume, s->specificity, s->noise_median);
+  }
+  fputs("</table>\n<p>Tables: <code>summary.csv</code>, "
+        "<code>area_layer_&lt;roi&gt;.csv</code>.</p>\n",
+        fp);
+}
+
+static void HtmlComparisons(FILE *fp, const Results *res) {
+  char name[64];
+
+  fputs("<h2>ROI comparisons</h2>\n<p>One-sided Mann-Whitney U on the split-half alignment "
+        "distributions: the p that the "
+        "row ROI is better aligned than the column ROI, Bonferroni-corrected over pairs. Cells "
+        "below 0.05 are marked.</p>\n"
+        "<div class=\"wide\"><table><tr><th class=\"l\">row &gt; column</th>",
+        fp);
+  for (int j = 0; j < BA_NROIS; j++) {
+    RoiName(j, name, sizeof(name));
+    fprintf(fp, "<th>%s</th>", name);
+  }
+  fputs("</tr>\n", fp);
+  for (int i = 0; i < BA_NROIS; i++) {
+    RoiName(i, name, sizeof(name));
+    fprintf(fp, "<tr><th class=\"l\">%s</th>", name);
+    for (int j = 0; j < BA_NROIS; j++) {
+      double p = res->compare_p[i * BA_NROIS + j];
+      if (i == j || !isfinite(p))
+        fputs("<td>&ndash;</td>", fp);
+      else
+        fprintf(fp, "<td%s>%.2g</td>", p < 0.05 ? " class=\"sig\"" : "", p);
+    }
+    fputs("</tr>\n", fp);
+  }
+  fputs("</table></div>\n", fp);
+}
+
+static void HtmlRecovery(FILE *fp, const ReportRecovery *rec) {
+  char wname[32];
+
+  fputs("<h2>Recovery of the planted truth</h2>\n", fp);
+  fprintf(fp, "<p class=\"%s\">", rec->pass ? "pass" : "fail");
+  Html(fp, rec->verdict);
+  fprintf(fp,
+          "</p>\n<p>Planted hierarchy: <b>%s</b>. Rule: the planted band must have the highest "
+          "alignment rho averaged over "
+          "the three windows, pass p &lt; 0.005/15 in at least one window, and keep its false "
+          "discovery proportion (share of its "
+          "significant pairs whose channel carries no planted encoding in that band) at or below q "
+          "= %g. Without a planted "
+          "hierarchy, no band may pass the alignment threshold.</p>\n",
+          rec->hierarchy_band >= 0 ? BaBands[rec->hierarchy_band].name : "none", rec->q);
+  fputs("<table><tr><th class=\"l\">band</th><th>mean alignment rho</th><th>best "
+        "window</th><th>aligned</th>"
+        "<th>significant pairs</th><th>false</th><th>FDP</th></tr>\n",
+        fp);
+  for (int b = 0; b < BA_NBANDS; b++) {
+    WindowName(rec->best_window[b], wname, sizeof(wname));
+    fprintf(fp,
+            "<tr%s><td "
+            "class=\"l\">%s</td><td>%.4f</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%.4f</"
+            "td></tr>\n",
+            b == rec->hierarchy_band ? " class=\"aligned\"" : "", BaBands[b].name, rec->mean_rho[b],
+            wname, rec->aligned[b] ? "yes" : "no", (int)rec->nsig[b], (int)rec->nfalse[b],
+            rec->fdp[b]);
+  }
+  fputs("</table>\n", fp);
+  if (rec->hierarchy_band < 0) return;
+  fprintf(fp,
+          "<p>Layers per area in the planted band (%s, significant pairs pooled over its three "
+          "windows):</p>\n",
+          BaBands[rec->hierarchy_band].name);
+  fputs("<table><tr><th class=\"l\">area</th><th>planted channels</th><th>mean planted "
+        "layer</th><th>significant pairs</th>"
+        "<th>mean significant layer</th></tr>\n",
+        fp);
+  for (int a = 0; a < BA_NAREAS; a++) {
+    char planted[32] = "&ndash;", found[32] = "&ndash;";
+    if (rec->nplanted[a]) snprintf(planted, sizeof(planted), "%.2f", rec->planted_layer[a]);
+    if (rec->nfound[a]) snprintf(found, sizeof(found), "%.2f", rec->found_layer[a]);
+    fprintf(fp, "<tr><td class=\"l\">BA%d</td><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>\n",
+            BaVentralAreas[a], (int)rec->nplanted[a], planted, (int)rec->nfound[a], found);
+  }
+  fputs("</table>\n", fp);
+}
+
+static PetscErrorCode HtmlProvenance(FILE *fp, Results *res, const char *results_path,
+                                     const char *consistency) {
+  char version[64] = "", stamp[64];
+  PetscInt64 seed = 0, ranks = 0;
+  time_t now = time(NULL);
+
+  PetscFunctionBegin;
+  PetscCall(H5AttrReadString(&res->file, "/", "bandalign_version", version, sizeof(version)));
+  PetscCall(H5AttrReadInt(&res->file, "/", "seed", &seed));
+  PetscCall(H5AttrReadInt(&res->file, "/", "ranks", &ranks));
+  strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
+  fputs("<h2>Provenance</h2>\n<table>", fp);
+  fputs("<tr><th class=\"l\">results file</th><td class=\"l\">", fp);
+  Html(fp, results_path);
+  fputs("</td></tr>\n<tr><th class=\"l\">written by</th><td class=\"l\">bandalign ", fp);
+  Html(fp, version);
+  fprintf(fp, " on %d ranks</td></tr>\n", (int)ranks);
+  fputs("<tr><th class=\"l\">protocol</th><td class=\"l\">", fp);
+  Html(fp, res->protocol);
+  fprintf(fp, "</td></tr>\n<tr><th class=\"l\">permutations</th><td class=\"l\">%d</td></tr>\n",
+          (int)res->permutations);
+  fputs("<tr><th class=\"l\">correction</th><td class=\"l\">", fp);
+  Html(fp, res->correction);
+  fprintf(fp, "</td></tr>\n<tr><th class=\"l\">q</th><td class=\"l\">%g</td></tr>\n", res->q);
+  fprintf(fp, "<tr><th class=\"l\">seed</th><td class=\"l\">%lld</td></tr>\n", (long long)seed);
+  fprintf(fp,
+          "<tr><th class=\"l\">split-half noise estimate</th><td class=\"l\">%d splits</td></tr>\n",
+          (int)res->nsplits);
+  fprintf(
+      fp,
+      "<tr><th class=\"l\">data</th><td class=\"l\">%d channels, %d images, %d layers</td></tr>\n",
+      (int)res->nchannels, (int)res->nimages, (int)res->nlayers);
+  fputs("<tr><th class=\"l\">summaries vs per-channel data</th><td class=\"l\">", fp);
+  Html(fp, consistency);
+  fprintf(fp,
+          "</td></tr>\n<tr><th class=\"l\">report</th><td class=\"l\">bandalign %s, "
+          "%s</td></tr>\n</table>\n",
+          BA_VERSION, stamp);
+  fputs("<p>Options of the run:</p>\n<pre>", fp);
+  Html(fp, res->options);
+  fputs("</pre>\n", fp);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Recomputes each ROI's summary from its per-channel arrays; describes the first mismatch. */
+static PetscErrorCode CheckSummaries(const Results *res, char *msg, size_t len) {
+  int *area;
+  PetscInt nbad = 0;
+  char first[256] = "";
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(res->nchannels + 1, &area));
+  for (PetscInt c = 0; c < res->nchannels; c++)
+    area[c] = AtlasVentralIndex(res->area[c]);
+  for (int r = 0; r < BA_NROIS; r++) {
+    const ResultsRoiSummary *s = &res->roi[r];
+    const ResultsRoiData *d = &res->data[r];
+    ResultsRoiSummary t;
+    PetscBool ok;
+
+    PetscCall(AlignmentCompute(res->nchannels, res->nlayers, area, d->significant, d->rho,
+                               d->responsive, &t));
+    ok = t.n_responsive == s->n_responsive && t.n_significant_pairs == s->n_significant_pairs;
+    ok = ok && fabs(t.alignment_rho - s->alignment_rho) <= 1e-9 &&
+         fabs(t.alignment_p - s->alignment_p) <= 1e-9 * PetscMax(1e-300, s->alignment_p) + 1e-12;
+    ok = ok && fabs(t.volume - s->volume) <= 1e-9 * PetscMax(1.0, fabs(s->volume)) &&
+         fabs(t.specificity - s->specificity) <= 1e-9;
+    for (int a = 0; a < BA_NAREAS; a++) {
+      ok = ok && t.area_significant[a] == s->area_significant[a] &&
+           t.area_responsive[a] == s->area_responsive[a];
+      for (PetscInt l = 0; l < res->nlayers; l++)
+        ok = ok &&
+             fabs(t.area_layer[a * res->nlayers + l] - s->area_layer[a * res->nlayers + l]) <= 1e-9;
+    }
+    if (!ok && nbad++ == 0) {
+      char name[64];
+      RoiName(r, name, sizeof(name));
+      snprintf(first, sizeof(first),
+               "%s: stored alignment %.6g (p %.3g), volume %.6g, %d responsive, %d significant "
+               "pairs; recomputed %.6g (p %.3g), %.6g, %d, %d",
+               name, s->alignment_rho, s->alignment_p, s->volume, (int)s->n_responsive,
+               (int)s->n_significant_pairs, t.alignment_rho, t.alignment_p, t.volume,
+               (int)t.n_responsive, (int)t.n_significant_pairs);
+    }
+  }
+  PetscCall(PetscFree(area));
+  if (nbad)
+    snprintf(msg, len, "%d of %d ROIs disagree with their per-channel data; first: %s", (int)nbad,
+             BA_NROIS, first);
+  else
+    snprintf(msg, len, "all %d ROI summaries agree with their per-channel data", BA_NROIS);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *dir,
+                           const ReportRecovery *rec) {
+  Figure overview = {0}, corr = {0}, *al;
+  OutFile o;
+  char consistency[768];
+
+  PetscFunctionBegin;
+  PetscCall(MakeDir(dir));
+  PetscCall(CheckSummaries(res, consistency, sizeof(consistency)));
+  if (strstr(consistency, "disagree"))
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "bandalign: warning: %s: %s\n", results_path,
+                           consistency));
+  PetscCall(WriteSummaryCsv(res, dir));
+  for (int r = 0; r < BA_NROIS; r++)
+    PetscCall(WriteAreaLayerCsv(res, dir, r));
+  PetscCall(PetscCalloc1(BA_NROIS, &al));
+  PetscCall(FigureOverview(res, dir, &overview));
+  PetscCall(FigureAreaLayer(res, dir, al));
+  PetscCall(FigureLayerCorrelation(res, dir, &corr));
+
+  PetscCall(OutOpen(dir, "report.html", &o));
+  fprintf(
+      o.fp,
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>bandalign "
+      "report</title>\n<style>%s</style>\n"
+      "</head>\n<body>\n<h1>bandalign report</h1>\n<p>Which frequency band carries visual "
+      "representations aligned with the "
+      "layers of the network along the ventral stream (BA 17, 18, 19, 37, 20)? Results file <code>",
+      Css);
+  Html(o.fp, results_path);
+  fprintf(o.fp, "</code>: %d channels, %d images, %d layers.</p>\n", (int)res->nchannels,
+          (int)res->nimages, (int)res->nlayers);
+  if (rec) HtmlRecovery(o.fp, rec);
+  HtmlSummary(o.fp, res);
+  fputs("<h2>Alignment of the 15 ROIs</h2>\n", o.fp);
+  PetscCall(HtmlFigure(o.fp, dir, &overview));
+  fputs("<h2>Area x layer</h2>\n<p>For each ROI, the sum of significant rho over the channels of "
+        "an area, divided by the "
+        "number of its channels with at least one significant layer. Rows: (channels with a "
+        "significant layer / responsive "
+        "channels).</p>\n",
+        o.fp);
+  for (int r = 0; r < BA_NROIS; r++)
+    PetscCall(HtmlFigure(o.fp, dir, &al[r]));
+  fputs("<h2>Layer RDMs</h2>\n", o.fp);
+  PetscCall(HtmlFigure(o.fp, dir, &corr));
+  HtmlComparisons(o.fp, res);
+  PetscCall(HtmlProvenance(o.fp, res, results_path, consistency));
+  fputs("</body>\n</html>\n", o.fp);
+  PetscCall(OutCommit(&o));
+  PetscCall(PetscFree(al));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ReportPrintSummary(const Results *res) {
+  char name[64];
+
+  PetscFunctionBegin;
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-20s %10s %7s %10s %10s %10s %11s\n", "roi",
+                        "responsive", "pairs", "align_rho", "align_p", "volume", "specificity"));
+  for (int r = 0; r < BA_NROIS; r++) {
+    const ResultsRoiSummary *s = &res->roi[r];
+    RoiName(r, name, sizeof(name));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-20s %10d %7d %10.4f %10.3g %10.4g %11.3f%s\n", name,
+                          (int)s->n_responsive, (int)s->n_significant_pairs, s->alignment_rho,
+                          s->alignment_p, s->volume, s->specificity,
+                          s->alignment_p < REPORT_ALIGNED_P ? " *" : ""));
+  }
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "(* aligned: alignment p < 0.005/15)\n"));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- recovery of the planted truth ------------------------------------------------- */
+
+PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *planted_band,
+                                     const int *planted_layer, ReportRecovery *rec) {
+  const PetscInt nl = res->nlayers;
+  char wname[32], why[768] = "";
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(rec, sizeof(*rec)));
+  rec->hierarchy_band = H;
+  rec->q = res->q;
+  for (int b = 0; b < BA_NBANDS; b++) {
+    for (int w = 0; w < BA_NWINDOWS; w++) {
+      const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
+      const uint8_t *sig = res->data[RoiIndex(b, w)].significant;
+
+      rec->mean_rho[b] += s->alignment_rho / BA_NWINDOWS;
+      if (s->alignment_rho > res->roi[RoiIndex(b, rec->best_window[b])].alignment_rho)
+        rec->best_window[b] = w;
+      if (s->alignment_p < REPORT_ALIGNED_P) rec->aligned[b] = PETSC_TRUE;
+      for (PetscInt c = 0; c < res->nchannels; c++)
+        for (PetscInt l = 0; l < nl; l++)
+          if (sig[c * nl + l]) {
+            rec->nsig[b]++;
+            if (planted_band[c] != b) rec->nfalse[b]++;
+          }
+    }
+    rec->fdp[b] = rec->nsig[b] ? (double)rec->nfalse[b] / (double)rec->nsig[b] : 0.0;
+  }
+  for (int a = 0; a < BA_NAREAS; a++)
+    rec->planted_layer[a] = rec->found_layer[a] = NAN;
+  if (H >= 0) {
+    double psum[BA_NAREAS] = {0}, fsum[BA_NAREAS] = {0};
+    for (PetscInt c = 0; c < res->nchannels; c++) {
+      int a = AtlasVentralIndex(res->area[c]);
+      if (a < 0) continue;
+      if (planted_band[c] == H && planted_layer[c] >= 0) {
+        psum[a] += planted_layer[c];
+        rec->nplanted[a]++;
+      }
+      for (int w = 0; w < BA_NWINDOWS; w++)
+        for (PetscInt l = 0; l < nl; l++)
+          if (res->data[RoiIndex(H, w)].significant[c * nl + l]) {
+            fsum[a] += (double)l;
+            rec->nfound[a]++;
+          }
+    }
+    for (int a = 0; a < BA_NAREAS; a++) {
+      if (rec->nplanted[a]) rec->planted_layer[a] = psum[a] / rec->nplanted[a];
+      if (rec->nfound[a]) rec->found_layer[a] = fsum[a] / rec->nfound[a];
+    }
+  }
+
+  rec->pass = PETSC_TRUE;
+  if (H >= 0) {
+    const char *planted = BaBands[H].name;
+    int rival = -1;
+    for (int b = 0; b < BA_NBANDS; b++)
+      if (b != H && (rival < 0 || rec->mean_rho[b] > rec->mean_rho[rival])) rival = b;
+    if (!(rec->mean_rho[H] > rec->mean_rho[rival])) {
+      rec->pass = PETSC_FALSE;
+      snprintf(why + strlen(why), sizeof(why) - strlen(why),
+               "%splanted band %s is not the best aligned (mean rho %.4f, %s %.4f)",
+               why[0] ? "; " : "", planted, rec->mean_rho[H], BaBands[rival].name,
+               rec->mean_rho[rival]);
+    }
+    if (!rec->aligned[H]) {
+      double pmin = 1;
+      for (int w = 0; w < BA_NWINDOWS; w++)
+        pmin = PetscMin(pmin, res->roi[RoiIndex(H, w)].alignment_p);
+      rec->pass = PETSC_FALSE;
+      snprintf(why + strlen(why), sizeof(why) - strlen(why),
+               "%splanted band %s is aligned in no window (smallest p %.3g, threshold %.3g)",
+               why[0] ? "; " : "", planted, pmin, REPORT_ALIGNED_P);
+    }
+    if (rec->fdp[H] > rec->q) {
+      rec->pass = PETSC_FALSE;
+      snprintf(why + strlen(why), sizeof(why) - strlen(why),
+               "%sfalse discovery proportion of %s %.4f exceeds q %g (%d of %d pairs)",
+               why[0] ? "; " : "", planted, rec->fdp[H], rec->q, (int)rec->nfalse[H],
+               (int)rec->nsig[H]);
+    }
+    WindowName(rec->best_window[H], wname, sizeof(wname));
+    if (rec->pass)
+      snprintf(rec->verdict, sizeof(rec->verdict),
+               "recovery passed: planted band %s is the best aligned (mean rho %.4f, next %s "
+               "%.4f), aligned at %s (p %.3g < %.3g), FDP %.4f <= q %g",
+               planted, rec->mean_rho[H], BaBands[rival].name, rec->mean_rho[rival], wname,
+               res->roi[RoiIndex(H, rec->best_window[H])].alignment_p, REPORT_ALIGNED_P,
+               rec->fdp[H], rec->q);
+    else
+      snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: %s", why);
+  } else {
+    for (int r = 0; r < BA_NROIS; r++)
+      if (res->roi[r].alignment_p < REPORT_ALIGNED_P) {
+        char name[64];
+        RoiName(r, name, sizeof(name));
+        rec->pass = PETSC_FALSE;
+        snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s (p %.3g)", why[0] ? ", " : "",
+                 name, res->roi[r].alignment_p);
+      }
+    if (rec->pass)
+      snprintf(rec->verdict, sizeof(rec->verdict),
+               "recovery passed: no hierarchy was planted and no ROI passes p < %.3g",
+               REPORT_ALIGNED_P);
+    else
+      snprintf(rec->verdict, sizeof(rec->verdict),
+               "recovery failed: no hierarchy was planted but ROIs pass p < %.3g: %s",
+               REPORT_ALIGNED_P, why);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+typedef struct {
+  const char *patient, *name;
+  PetscInt index;
+} ChannelKey;
+
+static int ChannelKeyCompare(const void *x, const void *y) {
+  const ChannelKey *a = x, *b = y;
+  int c = strcmp(a->patient, b->patient);
+  return c ? c : strcmp(a->name, b->name);
+}
+
+PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, ReportRecovery *rec) {
+  H5File f;
+  PetscInt n, m;
+  char **patient = NULL, **name = NULL, hb[32];
+  int *band, *layer, *pband, *player, H = -1;
+  ChannelKey *keys;
+  PetscBool known = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(H5FileOpen(PETSC_COMM_SELF, path, "bandalign-truth", &f));
+  PetscCall(H5AttrReadString(&f, "/", "hierarchy_band", hb, sizeof(hb)));
+  for (int b = 0; BaBandNames[b]; b++)
+    if (!strcmp(hb, BaBandNames[b])) {
+      H = b < BA_NBANDS ? b : -1;
+      known = PETSC_TRUE;
+    }
+  PetscCheck(known, PETSC_COMM_SELF, BA_ERR_INPUT,
+             "%s: hierarchy_band '%s' is not a band name or 'none'", path, hb);
+  PetscCall(H5ReadStrings(&f, "/channels/patient", &n, &patient));
+  PetscCall(H5ReadStrings(&f, "/channels/name", &m, &name));
+  PetscCheck(m == n, PETSC_COMM_SELF, BA_ERR_INPUT,
+             "%s: /channels/name has %" PetscInt_FMT " entries, /channels/patient %" PetscInt_FMT,
+             path, m, n);
+  PetscCall(PetscMalloc5(n + 1, &band, n + 1, &layer, n + 1, &keys, res->nchannels + 1, &pband,
+                         res->nchannels + 1, &player));
+  PetscCall(H5ReadAll(&f, "/channels/planted_band", H5T_NATIVE_INT, (hsize_t)n, band));
+  PetscCall(H5ReadAll(&f, "/channels/planted_layer", H5T_NATIVE_INT, (hsize_t)n, layer));
+  for (PetscInt i = 0; i < n; i++) {
+    PetscCheck(band[i] >= -1 && band[i] < BA_NBANDS, PETSC_COMM_SELF, BA_ERR_INPUT,
+               "%s: /channels/planted_band[%" PetscInt_FMT "] = %d is outside -1..%d", path, i,
+               band[i], BA_NBANDS - 1);
+    keys[i].patient = patient[i];
+    keys[i].name = name[i];
+    keys[i].index = i;
+  }
+  qsort(keys, (size_t)n, sizeof(*keys), ChannelKeyCompare);
+  for (PetscInt c = 0; c < res->nchannels; c++) {
+    ChannelKey key = {res->patient[c], res->channel_name[c], -1};
+    ChannelKey *hit = bsearch(&key, keys, (size_t)n, sizeof(*keys), ChannelKeyCompare);
+    PetscCheck(hit, PETSC_COMM_SELF, BA_ERR_INPUT,
+               "%s: no channel %s of patient %s (a channel of the results file)", path,
+               res->channel_name[c], res->patient[c]);
+    pband[c] = band[hit->index];
+    player[c] = layer[hit->index];
+  }
+  PetscCall(ReportRecoveryCompute(res, H, pband, player, rec));
+  PetscCall(PetscFree5(band, layer, keys, pband, player));
+  PetscCall(H5FreeStrings(n, &patient));
+  PetscCall(H5FreeStrings(m, &name));
+  H5FileAbandon(&f);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

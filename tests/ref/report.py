@@ -1,0 +1,252 @@
+"""Inputs and checks of tests/t_report.sh (the report stage).
+
+    report.py gen DIR        writes DIR/results.h5 (a valid bandalign-results file whose
+                             summaries are computed by tests/ref/alignment.py from its own
+                             per-channel arrays), DIR/results_nocorr.h5 (no layer RDM
+                             correlation), truth files and DIR/expect.txt (expected verdicts)
+    report.py check DIR OUT  checks summary.csv, area_layer_<roi>.csv, the PNGs and
+                             report.html written by `bandalign report` into OUT
+
+The planted structure: channels of the hierarchy band (lowgamma) are significant at a layer
+that grows with their ventral area; the other bands get unstructured significant pairs.
+Expected verdicts follow the rule of docs/report.md, re-implemented here.
+"""
+import csv
+import os
+import struct
+import sys
+
+import h5py
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import alignment  # noqa: E402
+
+BANDS = ["theta", "alpha", "beta", "lowgamma", "highgamma"]
+WINDOWS = [(50, 250), (150, 350), (250, 450)]
+AREAS = [17, 18, 19, 37, 20]
+LAYERS = ["pixels", "conv1", "conv_3", "fc6", "fc8"]
+ALIGNED_P = 0.005 / 15
+HIER = 3  # lowgamma
+Q = 0.05
+
+
+def roi_name(b, w):
+    return "%s_%d_%d" % (BANDS[b], WINDOWS[w][0], WINDOWS[w][1])
+
+
+def strings(f, name, values):
+    f.create_dataset(name, data=np.array(values, dtype=object), dtype=h5py.string_dtype("utf-8"))
+
+
+def make_cohort(rng):
+    npat, per = 4, 30
+    patient = ["P%02d" % (p + 1) for p in range(npat) for _ in range(per)]
+    name = ["%s%d-%s%d" % ("ABCDEFGH"[c % 8], c, "ABCDEFGH"[c % 8], c + 1) for p in range(npat) for c in range(per)]
+    n = npat * per
+    labels = rng.choice(AREAS + [0, 4, 22], n, p=[0.13] * 5 + [0.15, 0.1, 0.1])
+    area_idx = np.array([AREAS.index(a) if a in AREAS else -1 for a in labels])
+    # planted: 60 % of the ventral channels, layer = area index +- 1
+    planted = (area_idx >= 0) & (rng.random(n) < 0.6)
+    planted_layer = np.where(planted, np.clip(area_idx + rng.integers(-1, 2, n), 0, len(LAYERS) - 1), -1)
+    return patient, name, labels, area_idx, planted, planted_layer
+
+
+def make_roi(rng, b, area_idx, planted, planted_layer):
+    n, nl = len(area_idx), len(LAYERS)
+    resp = (rng.random(n) < 0.5).astype(np.uint8)
+    rho = rng.uniform(-0.05, 0.1, (n, nl))
+    pval = rng.uniform(0, 1, (n, nl))
+    sig = np.zeros((n, nl), dtype=np.uint8)
+    if b == HIER:
+        for c in np.nonzero(planted)[0]:
+            resp[c] = 1
+            sig[c, planted_layer[c]] = 1
+            rho[c, planted_layer[c]] = rng.uniform(0.1, 0.4)
+            pval[c, planted_layer[c]] = 1e-4
+        # one false discovery among unplanted channels: FDP well below q
+        c = int(np.nonzero(~planted)[0][0])
+        resp[c], sig[c, 1], rho[c, 1] = 1, 1, 0.05
+    else:
+        k = rng.integers(3, 12)
+        for c in rng.choice(n, k, replace=False):
+            resp[c] = 1
+            l = rng.integers(0, nl)
+            sig[c, l], rho[c, l] = 1, rng.uniform(0.05, 0.2)
+    rho[resp == 0] = np.nan
+    pval[resp == 0] = np.nan
+    qval = np.minimum(pval * 3, 1)
+    return resp, rho, pval, qval, sig
+
+
+def write_results(path, rng, cohort, rois, with_corr):
+    patient, name, labels, area_idx, planted, planted_layer = cohort
+    n, nl, nsplits = len(patient), len(LAYERS), 10
+    with h5py.File(path, "w") as f:
+        a = f.attrs
+        a["format"], a["version"] = "bandalign-results", np.int64(1)
+        a["protocol"], a["permutations"], a["seed"] = "canonical", np.int64(1000), np.int64(7)
+        a["correction"], a["q"], a["ranks"] = "bh", Q, np.int64(2)
+        a["bandalign_version"], a["stage"], a["noise_splits"] = "test", "rsa", np.int64(nsplits)
+        a["options"] = "-features a.h5 -network n.h5 -out r.h5 -note <x&y>"
+        strings(f, "/stimuli/name", ["img%03d" % i for i in range(10)])
+        strings(f, "/layers/name", LAYERS)
+        strings(f, "/channels/patient", patient)
+        strings(f, "/channels/name", name)
+        f["/channels/mni"] = rng.normal(0, 30, (n, 3))
+        f.create_dataset("/channels/area", data=labels.astype(np.int32))
+        for b in range(5):
+            for w in range(3):
+                resp, rho, pval, qval, sig = rois[b][w]
+                g = f.create_group("/roi/" + roi_name(b, w))
+                g.create_dataset("responsive", data=resp)
+                g["rho"], g["pvalue"], g["qvalue"] = rho, pval, qval
+                g.create_dataset("significant", data=sig)
+                s = alignment.summary(area_idx, sig, np.nan_to_num(rho), resp)
+                g["area_layer"] = s["area_layer"]
+                g.create_dataset("area_significant", data=s["area_significant"].astype(np.int32))
+                g.create_dataset("area_responsive", data=s["area_responsive"].astype(np.int32))
+                noise = rng.normal(s["alignment_rho"], 0.05, nsplits)
+                g["noise_alignment"] = noise
+                for k in ("alignment_rho", "alignment_p", "volume", "specificity"):
+                    g.attrs[k] = float(s[k])
+                g.attrs["n_responsive"] = np.int64(s["n_responsive"])
+                g.attrs["n_significant_pairs"] = np.int64(s["n_significant_pairs"])
+                g.attrs["noise_median"] = float(np.median(noise))
+        cmp = rng.uniform(0, 1, (15, 15)) ** 3
+        np.fill_diagonal(cmp, np.nan)
+        f["/comparisons/mannwhitney_p"] = cmp
+        if with_corr:
+            m = rng.uniform(-0.3, 1, (nl, nl))
+            m = (m + m.T) / 2
+            np.fill_diagonal(m, 1)
+            f["/layers/rdm_correlation"] = m
+
+
+def write_truth(path, cohort, hierarchy, planted_band):
+    patient, name, labels, area_idx, planted, planted_layer = cohort
+    order = np.arange(len(patient))[::-1]  # another channel order than the results file
+    with h5py.File(path, "w") as f:
+        f.attrs["format"], f.attrs["version"] = "bandalign-truth", np.int64(1)
+        f.attrs["hierarchy_band"] = hierarchy
+        strings(f, "/channels/patient", [patient[i] for i in order])
+        strings(f, "/channels/name", [name[i] for i in order])
+        f.create_dataset("/channels/planted_band", data=planted_band[order].astype(np.int32))
+        f.create_dataset("/channels/planted_layer", data=np.where(planted_band >= 0, np.maximum(planted_layer, 0), -1)[order].astype(np.int32))
+        f["/channels/gain"] = np.ones(len(patient))[order]
+
+
+def verdict(summ, sigs, hier, planted_band):
+    """The recovery rule of docs/report.md: (pass, reason)."""
+    if hier < 0:
+        bad = [(b, w) for b in range(5) for w in range(3) if summ[b][w]["alignment_p"] < ALIGNED_P]
+        return (not bad), "no hierarchy" if not bad else "aligned %s" % roi_name(*bad[0])
+    mean = [np.mean([summ[b][w]["alignment_rho"] for w in range(3)]) for b in range(5)]
+    best = all(mean[hier] > mean[b] for b in range(5) if b != hier)
+    aligned = any(summ[hier][w]["alignment_p"] < ALIGNED_P for w in range(3))
+    nsig = sum(int(sigs[hier][w].sum()) for w in range(3))
+    nfalse = sum(int(sigs[hier][w][planted_band != hier].sum()) for w in range(3))
+    fdp = nfalse / nsig if nsig else 0.0
+    reasons = []
+    if not best:
+        reasons.append("not the best aligned")
+    if not aligned:
+        reasons.append("aligned in no window")
+    if fdp > Q:
+        reasons.append("false discovery proportion")
+    return (not reasons), "; ".join(reasons) or "passed (FDP %.4f)" % fdp
+
+
+def gen(d):
+    rng = np.random.default_rng(1234)
+    cohort = make_cohort(rng)
+    patient, name, labels, area_idx, planted, planted_layer = cohort
+    rois = [[make_roi(rng, b, area_idx, planted, planted_layer) for w in range(3)] for b in range(5)]
+    write_results(os.path.join(d, "results.h5"), np.random.default_rng(5), cohort, rois, True)
+    write_results(os.path.join(d, "results_nocorr.h5"), np.random.default_rng(5), cohort, rois, False)
+    summ = [[alignment.summary(area_idx, rois[b][w][4], np.nan_to_num(rois[b][w][1]), rois[b][w][0]) for w in range(3)] for b in range(5)]
+    sigs = [[rois[b][w][4].astype(bool) for w in range(3)] for b in range(5)]
+    pb = np.where(planted, HIER, -1)
+    # a truth that drops half of the planted channels' encodings: their discoveries turn false
+    pb_fdp = pb.copy()
+    pb_fdp[np.nonzero(planted)[0][::2]] = -1
+    cases = [("ok", "lowgamma", pb), ("wrongband", "theta", np.where(planted, 0, -1)), ("none", "none", pb), ("fdp", "lowgamma", pb_fdp)]
+    with open(os.path.join(d, "expect.txt"), "w") as f:
+        for tag, hier, band in cases:
+            write_truth(os.path.join(d, "truth_%s.h5" % tag), cohort, hier, band)
+            ok, why = verdict(summ, sigs, BANDS.index(hier) if hier in BANDS else -1, band)
+            f.write("%s %d %s\n" % (tag, int(ok), why))
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    if head[:8] != b"\x89PNG\r\n\x1a\n" or head[12:16] != b"IHDR":
+        return None
+    return struct.unpack(">II", head[16:24])
+
+
+def report(ok, what):
+    print("%s - %s" % ("ok" if ok else "not ok", what))
+    return ok
+
+
+def check(d, out):
+    f = h5py.File(os.path.join(d, "results.h5"), "r")
+    n = len(f["/channels/name"])
+    rows = list(csv.reader(open(os.path.join(out, "summary.csv"))))
+    header = "band,t0_ms,t1_ms,n_channels,n_responsive,n_significant_pairs,alignment_rho,alignment_p,volume,specificity"
+    report(rows and ",".join(rows[0]) == header, "summary.csv header is exactly the interface's")
+    report(len(rows) == 16 and all(len(r) == 10 for r in rows[1:]), "summary.csv has 15 rows of 10 fields")
+    worst, order_ok, ints_ok = 0.0, True, True
+    for k, r in enumerate(rows[1:16]):
+        b, w = divmod(k, 3)
+        order_ok &= r[0] == BANDS[b] and int(r[1]) == WINDOWS[w][0] and int(r[2]) == WINDOWS[w][1]
+        g = f["/roi/" + roi_name(b, w)]
+        ints_ok &= int(r[3]) == n and int(r[4]) == int(g.attrs["n_responsive"]) and int(r[5]) == int(g.attrs["n_significant_pairs"])
+        for col, key, tol in ((6, "alignment_rho", 1e-9), (7, "alignment_p", 1e-5), (8, "volume", 1e-9), (9, "specificity", 1e-9)):
+            v, ref = float(r[col]), float(g.attrs[key])
+            worst = max(worst, abs(v - ref) / max(abs(ref), 1e-300) / tol)
+    report(order_ok, "summary.csv rows in band order, then window order")
+    report(ints_ok, "summary.csv channel, responsive and significant-pair counts match the results file")
+    report(worst <= 1.0, "summary.csv values match the results file (rho/volume/specificity to 1e-9, p to 1e-5 relative; worst %.3g of tolerance)" % worst)
+    al_ok, al_worst, nfiles = True, 0.0, 0
+    for b in range(5):
+        for w in range(3):
+            path = os.path.join(out, "area_layer_%s.csv" % roi_name(b, w))
+            if not os.path.exists(path):
+                al_ok = False
+                continue
+            nfiles += 1
+            g = f["/roi/" + roi_name(b, w)]
+            t = list(csv.reader(open(path)))
+            al_ok &= t[0] == ["area", "label", "n_significant", "n_responsive"] + LAYERS and len(t) == 6
+            for a in range(5):
+                r = t[a + 1]
+                ns, nr = int(g["area_significant"][a]), int(g["area_responsive"][a])
+                al_ok &= r[0] == "BA%d" % AREAS[a] and r[1] == "BA%d (%d/%d)" % (AREAS[a], ns, nr) and int(r[2]) == ns and int(r[3]) == nr
+                vals = np.array([float(x) for x in r[4:]])
+                al_worst = max(al_worst, float(np.abs(vals - g["area_layer"][a]).max()))
+    report(al_ok and nfiles == 15, "area_layer_<roi>.csv: 15 files, rows BA17..BA20 with (significant/responsive) labels, columns the layers")
+    report(al_worst <= 1e-9, "area_layer values match /roi/<roi>/area_layer (max diff %.3g)" % al_worst)
+    pngs = ["overview.png", "layer_rdm_correlation.png"] + ["area_layer_%s.png" % roi_name(b, w) for b in range(5) for w in range(3)]
+    sizes = [png_size(os.path.join(out, p)) if os.path.exists(os.path.join(out, p)) else None for p in pngs]
+    bad = [p for p, s in zip(pngs, sizes) if not s or s[0] < 100 or s[1] < 100]
+    report(not bad, "%d figures are valid PNGs of at least 100x100 pixels%s" % (len(pngs), "" if not bad else " (bad: %s)" % bad))
+    html = open(os.path.join(out, "report.html"), encoding="utf-8").read()
+    nimg = html.count("<img ")
+    ndata = html.count('src="data:image/png;base64,')
+    report(nimg == 17 and ndata == 17, "report.html embeds its 17 figures as data URIs (%d img, %d data URIs)" % (nimg, ndata))
+    report("http://" not in html and "https://" not in html and "<link" not in html and "<script" not in html,
+           "report.html refers to nothing outside itself")
+    report("lowgamma_150_350" in html and "-note &lt;x&amp;y&gt;" in html and ">bh<" in html and ">1000<" in html,
+           "report.html shows ROIs, the run's options (escaped), correction and permutations")
+    left = [p for p in os.listdir(out) if p.endswith(".partial") or p.endswith(".gp")]
+    report(not left, "no partial files or gnuplot scripts left behind%s" % ("" if not left else ": %s" % left))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "gen":
+        gen(sys.argv[2])
+    else:
+        check(sys.argv[2], sys.argv[3])
