@@ -331,6 +331,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
   PetscCheck(p >= 0 && p < ds->npatients, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "patient %" PetscInt_FMT " outside [0, %" PetscInt_FMT ")", p, ds->npatients);
   pt = &ds->patient[p];
+  if (lo == hi) lo = hi = 0; /* an empty range may lie anywhere */
   PetscCheck(lo >= 0 && lo <= hi && hi <= pt->nchannels, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "channels [%" PetscInt_FMT ", %" PetscInt_FMT ") outside [0, %" PetscInt_FMT ")", lo,
              hi, pt->nchannels);

@@ -551,7 +551,7 @@ static PetscErrorCode SelectRows(H5File *f, hid_t dset, hsize_t lo, hsize_t hi, 
   PetscCallH5(*fspace = H5Dget_space(dset), f->path);
   nd = H5Sget_simple_extent_ndims(*fspace);
   H5Sget_simple_extent_dims(*fspace, dims, NULL);
-  PetscCheck(hi <= dims[0] && lo <= hi, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: rows [%llu, %llu) outside a dataset of %llu rows",
+  PetscCheck(lo <= hi && (lo == hi || hi <= dims[0]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: rows [%llu, %llu) outside a dataset of %llu rows",
              f->path, (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)dims[0]);
   for (int d = 0; d < nd; d++) count[d] = dims[d];
   start[0] = lo;

@@ -174,11 +174,11 @@ PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, Pet
   PetscFunctionBegin;
   PetscCheck(l >= 0 && l < net->nlayers && !net->has_rdm[l], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "layer %" PetscInt_FMT " is not an activation layer of %s", l, f->path);
+  if (c0 == c1) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCheck(
       c0 >= 0 && c0 <= c1 && c1 <= net->nfeatures[l], PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
       "columns [%" PetscInt_FMT ", %" PetscInt_FMT ") outside [0, %" PetscInt_FMT ") of layer %s",
       c0, c1, net->nfeatures[l], net->layer_name[l]);
-  if (c1 == c0) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/activations", net->layer_name[l]));
   PetscCallH5(dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
   PetscCallH5(fspace = H5Dget_space(dset), f->path);
@@ -261,6 +261,7 @@ PetscErrorCode NetworkWriteActivationColumns(Network *net, PetscInt l, PetscInt 
   hsize_t start[2] = {0, (hsize_t)c0}, count[2] = {(hsize_t)net->nimages, (hsize_t)(c1 - c0)};
 
   PetscFunctionBegin;
+  if (c0 == c1) c0 = c1 = 0; /* an empty range may lie anywhere */
   PetscCheck(l >= 0 && l < net->nlayers && c0 >= 0 && c0 <= c1 && c1 <= net->nfeatures[l],
              PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "columns [%" PetscInt_FMT ", %" PetscInt_FMT ") of layer %" PetscInt_FMT

@@ -35,7 +35,7 @@ static void Split(PetscInt n, int mode, PetscInt *lo, PetscInt *hi) {
   int r = mode == 1 ? size - 1 - rank : rank, s = size;
   if (mode == 2 && size > 1) {
     if (rank == 0) {
-      *lo = *hi = 0;
+      *lo = *hi = n + 5; /* empty, and past the end as a partition may give it */
       return;
     }
     r = rank - 1;
