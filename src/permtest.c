@@ -33,6 +33,7 @@
 #include <Random123/philox.h>
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 /* Permutations per matrix product: the permuted layer ranks take 8 N PERM_BLOCK bytes
    (32 MB for 250 images, canonical). */
@@ -85,26 +86,55 @@ void PermutationDraw(uint64_t seed, uint64_t index, PetscInt n, PetscInt *perm) 
 }
 
 typedef struct {
-  double v;
-  int32_t i;
+  uint64_t key; /* order-preserving bits of the value */
+  int32_t i;    /* its position */
 } PermItem;
 
-static int PermItemCompare(const void *a, const void *b) {
-  const PermItem *x = a, *y = b;
-  return (x->v > y->v) - (x->v < y->v);
+/* Sorts a[N] by key, LSD radix on 11-bit digits (tmp[N] is scratch): several times faster
+   than qsort on the 31,125 entries of an RDM, which matters as every channel is ranked
+   once per ROI. */
+static void RadixSort(PetscInt N, PermItem *a, PermItem *tmp) {
+  enum { BITS = 11, NDIGITS = 6, RADIX = 1 << BITS };
+  PetscInt count[NDIGITS][RADIX]; /* 48 kB */
+  PermItem *src = a, *dst = tmp;
+
+  memset(count, 0, sizeof(count));
+  for (PetscInt i = 0; i < N; i++)
+    for (int d = 0; d < NDIGITS; d++)
+      count[d][(a[i].key >> (BITS * d)) & (RADIX - 1)]++;
+  for (int d = 0; d < NDIGITS; d++) {
+    PetscInt sum = 0, skip = 0;
+    for (int k = 0; k < RADIX; k++) {
+      PetscInt c = count[d][k];
+      skip |= c == N;
+      count[d][k] = sum;
+      sum += c;
+    }
+    if (skip) continue; /* every key has the same digit here */
+    for (PetscInt i = 0; i < N; i++)
+      dst[count[d][(src[i].key >> (BITS * d)) & (RADIX - 1)]++] = src[i];
+    PermItem *t = src;
+    src = dst;
+    dst = t;
+  }
+  if (src != a) memcpy(a, src, sizeof(*a) * (size_t)N);
 }
 
-/* Doubled centred average ranks r2[i] = 2 rank_i - (N + 1) of v[N]; returns sum r2^2 (exact). */
+/* Doubled centred average ranks r2[i] = 2 rank_i - (N + 1) of v[N]; returns sum r2^2 (exact).
+   work holds 2 N items. */
 static double Rank2(PetscInt N, const double *v, double *r2, PermItem *work) {
   double ss = 0;
 
   for (PetscInt i = 0; i < N; i++) {
-    work[i].v = v[i];
+    uint64_t u;
+    double x = v[i] == 0 ? 0.0 : v[i]; /* -0 ties with +0 */
+    memcpy(&u, &x, sizeof(u));
+    work[i].key = (u >> 63) ? ~u : u | (1ULL << 63);
     work[i].i = (int32_t)i;
   }
-  qsort(work, (size_t)N, sizeof(*work), PermItemCompare);
+  RadixSort(N, work, work + N);
   for (PetscInt s = 0, e; s < N; s = e) {
-    for (e = s + 1; e < N && work[e].v == work[s].v; e++) {}
+    for (e = s + 1; e < N && work[e].key == work[s].key; e++) {}
     /* positions s..e-1 share the rank (s + 1 + e) / 2 */
     double r = (double)(s + e - N);
     for (PetscInt k = s; k < e; k++)
@@ -173,7 +203,7 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
   }
   PetscCall(PetscMalloc4((size_t)nlayers * nn, &pt->lfull, nlayers, &pt->lnorm,
                          (size_t)nlayers * pt->nent, &pt->lobs, nlayers, &pt->lobsnorm));
-  PetscCall(PetscMalloc4(nn, &m, nn, &v, nn, &r2, nn, &work));
+  PetscCall(PetscMalloc4(nn, &m, nn, &v, nn, &r2, 2 * nn, &work));
   if (protocol == BA_PROTOCOL_KUZOVKIN2018) PetscCall(PetscMalloc1(nn, &s));
   for (PetscInt l = 0; l < nlayers; l++) {
     double *full = pt->lfull + (size_t)l * nn;
@@ -244,7 +274,7 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
   PetscCall(PetscMalloc5((size_t)nch * N, &pt->c, nch, &pt->rowch, nch, &pt->cnorm, (size_t)nch * L,
                          &pt->thr, (size_t)nch * L, &pt->valid));
   PetscCall(PetscMalloc1((size_t)nch * PERM_BLOCK, &pt->dots));
-  PetscCall(PetscMalloc3(nn, &m, nn, &v, nn, &work));
+  PetscCall(PetscMalloc3(nn, &m, nn, &v, 2 * nn, &work));
   if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) PetscCall(PetscMalloc2(nn, &s, N, &rs));
   for (PetscInt c = 0; c < nch; c++) {
     const float *xc = x + (size_t)c * n;
