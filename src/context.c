@@ -17,8 +17,9 @@ static PetscErrorCode BaErrorHandler(MPI_Comm comm, int line, const char *func, 
   PetscMPIInt rank = 0;
 
   (void)ctx;
-  if (n != BA_ERR_INPUT && n != PETSC_ERR_FILE_OPEN && n != PETSC_ERR_FILE_READ &&
-      n != PETSC_ERR_FILE_UNEXPECTED)
+  /* input errors, file errors, and a failed recovery check (a verdict, not a bug) */
+  if (n != BA_ERR_INPUT && n != PETSC_ERR_FILE_OPEN && n != PETSC_ERR_FILE_READ && n != PETSC_ERR_FILE_WRITE &&
+      n != PETSC_ERR_FILE_UNEXPECTED && n != PETSC_ERR_NOT_CONVERGED && n != PETSC_ERR_LIB)
     return PetscTraceBackErrorHandler(comm, line, func, file, n, p, mess, NULL);
   if (p != PETSC_ERROR_INITIAL) return n; /* printed where it was raised */
   if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);

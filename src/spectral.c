@@ -218,6 +218,13 @@ static void LayoutDestroy(Layout *lay, int nfreq) {
   lay->ngroup = 0;
 }
 
+/* Planner rigour of the hot-path FFTs. FFTW_ESTIMATE picks plans by rule, so every run
+   gets the same arithmetic; FFTW_MEASURE times candidates and may pick differently from
+   run to run unless the wisdom is shared. */
+static unsigned PlannerFlags = FFTW_ESTIMATE;
+
+void SpectralSetPlanner(unsigned flags) { PlannerFlags = flags; }
+
 PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequencies *freqs,
                               const BaSampleRanges *ranges, Spectral *sp) {
   Spectral s;
@@ -263,8 +270,8 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
   s->yo = fftw_alloc_complex(s->maxm);
   PetscCheck(s->xin && s->xf && s->yb && s->yo, PETSC_COMM_SELF, PETSC_ERR_MEM,
              "out of memory for FFT work of size %d", s->maxm);
-  /* the hot path is measured; the full-power path serves tests only */
-  PetscCall(LayoutSetUp(s, nout, FFTW_MEASURE, &s->sums));
+  /* the hot path is planned as the caller asked; the full-power path serves tests only */
+  PetscCall(LayoutSetUp(s, nout, PlannerFlags, &s->sums));
   PetscCall(LayoutSetUp(s, (int)nsamples, FFTW_ESTIMATE, &s->full));
   *sp = s;
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -1,9 +1,351 @@
-/* stage_features.c: placeholder until the features stage lands. */
-#include <bandalign/stage.h>
+/* stage_features.c: the features stage: band-power features and responsiveness per channel.
+ *
+ * Flow per rank: open and validate the dataset (every rank reads the small metadata), take
+ * a contiguous, work-balanced range of channels from the partition, then stream patient by
+ * patient in blocks of -block_channels channels: read my rows (collective hyperslabs), clean
+ * each epoch, reduce Morlet power to window sums, turn them into per-trial ROI values, run
+ * the responsiveness test, average repeated images, write my rows. Memory per rank is one
+ * block of raw samples plus one block of features, whatever the cohort size.
+ *
+ * Collective calls must match across ranks, so every rank walks the same number of blocks
+ * per patient (the largest any rank needs); ranks with nothing left pass empty ranges. */
+#include <fftw3-mpi.h>
 #include <bandalign/context.h>
+#include <bandalign/dataset.h>
+#include <bandalign/features.h>
+#include <bandalign/partition.h>
+#include <bandalign/preprocess.h>
+#include <bandalign/progress.h>
+#include <bandalign/spectral.h>
+#include <bandalign/stage.h>
+#include <bandalign/stats.h>
+
+typedef struct {
+  BaContext ctx;                          /* common options */
+  char      dataset[PETSC_MAX_PATH_LEN];  /* -dataset: input recordings */
+  PetscInt  patient_lo, patient_hi;       /* -patients A:B, half-open, file order */
+  PetscReal line_hz;                      /* -line_hz: notch frequency, 0 = none */
+  PetscInt  block_channels;               /* -block_channels: channels read and processed at once */
+  char      wisdom[PETSC_MAX_PATH_LEN];   /* -fftw_wisdom: FFTW wisdom file shared by runs */
+  int       planner;                      /* -fftw_planner: estimate (reproducible) or measure */
+} FeaturesOptions;
+
+/* Per-trial workspace of one channel. */
+typedef struct {
+  PetscInt   ntrials, nsamples, nimages;
+  double    *epochs;    /* [ntrials][nsamples] detrended, then cleaned */
+  double    *work;      /* filter workspace */
+  double    *sums;      /* [nfreq * BA_NSUMS] */
+  double    *feature;   /* [ntrials][BA_NROIS] */
+  double    *win_mean;  /* [ntrials][BA_NROIS] */
+  double    *base_mean; /* [ntrials][BA_NROIS] */
+  PetscBool *use, *artifact;
+  double    *x, *y;     /* [ntrials] scratch for tests and medians */
+  double    *acc;       /* [nimages] */
+  int       *count;     /* [nimages] */
+} ChannelWork;
+
+static PetscErrorCode ParsePatients(MPI_Comm comm, const char *s, PetscInt npatients, PetscInt *lo, PetscInt *hi)
+{
+  long a = 0, b = npatients;
+  char tail[8];
+
+  PetscFunctionBegin;
+  *lo = 0;
+  *hi = npatients;
+  if (!s[0]) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCheck(sscanf(s, "%ld:%ld%1s", &a, &b, tail) == 2, comm, BA_ERR_INPUT, "-patients: '%s' is not a range A:B", s);
+  PetscCheck(0 <= a && a < b && b <= npatients, comm, BA_ERR_INPUT,
+             "-patients: range %ld:%ld is empty or outside the %" PetscInt_FMT " patients of the dataset", a, b, npatients);
+  *lo = (PetscInt)a;
+  *hi = (PetscInt)b;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static const char *const PlannerNames[] = {"estimate", "measure", "patient", NULL};
+static const unsigned    PlannerFlags[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT};
+
+static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients, size_t len)
+{
+  PetscFunctionBegin;
+  o->dataset[0]     = 0;
+  o->wisdom[0]      = 0;
+  patients[0]       = 0;
+  o->line_hz        = 50;
+  o->block_channels = 8;
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign features: band-power features and responsiveness", NULL);
+  PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx, "Output features file", "features.h5"));
+  PetscCall(PetscOptionsString("-dataset", "Input bandalign-dataset file", NULL, o->dataset, o->dataset, sizeof(o->dataset), NULL));
+  PetscCall(PetscOptionsString("-patients", "Half-open range A:B of patients (file order) to process", NULL, patients, patients, len, NULL));
+  PetscCall(PetscOptionsReal("-line_hz", "Line frequency to notch with its harmonics (0 = no notch)", NULL, o->line_hz, &o->line_hz, NULL));
+  PetscCall(PetscOptionsInt("-block_channels", "Channels read and processed at once per rank", NULL, o->block_channels, &o->block_channels, NULL));
+  PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: loaded if present, else measured on rank 0 and saved", NULL, o->wisdom, o->wisdom,
+                               sizeof(o->wisdom), NULL));
+  o->planner = 0;
+  PetscCall(OptionsChoice(PetscOptionsObject, "-fftw_planner", "FFTW planning: estimate gives the same plans on every run; measure is faster, shared through wisdom",
+                          PlannerNames, 0, &o->planner));
+  PetscOptionsEnd();
+  PetscCheck(o->line_hz >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-line_hz: must be >= 0, got %g", (double)o->line_hz);
+  PetscCheck(o->block_channels > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-block_channels: must be positive");
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Sorted image order: order[k] is the dataset index of the k-th image by name. */
+static int CompareNames(const void *a, const void *b, void *names)
+{
+  char *const *n = (char *const *)names;
+  return strcmp(n[*(const PetscInt *)a], n[*(const PetscInt *)b]);
+}
+
+static PetscErrorCode AnalysisOrder(const Dataset *ds, PetscInt **order, PetscInt **rank_of)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(ds->nimages, order, ds->nimages, rank_of));
+  for (PetscInt i = 0; i < ds->nimages; i++) (*order)[i] = i;
+  qsort_r(*order, (size_t)ds->nimages, sizeof(PetscInt), CompareNames, ds->image_name);
+  for (PetscInt k = 0; k < ds->nimages; k++) (*rank_of)[(*order)[k]] = k;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static int CompareDouble(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static double Median(PetscInt n, double *x)
+{
+  if (n == 0) return NAN;
+  qsort(x, (size_t)n, sizeof(double), CompareDouble);
+  return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
+}
+
+/* Everything for one channel: samples raw[ntrials][nsamples] to one row of each ROI. */
+static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess *pp, Spectral sp, const BaFrequencies *fr,
+                                     const BaSampleRanges *rg, const DatasetPatient *pat, const PetscInt *rank_of,
+                                     const float *raw, ChannelWork *w, FeaturesBlock *blk, PetscInt row)
+{
+  const PetscInt nt = w->ntrials, ns = w->nsamples, ni = w->nimages;
+  PetscInt       nart;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(BaLogIds.preprocess, 0, 0, 0, 0));
+  for (PetscInt t = 0; t < nt; t++) {
+    double *x = w->epochs + (size_t)t * ns;
+    w->use[t] = (PetscBool)(pat->stimulus[t] >= 0);
+    if (!w->use[t]) continue;
+    for (PetscInt k = 0; k < ns; k++) x[k] = raw[(size_t)t * ns + k];
+    PreprocessDetrend(ns, x);
+  }
+  nart = PreprocessArtifacts(o->ctx.protocol, nt, ns, w->epochs, w->use, w->artifact);
+  for (PetscInt t = 0; t < nt; t++)
+    if (w->use[t]) PreprocessNotch(pp, ns, w->epochs + (size_t)t * ns, w->work);
+  PetscCall(PetscLogEventEnd(BaLogIds.preprocess, 0, 0, 0, 0));
+
+  for (PetscInt t = 0; t < nt; t++) {
+    if (!w->use[t]) continue;
+    PetscCall(PetscLogEventBegin(BaLogIds.morlet, 0, 0, 0, 0));
+    PetscCall(SpectralWindowSums(sp, w->epochs + (size_t)t * ns, w->sums));
+    PetscCall(PetscLogEventEnd(BaLogIds.morlet, 0, 0, 0, 0));
+    RoiReduce(fr, rg, w->sums, w->feature + (size_t)t * BA_NROIS, w->win_mean + (size_t)t * BA_NROIS, w->base_mean + (size_t)t * BA_NROIS);
+  }
+
+  PetscCall(PetscLogEventBegin(BaLogIds.wilcoxon, 0, 0, 0, 0));
+  blk->n_artifacts[row] = (int)nart;
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    PetscInt n = 0;
+    double   sw = 0, sb = 0, fill = 0;
+    float   *out = blk->feature + ((size_t)roi * blk->nrows + row) * ni;
+
+    for (PetscInt t = 0; t < nt; t++) {
+      if (!w->use[t] || w->artifact[t]) continue;
+      w->x[n] = w->win_mean[t * BA_NROIS + roi];
+      w->y[n] = w->base_mean[t * BA_NROIS + roi];
+      sw += w->x[n];
+      sb += w->y[n];
+      n++;
+    }
+    PetscCall(StatsWilcoxon(n, w->x, w->y, &blk->resp_p[(size_t)roi * blk->nrows + row]));
+    blk->increase[(size_t)roi * blk->nrows + row] = (uint8_t)(n > 0 && sw > sb);
+
+    /* artifact trials: the median clean feature (canonical) or zero (the study's code) */
+    if (o->ctx.protocol == BA_PROTOCOL_CANONICAL && nart) {
+      n = 0;
+      for (PetscInt t = 0; t < nt; t++)
+        if (w->use[t] && !w->artifact[t]) w->x[n++] = w->feature[t * BA_NROIS + roi];
+      fill = Median(n, w->x);
+    }
+    for (PetscInt i = 0; i < ni; i++) {
+      w->acc[i]   = 0;
+      w->count[i] = 0;
+    }
+    for (PetscInt t = 0; t < nt; t++) {
+      if (!w->use[t]) continue;
+      const PetscInt img = rank_of[pat->stimulus[t]];
+      w->acc[img] += w->artifact[t] ? fill : w->feature[t * BA_NROIS + roi];
+      w->count[img]++;
+    }
+    for (PetscInt i = 0; i < ni; i++) out[i] = w->count[i] ? (float)(w->acc[i] / w->count[i]) : NAN;
+  }
+  PetscCall(PetscLogEventEnd(BaLogIds.wilcoxon, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ChannelWorkCreate(PetscInt nt, PetscInt ns, PetscInt ni, const BaFrequencies *fr, ChannelWork *w)
+{
+  PetscFunctionBegin;
+  w->ntrials  = nt;
+  w->nsamples = ns;
+  w->nimages  = ni;
+  PetscCall(PetscMalloc5((size_t)nt * ns, &w->epochs, ns + 64, &w->work, (size_t)fr->nfreq * BA_NSUMS, &w->sums,
+                         (size_t)nt * BA_NROIS, &w->feature, (size_t)nt * BA_NROIS, &w->win_mean));
+  PetscCall(PetscMalloc5((size_t)nt * BA_NROIS, &w->base_mean, nt, &w->use, nt, &w->artifact, nt, &w->x, nt, &w->y));
+  PetscCall(PetscMalloc2(ni, &w->acc, ni, &w->count));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode ChannelWorkDestroy(ChannelWork *w)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscFree5(w->epochs, w->work, w->sums, w->feature, w->win_mean));
+  PetscCall(PetscFree5(w->base_mean, w->use, w->artifact, w->x, w->y));
+  PetscCall(PetscFree2(w->acc, w->count));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Plans on rank 0 first (loading or measuring wisdom), then shares the wisdom so every rank
+   builds the same plans, which keeps results identical across ranks. */
+static PetscErrorCode SpectralCreateShared(const FeaturesOptions *o, double sfreq, PetscInt ns, const BaFrequencies *fr,
+                                           const BaSampleRanges *rg, Spectral *sp)
+{
+  PetscFunctionBegin;
+  SpectralSetPlanner(PlannerFlags[o->planner]);
+  if (o->wisdom[0] && o->ctx.rank == 0) (void)fftw_import_wisdom_from_filename(o->wisdom);
+  if (o->ctx.rank == 0) PetscCall(SpectralCreate(sfreq, ns, fr, rg, sp));
+  fftw_mpi_broadcast_wisdom(o->ctx.comm);
+  if (o->ctx.rank != 0) PetscCall(SpectralCreate(sfreq, ns, fr, rg, sp));
+  if (o->wisdom[0] && o->ctx.rank == 0) (void)fftw_export_wisdom_to_filename(o->wisdom);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
 PetscErrorCode StageFeatures(void)
 {
+  FeaturesOptions o;
+  char            patients[64];
+  Dataset         ds;
+  Features        ff;
+  Partition       part;
+  Spectral        sp = NULL;
+  Preprocess      pp;
+  BaFrequencies   fr;
+  BaSampleRanges  rg;
+  ChannelWork     w;
+  Progress        prog;
+  PetscInt       *order, *rank_of, *nch, nsel, nchan = 0, done = 0, mine = 0;
+  double         *work, t0;
+  char          **img, **pname, **cname;
+  double         *mni;
+  PetscBool       help;
+
   PetscFunctionBegin;
-  SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_SUP, "stage features is not built yet");
+  PetscCall(FeaturesSetFromOptions(&o, patients, sizeof(patients)));
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(OptionsRequire(o.ctx.comm, "-dataset", o.dataset));
+  PetscCall(PetscLogStagePush(BaLogIds.features));
+  t0 = MPI_Wtime();
+  fftw_mpi_init();
+
+  PetscCall(DatasetOpen(o.ctx.comm, o.dataset, o.ctx.protocol, &ds));
+  PetscCall(ParsePatients(o.ctx.comm, patients, ds.npatients, &o.patient_lo, &o.patient_hi));
+  nsel = o.patient_hi - o.patient_lo;
+  const DatasetPatient *sel = ds.patient + o.patient_lo;
+  const PetscInt        ns  = sel[0].nsamples;
+  PetscCall(RoiSampleRanges(ds.sfreq, ds.onset, ns, o.ctx.protocol, &rg));
+  RoiFrequencies(&fr);
+  PetscCall(PreprocessSetUp(&pp, o.ctx.protocol, ds.sfreq, o.line_hz));
+  PetscCall(AnalysisOrder(&ds, &order, &rank_of));
+
+  /* partition the selected patients' channels by work (trials x samples) */
+  PetscCall(PetscMalloc2(nsel, &nch, nsel, &work));
+  for (PetscInt p = 0; p < nsel; p++) {
+    nch[p]  = sel[p].nchannels;
+    work[p] = (double)sel[p].ntrials * sel[p].nsamples;
+    nchan += nch[p];
+  }
+  PetscCall(PartitionCreate(o.ctx.comm, nsel, nch, work, &part));
+  mine = part.rank_lo[o.ctx.rank + 1] - part.rank_lo[o.ctx.rank];
+
+  /* channel metadata of the selection, then the output file */
+  PetscCall(PetscMalloc4(ds.nimages, &img, nchan, &pname, nchan, &cname, 3 * nchan, &mni));
+  for (PetscInt k = 0; k < ds.nimages; k++) img[k] = ds.image_name[order[k]];
+  for (PetscInt p = 0, g = 0; p < nsel; p++)
+    for (PetscInt c = 0; c < sel[p].nchannels; c++, g++) {
+      pname[g] = (char *)sel[p].id;
+      cname[g] = sel[p].channel_name[c];
+      for (int d = 0; d < 3; d++) mni[3 * g + d] = sel[p].mni[3 * c + d];
+    }
+  PetscCall(FeaturesCreate(&o.ctx, o.ctx.out, ds.nimages, img, nchan, pname, cname, mni, &ff));
+  PetscCall(ContextPrintf(&o.ctx, "features: %" PetscInt_FMT " patients, %" PetscInt_FMT " channels, %" PetscInt_FMT " images on %d ranks\n", nsel,
+                          nchan, ds.nimages, o.ctx.size));
+
+  PetscCall(SpectralCreateShared(&o, ds.sfreq, ns, &fr, &rg, &sp));
+  ProgressBegin(&prog, o.ctx.comm, "features: channels", (double)mine, o.ctx.quiet);
+
+  for (PetscInt p = 0; p < nsel; p++) {
+    const DatasetPatient *pat = &sel[p];
+    const PetscInt        B   = o.block_channels;
+    PetscInt              lo, hi, nblocks = 0;
+    float                *raw;
+    FeaturesBlock         blk;
+
+    PetscCheck(pat->nsamples == ns, o.ctx.comm, BA_ERR_INPUT, "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT,
+               o.dataset, pat->id, pat->nsamples, ns);
+    for (PetscMPIInt r = 0; r < o.ctx.size; r++) {
+      PartitionPatientRange(&part, r, p, &lo, &hi);
+      nblocks = PetscMax(nblocks, (hi - lo + B - 1) / B);
+    }
+    PartitionPatientRange(&part, o.ctx.rank, p, &lo, &hi);
+    PetscCall(PetscMalloc1((size_t)B * pat->ntrials * ns, &raw));
+    PetscCall(FeaturesBlockCreate(B, ds.nimages, &blk));
+    PetscCall(ChannelWorkCreate(pat->ntrials, ns, ds.nimages, &fr, &w));
+    for (PetscInt b = 0; b < nblocks; b++) {
+      const PetscInt a = PetscMin(lo + b * B, hi), z = PetscMin(a + B, hi);
+      PetscCall(PetscLogEventBegin(BaLogIds.io_read, 0, 0, 0, 0));
+      PetscCall(DatasetReadChannels(&ds, o.patient_lo + p, a, z, raw));
+      PetscCall(PetscLogEventEnd(BaLogIds.io_read, 0, 0, 0, 0));
+      blk.nrows = z - a;
+      for (PetscInt c = a; c < z; c++) {
+        PetscCall(ChannelCompute(&o, &pp, sp, &fr, &rg, pat, rank_of, raw + (size_t)(c - a) * pat->ntrials * ns, &w, &blk, c - a));
+        ProgressUpdate(&prog, (double)++done);
+      }
+      PetscCall(PetscLogEventBegin(BaLogIds.io_write, 0, 0, 0, 0));
+      PetscCall(FeaturesWriteBlock(&ff, part.first[p] + a, &blk));
+      PetscCall(PetscLogEventEnd(BaLogIds.io_write, 0, 0, 0, 0));
+    }
+    PetscCall(ChannelWorkDestroy(&w));
+    PetscCall(FeaturesBlockDestroy(&blk));
+    PetscCall(PetscFree(raw));
+  }
+  ProgressEnd(&prog);
+  PetscCall(FeaturesCommit(&ff));
+
+  {
+    double mine_t = MPI_Wtime() - t0, tmin, tmax, tsum;
+    PetscCallMPI(MPI_Allreduce(&mine_t, &tmin, 1, MPI_DOUBLE, MPI_MIN, o.ctx.comm));
+    PetscCallMPI(MPI_Allreduce(&mine_t, &tmax, 1, MPI_DOUBLE, MPI_MAX, o.ctx.comm));
+    PetscCallMPI(MPI_Allreduce(&mine_t, &tsum, 1, MPI_DOUBLE, MPI_SUM, o.ctx.comm));
+    PetscCall(ContextPrintf(&o.ctx, "features: wrote %s; %.1f s (rank min %.1f, max %.1f, mean %.1f), %.1f channels/s\n", o.ctx.out, tmax, tmin, tmax,
+                            tsum / o.ctx.size, nchan / tmax));
+  }
+
+  PetscCall(SpectralDestroy(&sp));
+  PetscCall(FeaturesClose(&ff));
+  PetscCall(PetscFree4(img, pname, cname, mni));
+  PetscCall(PetscFree2(nch, work));
+  PetscCall(PetscFree2(order, rank_of));
+  PetscCall(PartitionDestroy(&part));
+  PetscCall(DatasetClose(&ds));
+  PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
 }

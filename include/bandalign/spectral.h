@@ -25,4 +25,9 @@ PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power);
 
 PetscErrorCode SpectralDestroy(Spectral *sp);
 
+/* Planner flags (FFTW_ESTIMATE, the default, or FFTW_MEASURE / FFTW_PATIENT) for the
+   transforms of every later SpectralCreate. With anything but FFTW_ESTIMATE, plans (and so
+   the last bits of the results) depend on timing unless the wisdom is shared. */
+void SpectralSetPlanner(unsigned flags);
+
 #endif
