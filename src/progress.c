@@ -14,6 +14,7 @@ void ProgressBegin(Progress *p, MPI_Comm comm, const char *what, double total, P
   p->t_start = MPI_Wtime();
   p->t_last  = p->t_start;
   p->active  = (PetscBool)(rank == 0 && !quiet);
+  p->printed = PETSC_FALSE;
 }
 
 static void FormatSeconds(double s, char *buf, size_t len)
@@ -29,7 +30,8 @@ void ProgressUpdate(Progress *p, double done)
   char         left[32];
 
   if (!p->active || now - p->t_last < 2.0 || done <= 0) return;
-  p->t_last = now;
+  p->t_last  = now;
+  p->printed = PETSC_TRUE;
   FormatSeconds((now - p->t_start) * (p->total - done) / done, left, sizeof(left));
   fprintf(stderr, "%s: %3.0f%% (%.0f/%.0f), %s left\n", p->what, 100.0 * done / p->total, done, p->total, left);
   fflush(stderr);
@@ -39,7 +41,7 @@ void ProgressEnd(Progress *p)
 {
   char took[32];
 
-  if (!p->active) return;
+  if (!p->active || !p->printed) return; /* short work needs no closing line */
   FormatSeconds(MPI_Wtime() - p->t_start, took, sizeof(took));
   fprintf(stderr, "%s: 100%% in %s\n", p->what, took);
   fflush(stderr);

@@ -1,9 +1,773 @@
-/* stage_rsa.c: placeholder until the rsa stage lands. */
-#include <bandalign/stage.h>
+/* stage_rsa.c: the rsa stage: global responsiveness, layer RDMs, Spearman RSA with a shared
+ * permutation null, global correction, anatomy and alignment.
+ *
+ * Distribution. The heavy data are the channels' features and the permutation work; both
+ * stay on the rank that owns the channel. Per ROI, the responsive channels (known only after
+ * the global FDR over every channel of every file) are split evenly over the ranks in global
+ * order, so every rank's channels are one contiguous range of rows in the output. What
+ * crosses ranks are a few numbers per channel: the responsiveness p-values and the
+ * (channel, layer) p-values, gathered to every rank through a PETSc VecScatter so that the
+ * corrections run identically everywhere and no flags need scattering back.
+ *
+ * Reproducibility. Layer RDMs are built by one rank each, in a fixed block order, and
+ * broadcast. The permutation engine compares integer rank products, so p-values do not
+ * depend on the number of ranks, on how features come split into files, or on where a run
+ * was checkpointed and resumed. */
+#include <bandalign/alignment.h>
+#include <bandalign/atlas.h>
 #include <bandalign/context.h>
+#include <bandalign/features.h>
+#include <bandalign/network.h>
+#include <bandalign/permtest.h>
+#include <bandalign/progress.h>
+#include <bandalign/rdm.h>
+#include <bandalign/results.h>
+#include <bandalign/stage.h>
+#include <bandalign/stats.h>
+#include <petscvec.h>
+
+#define MAX_FEATURE_FILES 256
+#define RDM_BLOCK_COLUMNS 4096
+
+typedef enum { CORRECTION_BH, CORRECTION_BY, CORRECTION_MAXSTAT, CORRECTION_NONE } Correction;
+static const char *const CorrectionNames[] = {"bh", "by", "maxstat", "none", NULL};
+
+typedef struct {
+  BaContext  ctx;                               /* common options */
+  char       features[16 * PETSC_MAX_PATH_LEN]; /* -features F[,F...] */
+  char       network[PETSC_MAX_PATH_LEN];       /* -network F */
+  char       atlas[PETSC_MAX_PATH_LEN];         /* -atlas F: label volume in MNI space */
+  char       checkpoint[PETSC_MAX_PATH_LEN];    /* -checkpoint F: progress file */
+  PetscBool  resume;                            /* -resume: continue from the checkpoint */
+  PetscReal  checkpoint_interval;               /* -checkpoint_interval: seconds between saves */
+  PetscInt   permutations;                      /* -permutations m */
+  PetscInt   sequential_h;                      /* -sequential h: Besag-Clifford stop (0 = off) */
+  PetscInt   perm_chunk;                        /* -perm_chunk: permutations between progress/checkpoints */
+  PetscInt   channel_chunk;                     /* -channel_chunk: channels ranked and permuted together */
+  int        correction;                        /* -correction */
+  PetscReal  q;                                 /* -q: FDR (or FWER) level */
+  PetscReal  alpha;                             /* -alpha: level of -correction none */
+  int        distance;                          /* -distance */
+  PetscInt   noise_splits;                      /* -noise_splits */
+} RsaOptions;
+
+/* Every features file, read as one cohort: global channel g lives in file f at row
+   g - first[f]. */
+typedef struct {
+  PetscInt  nfiles;
+  Features  file[MAX_FEATURE_FILES];
+  PetscInt  first[MAX_FEATURE_FILES + 1];
+  PetscInt  n, nimages;
+  char    **patient, **name; /* [n], borrowed from the files */
+  double   *mni;             /* [n * 3] */
+} Cohort;
+
+static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
+{
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(o, sizeof(*o)));
+  PetscCall(PetscStrncpy(o->atlas, BA_DEFAULT_ATLAS, sizeof(o->atlas)));
+  o->permutations        = 10000;
+  o->sequential_h        = 10;
+  o->perm_chunk          = 500;
+  o->channel_chunk       = 256;
+  o->q                   = 0.05;
+  o->alpha               = 0.001;
+  o->noise_splits        = 1000;
+  o->checkpoint_interval = 300;
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign rsa: Spearman RSA, permutation tests, correction, alignment", NULL);
+  PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx, "Output results file", "results.h5"));
+  PetscCall(PetscOptionsString("-features", "Features file(s), comma separated (job-array parts form one family)", NULL, o->features, o->features,
+                               sizeof(o->features), NULL));
+  PetscCall(PetscOptionsString("-network", "Network file (layer activations or RDMs)", NULL, o->network, o->network, sizeof(o->network), NULL));
+  PetscCall(PetscOptionsInt("-permutations", "Permutations of the image labels", NULL, o->permutations, &o->permutations, NULL));
+  PetscCall(PetscOptionsInt("-sequential", "Stop a pair after this many exceedances (Besag-Clifford; 0 = run all)", NULL, o->sequential_h,
+                            &o->sequential_h, NULL));
+  PetscCall(PetscOptionsInt("-channel_chunk", "Channels ranked and permuted together (memory: 8 x pairs bytes each)", NULL, o->channel_chunk,
+                            &o->channel_chunk, NULL));
+  PetscCall(PetscOptionsInt("-perm_chunk", "Permutations between progress lines and checkpoint decisions", NULL, o->perm_chunk, &o->perm_chunk,
+                            NULL));
+  o->correction = o->ctx.protocol == BA_PROTOCOL_KUZOVKIN2018 ? CORRECTION_NONE : CORRECTION_BH;
+  PetscCall(OptionsChoice(PetscOptionsObject, "-correction", "Multiple-comparison correction over (channel, layer) pairs of a ROI",
+                          CorrectionNames, o->correction, &o->correction));
+  PetscCall(PetscOptionsReal("-q", "FDR level of bh/by, FWER level of maxstat", NULL, o->q, &o->q, NULL));
+  PetscCall(PetscOptionsReal("-alpha", "Per-pair level of -correction none", NULL, o->alpha, &o->alpha, NULL));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-distance", "Layer RDM distance", BaDistanceNames, BA_DISTANCE_EUCLIDEAN, &o->distance));
+  PetscCall(PetscOptionsString("-atlas", "Label volume in MNI space (Brodmann atlas)", NULL, o->atlas, o->atlas, sizeof(o->atlas), NULL));
+  PetscCall(PetscOptionsInt("-noise_splits", "Split-half noise estimate of alignment (0 = none)", NULL, o->noise_splits, &o->noise_splits, NULL));
+  PetscCall(PetscOptionsString("-checkpoint", "Checkpoint file for progress", NULL, o->checkpoint, o->checkpoint, sizeof(o->checkpoint), &set));
+  PetscCall(PetscOptionsBool("-resume", "Resume from -checkpoint", NULL, o->resume, &o->resume, NULL));
+  PetscCall(PetscOptionsReal("-checkpoint_interval", "Seconds between checkpoints", NULL, o->checkpoint_interval, &o->checkpoint_interval, NULL));
+  PetscOptionsEnd();
+  PetscCheck(o->permutations > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-permutations: must be positive");
+  PetscCheck(o->sequential_h >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-sequential: must be >= 0");
+  PetscCheck(o->channel_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-channel_chunk: must be positive");
+  PetscCheck(o->perm_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-perm_chunk: must be positive");
+  PetscCheck(o->q > 0 && o->q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-q: must be in (0, 1)");
+  PetscCheck(o->alpha > 0 && o->alpha < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-alpha: must be in (0, 1)");
+  PetscCheck(o->noise_splits >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-noise_splits: must be >= 0");
+  PetscCheck(!o->resume || o->checkpoint[0], PETSC_COMM_WORLD, BA_ERR_INPUT, "-resume: needs -checkpoint F");
+  /* the max statistic needs every permutation of every pair */
+  if (o->correction == CORRECTION_MAXSTAT) o->sequential_h = 0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Opens every features file and checks that they describe the same images. */
+static PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
+{
+  char    *copy, *tok, *save = NULL;
+  PetscInt g = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(c, sizeof(*c)));
+  PetscCall(PetscStrallocpy(list, &copy));
+  for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    PetscCheck(c->nfiles < MAX_FEATURE_FILES, comm, BA_ERR_INPUT, "-features: more than %d files", MAX_FEATURE_FILES);
+    PetscCall(FeaturesOpen(comm, tok, &c->file[c->nfiles]));
+    c->nfiles++;
+  }
+  PetscCall(PetscFree(copy));
+  c->nimages = c->file[0].nimages;
+  for (PetscInt f = 0; f < c->nfiles; f++) {
+    const Features *ff = &c->file[f];
+    PetscCheck(ff->nimages == c->nimages, comm, BA_ERR_INPUT, "%s: %" PetscInt_FMT " images, but %s has %" PetscInt_FMT, ff->file.path,
+               ff->nimages, c->file[0].file.path, c->nimages);
+    for (PetscInt i = 0; i < c->nimages; i++)
+      PetscCheck(!strcmp(ff->image_name[i], c->file[0].image_name[i]), comm, BA_ERR_INPUT, "%s: image '%s' does not match '%s' of %s",
+                 ff->file.path, ff->image_name[i], c->file[0].image_name[i], c->file[0].file.path);
+    c->first[f + 1] = c->first[f] + ff->nchannels;
+  }
+  c->n = c->first[c->nfiles];
+  PetscCheck(c->n > 0, comm, BA_ERR_INPUT, "-features: no channels in %s", list);
+  PetscCall(PetscMalloc3(c->n, &c->patient, c->n, &c->name, 3 * c->n, &c->mni));
+  for (PetscInt f = 0; f < c->nfiles; f++)
+    for (PetscInt r = 0; r < c->file[f].nchannels; r++, g++) {
+      c->patient[g] = c->file[f].patient[r];
+      c->name[g]    = c->file[f].channel_name[r];
+      for (int d = 0; d < 3; d++) c->mni[3 * g + d] = c->file[f].mni[3 * r + d];
+    }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Reads rows [lo, hi) of one ROI across the files. Collective: every rank visits every file. */
+static PetscErrorCode CohortReadRoi(Cohort *c, int roi, PetscInt lo, PetscInt hi, float *feature, double *resp_p, uint8_t *increase)
+{
+  PetscFunctionBegin;
+  for (PetscInt f = 0; f < c->nfiles; f++) {
+    const PetscInt a = PetscMin(PetscMax(lo, c->first[f]), c->first[f + 1]);
+    const PetscInt z = PetscMax(PetscMin(hi, c->first[f + 1]), a);
+    const PetscInt off = a - lo;
+    PetscCall(FeaturesReadRoi(&c->file[f], roi, a - c->first[f], z - c->first[f], feature ? feature + (size_t)off * c->nimages : NULL,
+                              resp_p ? resp_p + off : NULL, increase ? increase + off : NULL));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode CohortClose(Cohort *c)
+{
+  PetscFunctionBegin;
+  for (PetscInt f = 0; f < c->nfiles; f++) PetscCall(FeaturesClose(&c->file[f]));
+  PetscCall(PetscFree3(c->patient, c->name, c->mni));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Gathers every rank's local values into one array of the global length on every rank. */
+static PetscErrorCode GatherToAll(MPI_Comm comm, PetscInt nlocal, const double *local, PetscInt *nglobal, double **all)
+{
+  Vec                v, seq;
+  VecScatter         sc;
+  PetscScalar       *a;
+  const PetscScalar *s;
+  PetscInt           n;
+
+  PetscFunctionBegin;
+  PetscCall(VecCreateMPI(comm, nlocal, PETSC_DETERMINE, &v));
+  PetscCall(VecGetArray(v, &a));
+  for (PetscInt i = 0; i < nlocal; i++) a[i] = local[i];
+  PetscCall(VecRestoreArray(v, &a));
+  PetscCall(VecScatterCreateToAll(v, &sc, &seq));
+  PetscCall(VecScatterBegin(sc, v, seq, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecScatterEnd(sc, v, seq, INSERT_VALUES, SCATTER_FORWARD));
+  PetscCall(VecGetSize(seq, &n));
+  PetscCall(PetscMalloc1(n + 1, all));
+  PetscCall(VecGetArrayRead(seq, &s));
+  for (PetscInt i = 0; i < n; i++) (*all)[i] = s[i];
+  PetscCall(VecRestoreArrayRead(seq, &s));
+  *nglobal = n;
+  PetscCall(VecScatterDestroy(&sc));
+  PetscCall(VecDestroy(&seq));
+  PetscCall(VecDestroy(&v));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Builds every layer's RDM in analysis image order: layer l by rank l % size, in a fixed
+   column-block order, then broadcast. rdm[l] is [n][n]. */
+static PetscErrorCode LayerRdms(const RsaOptions *o, Network *net, const Cohort *c, double ***rdm_out)
+{
+  const PetscInt n = c->nimages, nl = net->nlayers;
+  PetscInt      *map;
+  double       **rdm, *gram, *rowsum, *tmp;
+  float         *block;
+
+  PetscFunctionBegin;
+  PetscCheck(net->nimages == n, o->ctx.comm, BA_ERR_INPUT, "%s: %" PetscInt_FMT " images, but the features have %" PetscInt_FMT, o->network,
+             net->nimages, n);
+  /* map[i]: network index of analysis image i (names must match as sets) */
+  PetscCall(PetscMalloc1(n, &map));
+  for (PetscInt i = 0; i < n; i++) {
+    map[i] = -1;
+    for (PetscInt j = 0; j < n; j++)
+      if (!strcmp(net->image_name[j], c->file[0].image_name[i])) map[i] = j;
+    PetscCheck(map[i] >= 0, o->ctx.comm, BA_ERR_INPUT, "%s: image '%s' of the features is not in the network file", o->network,
+               c->file[0].image_name[i]);
+  }
+  PetscCall(PetscMalloc1(nl, &rdm));
+  PetscCall(PetscMalloc3((size_t)n * n, &gram, n, &rowsum, (size_t)n * n, &tmp));
+  PetscCall(PetscMalloc1((size_t)n * RDM_BLOCK_COLUMNS, &block));
+  PetscCall(PetscLogEventBegin(BaLogIds.rdm, 0, 0, 0, 0));
+  for (PetscInt l = 0; l < nl; l++) {
+    PetscCall(PetscMalloc1((size_t)n * n, &rdm[l]));
+    if (l % o->ctx.size != o->ctx.rank) continue;
+    if (net->has_rdm[l]) {
+      PetscCall(NetworkReadRdm(net, l, tmp));
+    } else {
+      PetscCall(PetscArrayzero(gram, (size_t)n * n));
+      PetscCall(PetscArrayzero(rowsum, n));
+      for (PetscInt c0 = 0; c0 < net->nfeatures[l]; c0 += RDM_BLOCK_COLUMNS) {
+        const PetscInt c1 = PetscMin(c0 + RDM_BLOCK_COLUMNS, net->nfeatures[l]);
+        PetscCall(NetworkReadActivations(net, l, c0, c1, block));
+        PetscCall(RdmGramAccumulate(n, c1 - c0, block, gram, rowsum));
+      }
+      PetscCall(RdmFromGram(n, net->nfeatures[l], gram, rowsum, (BaDistance)o->distance, tmp));
+    }
+    for (PetscInt i = 0; i < n; i++)
+      for (PetscInt j = 0; j < n; j++) rdm[l][i * n + j] = tmp[map[i] * n + map[j]];
+  }
+  for (PetscInt l = 0; l < nl; l++) PetscCallMPI(MPI_Bcast(rdm[l], (int)(n * n), MPI_DOUBLE, (int)(l % o->ctx.size), o->ctx.comm));
+  PetscCall(PetscLogEventEnd(BaLogIds.rdm, 0, 0, 0, 0));
+  PetscCall(PetscFree(block));
+  PetscCall(PetscFree3(gram, rowsum, tmp));
+  PetscCall(PetscFree(map));
+  *rdm_out = rdm;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Spearman rho between every two layer RDMs over the pairs i < j. */
+static PetscErrorCode LayerCorrelation(PetscInt n, PetscInt nl, double **rdm, double *corr)
+{
+  const PetscInt npairs = n * (n - 1) / 2;
+  double        *a, *b;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(npairs, &a, npairs, &b));
+  for (PetscInt k = 0; k < nl; k++)
+    for (PetscInt l = k; l < nl; l++) {
+      PetscInt q = 0;
+      for (PetscInt i = 0; i < n; i++)
+        for (PetscInt j = i + 1; j < n; j++, q++) {
+          a[q] = rdm[k][i * n + j];
+          b[q] = rdm[l][i * n + j];
+        }
+      PetscCall(StatsSpearman(npairs, a, b, &corr[k * nl + l], NULL));
+      corr[l * nl + k] = corr[k * nl + l];
+    }
+  PetscCall(PetscFree2(a, b));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Global responsiveness of one ROI: BH over every channel's Wilcoxon p, and an increase. */
+static PetscErrorCode Responsiveness(const RsaOptions *o, Cohort *c, int roi, uint8_t *responsive)
+{
+  PetscInt   lo, hi, n;
+  double    *p, *inc, *all_p, *all_inc, *qv;
+  uint8_t   *incr;
+  PetscBool *reject;
+
+  PetscFunctionBegin;
+  lo = (PetscInt)((long long)c->n * o->ctx.rank / o->ctx.size);
+  hi = (PetscInt)((long long)c->n * (o->ctx.rank + 1) / o->ctx.size);
+  PetscCall(PetscMalloc3(hi - lo + 1, &p, hi - lo + 1, &inc, hi - lo + 1, &incr));
+  PetscCall(CohortReadRoi(c, roi, lo, hi, NULL, p, incr));
+  for (PetscInt i = 0; i < hi - lo; i++) inc[i] = incr[i];
+  PetscCall(GatherToAll(o->ctx.comm, hi - lo, p, &n, &all_p));
+  PetscCall(GatherToAll(o->ctx.comm, hi - lo, inc, &n, &all_inc));
+  PetscCall(PetscMalloc2(n, &qv, n, &reject));
+  PetscCall(StatsFdr(n, all_p, BA_FDR_BH, 0.05, qv, reject));
+  for (PetscInt g = 0; g < n; g++) responsive[g] = (uint8_t)(reject[g] && all_inc[g] > 0.5);
+  PetscCall(PetscFree2(qv, reject));
+  PetscCall(PetscFree(all_p));
+  PetscCall(PetscFree(all_inc));
+  PetscCall(PetscFree3(p, inc, incr));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- checkpoints ----------------------------------------------------------------------
+ * One HDF5 file holding, per ROI started so far, every responsive pair's counts (b, used,
+ * done) in global order. A pair's 'used' is where its permutations stopped, so the counts
+ * alone say where to resume, on any number of ranks. The max-statistic null is a running
+ * maximum over each rank's channels, so -correction maxstat resumes on the same number of
+ * ranks only. */
+static void CheckpointPath(int roi, const char *what, char *buf, size_t len)
+{
+  char name[64];
+  RoiName(roi, name, sizeof(name));
+  snprintf(buf, len, "/%s/%s", name, what);
+}
+
+static PetscErrorCode CheckpointSave(const RsaOptions *o, int nroi, PermCount **counts, const PetscInt *npairs_global,
+                                     const PetscInt *pair_lo, const PetscInt *pair_hi, double **maxnull)
+{
+  H5File  f;
+  char    name[128];
+  hsize_t dims[2];
+
+  PetscFunctionBegin;
+  PetscCall(H5FileCreate(o->ctx.comm, o->checkpoint, "bandalign-checkpoint", &f));
+  PetscCall(H5WriteProvenance(&f, &o->ctx));
+  PetscCall(H5AttrWriteInt(&f, "/", "permutations", o->permutations));
+  PetscCall(H5AttrWriteInt(&f, "/", "sequential", o->sequential_h));
+  for (int roi = 0; roi < nroi; roi++) {
+    const PetscInt nloc = pair_hi[roi] - pair_lo[roi];
+    int64_t       *buf;
+
+    CheckpointPath(roi, "count", name, sizeof(name));
+    dims[0] = (hsize_t)npairs_global[roi];
+    dims[1] = 3;
+    PetscCall(H5CreateDataset(&f, name, H5T_STD_I64LE, 2, dims));
+    PetscCall(PetscMalloc1(3 * nloc + 1, &buf));
+    for (PetscInt i = 0; i < nloc; i++) {
+      buf[3 * i]     = counts[roi][i].b;
+      buf[3 * i + 1] = counts[roi][i].used;
+      buf[3 * i + 2] = counts[roi][i].done;
+    }
+    PetscCall(H5WriteRows(&f, name, H5T_NATIVE_INT64, (hsize_t)pair_lo[roi], (hsize_t)pair_hi[roi], buf));
+    PetscCall(PetscFree(buf));
+    if (maxnull[roi]) {
+      CheckpointPath(roi, "maxnull", name, sizeof(name));
+      dims[0] = (hsize_t)o->ctx.size;
+      dims[1] = (hsize_t)o->permutations;
+      PetscCall(H5CreateDataset(&f, name, H5T_IEEE_F64LE, 2, dims));
+      PetscCall(H5WriteRows(&f, name, H5T_NATIVE_DOUBLE, (hsize_t)o->ctx.rank, (hsize_t)o->ctx.rank + 1, maxnull[roi]));
+    }
+  }
+  PetscCall(H5FileCommit(&f));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Loads this rank's counts of one ROI if the checkpoint has them; *found says so. */
+static PetscErrorCode CheckpointLoadRoi(const RsaOptions *o, int roi, PetscInt npairs_global, PetscInt pair_lo, PetscInt pair_hi,
+                                        PermCount *count, double *maxnull, PetscBool *found)
+{
+  H5File     f;
+  char       name[128];
+  PetscInt64 m, h;
+  int        nd;
+  hsize_t    dims[3];
+  int64_t   *buf;
+
+  PetscFunctionBegin;
+  PetscCall(H5FileOpen(o->ctx.comm, o->checkpoint, "bandalign-checkpoint", &f));
+  PetscCall(H5AttrReadInt(&f, "/", "permutations", &m));
+  PetscCall(H5AttrReadInt(&f, "/", "sequential", &h));
+  PetscCheck(m == o->permutations && h == o->sequential_h, o->ctx.comm, BA_ERR_INPUT,
+             "%s: written with -permutations %" PetscInt64_FMT " -sequential %" PetscInt64_FMT ", not the options of this run", o->checkpoint, m, h);
+  CheckpointPath(roi, "count", name, sizeof(name));
+  PetscCall(H5Exists(&f, name, found));
+  if (*found) {
+    PetscCall(H5DatasetShape(&f, name, &nd, dims));
+    PetscCheck(dims[0] == (hsize_t)npairs_global, o->ctx.comm, BA_ERR_INPUT,
+               "%s: %llu pairs saved for this ROI, but this run has %" PetscInt_FMT " (different inputs?)", o->checkpoint,
+               (unsigned long long)dims[0], npairs_global);
+    PetscCall(PetscMalloc1(3 * (pair_hi - pair_lo) + 1, &buf));
+    PetscCall(H5ReadRows(&f, name, H5T_NATIVE_INT64, (hsize_t)pair_lo, (hsize_t)pair_hi, buf));
+    for (PetscInt i = 0; i < pair_hi - pair_lo; i++) {
+      count[i].b    = buf[3 * i];
+      count[i].used = buf[3 * i + 1];
+      count[i].done = (int32_t)buf[3 * i + 2];
+    }
+    PetscCall(PetscFree(buf));
+    if (maxnull) {
+      CheckpointPath(roi, "maxnull", name, sizeof(name));
+      PetscCall(H5DatasetShape(&f, name, &nd, dims));
+      PetscCheck(dims[0] == (hsize_t)o->ctx.size, o->ctx.comm, BA_ERR_INPUT, "%s: -correction maxstat resumes on the %llu ranks that wrote it",
+                 o->checkpoint, (unsigned long long)dims[0]);
+      PetscCall(H5ReadRows(&f, name, H5T_NATIVE_DOUBLE, (hsize_t)o->ctx.rank, (hsize_t)o->ctx.rank + 1, maxnull));
+    }
+  }
+  H5FileAbandon(&f);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- per-ROI analysis ------------------------------------------------------------------ */
+
+/* What one ROI needs besides the permutation engine. */
+typedef struct {
+  PetscInt  nresp;          /* responsive channels in the cohort */
+  PetscInt *resp;           /* [nresp] their global indices, ascending */
+  PetscInt  rlo, rhi;       /* my responsive channels: resp[rlo..rhi) */
+  PetscInt  row_lo, row_hi; /* my rows of the output: every channel between my first and the next rank's first */
+} RoiSplit;
+
+static void SplitResponsive(const RsaOptions *o, const Cohort *c, const uint8_t *responsive, RoiSplit *s)
+{
+  PetscInt r = 0;
+
+  s->nresp = 0;
+  for (PetscInt g = 0; g < c->n; g++)
+    if (responsive[g]) s->resp[s->nresp++] = g;
+  s->rlo = (PetscInt)((long long)s->nresp * o->ctx.rank / o->ctx.size);
+  s->rhi = (PetscInt)((long long)s->nresp * (o->ctx.rank + 1) / o->ctx.size);
+  (void)r;
+  s->row_lo = o->ctx.rank == 0 ? 0 : (s->rlo < s->nresp ? s->resp[s->rlo] : c->n);
+  s->row_hi = o->ctx.rank == o->ctx.size - 1 ? c->n : (s->rhi < s->nresp ? s->resp[s->rhi] : c->n);
+}
+
+/* Corrected q-values and significance of the whole ROI family, identical on every rank. */
+static PetscErrorCode Correct(const RsaOptions *o, PetscInt n, const double *p, double *qv, PetscBool *reject)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(BaLogIds.correction, 0, 0, 0, 0));
+  switch (o->correction) {
+  case CORRECTION_BH:
+  case CORRECTION_BY:
+    PetscCall(StatsFdr(n, p, o->correction == CORRECTION_BH ? BA_FDR_BH : BA_FDR_BY, o->q, qv, reject));
+    break;
+  case CORRECTION_MAXSTAT: /* p already is the max-statistic FWER p */
+    for (PetscInt i = 0; i < n; i++) {
+      qv[i]     = p[i];
+      reject[i] = (PetscBool)(p[i] <= o->q);
+    }
+    break;
+  default:
+    for (PetscInt i = 0; i < n; i++) {
+      qv[i]     = p[i];
+      reject[i] = (PetscBool)(p[i] <= o->alpha);
+    }
+  }
+  PetscCall(PetscLogEventEnd(BaLogIds.correction, 0, 0, 0, 0));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Noise estimate: the alignment of random half-cohorts, split s computed by rank s % size.
+   Patients are balanced by all their channels in the five areas. */
+static PetscErrorCode NoiseSplits(const RsaOptions *o, const Cohort *c, const int *area_index, PetscInt nl, const uint8_t *sig,
+                                  double *noise)
+{
+  PetscInt npat = 0;
+  int     *pat_of, *counts;
+  uint8_t *in_half;
+  double  *mine;
+
+  PetscFunctionBegin;
+  if (o->noise_splits == 0) PetscFunctionReturn(PETSC_SUCCESS);
+  /* patient index of every channel, patients numbered in order of first appearance */
+  PetscCall(PetscMalloc1(c->n, &pat_of));
+  for (PetscInt g = 0; g < c->n; g++) {
+    pat_of[g] = g > 0 && !strcmp(c->patient[g - 1], c->patient[g]) ? pat_of[g - 1] : -1;
+    for (PetscInt h = g - 1; pat_of[g] < 0 && h >= 0; h--)
+      if (!strcmp(c->patient[h], c->patient[g])) pat_of[g] = pat_of[h];
+    if (pat_of[g] < 0) pat_of[g] = (int)npat++;
+  }
+  PetscCall(PetscCalloc3((size_t)npat * BA_NAREAS, &counts, npat, &in_half, o->noise_splits, &mine));
+  for (PetscInt g = 0; g < c->n; g++)
+    if (area_index[g] >= 0) counts[pat_of[g] * BA_NAREAS + area_index[g]]++;
+  for (PetscInt s = o->ctx.rank; s < o->noise_splits; s += o->ctx.size) {
+    PetscCall(AlignmentSplitHalves(npat, counts, (uint64_t)o->ctx.seed, s, in_half));
+    PetscCall(AlignmentHalf(c->n, nl, area_index, pat_of, in_half, sig, &mine[s]));
+  }
+  /* each entry has exactly one non-zero contributor, so the sum is exact */
+  PetscCallMPI(MPI_Allreduce(mine, noise, (int)o->noise_splits, MPI_DOUBLE, MPI_SUM, o->ctx.comm));
+  PetscCall(PetscFree3(counts, in_half, mine));
+  PetscCall(PetscFree(pat_of));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static int CompareDouble(const void *a, const void *b)
+{
+  const double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
 
 PetscErrorCode StageRsa(void)
 {
+  RsaOptions      o;
+  Cohort          c;
+  Network         net;
+  Results         res;
+  Atlas           atlas;
+  PermTest        pt;
+  Progress        prog;
+  RoiSplit        split;
+  double        **rdm, *layer_corr, t0, t_last_save;
+  int            *area_index;
+  uint8_t        *responsive;
+  PetscInt        nl, n;
+  PermCount      *counts[BA_NROIS]  = {NULL};
+  double         *maxnull[BA_NROIS] = {NULL};
+  PetscInt        npairs_global[BA_NROIS], pair_lo[BA_NROIS], pair_hi[BA_NROIS];
+  double         *noise[BA_NROIS] = {NULL};
+  double          compare_p[BA_NROIS * BA_NROIS];
+  PetscBool       help;
+
   PetscFunctionBegin;
-  SETERRQ(PETSC_COMM_WORLD, PETSC_ERR_SUP, "stage rsa is not built yet");
+  PetscCall(RsaSetFromOptions(&o));
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(OptionsRequire(o.ctx.comm, "-features", o.features));
+  PetscCall(OptionsRequire(o.ctx.comm, "-network", o.network));
+  PetscCall(PetscLogStagePush(BaLogIds.rsa));
+  t0 = t_last_save = MPI_Wtime();
+
+  /* inputs: every check before any work */
+  PetscCall(CohortOpen(o.ctx.comm, o.features, &c));
+  PetscCall(NetworkOpen(o.ctx.comm, o.network, &net));
+  PetscCall(AtlasOpen(o.atlas, &atlas));
+  n  = c.nimages;
+  nl = net.nlayers;
+  PetscCheck(nl <= 64, o.ctx.comm, BA_ERR_INPUT, "%s: %" PetscInt_FMT " layers, at most 64 supported", o.network, nl);
+
+  PetscCall(PetscMalloc3(c.n, &area_index, c.n, &responsive, c.n, &split.resp));
+  PetscCall(PetscCalloc1(nl * nl, &layer_corr));
+
+  /* the results file carries the cohort, the layers and the anatomy */
+  PetscCall(PetscMemzero(&res, sizeof(res)));
+  res.permutations = o.permutations;
+  res.nsplits      = o.noise_splits;
+  res.q            = o.correction == CORRECTION_NONE ? o.alpha : o.q;
+  PetscCall(PetscStrncpy(res.correction, CorrectionNames[o.correction], sizeof(res.correction)));
+  PetscCall(PetscStrncpy(res.protocol, BaProtocolNames[o.ctx.protocol], sizeof(res.protocol)));
+  res.nimages      = n;
+  res.image_name   = c.file[0].image_name;
+  res.nlayers      = nl;
+  res.layer_name   = net.layer_name;
+  res.nchannels    = c.n;
+  res.patient      = c.patient;
+  res.channel_name = c.name;
+  res.mni          = c.mni;
+  PetscCall(PetscMalloc1(c.n, &res.area));
+  for (PetscInt g = 0; g < c.n; g++) {
+    res.area[g]   = AtlasLabel(atlas, &c.mni[3 * g]);
+    area_index[g] = AtlasVentralIndex(res.area[g]);
+  }
+  PetscCall(ContextPrintf(&o.ctx, "rsa: %" PetscInt_FMT " channels from %" PetscInt_FMT " file(s), %" PetscInt_FMT " images, %" PetscInt_FMT
+                                  " layers, %" PetscInt_FMT " permutations, correction %s, %d ranks\n",
+                          c.n, c.nfiles, n, nl, o.permutations, CorrectionNames[o.correction], o.ctx.size));
+
+  PetscCall(LayerRdms(&o, &net, &c, &rdm));
+  PetscCall(LayerCorrelation(n, nl, rdm, layer_corr));
+  PetscCall(PermTestCreate(n, nl, (const double *const *)rdm, o.ctx.protocol, (uint64_t)o.ctx.seed, o.sequential_h, &pt));
+  PetscCall(ResultsCreate(&o.ctx, o.ctx.out, &res));
+  PetscCall(ResultsWriteLayerCorrelation(&res, layer_corr));
+
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    char               rname[64];
+    PetscInt           nloc, rows, nall;
+    float             *x;
+    double            *rho, *pv, *all_p, *all_rho, *all_sig, *qv, *sigd, *out_rho, *out_p, *out_q;
+    uint8_t           *out_sig, *out_resp, *sig_full;
+    double            *rho_full;
+    PetscBool         *reject;
+    ResultsRoiSummary  sum;
+
+    RoiName(roi, rname, sizeof(rname));
+    PetscCall(Responsiveness(&o, &c, roi, responsive));
+    SplitResponsive(&o, &c, responsive, &split);
+    nloc = split.rhi - split.rlo;
+    rows = split.row_hi - split.row_lo;
+    npairs_global[roi] = split.nresp * nl;
+    pair_lo[roi]       = split.rlo * nl;
+    pair_hi[roi]       = split.rhi * nl;
+
+    /* my responsive channels' features */
+    {
+      float *block;
+      PetscInt k = 0;
+      PetscCall(PetscMalloc1((size_t)rows * n + 1, &block));
+      PetscCall(PetscMalloc1((size_t)nloc * n + 1, &x));
+      PetscCall(CohortReadRoi(&c, roi, split.row_lo, split.row_hi, block, NULL, NULL));
+      for (PetscInt g = split.row_lo; g < split.row_hi; g++) {
+        if (!responsive[g]) continue;
+        for (PetscInt i = 0; i < n; i++) {
+          x[k * n + i] = block[(size_t)(g - split.row_lo) * n + i];
+          PetscCheck(isfinite(x[k * n + i]), PETSC_COMM_SELF, BA_ERR_INPUT, "features: channel %s of patient %s has no feature for image %s in %s",
+                     c.name[g], c.patient[g], c.file[0].image_name[i], rname);
+        }
+        k++;
+      }
+      PetscCall(PetscFree(block));
+    }
+
+    PetscCall(PetscMalloc2(nloc * nl + 1, &rho, nloc * nl + 1, &pv));
+    PetscCall(PetscCalloc1(nloc * nl + 1, &counts[roi]));
+    if (o.correction == CORRECTION_MAXSTAT) {
+      PetscCall(PetscMalloc1(o.permutations, &maxnull[roi]));
+      for (PetscInt i = 0; i < o.permutations; i++) maxnull[roi][i] = -INFINITY;
+    }
+    if (o.resume) {
+      PetscBool found;
+      PetscCall(CheckpointLoadRoi(&o, roi, npairs_global[roi], pair_lo[roi], pair_hi[roi], counts[roi], maxnull[roi], &found));
+    }
+
+    /* my channels in chunks (ranks take 8 x pairs bytes per channel), each through the
+       permutations in blocks: progress, early exit, checkpoints between blocks */
+    {
+      char     what[96];
+      double  *chunk_max = NULL;
+      PetscInt nchunks = (nloc + o.channel_chunk - 1) / o.channel_chunk, maxchunks;
+
+      PetscCallMPI(MPI_Allreduce(&nchunks, &maxchunks, 1, MPIU_INT, MPI_MAX, o.ctx.comm));
+      PetscCall(PetscSNPrintf(what, sizeof(what), "rsa %s, %" PetscInt_FMT " responsive", rname, split.nresp));
+      ProgressBegin(&prog, o.ctx.comm, what, (double)nloc * o.permutations, o.ctx.quiet);
+      PetscCall(PetscMalloc1(o.perm_chunk, &chunk_max));
+      for (PetscInt ch = 0; ch < maxchunks; ch++) {
+        const PetscInt c0 = PetscMin(ch * o.channel_chunk, nloc), c1 = PetscMin(c0 + o.channel_chunk, nloc);
+        PermCount     *cnt = counts[roi] + c0 * nl;
+        PetscInt       first = o.permutations;
+
+        PetscCall(PetscLogEventBegin(BaLogIds.ranks, 0, 0, 0, 0));
+        PetscCall(PermTestObserve(pt, c1 - c0, x + (size_t)c0 * n, rho + c0 * nl));
+        PetscCall(PetscLogEventEnd(BaLogIds.ranks, 0, 0, 0, 0));
+        /* resume where the chunk's running pairs stopped (all at the same index) */
+        for (PetscInt k = 0; k < (c1 - c0) * nl; k++)
+          if (!cnt[k].done) first = PetscMin(first, (PetscInt)cnt[k].used);
+        while (1) {
+          int            active = 0, any;
+          const PetscInt last   = PetscMin(first + o.perm_chunk, o.permutations);
+
+          for (PetscInt k = 0; k < (c1 - c0) * nl && first < o.permutations; k++) active |= !cnt[k].done;
+          /* every rank takes part in the decisions, also when its chunks have run out */
+          PetscCallMPI(MPI_Allreduce(&active, &any, 1, MPI_INT, MPI_LOR, o.ctx.comm));
+          if (!any) break;
+          if (active) {
+            PetscCall(PetscLogEventBegin(BaLogIds.permutation, 0, 0, 0, 0));
+            PetscCall(PermTestRun(pt, first, last, cnt, maxnull[roi] ? chunk_max : NULL));
+            PetscCall(PetscLogEventEnd(BaLogIds.permutation, 0, 0, 0, 0));
+            if (maxnull[roi])
+              for (PetscInt i = first; i < last; i++)
+                if (chunk_max[i - first] > maxnull[roi][i]) maxnull[roi][i] = chunk_max[i - first];
+            first = last;
+          }
+          ProgressUpdate(&prog, (double)c0 * o.permutations + (double)(c1 - c0) * first);
+          if (o.checkpoint[0]) {
+            int save = MPI_Wtime() - t_last_save >= o.checkpoint_interval;
+            PetscCallMPI(MPI_Bcast(&save, 1, MPI_INT, 0, o.ctx.comm));
+            if (save) {
+              PetscCall(CheckpointSave(&o, roi + 1, counts, npairs_global, pair_lo, pair_hi, maxnull));
+              t_last_save = MPI_Wtime();
+            }
+          }
+        }
+      }
+      ProgressEnd(&prog);
+      PetscCall(PetscFree(chunk_max));
+      if (maxnull[roi]) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, maxnull[roi], (int)o.permutations, MPI_DOUBLE, MPI_MAX, o.ctx.comm));
+    }
+
+    /* p-values, gathered for the correction over the ROI's whole family */
+    for (PetscInt k = 0; k < nloc * nl; k++) {
+      if (isnan(rho[k])) pv[k] = NAN;
+      else if (maxnull[roi]) {
+        PetscInt b = 0;
+        for (PetscInt i = 0; i < o.permutations; i++) b += maxnull[roi][i] >= rho[k];
+        pv[k] = (b + 1.0) / (o.permutations + 1.0);
+      } else pv[k] = PermTestPValue(pt, &counts[roi][k], o.permutations);
+    }
+    PetscCall(GatherToAll(o.ctx.comm, nloc * nl, pv, &nall, &all_p));
+    PetscCall(GatherToAll(o.ctx.comm, nloc * nl, rho, &nall, &all_rho));
+    PetscCall(PetscMalloc3(nall + 1, &qv, nall + 1, &reject, nall + 1, &sigd));
+    PetscCall(Correct(&o, nall, all_p, qv, reject));
+    for (PetscInt k = 0; k < nall; k++) sigd[k] = reject[k] && all_rho[k] > 0;
+
+    /* my rows of the output */
+    PetscCall(PetscMalloc5(rows * nl + 1, &out_rho, rows * nl + 1, &out_p, rows * nl + 1, &out_q, rows * nl + 1, &out_sig, rows + 1, &out_resp));
+    for (PetscInt g = split.row_lo, k = split.rlo; g < split.row_hi; g++) {
+      const PetscInt r = g - split.row_lo;
+      out_resp[r]      = responsive[g];
+      for (PetscInt l = 0; l < nl; l++) {
+        const PetscInt kk = k * nl + l;
+        out_rho[r * nl + l] = responsive[g] ? all_rho[kk] : NAN;
+        out_p[r * nl + l]   = responsive[g] ? all_p[kk] : NAN;
+        out_q[r * nl + l]   = responsive[g] ? qv[kk] : NAN;
+        out_sig[r * nl + l] = (uint8_t)(responsive[g] && sigd[kk] > 0);
+      }
+      if (responsive[g]) k++;
+    }
+    PetscCall(PetscLogEventBegin(BaLogIds.io_write, 0, 0, 0, 0));
+    PetscCall(ResultsWriteRoiRows(&res, roi, split.row_lo, split.row_hi, out_resp, out_rho, out_p, out_q, out_sig));
+    PetscCall(PetscLogEventEnd(BaLogIds.io_write, 0, 0, 0, 0));
+
+    /* anatomy and alignment over the whole cohort, identical on every rank */
+    PetscCall(PetscLogEventBegin(BaLogIds.alignment, 0, 0, 0, 0));
+    PetscCall(PetscMalloc2(c.n * nl, &rho_full, c.n * nl, &sig_full));
+    for (PetscInt g = 0, k = 0; g < c.n; g++) {
+      for (PetscInt l = 0; l < nl; l++) {
+        rho_full[g * nl + l] = responsive[g] ? all_rho[k * nl + l] : NAN;
+        sig_full[g * nl + l] = (uint8_t)(responsive[g] && sigd[k * nl + l] > 0);
+      }
+      if (responsive[g]) k++;
+    }
+    PetscCall(PetscMemzero(&sum, sizeof(sum)));
+    PetscCall(AlignmentCompute(c.n, nl, area_index, sig_full, rho_full, responsive, &sum));
+    PetscCall(PetscCalloc1(o.noise_splits + 1, &noise[roi]));
+    PetscCall(NoiseSplits(&o, &c, area_index, nl, sig_full, noise[roi]));
+    if (o.noise_splits > 0) {
+      double *sorted;
+      PetscCall(PetscMalloc1(o.noise_splits, &sorted));
+      PetscCall(PetscArraycpy(sorted, noise[roi], o.noise_splits));
+      qsort(sorted, (size_t)o.noise_splits, sizeof(double), CompareDouble);
+      sum.noise_median = o.noise_splits % 2 ? sorted[o.noise_splits / 2] : 0.5 * (sorted[o.noise_splits / 2 - 1] + sorted[o.noise_splits / 2]);
+      PetscCall(PetscFree(sorted));
+    } else sum.noise_median = NAN;
+    PetscCall(PetscLogEventEnd(BaLogIds.alignment, 0, 0, 0, 0));
+    PetscCall(ResultsWriteRoiSummary(&res, roi, &sum, noise[roi]));
+    PetscCall(ContextPrintf(&o.ctx, "rsa %-18s responsive %5" PetscInt_FMT "  significant pairs %6" PetscInt_FMT "  alignment rho %7.4f p %.3g\n",
+                            rname, sum.n_responsive, sum.n_significant_pairs, sum.alignment_rho, sum.alignment_p));
+
+    PetscCall(PetscFree2(rho_full, sig_full));
+    PetscCall(PetscFree5(out_rho, out_p, out_q, out_sig, out_resp));
+    PetscCall(PetscFree3(qv, reject, sigd));
+    PetscCall(PetscFree(all_p));
+    PetscCall(PetscFree(all_rho));
+    PetscCall(PetscFree2(rho, pv));
+    PetscCall(PetscFree(x));
+    (void)all_sig;
+  }
+  if (o.checkpoint[0]) PetscCall(CheckpointSave(&o, BA_NROIS, counts, npairs_global, pair_lo, pair_hi, maxnull));
+
+  /* ROIs compared by their noise distributions: one-sided Mann-Whitney, Bonferroni */
+  for (int a = 0; a < BA_NROIS; a++)
+    for (int b = 0; b < BA_NROIS; b++) {
+      double U, p = NAN;
+      if (a != b && o.noise_splits > 0) {
+        PetscCall(StatsMannWhitney(o.noise_splits, noise[a], o.noise_splits, noise[b], &U, &p));
+        p = PetscMin(1.0, p * BA_NROIS * (BA_NROIS - 1));
+      }
+      compare_p[a * BA_NROIS + b] = p;
+    }
+  PetscCall(ResultsWriteComparisons(&res, compare_p));
+  PetscCall(ResultsCommit(&res));
+  {
+    double mine_t = MPI_Wtime() - t0, tmax;
+    PetscCallMPI(MPI_Allreduce(&mine_t, &tmax, 1, MPI_DOUBLE, MPI_MAX, o.ctx.comm));
+    PetscCall(ContextPrintf(&o.ctx, "rsa: wrote %s in %.1f s\n", o.ctx.out, tmax));
+  }
+
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    PetscCall(PetscFree(counts[roi]));
+    PetscCall(PetscFree(maxnull[roi]));
+    PetscCall(PetscFree(noise[roi]));
+  }
+  for (PetscInt l = 0; l < nl; l++) PetscCall(PetscFree(rdm[l]));
+  PetscCall(PetscFree(rdm));
+  PetscCall(PetscFree(res.area));
+  PetscCall(PermTestDestroy(&pt));
+  PetscCall(AtlasClose(&atlas));
+  PetscCall(PetscFree(layer_corr));
+  PetscCall(PetscFree3(area_index, responsive, split.resp));
+  PetscCall(NetworkClose(&net));
+  PetscCall(CohortClose(&c));
+  PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
 }

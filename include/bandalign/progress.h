@@ -10,6 +10,7 @@ typedef struct {
   double      t_start;   /* wall time at ProgressBegin */
   double      t_last;    /* wall time of the last line printed */
   PetscBool   active;    /* rank 0 and not quiet */
+  PetscBool   printed;   /* a progress line was printed */
 } Progress;
 
 /* Starts counting total units on this rank; prints only on rank 0 of comm unless quiet.
@@ -19,7 +20,7 @@ void ProgressBegin(Progress *p, MPI_Comm comm, const char *what, double total, P
 /* Reports done units; prints at most every two seconds: "what: 42% (n/N), 1m30s left". */
 void ProgressUpdate(Progress *p, double done);
 
-/* Prints the final line with the elapsed time. */
+/* Prints the final line with the elapsed time, if progress was shown at all. */
 void ProgressEnd(Progress *p);
 
 #endif
