@@ -158,7 +158,7 @@ def case(name, n, nch, nl, m, seed, rng):
 
 
 rng = np.random.default_rng(250)
-cases = [case("A", 24, 6, 3, 300, 2018, rng), case("B", 33, 5, 2, 200, (7 << 32) + 11, rng)]
+cases = [case("A", 24, 6, 3, 240, 2018, rng), case("B", 33, 5, 2, 200, (7 << 32) + 11, rng)]
 for name, n, nch, nl, m, seed, x, rdm in cases:
     x.tofile(f"{tmp}/pt_x.bin")
     rdm.astype(np.float64).tofile(f"{tmp}/pt_rdm.bin")
