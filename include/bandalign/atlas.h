@@ -8,19 +8,24 @@
 
 typedef struct _p_Atlas *Atlas;
 
-/* Reads a label volume in MNI space (NIfTI-1 or -2, gzip allowed) through nifticlib and its
-   own sform (qform where no sform is set). A missing or unreadable file is an input error. */
+/* Reads a label volume in MNI space (NIfTI-1, gzip allowed) through nifticlib and its own
+   sform (qform where no sform is set). A missing or unreadable file is an input error.
+   Not collective: each rank that needs labels opens its own copy. Free with AtlasClose. */
 PetscErrorCode AtlasOpen(const char *path, Atlas *atlas);
 
-/* Label at the voxel of the rounded MNI coordinate (0 outside the volume). */
+/* Label at the voxel of the rounded MNI coordinate: the coordinate is rounded to whole mm,
+   mapped through the inverse affine and rounded to the nearest voxel (0 outside). */
 int AtlasLabel(Atlas atlas, const double mni[3]);
 
 /* Voxel-to-MNI of a voxel centre, for sampling positions inside an area. */
 void AtlasVoxelToMni(Atlas atlas, int i, int j, int k, double mni[3]);
 
+/* The voxel nearest an MNI coordinate (not rounded to whole mm first; may be outside). */
+void AtlasMniToVoxel(Atlas atlas, const double mni[3], int ijk[3]);
+
 /* Volume dimensions and raw label access for samplers. */
 void AtlasDims(Atlas atlas, int dims[3]);
-int  AtlasVoxelLabel(Atlas atlas, int i, int j, int k);
+int AtlasVoxelLabel(Atlas atlas, int i, int j, int k);
 
 PetscErrorCode AtlasClose(Atlas *atlas);
 
@@ -28,6 +33,6 @@ PetscErrorCode AtlasClose(Atlas *atlas);
    any other label. */
 #define BA_NAREAS 5
 extern const int BaVentralAreas[BA_NAREAS];
-int              AtlasVentralIndex(int label);
+int AtlasVentralIndex(int label);
 
 #endif
