@@ -24,7 +24,9 @@
 #include <bandalign/results.h>
 #include <bandalign/stage.h>
 #include <bandalign/stats.h>
+#include <cblas.h>
 #include <petscvec.h>
+#include <unistd.h>
 
 #define MAX_FEATURE_FILES 256
 #define RDM_BLOCK_COLUMNS 4096
@@ -49,6 +51,7 @@ typedef struct {
   PetscReal  alpha;                             /* -alpha: level of -correction none */
   int        distance;                          /* -distance */
   PetscInt   noise_splits;                      /* -noise_splits */
+  PetscInt   blas_threads;                      /* -blas_threads: OpenBLAS threads per rank (0 = cores / ranks) */
 } RsaOptions;
 
 /* Every features file, read as one cohort: global channel g lives in file f at row
@@ -97,6 +100,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   PetscCall(OptionsChoice(PetscOptionsObject, "-distance", "Layer RDM distance", BaDistanceNames, BA_DISTANCE_EUCLIDEAN, &o->distance));
   PetscCall(PetscOptionsString("-atlas", "Label volume in MNI space (Brodmann atlas)", NULL, o->atlas, o->atlas, sizeof(o->atlas), NULL));
   PetscCall(PetscOptionsInt("-noise_splits", "Split-half noise estimate of alignment (0 = none)", NULL, o->noise_splits, &o->noise_splits, NULL));
+  PetscCall(PetscOptionsInt("-blas_threads", "OpenBLAS threads per rank (0 = cores / ranks)", NULL, o->blas_threads, &o->blas_threads, NULL));
   PetscCall(PetscOptionsString("-checkpoint", "Checkpoint file for progress", NULL, o->checkpoint, o->checkpoint, sizeof(o->checkpoint), &set));
   PetscCall(PetscOptionsBool("-resume", "Resume from -checkpoint", NULL, o->resume, &o->resume, NULL));
   PetscCall(PetscOptionsReal("-checkpoint_interval", "Seconds between checkpoints", NULL, o->checkpoint_interval, &o->checkpoint_interval, NULL));
@@ -109,6 +113,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   PetscCheck(o->alpha > 0 && o->alpha < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-alpha: must be in (0, 1)");
   PetscCheck(o->noise_splits >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-noise_splits: must be >= 0");
   PetscCheck(!o->resume || o->checkpoint[0], PETSC_COMM_WORLD, BA_ERR_INPUT, "-resume: needs -checkpoint F");
+  if (o->blas_threads <= 0) o->blas_threads = PetscMax(1, (PetscInt)sysconf(_SC_NPROCESSORS_ONLN) / o->ctx.size);
   /* the max statistic needs every permutation of every pair */
   if (o->correction == CORRECTION_MAXSTAT) o->sequential_h = 0;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -519,6 +524,7 @@ PetscErrorCode StageRsa(void)
   PetscCall(OptionsRequire(o.ctx.comm, "-network", o.network));
   PetscCall(PetscLogStagePush(BaLogIds.rsa));
   t0 = t_last_save = MPI_Wtime();
+  openblas_set_num_threads((int)o.blas_threads); /* one rank per core: no oversubscribed BLAS threads */
 
   /* inputs: every check before any work */
   PetscCall(CohortOpen(o.ctx.comm, o.features, &c));
