@@ -2,6 +2,7 @@
    512 Hz with the 147 analysis frequencies; prints set-up time and epochs per second.
    Usage: spectral [seconds] */
 #include <bandalign/spectral.h>
+#include <string.h>
 #include <bandalign/preprocess.h>
 #include <time.h>
 
@@ -34,6 +35,7 @@ int main(int argc, char **argv) {
   PetscCall(PetscRandomDestroy(&rnd));
 
   t0 = MPI_Wtime();
+  if (argc > 2 && !strcmp(argv[2], "measure")) SpectralSetPlanner(FFTW_MEASURE);
   PetscCall(SpectralCreate(512.0, n, &freqs, &r, &sp));
   t1 = MPI_Wtime();
   c1 = CpuTime();

@@ -15,6 +15,28 @@ typedef struct {
   char      network[PETSC_MAX_PATH_LEN];  /* -network: network file (without -preset) */
 } RunOptions;
 
+/* Defaults of the later stages that a preset implies (the simulator's own live in the
+   simulator); anything given on the command line wins. */
+typedef struct {
+  const char *preset, *permutations, *noise_splits;
+} PresetDefaults;
+
+static const PresetDefaults Presets[] = {
+  {"tiny", "1000", "100"},
+  {"demo", "2000", "200"},
+  {"paper", "10000", "1000"},
+};
+
+static PetscErrorCode SetDefault(const char *name, const char *value)
+{
+  PetscBool set;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasName(NULL, NULL, name, &set));
+  if (!set) PetscCall(PetscOptionsSetValue(NULL, name, value));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode SetOption(const char *name, const char *value)
 {
   PetscFunctionBegin;
@@ -54,6 +76,11 @@ PetscErrorCode StageRun(void)
   PetscCallMPI(MPI_Barrier(o.ctx.comm));
 
   if (has_preset) {
+    for (size_t i = 0; i < sizeof(Presets) / sizeof(Presets[0]); i++)
+      if (!strcmp(o.preset, Presets[i].preset)) {
+        PetscCall(SetDefault("-permutations", Presets[i].permutations));
+        PetscCall(SetDefault("-noise_splits", Presets[i].noise_splits));
+      }
     PetscCall(SetOption("-out", dir));
     PetscCall(StageSimulate());
     PetscCall(Path(o.dataset, dir, "dataset.h5"));
