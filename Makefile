@@ -12,7 +12,7 @@ CFLAGS   ?= -O3 -march=x86-64-v2 -g
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfftw3_mpi -lfftw3 \
-            -lniftiio -lznz -lz -lopenblas -lm
+            -lniftiio -lznz -lz -lopenblas -ledf -lmatio -lm
 VERSION  := $(shell cat VERSION)
 CFLAGS   += -DBA_VERSION='"$(VERSION)"'
 

@@ -7,7 +7,7 @@
 #include <bandalign/h5io.h>
 
 static const char usage[] = "usage: bandalign <stage> [options]\n"
-                            "stages: simulate, features, rsa, report, run\n"
+                            "stages: simulate, features, rsa, report, run, import-bids, import-kuzovkin\n"
                             "        bandalign <stage> -help lists the options of a stage\n";
 
 typedef struct {
@@ -18,6 +18,7 @@ typedef struct {
 static const StageEntry Stages[] = {
   {"simulate", StageSimulate}, {"features", StageFeatures}, {"rsa", StageRsa},
   {"report", StageReport},     {"run", StageRun},
+  {"import-bids", StageImportBids}, {"import-kuzovkin", StageImportKuzovkin},
 };
 
 int main(int argc, char **argv)
@@ -32,7 +33,7 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < sizeof(Stages) / sizeof(Stages[0]); i++)
     if (!strcmp(argv[1], Stages[i].name)) stage = &Stages[i];
   if (!stage) {
-    fprintf(stderr, "bandalign: error: %s: unknown stage (simulate, features, rsa, report or run)\n", argv[1]);
+    fprintf(stderr, "bandalign: error: %s: unknown stage (simulate, features, rsa, report, run, import-bids or import-kuzovkin)\n", argv[1]);
     return 1;
   }
   ContextSetStage(stage->name);

@@ -22,5 +22,7 @@ PetscErrorCode StageFeatures(void);
 PetscErrorCode StageRsa(void);
 PetscErrorCode StageReport(void);
 PetscErrorCode StageRun(void);
+PetscErrorCode StageImportBids(void);
+PetscErrorCode StageImportKuzovkin(void);
 
 #endif

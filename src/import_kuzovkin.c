@@ -1,0 +1,574 @@
+/* import_kuzovkin.c: the study's published per-ROI band responses to a bandalign-features file.
+ *
+ * The study published, per band x window, one MATLAB file per patient holding a struct s:
+ * s.data [images x channels] (the ROI's feature of each responsive channel for each image,
+ * rows in s.stimseq order), s.stimseq (cell of image names), s.stimgroups (categories),
+ * s.probes.{rod_names, probe_ids, mni, areas}. Its files hold the channels found
+ * responsive in that ROI only, so one patient's channels differ between ROI folders. A
+ * features file has one row set for all ROIs, so a patient's rows are the union of its
+ * channels over the folders, and a channel is marked responsive (p 0, increase) exactly in
+ * the ROIs whose file lists it; elsewhere it carries p 1, no increase and NaN features, so
+ * rsa's global Benjamini-Hochberg step takes the study's choice as it stands.
+ *
+ * The files are small next to recordings (the study's whole set is about 300 MB as
+ * doubles), so every rank reads all of them and reaches the same verdict on bad input;
+ * rank 0 keeps the values and writes the rows. */
+#include <dirent.h>
+#include <sys/stat.h>
+#include <matio.h>
+#include <bandalign/features.h>
+#include <bandalign/import.h>
+
+/* One file: one patient in one ROI. */
+typedef struct {
+  char path[PETSC_MAX_PATH_LEN];
+  PetscInt nimages, nchannels;
+  char **stimseq; /* [nimages] */
+  char **name;    /* [nchannels], NULL when s.probes has no names */
+  double *mni;    /* [nchannels * 3] */
+  float *data;    /* [nimages][nchannels] (rank 0 only; NULL elsewhere) */
+} KFile;
+
+typedef struct {
+  char id[PETSC_MAX_PATH_LEN];
+  KFile *file[BA_NROIS];   /* NULL where the ROI folder has no file of the patient */
+  PetscInt nchannels;      /* the union */
+  char **name;             /* [nchannels] */
+  double *mni;             /* [nchannels * 3] */
+  PetscInt *row[BA_NROIS]; /* row[roi][k]: the patient's channel of column k of that file */
+} KPatient;
+
+int ImportRoiFromFolder(const char *name) {
+  char buf[64];
+
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    RoiName(roi, buf, sizeof(buf));
+    if (!strcmp(buf, name)) return roi;
+  }
+  for (const char *p = strstr(name, "_w"); p; p = strstr(p + 1, "_w")) {
+    char *end;
+    long t0 = strtol(p + 2, &end, 10);
+
+    if (end == p + 2 || *end != '_') continue;
+    for (int b = 0; b < BA_NBANDS; b++) {
+      const size_t n = strlen(BaBands[b].name);
+      if (strncmp(end + 1, BaBands[b].name, n) || (end[1 + n] && end[1 + n] != '_')) continue;
+      for (int w = 0; w < BA_NWINDOWS; w++)
+        if (BaWindows[w].t0_ms == t0) return RoiIndex(b, w);
+    }
+  }
+  return -1;
+}
+
+static void QuietLog(int level, char *message) {
+  (void)level;
+  (void)message;
+}
+
+static int CompareStrings(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int ComparePatients(const void *a, const void *b) {
+  return strcmp(((const KPatient *)a)->id, ((const KPatient *)b)->id);
+}
+
+/* Sorted entries of dir that are folders (dirs) or files ending in suffix. */
+static PetscErrorCode ListDir(MPI_Comm comm, const char *dir, PetscBool dirs, const char *suffix,
+                              PetscInt *n, char ***names) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  PetscInt cap = 64;
+  char path[PETSC_MAX_PATH_LEN];
+  struct stat st;
+
+  PetscFunctionBegin;
+  PetscCheck(d, comm, BA_ERR_INPUT, "%s: cannot open folder", dir);
+  *n = 0;
+  PetscCall(PetscMalloc1(cap, names));
+  while ((e = readdir(d))) {
+    const size_t len = strlen(e->d_name);
+    if (e->d_name[0] == '.') continue;
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", dir, e->d_name));
+    if (stat(path, &st) || (dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) continue;
+    if (suffix && (len <= strlen(suffix) || strcmp(e->d_name + len - strlen(suffix), suffix)))
+      continue;
+    if (*n == cap) {
+      char **more;
+      PetscCall(PetscMalloc1(2 * cap, &more));
+      PetscCall(PetscArraycpy(more, *names, cap));
+      PetscCall(PetscFree(*names));
+      *names = more;
+      cap *= 2;
+    }
+    PetscCall(PetscStrallocpy(e->d_name, &(*names)[(*n)++]));
+  }
+  closedir(d);
+  qsort(*names, (size_t)*n, sizeof(char *), CompareStrings);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode FreeNames(PetscInt n, char ***names) {
+  PetscFunctionBegin;
+  if (!*names) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt i = 0; i < n; i++)
+    PetscCall(PetscFree((*names)[i]));
+  PetscCall(PetscFree(*names));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static size_t Numel(const matvar_t *v) {
+  size_t n = 1;
+  for (int d = 0; d < v->rank; d++)
+    n *= v->dims[d];
+  return n;
+}
+
+/* A real numeric array as doubles (column-major, as stored). */
+static PetscErrorCode MatNumbers(MPI_Comm comm, const char *path, const char *what,
+                                 const matvar_t *v, double *out) {
+  const size_t n = Numel(v);
+
+  PetscFunctionBegin;
+  PetscCheck(!v->isComplex, comm, BA_ERR_INPUT, "%s: %s is complex", path, what);
+  for (size_t i = 0; i < n; i++) {
+    switch (v->class_type) {
+    case MAT_C_DOUBLE:
+      out[i] = ((const double *)v->data)[i];
+      break;
+    case MAT_C_SINGLE:
+      out[i] = ((const float *)v->data)[i];
+      break;
+    case MAT_C_INT8:
+      out[i] = ((const int8_t *)v->data)[i];
+      break;
+    case MAT_C_UINT8:
+      out[i] = ((const uint8_t *)v->data)[i];
+      break;
+    case MAT_C_INT16:
+      out[i] = ((const int16_t *)v->data)[i];
+      break;
+    case MAT_C_UINT16:
+      out[i] = ((const uint16_t *)v->data)[i];
+      break;
+    case MAT_C_INT32:
+      out[i] = ((const int32_t *)v->data)[i];
+      break;
+    case MAT_C_UINT32:
+      out[i] = ((const uint32_t *)v->data)[i];
+      break;
+    case MAT_C_INT64:
+      out[i] = (double)((const int64_t *)v->data)[i];
+      break;
+    case MAT_C_UINT64:
+      out[i] = (double)((const uint64_t *)v->data)[i];
+      break;
+    default:
+      SETERRQ(comm, BA_ERR_INPUT, "%s: %s is not a numeric array", path, what);
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Character k of row r of a char array (ASCII; wider code units keep their low byte). */
+static char MatChar(const matvar_t *v, size_t r, size_t k) {
+  const size_t i = r + k * v->dims[0];
+  switch (v->data_size) {
+  case 2:
+    return (char)((const uint16_t *)v->data)[i];
+  case 4:
+    return (char)((const uint32_t *)v->data)[i];
+  default:
+    return ((const char *)v->data)[i];
+  }
+}
+
+/* Row r of a char array, trailing blanks removed (MATLAB pads char matrices). */
+static PetscErrorCode MatRowString(const matvar_t *v, size_t r, char **s) {
+  const size_t len = v->rank >= 2 ? v->dims[1] : 0;
+  size_t n = len;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(len + 1, s));
+  for (size_t k = 0; k < len; k++)
+    (*s)[k] = MatChar(v, r, k);
+  while (n > 0 && ((*s)[n - 1] == ' ' || (*s)[n - 1] == 0))
+    n--;
+  (*s)[n] = 0;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A list of strings: a cell array of char rows, or a char matrix with one name a row. */
+static PetscErrorCode MatStrings(MPI_Comm comm, const char *path, const char *what, matvar_t *v,
+                                 PetscInt *n, char ***s) {
+  PetscFunctionBegin;
+  if (v->class_type == MAT_C_CELL) {
+    *n = (PetscInt)Numel(v);
+    PetscCall(PetscCalloc1(*n + 1, s));
+    for (PetscInt i = 0; i < *n; i++) {
+      matvar_t *c = Mat_VarGetCell(v, (int)i);
+      PetscCheck(c && (c->class_type == MAT_C_CHAR || Numel(c) == 0), comm, BA_ERR_INPUT,
+                 "%s: %s{%" PetscInt_FMT "} is not a string", path, what, i + 1);
+      if (c->class_type == MAT_C_CHAR && Numel(c) > 0) {
+        PetscCheck(c->dims[0] == 1, comm, BA_ERR_INPUT,
+                   "%s: %s{%" PetscInt_FMT "} is not one row of text", path, what, i + 1);
+        PetscCall(MatRowString(c, 0, &(*s)[i]));
+      } else
+        PetscCall(PetscStrallocpy("", &(*s)[i]));
+    }
+  } else {
+    PetscCheck(v->class_type == MAT_C_CHAR && v->rank == 2, comm, BA_ERR_INPUT,
+               "%s: %s is neither a cell array of names nor a char matrix", path, what);
+    *n = (PetscInt)v->dims[0];
+    PetscCall(PetscCalloc1(*n + 1, s));
+    for (PetscInt i = 0; i < *n; i++)
+      PetscCall(MatRowString(v, (size_t)i, &(*s)[i]));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static matvar_t *Field(matvar_t *s, const char *name) {
+  char *const *names = Mat_VarGetStructFieldnames(s);
+  unsigned n = Mat_VarGetNumberOfFields(s);
+
+  for (unsigned i = 0; i < n; i++)
+    if (names && names[i] && !strcmp(names[i], name))
+      return Mat_VarGetStructFieldByName(s, name, 0);
+  return NULL;
+}
+
+static PetscErrorCode RequireField(MPI_Comm comm, const char *path, matvar_t *s, const char *sname,
+                                   const char *name, matvar_t **f) {
+  PetscFunctionBegin;
+  *f = Field(s, name);
+  PetscCheck(*f, comm, BA_ERR_INPUT, "%s: no field %s.%s", path, sname, name);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Reads one patient's file of one ROI; keep_data: keep s.data (rank 0). */
+static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_data, KFile *kf) {
+  mat_t *mat;
+  matvar_t *s, *data, *seq, *probes, *mni, *groups, *rods, *ids;
+  double *buf;
+  PetscInt nseq;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(kf, sizeof(*kf)));
+  PetscCall(PetscStrncpy(kf->path, path, sizeof(kf->path)));
+  mat = Mat_Open(path, MAT_ACC_RDONLY);
+  PetscCheck(mat, comm, BA_ERR_INPUT, "%s: not a MATLAB file matio can read", path);
+  s = Mat_VarRead(mat, "s");
+  Mat_Close(mat);
+  PetscCheck(s, comm, BA_ERR_INPUT, "%s: no variable s", path);
+  PetscCheck(s->class_type == MAT_C_STRUCT && Numel(s) == 1, comm, BA_ERR_INPUT,
+             "%s: s is not a 1x1 struct", path);
+  PetscCall(RequireField(comm, path, s, "s", "data", &data));
+  PetscCall(RequireField(comm, path, s, "s", "stimseq", &seq));
+  PetscCall(RequireField(comm, path, s, "s", "probes", &probes));
+  PetscCheck(probes->class_type == MAT_C_STRUCT && Numel(probes) == 1, comm, BA_ERR_INPUT,
+             "%s: s.probes is not a 1x1 struct", path);
+  PetscCall(RequireField(comm, path, probes, "s.probes", "mni", &mni));
+
+  /* images: s.stimseq names the rows of s.data */
+  PetscCall(MatStrings(comm, path, "s.stimseq", seq, &nseq, &kf->stimseq));
+  kf->nimages = nseq;
+  if (Numel(data) == 0)
+    kf->nchannels = 0;
+  else {
+    PetscCheck(data->rank == 2, comm, BA_ERR_INPUT, "%s: s.data is not a 2-D array", path);
+    PetscCheck((PetscInt)data->dims[0] == nseq, comm, BA_ERR_INPUT,
+               "%s: s.data has %zu rows but s.stimseq names %" PetscInt_FMT " images", path,
+               data->dims[0], nseq);
+    kf->nchannels = (PetscInt)data->dims[1];
+  }
+  groups = Field(s, "stimgroups");
+  if (!groups) groups = Field(s, "stimgroup");
+  PetscCheck(!groups || (PetscInt)Numel(groups) == nseq, comm, BA_ERR_INPUT,
+             "%s: s.%s has %zu entries but s.stimseq names %" PetscInt_FMT " images", path,
+             groups ? groups->name : "stimgroups", groups ? Numel(groups) : 0, nseq);
+
+  /* channels: coordinates, names from rod_names + probe_ids where both are there */
+  PetscCheck((PetscInt)Numel(mni) == 3 * kf->nchannels &&
+                 (kf->nchannels == 0 || (mni->rank == 2 && mni->dims[1] == 3)),
+             comm, BA_ERR_INPUT,
+             "%s: s.probes.mni is %zux%zu, expected %" PetscInt_FMT
+             "x3 (a row per column of s.data)",
+             path, mni->dims[0], mni->rank > 1 ? mni->dims[1] : 1, kf->nchannels);
+  PetscCall(PetscMalloc1(3 * kf->nchannels + 1, &kf->mni));
+  PetscCall(PetscMalloc1(3 * kf->nchannels + 1, &buf));
+  if (kf->nchannels) PetscCall(MatNumbers(comm, path, "s.probes.mni", mni, buf));
+  for (PetscInt c = 0; c < kf->nchannels; c++)
+    for (int d = 0; d < 3; d++) {
+      kf->mni[3 * c + d] = buf[c + (size_t)d * kf->nchannels];
+      PetscCheck(isfinite(kf->mni[3 * c + d]), comm, BA_ERR_INPUT,
+                 "%s: s.probes.mni row %" PetscInt_FMT " is not finite", path, c + 1);
+    }
+  PetscCall(PetscFree(buf));
+  rods = Field(probes, "rod_names");
+  ids = Field(probes, "probe_ids");
+  if (rods && ids && kf->nchannels) {
+    PetscInt nr;
+    char **rn;
+    PetscCall(MatStrings(comm, path, "s.probes.rod_names", rods, &nr, &rn));
+    PetscCheck(nr == kf->nchannels && (PetscInt)Numel(ids) == kf->nchannels, comm, BA_ERR_INPUT,
+               "%s: s.probes.rod_names and probe_ids need %" PetscInt_FMT
+               " entries (columns of s.data)",
+               path, kf->nchannels);
+    PetscCall(PetscMalloc1(kf->nchannels, &buf));
+    PetscCall(MatNumbers(comm, path, "s.probes.probe_ids", ids, buf));
+    PetscCall(PetscMalloc1(kf->nchannels, &kf->name));
+    for (PetscInt c = 0; c < kf->nchannels; c++) {
+      char n[320];
+      PetscCall(PetscSNPrintf(n, sizeof(n), "%s%.15g", rn[c], buf[c]));
+      PetscCall(PetscStrallocpy(n, &kf->name[c]));
+    }
+    PetscCall(PetscFree(buf));
+    PetscCall(FreeNames(nr, &rn));
+  }
+
+  /* the values, checked everywhere, kept on rank 0 as [image][channel] */
+  if (kf->nchannels) {
+    const size_t n = (size_t)kf->nimages * kf->nchannels;
+    PetscCall(PetscMalloc1(n, &buf));
+    PetscCall(MatNumbers(comm, path, "s.data", data, buf));
+    for (size_t i = 0; i < n; i++)
+      PetscCheck(isfinite(buf[i]), comm, BA_ERR_INPUT, "%s: s.data(%zu,%zu) is not finite", path,
+                 i % (size_t)kf->nimages + 1, i / (size_t)kf->nimages + 1);
+    if (keep_data) {
+      PetscCall(PetscMalloc1(n, &kf->data));
+      for (PetscInt i = 0; i < kf->nimages; i++)
+        for (PetscInt c = 0; c < kf->nchannels; c++)
+          kf->data[(size_t)i * kf->nchannels + c] = (float)buf[i + (size_t)c * kf->nimages];
+    }
+    PetscCall(PetscFree(buf));
+  }
+  Mat_VarFree(s);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode KFileFree(KFile *kf) {
+  PetscFunctionBegin;
+  PetscCall(FreeNames(kf->nimages, &kf->stimseq));
+  PetscCall(FreeNames(kf->nchannels, &kf->name));
+  PetscCall(PetscFree(kf->mni));
+  PetscCall(PetscFree(kf->data));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The patient's channels: the union over its files, in ROI then column order. A channel is
+   the same in two files when its name is (or, without names, its coordinate). */
+static PetscErrorCode PatientChannels(MPI_Comm comm, KPatient *p) {
+  PetscInt cap = 0;
+
+  PetscFunctionBegin;
+  for (int roi = 0; roi < BA_NROIS; roi++)
+    cap += p->file[roi] ? p->file[roi]->nchannels : 0;
+  PetscCall(PetscMalloc1(cap + 1, &p->name));
+  PetscCall(PetscMalloc1(3 * cap + 3, &p->mni));
+  p->nchannels = 0;
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    const KFile *kf = p->file[roi];
+    if (!kf) continue;
+    PetscCall(PetscMalloc1(kf->nchannels + 1, &p->row[roi]));
+    for (PetscInt c = 0; c < kf->nchannels; c++) {
+      const double *x = kf->mni + 3 * c;
+      PetscInt k = 0;
+      for (; k < p->nchannels; k++) {
+        const double *y = p->mni + 3 * k;
+        const PetscBool same_x = (PetscBool)(x[0] == y[0] && x[1] == y[1] && x[2] == y[2]);
+        if (kf->name ? !strcmp(kf->name[c], p->name[k]) : same_x) {
+          PetscCheck(
+              same_x, comm, BA_ERR_INPUT,
+              "%s: channel %s is at (%g, %g, %g) here but at (%g, %g, %g) in another ROI folder",
+              kf->path, kf->name[c], x[0], x[1], x[2], y[0], y[1], y[2]);
+          break;
+        }
+      }
+      for (PetscInt j = 0; j < c; j++)
+        PetscCheck(p->row[roi][j] != k || k == p->nchannels, comm, BA_ERR_INPUT,
+                   "%s: channel %s is listed twice", kf->path,
+                   kf->name ? kf->name[c] : "(same coordinate)");
+      if (k == p->nchannels) {
+        char n[32];
+        if (!kf->name) PetscCall(PetscSNPrintf(n, sizeof(n), "ch%" PetscInt_FMT, k + 1));
+        PetscCall(PetscStrallocpy(kf->name ? kf->name[c] : n, &p->name[k]));
+        for (int d = 0; d < 3; d++)
+          p->mni[3 * k + d] = x[d];
+        p->nchannels++;
+      }
+      p->row[roi][c] = k;
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions *o) {
+  MPI_Comm comm = ctx->comm;
+  char folder[BA_NROIS][PETSC_MAX_PATH_LEN], **dirs, **img = NULL, **pname, **cname, roi_name[64];
+  PetscInt ndirs, npat = 0, nimg = 0, nch = 0, nfiles = 0;
+  KPatient *pat = NULL;
+  KFile *files[BA_NROIS];
+  PetscInt nf[BA_NROIS];
+  double *mni, t0 = MPI_Wtime();
+  Features ff;
+
+  PetscFunctionBegin;
+  Mat_LogInitFunc("bandalign", QuietLog);
+  PetscCall(OptionsRequire(comm, "-dir", o->dir));
+
+  /* one folder per ROI */
+  for (int roi = 0; roi < BA_NROIS; roi++)
+    folder[roi][0] = 0;
+  PetscCall(ListDir(comm, o->dir, PETSC_TRUE, NULL, &ndirs, &dirs));
+  for (PetscInt i = 0; i < ndirs; i++) {
+    const int roi = ImportRoiFromFolder(dirs[i]);
+    if (roi < 0) continue;
+    RoiName(roi, roi_name, sizeof(roi_name));
+    PetscCheck(!folder[roi][0], comm, BA_ERR_INPUT, "%s: folders %s and %s both hold ROI %s",
+               o->dir, strrchr(folder[roi], '/') + 1, dirs[i], roi_name);
+    PetscCall(PetscSNPrintf(folder[roi], sizeof(folder[roi]), "%s/%s", o->dir, dirs[i]));
+  }
+  PetscCall(FreeNames(ndirs, &dirs));
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    RoiName(roi, roi_name, sizeof(roi_name));
+    PetscCheck(folder[roi][0], comm, BA_ERR_INPUT,
+               "%s: no folder for ROI %s (named %s, or as the study's ..._w%d_%s_... folders; see "
+               "docs/import.md)",
+               o->dir, roi_name, roi_name, BaWindows[roi % BA_NWINDOWS].t0_ms,
+               BaBands[roi / BA_NWINDOWS].name);
+  }
+
+  /* every file; patients are the union of file names */
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    char **names;
+    PetscInt n;
+    PetscCall(ListDir(comm, folder[roi], PETSC_FALSE, ".mat", &n, &names));
+    nf[roi] = n;
+    PetscCall(PetscCalloc1(n + 1, &files[roi]));
+    for (PetscInt i = 0; i < n; i++) {
+      char path[PETSC_MAX_PATH_LEN];
+      PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", folder[roi], names[i]));
+      PetscCall(KFileRead(comm, path, (PetscBool)(ctx->rank == 0), &files[roi][i]));
+    }
+    PetscCall(FreeNames(n, &names));
+    nfiles += n;
+  }
+  PetscCheck(nfiles > 0, comm, BA_ERR_INPUT, "%s: no .mat files in the ROI folders", o->dir);
+  PetscCall(PetscCalloc1(nfiles, &pat));
+  for (int roi = 0; roi < BA_NROIS; roi++)
+    for (PetscInt i = 0; i < nf[roi]; i++) {
+      KFile *kf = &files[roi][i];
+      const char *base = strrchr(kf->path, '/') + 1;
+      char id[PETSC_MAX_PATH_LEN];
+      PetscInt p = 0;
+
+      PetscCall(PetscSNPrintf(id, sizeof(id), "%.*s", (int)(strlen(base) - 4), base));
+      while (p < npat && strcmp(pat[p].id, id))
+        p++;
+      if (p == npat) PetscCall(PetscStrncpy(pat[npat++].id, id, sizeof(pat[0].id)));
+      pat[p].file[roi] = kf;
+    }
+  qsort(pat, (size_t)npat, sizeof(KPatient), ComparePatients);
+
+  /* images: every file names the same set; the analysis order is sorted by name */
+  for (int roi = 0; roi < BA_NROIS && !img; roi++)
+    if (nf[roi]) {
+      nimg = files[roi][0].nimages;
+      PetscCall(PetscMalloc1(nimg + 1, &img));
+      for (PetscInt i = 0; i < nimg; i++)
+        img[i] = files[roi][0].stimseq[i];
+      qsort(img, (size_t)nimg, sizeof(char *), CompareStrings);
+      for (PetscInt i = 1; i < nimg; i++)
+        PetscCheck(strcmp(img[i - 1], img[i]), comm, BA_ERR_INPUT,
+                   "%s: s.stimseq names image %s twice", files[roi][0].path, img[i]);
+    }
+  PetscCheck(nimg >= 3, comm, BA_ERR_INPUT,
+             "%s: s.stimseq names %" PetscInt_FMT " images, need at least 3", o->dir, nimg);
+  for (int roi = 0; roi < BA_NROIS; roi++)
+    for (PetscInt i = 0; i < nf[roi]; i++) {
+      const KFile *kf = &files[roi][i];
+      PetscCheck(kf->nimages == nimg, comm, BA_ERR_INPUT,
+                 "%s: s.stimseq names %" PetscInt_FMT " images, other files %" PetscInt_FMT,
+                 kf->path, kf->nimages, nimg);
+      for (PetscInt k = 0; k < nimg; k++) {
+        char *const *hit =
+            bsearch(&kf->stimseq[k], img, (size_t)nimg, sizeof(char *), CompareStrings);
+        PetscCheck(hit, comm, BA_ERR_INPUT, "%s: image %s of s.stimseq is not in the other files",
+                   kf->path, kf->stimseq[k]);
+      }
+    }
+
+  /* channel rows: patients in name order, their channels' union */
+  for (PetscInt p = 0; p < npat; p++) {
+    PetscCall(PatientChannels(comm, &pat[p]));
+    nch += pat[p].nchannels;
+  }
+  PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: the files hold no channels", o->dir);
+  PetscCall(PetscMalloc3(nch, &pname, nch, &cname, 3 * nch, &mni));
+  for (PetscInt p = 0, g = 0; p < npat; p++)
+    for (PetscInt c = 0; c < pat[p].nchannels; c++, g++) {
+      pname[g] = pat[p].id;
+      cname[g] = pat[p].name[c];
+      for (int d = 0; d < 3; d++)
+        mni[3 * g + d] = pat[p].mni[3 * c + d];
+    }
+  PetscCall(ContextPrintf(ctx,
+                          "import-kuzovkin: %" PetscInt_FMT " files, %" PetscInt_FMT
+                          " patients, %" PetscInt_FMT " channels, %" PetscInt_FMT " images\n",
+                          nfiles, npat, nch, nimg));
+  PetscCall(FeaturesCreate(ctx, ctx->out, nimg, img, nch, pname, cname, mni, &ff));
+
+  for (PetscInt p = 0, g = 0; p < npat; p++) {
+    const KPatient *pt = &pat[p];
+    const PetscInt nr = ctx->rank == 0 ? pt->nchannels : 0;
+    FeaturesBlock b;
+
+    PetscCall(FeaturesBlockCreate(nr, nimg, &b));
+    for (PetscInt c = 0; c < nr; c++)
+      b.n_artifacts[c] = 0;
+    for (int roi = 0; roi < BA_NROIS; roi++) {
+      const KFile *kf = pt->file[roi];
+      for (PetscInt c = 0; c < nr; c++) {
+        b.resp_p[(size_t)roi * nr + c] = 1;
+        b.increase[(size_t)roi * nr + c] = 0;
+        for (PetscInt i = 0; i < nimg; i++)
+          b.feature[((size_t)roi * nr + c) * nimg + i] = NAN;
+      }
+      if (!kf || !nr) continue;
+      for (PetscInt k = 0; k < kf->nchannels; k++) {
+        const PetscInt c = pt->row[roi][k];
+        b.resp_p[(size_t)roi * nr + c] = 0;
+        b.increase[(size_t)roi * nr + c] = 1;
+        for (PetscInt i = 0; i < nimg; i++) {
+          char *const *hit =
+              bsearch(&kf->stimseq[i], img, (size_t)nimg, sizeof(char *), CompareStrings);
+          const PetscInt col = (PetscInt)(hit - img);
+          b.feature[((size_t)roi * nr + c) * nimg + col] = kf->data[(size_t)i * kf->nchannels + k];
+        }
+      }
+    }
+    PetscCall(FeaturesWriteBlock(&ff, g, &b));
+    PetscCall(FeaturesBlockDestroy(&b));
+    g += pt->nchannels;
+  }
+  PetscCall(FeaturesCommit(&ff));
+  PetscCall(FeaturesClose(&ff));
+  PetscCall(
+      ContextPrintf(ctx, "import-kuzovkin: wrote %s in %.1f s\n", ctx->out, MPI_Wtime() - t0));
+
+  PetscCall(PetscFree3(pname, cname, mni));
+  for (PetscInt p = 0; p < npat; p++) {
+    PetscCall(FreeNames(pat[p].nchannels, &pat[p].name));
+    PetscCall(PetscFree(pat[p].mni));
+    for (int roi = 0; roi < BA_NROIS; roi++)
+      PetscCall(PetscFree(pat[p].row[roi]));
+  }
+  PetscCall(PetscFree(pat));
+  PetscCall(PetscFree(img));
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    for (PetscInt i = 0; i < nf[roi]; i++)
+      PetscCall(KFileFree(&files[roi][i]));
+    PetscCall(PetscFree(files[roi]));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
