@@ -26,6 +26,7 @@
 #include <bandalign/stats.h>
 #include <cblas.h>
 #include <petscvec.h>
+#include <sched.h>
 #include <unistd.h>
 
 #define MAX_FEATURE_FILES 256
@@ -113,7 +114,11 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   PetscCheck(o->alpha > 0 && o->alpha < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-alpha: must be in (0, 1)");
   PetscCheck(o->noise_splits >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-noise_splits: must be >= 0");
   PetscCheck(!o->resume || o->checkpoint[0], PETSC_COMM_WORLD, BA_ERR_INPUT, "-resume: needs -checkpoint F");
-  if (o->blas_threads <= 0) o->blas_threads = PetscMax(1, (PetscInt)sysconf(_SC_NPROCESSORS_ONLN) / o->ctx.size);
+  if (o->blas_threads <= 0) {
+    cpu_set_t cpus; /* the cores this process may use (a Slurm allocation, taskset) */
+    int       ncpu = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    o->blas_threads  = PetscMax(1, ncpu / o->ctx.size);
+  }
   /* the max statistic needs every permutation of every pair */
   if (o->correction == CORRECTION_MAXSTAT) o->sequential_h = 0;
   PetscFunctionReturn(PETSC_SUCCESS);
