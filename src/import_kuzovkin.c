@@ -257,8 +257,8 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
   PetscCall(PetscStrncpy(kf->path, path, sizeof(kf->path)));
   mat = Mat_Open(path, MAT_ACC_RDONLY);
   PetscCheck(mat, comm, BA_ERR_INPUT, "%s: not a MATLAB file matio can read", path);
-  s = Mat_VarRead(mat, "s");
-  Mat_Close(mat);
+  s = Mat_VarRead(mat, "s"); /* its fields stay tied to the open file: close after the last use */
+  if (!s) Mat_Close(mat);
   PetscCheck(s, comm, BA_ERR_INPUT, "%s: no variable s", path);
   PetscCheck(s->class_type == MAT_C_STRUCT && Numel(s) == 1, comm, BA_ERR_INPUT,
              "%s: s is not a 1x1 struct", path);
@@ -343,6 +343,7 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
     PetscCall(PetscFree(buf));
   }
   Mat_VarFree(s);
+  Mat_Close(mat);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

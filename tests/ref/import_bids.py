@@ -8,6 +8,7 @@ and checks samples (against MNE's readers at 512 Hz; against the analytic sinuso
 resampling from 1000 Hz), events, stimuli, categories and coordinates; then checks that
 malformed folders end with one clear error line and no output file.
 Environment: BA_BIN, BA_MPIRUN (from tests/run)."""
+import concurrent.futures
 import json
 import os
 import shlex
@@ -185,15 +186,26 @@ def check(out, exp):
             ok(onset_ok < 0.1, f"{sub}: sample 256 is the onset, runs concatenated in order")
 
 
+PENDING = []
+
+
 def expect_error(root, args, needle, what):
-    out = os.path.join(TMP, "bad.h5")
-    if os.path.exists(out):
-        os.remove(out)
-    r = run(["import-bids", "-bids", root, "-task", "vis", "-stim_column", "stim_name", "-out", out] + args)
-    lines = [l for l in r.stderr.splitlines() if l.strip()]
-    good = (r.returncode != 0 and len(lines) == 1 and lines[0].startswith("bandalign: error: ") and needle in lines[0]
-            and not os.path.exists(out) and not os.path.exists(out + ".partial"))
-    ok(good, f"{what}: {lines[0] if lines else '(no message)'}")
+    """Queues a run that must fail with one line containing needle; run_pending runs them."""
+    PENDING.append((root, args, needle, what, os.path.join(TMP, f"bad{len(PENDING)}.h5")))
+
+
+def run_pending():
+    def one(case):
+        root, args, needle, what, out = case
+        r = run(["import-bids", "-bids", root, "-task", "vis", "-stim_column", "stim_name", "-out", out] + args, np_=1)
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        good = (r.returncode != 0 and len(lines) == 1 and lines[0].startswith("bandalign: error: ") and needle in lines[0]
+                and not os.path.exists(out) and not os.path.exists(out + ".partial"))
+        return good, f"{what}: {lines[0] if lines else '(no message)'}"
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        for good, what in pool.map(one, PENDING):
+            ok(good, what)
 
 
 def main():
@@ -252,6 +264,7 @@ def main():
     expect_error(root, ["-task", "rest"], "no recording of task rest", "a task with no recordings")
     expect_error(root, ["-stim_column", "image"], "no column 'image'", "a missing stimulus column")
     expect_error(os.path.join(TMP, "nowhere"), [], "is not a folder", "a missing BIDS folder")
+    run_pending()
 
 
 main()
