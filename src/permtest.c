@@ -17,12 +17,17 @@
  * depend on BLAS blocking, thread count, or how channels are split across ranks.
  *
  * The null is one dense matrix product. For a block of P permutations and one layer the
- * permuted layer ranks form a P x N matrix; the channels' ranks form nch x N; their product
- * holds nch x P dot products, computed by cblas_dgemm near the machine's peak. Channels
- * whose every layer has stopped early are moved behind the active rows so the product
- * shrinks as the sequential test (Besag-Clifford) retires them. Stopping is decided per
- * permutation index by scanning each block in order, so it does not depend on the block
- * size or on how [0, m) is cut into calls.
+ * permuted layer ranks form an N x P matrix; the channels' ranks form nch x N; their product
+ * holds nch x P dot products. permkernel.c computes it with its own AVX-512 or AVX2
+ * kernels (Debian's OpenBLAS runs generic SSE3 code on recent Xeons, at a fifth of the FMA
+ * peak), gathering the permuted layer ranks straight into the layout its kernel reads.
+ * Only the channels still being tested are packed for the kernel, sorted by which layers
+ * they still test, so the product shrinks as the sequential test (Besag-Clifford) retires
+ * pairs: channels whose every layer stopped drop out, and a layer's product skips the
+ * register blocks of channels done with that layer. Stopping is decided per permutation
+ * index by scanning each block in order, so it does not depend on the block size or on how
+ * [0, m) is cut into calls. The option -permtest_kernel blas|avx2|avx512|best picks the
+ * kernel (for tests and benchmarks; every kernel gives the same integers).
  *
  * The kuzovkin2018 protocol runs on the same engine with the full n x n matrices as its
  * entries (both triangles and the diagonal). Its observed score is computed on
@@ -30,14 +35,14 @@
  * rounded score is a non-decreasing function of the integer dot product, the comparison is
  * again a threshold on the exact dot product, found once per pair by bisection. */
 #include <bandalign/permtest.h>
+#include <bandalign/permkernel.h>
 #include <Random123/philox.h>
 #include <cblas.h>
 #include <math.h>
-#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Permutations per matrix product: the permuted layer ranks take 8 N PERM_BLOCK bytes
-   (32 MB for 250 images, canonical). */
+/* Permutations per matrix product. */
 #ifndef PERM_BLOCK
 #define PERM_BLOCK 128
 #endif
@@ -54,16 +59,19 @@ struct _p_PermTest {
   double *lobs;        /* [nlayers][nent] ranks for the observed score (kuzovkin2018: scaled) */
   double *lobsnorm;    /* [nlayers] their norms */
 
-  PetscInt nch; /* channels of the last PermTestObserve */
-  double *c;    /* [nch][nent] doubled centred ranks of the channels, row k is channel rowch[k] */
-  PetscInt *rowch; /* channel held by each row of c */
-  double *cnorm;   /* [nch] |r2| of each channel (null), by channel */
-  double *thr;     /* [nch * nlayers] a null dot product >= thr counts as rho_perm >= rho_obs */
-  char *valid;     /* [nch * nlayers] 0 where rho is undefined (a constant RDM) */
+  PetscInt nch;     /* channels of the last PermTestObserve */
+  int32_t *c;       /* [nch][nent] doubled centred ranks of the channels */
+  PetscInt *rowch;  /* [nch] channel of each row packed in the kernel (the first npacked) */
+  PetscInt npacked; /* rows packed in the kernel */
+  char *packed;     /* [nch * nlayers] pairs still tested when the rows were packed */
+  double *cnorm;    /* [nch] |r2| of each channel (null), by channel */
+  double *thr;      /* [nch * nlayers] a null dot product >= thr counts as rho_perm >= rho_obs */
+  char *valid;      /* [nch * nlayers] 0 where rho is undefined (a constant RDM) */
 
-  PetscInt *perm; /* [PERM_BLOCK][n] permutations of the current block */
-  double *lp;     /* [PERM_BLOCK][nent] permuted layer ranks */
-  double *dots;   /* [nch][PERM_BLOCK] null dot products */
+  PermKernel kernel; /* the product of packed channel rows and permuted layer ranks */
+  PetscInt *perm;    /* [PERM_BLOCK][n] permutations of the current block */
+  char *wanted;      /* [nch] rows wanted in the product of one layer */
+  double *dots;      /* [nch][PERM_BLOCK] null dot products */
 };
 
 void PermutationDraw(uint64_t seed, uint64_t index, PetscInt n, PetscInt *perm) {
@@ -180,6 +188,7 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
   PetscInt n = nimages, nn = nimages * nimages;
   double *m, *v, *r2, *s = NULL;
   PermItem *work;
+  PermKernelType ktype = PERM_KERNEL_BEST;
 
   PetscFunctionBegin;
   PetscCheck(nimages >= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
@@ -235,8 +244,11 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
   }
   PetscCall(PetscFree4(m, v, r2, work));
   PetscCall(PetscFree(s));
-  PetscCall(
-      PetscMalloc2((size_t)PERM_BLOCK * n, &pt->perm, (size_t)PERM_BLOCK * pt->nent, &pt->lp));
+  PetscCall(PetscOptionsGetEnum(NULL, NULL, "-permtest_kernel", PermKernelTypeNames,
+                                (PetscEnum *)&ktype, NULL));
+  PetscCall(PermKernelCreate(ktype, n, protocol == BA_PROTOCOL_CANONICAL ? PETSC_TRUE : PETSC_FALSE,
+                             PERM_BLOCK, &pt->kernel));
+  PetscCall(PetscMalloc1((size_t)PERM_BLOCK * n, &pt->perm));
   *ptout = pt;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -265,21 +277,21 @@ static double RoundedThreshold(double norm, double robs) {
 
 PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double *rho) {
   PetscInt n = pt->n, nn = n * n, N = pt->nent, L = pt->nlayers;
-  double *m, *v, *rs = NULL, *s = NULL, snorm = 0;
+  double *m, *v, *rc, *rs = NULL, *s = NULL, snorm = 0;
   PermItem *work;
 
   PetscFunctionBegin;
-  PetscCall(PetscFree5(pt->c, pt->rowch, pt->cnorm, pt->thr, pt->valid));
-  PetscCall(PetscFree(pt->dots));
+  PetscCall(PetscFree6(pt->c, pt->rowch, pt->packed, pt->cnorm, pt->thr, pt->valid));
+  PetscCall(PetscFree2(pt->wanted, pt->dots));
   pt->nch = nch;
-  PetscCall(PetscMalloc5((size_t)nch * N, &pt->c, nch, &pt->rowch, nch, &pt->cnorm, (size_t)nch * L,
-                         &pt->thr, (size_t)nch * L, &pt->valid));
-  PetscCall(PetscMalloc1((size_t)nch * PERM_BLOCK, &pt->dots));
-  PetscCall(PetscMalloc3(nn, &m, nn, &v, 2 * nn, &work));
+  pt->npacked = -1; /* nothing packed for these channels yet */
+  PetscCall(PetscMalloc6((size_t)nch * N, &pt->c, nch, &pt->rowch, (size_t)nch * L, &pt->packed,
+                         nch, &pt->cnorm, (size_t)nch * L, &pt->thr, (size_t)nch * L, &pt->valid));
+  PetscCall(PetscMalloc2(nch, &pt->wanted, (size_t)nch * PERM_BLOCK, &pt->dots));
+  PetscCall(PetscMalloc4(nn, &m, nn, &v, N, &rc, 2 * nn, &work));
   if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) PetscCall(PetscMalloc2(nn, &s, N, &rs));
   for (PetscInt c = 0; c < nch; c++) {
     const float *xc = x + (size_t)c * n;
-    double *rc = pt->c + (size_t)c * N;
     for (PetscInt i = 0; i < n; i++)
       PetscCheck(isfinite(xc[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                  "channel %" PetscInt_FMT " has a non-finite feature for image %" PetscInt_FMT, c,
@@ -290,8 +302,9 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
         m[i * n + j] = pt->protocol == BA_PROTOCOL_CANONICAL ? d : RoundDecimals(d, 1e3);
       }
     Entries(pt, m, v);
-    pt->rowch[c] = c;
     pt->cnorm[c] = sqrt(Rank2(N, v, rc, work));
+    for (PetscInt q = 0; q < N; q++) /* |r2| < N: an int32 holds it */
+      pt->c[(size_t)c * N + q] = (int32_t)rc[q];
     if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) {
       ScaleColumns(n, m, s);
       Entries(pt, s, v);
@@ -313,95 +326,54 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
       }
     }
   }
-  PetscCall(PetscFree3(m, v, work));
+  PetscCall(PetscFree4(m, v, rc, work));
   PetscCall(PetscFree2(s, rs));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Is any layer of channel ch still being tested? */
-static PetscBool ChannelActive(const PermTest pt, PetscInt ch, const PermCount *count) {
-  for (PetscInt l = 0; l < pt->nlayers; l++) {
-    PetscInt k = ch * pt->nlayers + l;
-    if (pt->valid[k] && !count[k].done) return PETSC_TRUE;
-  }
-  return PETSC_FALSE;
+/* Orders channels by the layers they still test (their rows of packed), then by index. */
+static int CompareActive(const void *x, const void *y, void *ctx) {
+  const PermTest pt = ctx;
+  PetscInt a = *(const PetscInt *)x, b = *(const PetscInt *)y;
+  int c = memcmp(pt->packed + a * pt->nlayers, pt->packed + b * pt->nlayers, pt->nlayers);
+  return c ? -c : (a > b) - (a < b);
 }
 
-/* Moves the rows of active channels to the front of c (keeping every row); returns how many. */
-static PetscInt CompactRows(PermTest pt, const PermCount *count) {
-  PetscInt N = pt->nent, nact = 0;
+/* Packs the rows of the channels still tested into the kernel, those testing the same
+   layers next to each other (so a layer's product can skip whole register blocks), unless
+   the kernel holds exactly these already. Costs a pass over the ranks, at most once per
+   block of permutations. */
+static PetscErrorCode PackActive(PermTest pt, const PermCount *count) {
+  PetscInt L = pt->nlayers, nact = 0;
+  PetscBool same = pt->npacked >= 0 ? PETSC_TRUE : PETSC_FALSE;
+  const int32_t **rows;
 
-  for (PetscInt k = 0; k < pt->nch; k++) {
-    if (!ChannelActive(pt, pt->rowch[k], count)) continue;
-    if (k != nact) {
-      double *a = pt->c + (size_t)nact * N, *b = pt->c + (size_t)k * N;
-      PetscInt t = pt->rowch[nact];
-      for (PetscInt q = 0; q < N; q++) {
-        double x = a[q];
-        a[q] = b[q];
-        b[q] = x;
-      }
-      pt->rowch[nact] = pt->rowch[k];
-      pt->rowch[k] = t;
-    }
-    nact++;
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < pt->nch * L; k++) {
+    char live = pt->valid[k] && !count[k].done;
+    if (live != pt->packed[k]) same = PETSC_FALSE;
+    pt->packed[k] = live;
   }
-  return nact;
-}
-
-/* lp[p][q] = rank of entry q of layer l's RDM under permutation p of the block, for
-   permutations [p0, p1). */
-typedef struct {
-  PermTest pt;
-  PetscInt l, p0, p1;
-} GatherJob;
-
-static void *GatherRange(void *arg) {
-  const GatherJob *job = arg;
-  const PermTest pt = job->pt;
-  PetscInt n = pt->n, N = pt->nent;
-  const double *full = pt->lfull + (size_t)job->l * n * n;
-  PetscBool upper = pt->protocol == BA_PROTOCOL_CANONICAL;
-
-  for (PetscInt p = job->p0; p < job->p1; p++) {
-    const PetscInt *perm = pt->perm + (size_t)p * n;
-    double *out = pt->lp + (size_t)p * N;
-    for (PetscInt a = 0; a < n; a++) {
-      const double *row = full + (size_t)perm[a] * n;
-      for (PetscInt b = upper ? a + 1 : 0; b < n; b++)
-        *out++ = row[perm[b]];
-    }
+  if (same) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt ch = 0; ch < pt->nch; ch++) {
+    PetscBool live = PETSC_FALSE;
+    for (PetscInt l = 0; l < L; l++)
+      live |= pt->packed[ch * L + l] ? PETSC_TRUE : PETSC_FALSE;
+    if (live) pt->rowch[nact++] = ch;
   }
-  return NULL;
-}
-
-/* The gather on as many threads as OpenBLAS uses: it is a tenth of the work at 256
-   channels, and would otherwise leave the other cores idle between matrix products. */
-static void GatherLayer(PermTest pt, PetscInt l, PetscInt np) {
-  enum { MAXTHREADS = 64 };
-  GatherJob job[MAXTHREADS];
-  pthread_t thread[MAXTHREADS];
-  int started[MAXTHREADS] = {0}, nt = openblas_get_num_threads();
-
-  if (nt > np) nt = (int)np;
-  if (nt > MAXTHREADS) nt = MAXTHREADS;
-  if (nt < 1) nt = 1;
-  for (int t = 0; t < nt; t++) {
-    job[t] = (GatherJob){pt, l, np * t / nt, np * (t + 1) / nt};
-    if (t > 0) started[t] = pthread_create(&thread[t], NULL, GatherRange, &job[t]) == 0;
-  }
-  GatherRange(&job[0]);
-  for (int t = 1; t < nt; t++) {
-    if (started[t])
-      pthread_join(thread[t], NULL);
-    else
-      GatherRange(&job[t]); /* no thread: do it here */
-  }
+  qsort_r(pt->rowch, (size_t)nact, sizeof(PetscInt), CompareActive, pt);
+  PetscCall(PetscMalloc1(nact + 1, &rows));
+  for (PetscInt k = 0; k < nact; k++)
+    rows[k] = pt->c + (size_t)pt->rowch[k] * pt->nent;
+  PetscCall(PermKernelSetRows(pt->kernel, nact, rows));
+  PetscCall(PetscFree(rows));
+  pt->npacked = nact;
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount *count,
                            double *maxnull) {
-  PetscInt N = pt->nent, L = pt->nlayers, nact;
+  PetscInt n = pt->n, L = pt->nlayers, nthreads = openblas_get_num_threads();
 
   PetscFunctionBegin;
   PetscCheck(!maxnull || pt->h == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
@@ -415,28 +387,29 @@ PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount
                k, (PetscInt64)count[k].used, first);
     if (!pt->valid[k]) count[k].done = -1;
   }
-  nact = CompactRows(pt, count);
+  PetscCall(PackActive(pt, count));
   for (PetscInt s = first; s < last; s += PERM_BLOCK) {
-    PetscInt np = last - s < PERM_BLOCK ? last - s : PERM_BLOCK, nact_next;
+    PetscInt np = last - s < PERM_BLOCK ? last - s : PERM_BLOCK, nact = pt->npacked;
 
     if (maxnull)
       for (PetscInt p = 0; p < np; p++)
         maxnull[s - first + p] = -INFINITY;
     if (nact == 0 && !maxnull) break;
     for (PetscInt p = 0; p < np; p++)
-      PermutationDraw(pt->seed, (uint64_t)(s + p), pt->n, pt->perm + (size_t)p * pt->n);
+      PermutationDraw(pt->seed, (uint64_t)(s + p), n, pt->perm + (size_t)p * n);
     for (PetscInt l = 0; l < L; l++) {
       PetscBool any = PETSC_FALSE;
-      for (PetscInt k = 0; k < nact && !any; k++)
-        any = !count[pt->rowch[k] * L + l].done;
+      for (PetscInt k = 0; k < nact; k++) {
+        pt->wanted[k] = !count[pt->rowch[k] * L + l].done;
+        any |= pt->wanted[k] ? PETSC_TRUE : PETSC_FALSE;
+      }
       if (!any) continue;
-      GatherLayer(pt, l, np);
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nact, (int)np, (int)N, 1.0, pt->c,
-                  (int)N, pt->lp, (int)N, 0.0, pt->dots, (int)np);
+      PetscCall(PermKernelProduct(pt->kernel, pt->lfull + (size_t)l * n * n, np, pt->perm,
+                                  pt->wanted, nthreads, pt->dots, PERM_BLOCK));
       for (PetscInt k = 0; k < nact; k++) {
         PetscInt ch = pt->rowch[k];
         PermCount *pc = &count[ch * L + l];
-        const double *d = pt->dots + (size_t)k * np;
+        const double *d = pt->dots + (size_t)k * PERM_BLOCK;
         double thr = pt->thr[ch * L + l];
         if (pc->done) continue;
         if (maxnull) {
@@ -467,10 +440,7 @@ PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount
     if (maxnull)
       for (PetscInt p = 0; p < np; p++)
         if (maxnull[s - first + p] == -INFINITY) maxnull[s - first + p] = NAN;
-    nact_next = 0;
-    for (PetscInt k = 0; k < nact; k++)
-      nact_next += ChannelActive(pt, pt->rowch[k], count);
-    if (nact_next < nact) nact = CompactRows(pt, count);
+    PetscCall(PackActive(pt, count));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -488,9 +458,10 @@ PetscErrorCode PermTestDestroy(PermTest *ptp) {
   PetscFunctionBegin;
   if (!pt) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscFree4(pt->lfull, pt->lnorm, pt->lobs, pt->lobsnorm));
-  PetscCall(PetscFree5(pt->c, pt->rowch, pt->cnorm, pt->thr, pt->valid));
-  PetscCall(PetscFree(pt->dots));
-  PetscCall(PetscFree2(pt->perm, pt->lp));
+  PetscCall(PetscFree6(pt->c, pt->rowch, pt->packed, pt->cnorm, pt->thr, pt->valid));
+  PetscCall(PetscFree2(pt->wanted, pt->dots));
+  PetscCall(PermKernelDestroy(&pt->kernel));
+  PetscCall(PetscFree(pt->perm));
   PetscCall(PetscFree(pt));
   *ptp = NULL;
   PetscFunctionReturn(PETSC_SUCCESS);

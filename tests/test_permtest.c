@@ -9,6 +9,7 @@
    ranks) and [0, M) into CALLS uneven calls of PermTestRun, and writes float64 to OUT.r:
    rho, p, b, used, done (each [NCH * NLAYERS]) then, when H = 0, maxnull [M]. */
 #include <bandalign/permtest.h>
+#include <bandalign/permkernel.h>
 #include <Random123/philox.h>
 #include <check.h>
 
@@ -224,6 +225,69 @@ static PetscErrorCode TestEngine(BaProtocol protocol) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Sequential stopping on 45 channels (several register blocks of every kernel) against 4
+   layers: pairs stop at different permutations, so the products skip blocks of channels done
+   with a layer and repack as channels retire. Every kernel, and each channel run alone
+   through the BLAS kernel, gives the same counts. */
+static PetscErrorCode TestKernels(void) {
+  enum { N = 30, NCH = 45, L = 4, M = 700, H = 6 };
+  float x[NCH * N];
+  double z[L][N], rdm[L][N * N], rho[NCH * L], rho1[L];
+  const double *layers[L];
+  PermCount count[3][NCH * L], one[L];
+  int have[3] = {0}, same = 1, alone = 1, stopped = 0, running = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt l = 0; l < L; l++) {
+    for (PetscInt i = 0; i < N; i++)
+      z[l][i] = sin(0.7 * (l + 1) * i) + 0.05 * i * l;
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt j = 0; j < N; j++)
+        rdm[l][i * N + j] = fabs(z[l][i] - z[l][j]);
+    layers[l] = rdm[l];
+  }
+  /* channels: layer features plus noise of growing size, so some pairs stop early and
+     others run to the end */
+  for (PetscInt c = 0; c < NCH; c++)
+    for (PetscInt i = 0; i < N; i++)
+      x[c * N + i] = (float)(z[c % L][i] + 0.02 * c * cos(3.1 * i * (c + 1)));
+  for (int t = PERM_KERNEL_BLAS; t <= PERM_KERNEL_AVX512; t++) {
+    PermTest pt;
+    if (!PermKernelAvailable((PermKernelType)t)) continue;
+    PetscCall(PetscOptionsSetValue(NULL, "-permtest_kernel", PermKernelTypeNames[t]));
+    PetscCall(PermTestCreate(N, L, layers, BA_PROTOCOL_CANONICAL, 3, H, &pt));
+    PetscCall(PermTestObserve(pt, NCH, x, rho));
+    PetscCall(PetscMemzero(count[t], sizeof(count[t])));
+    PetscCall(PermTestRun(pt, 0, 300, count[t], NULL));
+    PetscCall(PermTestRun(pt, 300, M, count[t], NULL));
+    PetscCall(PermTestDestroy(&pt));
+    have[t] = 1;
+  }
+  PetscCall(PetscOptionsSetValue(NULL, "-permtest_kernel", "blas"));
+  for (PetscInt c = 0; c < NCH; c++) {
+    PermTest pt;
+    PetscCall(PermTestCreate(N, L, layers, BA_PROTOCOL_CANONICAL, 3, H, &pt));
+    PetscCall(PermTestObserve(pt, 1, x + c * N, rho1));
+    PetscCall(PetscMemzero(one, sizeof(one)));
+    PetscCall(PermTestRun(pt, 0, M, one, NULL));
+    PetscCall(PermTestDestroy(&pt));
+    alone &= memcmp(one, count[0] + c * L, sizeof(one)) == 0;
+  }
+  PetscCall(PetscOptionsClearValue(NULL, "-permtest_kernel"));
+  for (int t = 1; t < 3; t++)
+    if (have[t]) same &= memcmp(count[t], count[0], sizeof(count[0])) == 0;
+  for (PetscInt k = 0; k < NCH * L; k++) {
+    stopped += count[0][k].done == 1;
+    running += count[0][k].done == 0;
+  }
+  CHECK(stopped > 20 && running > 20,
+        "kernels: %d pairs stopped early and %d ran all %d permutations", stopped, running, M);
+  CHECK(same, "kernels: blas%s%s give the same counts with sequential stopping",
+        have[1] ? ", avx2" : "", have[2] ? ", avx512" : "");
+  CHECK(alone, "kernels: counts do not depend on the other channels in the product");
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv) {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc == 11)
@@ -233,6 +297,7 @@ int main(int argc, char **argv) {
     TestDraw();
     PetscCall(TestEngine(BA_PROTOCOL_CANONICAL));
     PetscCall(TestEngine(BA_PROTOCOL_KUZOVKIN2018));
+    PetscCall(TestKernels());
   }
   PetscCall(PetscFinalize());
   return CheckDone();

@@ -1,0 +1,160 @@
+/* test_permkernel.c: the permutation kernels (AVX-512, AVX2, BLAS) against an int64 sum
+   and against cblas_dgemm on the explicitly gathered matrix, bit for bit, at sizes that are
+   not multiples of the register blocks, the blocks of entries or the thread split. */
+#include <bandalign/permkernel.h>
+#include <bandalign/permtest.h>
+#include <cblas.h>
+#include <check.h>
+
+static uint64_t state = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t Next(void) {
+  state ^= state << 13;
+  state ^= state >> 7;
+  state ^= state << 17;
+  return state;
+}
+
+/* A random permutation of the doubled centred ranks 2 r - (K + 1), r = 1..K, into v[K]. */
+static void Ranks(PetscInt K, int32_t *v) {
+  for (PetscInt k = 0; k < K; k++)
+    v[k] = (int32_t)(2 * (k + 1) - (K + 1));
+  for (PetscInt k = K - 1; k > 0; k--) {
+    PetscInt j = (PetscInt)(Next() % (uint64_t)(k + 1));
+    int32_t t = v[k];
+    v[k] = v[j];
+    v[j] = t;
+  }
+}
+
+typedef struct {
+  PetscInt n;
+  PetscBool upper;
+  PetscInt m, np, pmax, nthreads;
+  PetscBool mask; /* mark every third row unwanted */
+} Case;
+
+/* One case for every kernel this CPU runs: d equals the int64 sum and cblas_dgemm. */
+static PetscErrorCode RunCase(const Case *cs) {
+  PetscInt n = cs->n, m = cs->m, np = cs->np, K = cs->upper ? n * (n - 1) / 2 : n * n;
+  PetscInt ldd = np + 3;
+  int32_t *rows, *pairs;
+  const int32_t **rp;
+  double *table, *bfull, *afull, *dref, *d;
+  int64_t *exact;
+  PetscInt *perm, *ea, *eb;
+  char *wanted;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc6((size_t)m * K, &rows, K, &pairs, m, &rp, (size_t)n * n, &table,
+                         (size_t)K * np, &bfull, (size_t)m * K, &afull));
+  PetscCall(PetscMalloc6((size_t)m * ldd, &dref, (size_t)m * ldd, &d, (size_t)m * np, &exact,
+                         (size_t)np * n, &perm, K, &ea, K, &eb));
+  PetscCall(PetscMalloc1(m, &wanted));
+  /* the table: ranks of the entries (symmetric when upper); row 0 is the table's own
+     entries, so its dot products reach the largest possible size, K (K^2 - 1) / 3 */
+  Ranks(K, pairs);
+  for (PetscInt a = 0, k = 0; a < n; a++)
+    for (PetscInt b = cs->upper ? a + 1 : 0; b < n; b++, k++) {
+      ea[k] = a;
+      eb[k] = b;
+    }
+  for (PetscInt i = 0; i < n * n; i++)
+    table[i] = 0;
+  for (PetscInt k = 0; k < K; k++) {
+    table[ea[k] * n + eb[k]] = pairs[k];
+    if (cs->upper) table[eb[k] * n + ea[k]] = pairs[k];
+  }
+  for (PetscInt i = 0; i < m; i++) {
+    if (i == 0)
+      PetscCall(PetscArraycpy(rows, pairs, K));
+    else
+      Ranks(K, rows + (size_t)i * K);
+    rp[i] = rows + (size_t)i * K;
+    wanted[i] = !cs->mask || i % 3 != 1;
+  }
+  /* the first permutation is the identity */
+  for (PetscInt p = 0; p < np; p++) {
+    if (p == 0)
+      for (PetscInt a = 0; a < n; a++)
+        perm[a] = a;
+    else
+      PermutationDraw(77, (uint64_t)p, n, perm + (size_t)p * n);
+  }
+  /* int64 sums and the explicit matrices for cblas_dgemm */
+  for (PetscInt k = 0; k < K; k++)
+    for (PetscInt p = 0; p < np; p++) {
+      const PetscInt *pp = perm + (size_t)p * n;
+      bfull[(size_t)k * np + p] = table[pp[ea[k]] * n + pp[eb[k]]];
+    }
+  for (PetscInt i = 0; i < m; i++)
+    for (PetscInt k = 0; k < K; k++)
+      afull[(size_t)i * K + k] = rows[(size_t)i * K + k];
+  for (PetscInt i = 0; i < m; i++)
+    for (PetscInt p = 0; p < np; p++) {
+      int64_t s = 0;
+      for (PetscInt k = 0; k < K; k++)
+        s += (int64_t)rows[(size_t)i * K + k] * (int64_t)bfull[(size_t)k * np + p];
+      exact[i * np + p] = s;
+    }
+  CHECK(exact[0] == (int64_t)K * ((int64_t)K * K - 1) / 3,
+        "n %d: the int64 reference gives K (K^2 - 1) / 3 for ranks against themselves", (int)n);
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)K, 1.0, afull,
+              (int)K, bfull, (int)np, 0.0, dref, (int)ldd);
+
+  for (int t = PERM_KERNEL_BLAS; t <= PERM_KERNEL_AVX512; t++) {
+    PermKernel pk;
+    int exact_ok = 1, blas_ok = 1, untouched = 1;
+    if (!PermKernelAvailable((PermKernelType)t)) {
+      printf("# %s kernel: not available on this CPU\n", PermKernelTypeNames[t]);
+      continue;
+    }
+    PetscCall(PermKernelCreate((PermKernelType)t, n, cs->upper, cs->pmax, &pk));
+    /* a first, larger set of rows, then the real ones: packing replaces */
+    PetscCall(PermKernelSetRows(pk, 1, rp + m - 1));
+    PetscCall(PermKernelSetRows(pk, m, rp));
+    for (PetscInt i = 0; i < m * ldd; i++)
+      d[i] = -0.5; /* not an integer: a sentinel */
+    PetscCall(
+        PermKernelProduct(pk, table, np, perm, cs->mask ? wanted : NULL, cs->nthreads, d, ldd));
+    for (PetscInt i = 0; i < m; i++) {
+      for (PetscInt p = 0; p < np && wanted[i]; p++) {
+        exact_ok &= d[i * ldd + p] == (double)exact[i * np + p];
+        blas_ok &= d[i * ldd + p] == dref[i * ldd + p];
+      }
+      for (PetscInt p = np; p < ldd; p++)
+        untouched &= d[i * ldd + p] == -0.5;
+    }
+    CHECK(exact_ok && blas_ok && untouched,
+          "%s kernel, %d images %s (K = %d), %d rows%s, %d permutations (at most %d), %d "
+          "threads: every product equals the int64 sum and cblas_dgemm bit for bit, columns "
+          "past np untouched",
+          PermKernelTypeNames[t], (int)n, cs->upper ? "pairs" : "full", (int)K, (int)m,
+          cs->mask ? " (every third unwanted)" : "", (int)np, (int)cs->pmax, (int)cs->nthreads);
+    PetscCall(PermKernelDestroy(&pk));
+    CHECK(pk == NULL, "%s kernel: destroy clears the handle", PermKernelTypeNames[t]);
+  }
+  PetscCall(PetscFree6(rows, pairs, rp, table, bfull, afull));
+  PetscCall(PetscFree6(dref, d, exact, perm, ea, eb));
+  PetscCall(PetscFree(wanted));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+int main(int argc, char **argv) {
+  /* sizes around the register blocks (14 x 16, 6 x 8), the 256-entry blocks (rows of
+     entries cut mid-row), thread splits that leave threads without a full share, and the
+     paper's 250 images where the dot products come near 2^53 / 20 */
+  const Case cases[] = {
+      {2, PETSC_TRUE, 1, 1, 1, 1, PETSC_FALSE},      {5, PETSC_FALSE, 3, 7, 9, 1, PETSC_FALSE},
+      {24, PETSC_TRUE, 15, 17, 17, 1, PETSC_FALSE},  {40, PETSC_FALSE, 29, 33, 40, 2, PETSC_TRUE},
+      {61, PETSC_TRUE, 6, 128, 128, 3, PETSC_FALSE}, {23, PETSC_TRUE, 13, 9, 128, 5, PETSC_TRUE},
+      {250, PETSC_TRUE, 20, 24, 24, 2, PETSC_FALSE},
+  };
+
+  PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  openblas_set_num_threads(1);
+  for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
+    PetscCall(RunCase(&cases[c]));
+  PetscCall(PetscFinalize());
+  return CheckDone();
+}
