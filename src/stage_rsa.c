@@ -50,6 +50,7 @@ typedef struct {
   int        correction;                        /* -correction */
   PetscReal  q;                                 /* -q: FDR (or FWER) level */
   PetscReal  alpha;                             /* -alpha: level of -correction none */
+  PetscReal  responsive_q;                      /* -responsive_q: BH level of the responsiveness test */
   int        distance;                          /* -distance */
   PetscInt   noise_splits;                      /* -noise_splits */
   PetscInt   blas_threads;                      /* -blas_threads: OpenBLAS threads per rank (0 = cores / ranks) */
@@ -79,6 +80,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   o->channel_chunk       = 256;
   o->q                   = 0.05;
   o->alpha               = 0.001;
+  o->responsive_q        = 0.05;
   o->noise_splits        = 1000;
   o->checkpoint_interval = 300;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign rsa: Spearman RSA, permutation tests, correction, alignment", NULL);
@@ -98,6 +100,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
                           CorrectionNames, o->correction, &o->correction));
   PetscCall(PetscOptionsReal("-q", "FDR level of bh/by, FWER level of maxstat", NULL, o->q, &o->q, NULL));
   PetscCall(PetscOptionsReal("-alpha", "Per-pair level of -correction none", NULL, o->alpha, &o->alpha, NULL));
+  PetscCall(PetscOptionsReal("-responsive_q", "BH level of the responsiveness test over all channels", NULL, o->responsive_q, &o->responsive_q, NULL));
   PetscCall(OptionsChoice(PetscOptionsObject, "-distance", "Layer RDM distance", BaDistanceNames, BA_DISTANCE_EUCLIDEAN, &o->distance));
   PetscCall(PetscOptionsString("-atlas", "Label volume in MNI space (Brodmann atlas)", NULL, o->atlas, o->atlas, sizeof(o->atlas), NULL));
   PetscCall(PetscOptionsInt("-noise_splits", "Split-half noise estimate of alignment (0 = none)", NULL, o->noise_splits, &o->noise_splits, NULL));
@@ -112,6 +115,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   PetscCheck(o->perm_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-perm_chunk: must be positive");
   PetscCheck(o->q > 0 && o->q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-q: must be in (0, 1)");
   PetscCheck(o->alpha > 0 && o->alpha < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-alpha: must be in (0, 1)");
+  PetscCheck(o->responsive_q > 0 && o->responsive_q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-responsive_q: must be in (0, 1)");
   PetscCheck(o->noise_splits >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-noise_splits: must be >= 0");
   PetscCheck(!o->resume || o->checkpoint[0], PETSC_COMM_WORLD, BA_ERR_INPUT, "-resume: needs -checkpoint F");
   if (o->blas_threads <= 0) {
@@ -304,7 +308,7 @@ static PetscErrorCode Responsiveness(const RsaOptions *o, Cohort *c, int roi, ui
   PetscCall(GatherToAll(o->ctx.comm, hi - lo, p, &n, &all_p));
   PetscCall(GatherToAll(o->ctx.comm, hi - lo, inc, &n, &all_inc));
   PetscCall(PetscMalloc2(n, &qv, n, &reject));
-  PetscCall(StatsFdr(n, all_p, BA_FDR_BH, 0.05, qv, reject));
+  PetscCall(StatsFdr(n, all_p, BA_FDR_BH, o->responsive_q, qv, reject));
   for (PetscInt g = 0; g < n; g++) responsive[g] = (uint8_t)(reject[g] && all_inc[g] > 0.5);
   PetscCall(PetscFree2(qv, reject));
   PetscCall(PetscFree(all_p));
