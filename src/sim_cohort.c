@@ -360,12 +360,12 @@ static void PlantChannel(const SimParams *par, SimChannel *c) {
   c->band = c->layer = -1;
   c->gain = c->power_increase = 0;
   if (a >= 0) {
-    responsive = SimRngUniform(&r) < 0.8;
-    encoding = SimRngUniform(&r) < 0.75;
-    if (hb < BA_NBANDS && SimRngUniform(&r) < 0.6) {
+    responsive = SimRngUniform(&r) < 0.9;
+    encoding = SimRngUniform(&r) < 0.8;
+    if (hb < BA_NBANDS && SimRngUniform(&r) < 0.75) {
       c->band = hb;
       c->layer =
-          (int)PetscClipInterval(lround(2.0 * a + 0.8 * SimRngNormal(&r)), 0, SIM_NLAYERS - 1);
+          (int)PetscClipInterval(lround(2.0 * a + 0.5 * SimRngNormal(&r)), 0, SIM_NLAYERS - 1);
     } else {
       c->band = hb < BA_NBANDS ? (hb + 1 + SimRngInt(&r, BA_NBANDS - 1)) % BA_NBANDS
                                : SimRngInt(&r, BA_NBANDS);
@@ -381,8 +381,10 @@ static void PlantChannel(const SimParams *par, SimChannel *c) {
   c->gain = par->gain_min + (par->gain_max - par->gain_min) * SimRngUniform(&r);
   {
     const BaBand *b = &BaBands[c->band];
+    /* inside the middle half of the band: Morlet wavelets of a neighbouring band would pick up
+       a burst near the edge, and the image code with it */
     for (int k = 0; k < SIM_NBURST; k++)
-      c->burst_hz[k] = b->lo_hz + (b->hi_hz - b->lo_hz) * SimRngUniform(&r);
+      c->burst_hz[k] = b->lo_hz + (b->hi_hz - b->lo_hz) * (0.25 + 0.5 * SimRngUniform(&r));
   }
   if (!responsive) {
     c->band = c->layer = -1;

@@ -29,7 +29,7 @@ static const struct {
   double layer_scale, ventral_share;
 } PresetDefaults[] = {
     {4, 60, 50, 0.005, 0.4},
-    {8, 400, 250, 0.02, 0.3},
+    {8, 400, 250, 0.02, 0.4},
     {100, 11293, 250, 0.02, 0.0518}, /* the study: 585 of 11,293 channels */
 };
 
