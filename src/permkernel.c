@@ -16,7 +16,10 @@
  * MR rows stored column by column, and is reused for every permutation. B never exists
  * as a whole: it is gathered block by block (KC entries x P permutations, 256 kB, kept in
  * L2) straight into panels of NR permutations, the layout the kernel reads, so the gather
- * the test needs anyway also does the packing. With AVX-512 the gather itself is
+ * the test needs anyway also does the packing. A product runs over all the layers at once,
+ * so each block of packed channel rows comes from memory once and serves every layer from
+ * L2; this keeps small blocks of permutations (the first ones, with sequential stopping)
+ * as fast as large ones. With AVX-512 the gather itself is
  * vectorised across permutations (perm transposed, one hardware gather per 8 entries).
  * Threads, when asked for, split the permutation panels: each gathers and multiplies its
  * own, with no synchronisation before the end. */
@@ -334,39 +337,48 @@ PK_AVX2 static void Block256(int mr, PetscInt kb, const double *a, const double 
 
 typedef struct {
   PermKernel pk;
-  const double *table;
-  const PetscInt *perm;
-  const char *wanted; /* [panels of A]: 0 to skip */
+  PetscInt ntables;
+  const double *const *tables;
+  const char *wanted; /* [ntables][panels of A]: 0 to skip */
   PetscInt np, j0, j1;
   double *d;
   PetscInt ldd;
 } ProductJob;
 
-/* Panels [j0, j1) of permutations, for every block of entries and every wanted panel of
-   rows. */
+/* Panels [j0, j1) of permutations, for every block of entries, every table and every wanted
+   panel of rows. The tables are the inner loop so that a block of the packed rows is read
+   from memory once and from L2 for the other tables. */
 static void *ProductRange(void *arg) {
   const ProductJob *job = arg;
   const PermKernel pk = job->pk;
-  PetscInt K = pk->K, mr = pk->mr, nr = pk->nr, kc = pk->kc;
+  PetscInt K = pk->K, mr = pk->mr, nr = pk->nr, kc = pk->kc, npanels = (pk->m + mr - 1) / mr;
 
   for (PetscInt blk = 0; blk < pk->nblocks; blk++) {
     PetscInt k0 = blk * kc, kb = PetscMin(K, k0 + kc) - k0;
-    if (pk->type == PERM_KERNEL_AVX512)
-      Gather512(pk, job->table, blk, job->j0, job->j1);
-    else
-      Gather256(pk, job->table, blk, job->j0, job->j1);
-    for (PetscInt i0 = 0; i0 < pk->m; i0 += mr) {
-      PetscInt r = PetscMin(mr, pk->m - i0);
-      const double *a = pk->ap + (size_t)i0 * K + (size_t)k0 * r;
-      if (job->wanted && !job->wanted[i0 / mr]) continue;
-      for (PetscInt j = job->j0; j < job->j1; j++) {
-        const double *b = pk->b + (size_t)j * kc * nr;
-        double *d = job->d + (size_t)i0 * job->ldd + j * nr;
-        int ncols = (int)PetscMin(nr, job->np - j * nr);
-        if (pk->type == PERM_KERNEL_AVX512)
-          Block512((int)r, kb, a, b, d, job->ldd, ncols, blk > 0);
-        else
-          Block256((int)r, kb, a, b, d, job->ldd, ncols, blk > 0);
+    for (PetscInt t = 0; t < job->ntables; t++) {
+      const char *want = job->wanted + t * npanels;
+      double *dt = job->d + (size_t)t * pk->m * job->ldd;
+      PetscBool any = PETSC_FALSE;
+      for (PetscInt i = 0; i < npanels && !any; i++)
+        any = want[i] ? PETSC_TRUE : PETSC_FALSE;
+      if (!any) continue;
+      if (pk->type == PERM_KERNEL_AVX512)
+        Gather512(pk, job->tables[t], blk, job->j0, job->j1);
+      else
+        Gather256(pk, job->tables[t], blk, job->j0, job->j1);
+      for (PetscInt i0 = 0; i0 < pk->m; i0 += mr) {
+        PetscInt r = PetscMin(mr, pk->m - i0);
+        const double *a = pk->ap + (size_t)i0 * K + (size_t)k0 * r;
+        if (!want[i0 / mr]) continue;
+        for (PetscInt j = job->j0; j < job->j1; j++) {
+          const double *b = pk->b + (size_t)j * kc * nr;
+          double *d = dt + (size_t)i0 * job->ldd + j * nr;
+          int ncols = (int)PetscMin(nr, job->np - j * nr);
+          if (pk->type == PERM_KERNEL_AVX512)
+            Block512((int)r, kb, a, b, d, job->ldd, ncols, blk > 0);
+          else
+            Block256((int)r, kb, a, b, d, job->ldd, ncols, blk > 0);
+        }
       }
     }
   }
@@ -404,30 +416,37 @@ static void RunJobs(void *(*fn)(void *), void *jobs, size_t size, int nt) {
   }
 }
 
-PetscErrorCode PermKernelProduct(PermKernel pk, const double *table, PetscInt np,
-                                 const PetscInt *perm, const char *wanted, PetscInt nthreads,
-                                 double *d, PetscInt ldd) {
+PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *const *tables,
+                                 PetscInt np, const PetscInt *perm, const char *wanted,
+                                 PetscInt nthreads, double *d, PetscInt ldd) {
   enum { MAXTHREADS = 64 };
-  PetscInt n = pk->n, nt = PetscMax(1, PetscMin(nthreads, MAXTHREADS));
+  PetscInt n = pk->n, m = pk->m, nt = PetscMax(1, PetscMin(nthreads, MAXTHREADS));
 
   PetscFunctionBegin;
-  PetscCheck(np >= 0 && np <= pk->pmax && ldd >= np, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "product of %" PetscInt_FMT " permutations (at most %" PetscInt_FMT
-             ") with leading dimension %" PetscInt_FMT,
-             np, pk->pmax, ldd);
-  if (np == 0 || pk->m == 0) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCheck(np >= 0 && np <= pk->pmax && ldd >= np && ntables >= 0, PETSC_COMM_SELF,
+             PETSC_ERR_ARG_OUTOFRANGE,
+             "product of %" PetscInt_FMT " tables and %" PetscInt_FMT
+             " permutations (at most %" PetscInt_FMT ") with leading dimension %" PetscInt_FMT,
+             ntables, np, pk->pmax, ldd);
+  if (np == 0 || m == 0 || ntables == 0) PetscFunctionReturn(PETSC_SUCCESS);
   if (pk->type == PERM_KERNEL_BLAS) {
     GatherJob job[MAXTHREADS];
     nt = PetscMin(nt, np);
-    for (PetscInt t = 0; t < nt; t++)
-      job[t] = (GatherJob){pk, table, perm, np, np * t / nt, np * (t + 1) / nt};
-    RunJobs(GatherRange, job, sizeof(job[0]), (int)nt);
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)pk->m, (int)np, (int)pk->K, 1.0,
-                pk->ap, (int)pk->K, pk->b, (int)np, 0.0, d, (int)ldd);
+    for (PetscInt t = 0; t < ntables; t++) {
+      PetscBool any = wanted ? PETSC_FALSE : PETSC_TRUE;
+      for (PetscInt i = 0; i < m && !any; i++)
+        any = wanted[t * m + i] ? PETSC_TRUE : PETSC_FALSE;
+      if (!any) continue;
+      for (PetscInt q = 0; q < nt; q++)
+        job[q] = (GatherJob){pk, tables[t], perm, np, np * q / nt, np * (q + 1) / nt};
+      RunJobs(GatherRange, job, sizeof(job[0]), (int)nt);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)pk->K, 1.0,
+                  pk->ap, (int)pk->K, pk->b, (int)np, 0.0, d + (size_t)t * m * ldd, (int)ldd);
+    }
   } else {
-    PetscInt nr = pk->nr, npan = (np + nr - 1) / nr, mr = pk->mr;
+    PetscInt nr = pk->nr, npan = (np + nr - 1) / nr, mr = pk->mr, npanels = (m + mr - 1) / mr;
     ProductJob job[MAXTHREADS];
-    char *panelwanted = NULL;
+    char *panelwanted;
 
     /* transposed permutations for the vector gathers; padding columns take image 0 */
     for (PetscInt a = 0; a < n; a++) {
@@ -437,15 +456,14 @@ PetscErrorCode PermKernelProduct(PermKernel pk, const double *table, PetscInt np
       for (PetscInt p = np; p < npan * nr; p++)
         row[p] = 0;
     }
-    if (wanted) {
-      PetscCall(PetscCalloc1((pk->m + mr - 1) / mr, &panelwanted));
-      for (PetscInt i = 0; i < pk->m; i++)
-        panelwanted[i / mr] |= wanted[i] != 0;
-    }
+    PetscCall(PetscCalloc1(ntables * npanels, &panelwanted));
+    for (PetscInt t = 0; t < ntables; t++)
+      for (PetscInt i = 0; i < m; i++)
+        panelwanted[t * npanels + i / mr] |= !wanted || wanted[t * m + i];
     nt = PetscMin(nt, npan);
-    for (PetscInt t = 0; t < nt; t++)
-      job[t] = (ProductJob){pk, table, perm, panelwanted, np, npan * t / nt, npan * (t + 1) / nt,
-                            d,  ldd};
+    for (PetscInt q = 0; q < nt; q++)
+      job[q] = (ProductJob){
+          pk, ntables, tables, panelwanted, np, npan * q / nt, npan * (q + 1) / nt, d, ldd};
     RunJobs(ProductRange, job, sizeof(job[0]), (int)nt);
     PetscCall(PetscFree(panelwanted));
   }

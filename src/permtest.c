@@ -42,10 +42,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Permutations per matrix product. */
+/* Permutations per matrix product. The first blocks are smaller, [0, 32), [32, 64),
+   [64, 128): with sequential stopping most null pairs stop within a few dozen permutations
+   (b reaches h = 10 after about 10 / p), and a pair costs its whole block. */
 #ifndef PERM_BLOCK
 #define PERM_BLOCK 128
 #endif
+#define PERM_FIRST_BLOCK 32
+
+/* End of the block of permutations that starts at s. */
+static PetscInt BlockEnd(PetscInt s) {
+  PetscInt e = PERM_FIRST_BLOCK;
+  while (e <= s && e < PERM_BLOCK)
+    e *= 2;
+  return e > s ? e : (s / PERM_BLOCK + 1) * PERM_BLOCK;
+}
 
 struct _p_PermTest {
   PetscInt n;          /* images */
@@ -68,10 +79,12 @@ struct _p_PermTest {
   double *thr;      /* [nch * nlayers] a null dot product >= thr counts as rho_perm >= rho_obs */
   char *valid;      /* [nch * nlayers] 0 where rho is undefined (a constant RDM) */
 
-  PermKernel kernel; /* the product of packed channel rows and permuted layer ranks */
-  PetscInt *perm;    /* [PERM_BLOCK][n] permutations of the current block */
-  char *wanted;      /* [nch] rows wanted in the product of one layer */
-  double *dots;      /* [nch][PERM_BLOCK] null dot products */
+  PermKernel kernel;     /* the product of packed channel rows and permuted layer ranks */
+  PetscInt *perm;        /* [PERM_BLOCK][n] permutations of the current block */
+  char *wanted;          /* [nlayers][nch] rows wanted in the product of each layer */
+  const double **tables; /* [nlayers] layers in the product */
+  PetscInt *tablel;      /* [nlayers] their indices */
+  double *dots;          /* [nlayers][nch][PERM_BLOCK] null dot products */
 };
 
 void PermutationDraw(uint64_t seed, uint64_t index, PetscInt n, PetscInt *perm) {
@@ -248,7 +261,8 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
                                 (PetscEnum *)&ktype, NULL));
   PetscCall(PermKernelCreate(ktype, n, protocol == BA_PROTOCOL_CANONICAL ? PETSC_TRUE : PETSC_FALSE,
                              PERM_BLOCK, &pt->kernel));
-  PetscCall(PetscMalloc1((size_t)PERM_BLOCK * n, &pt->perm));
+  PetscCall(
+      PetscMalloc3((size_t)PERM_BLOCK * n, &pt->perm, nlayers, &pt->tables, nlayers, &pt->tablel));
   *ptout = pt;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -287,7 +301,7 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
   pt->npacked = -1; /* nothing packed for these channels yet */
   PetscCall(PetscMalloc6((size_t)nch * N, &pt->c, nch, &pt->rowch, (size_t)nch * L, &pt->packed,
                          nch, &pt->cnorm, (size_t)nch * L, &pt->thr, (size_t)nch * L, &pt->valid));
-  PetscCall(PetscMalloc2(nch, &pt->wanted, (size_t)nch * PERM_BLOCK, &pt->dots));
+  PetscCall(PetscMalloc2((size_t)L * nch, &pt->wanted, (size_t)L * nch * PERM_BLOCK, &pt->dots));
   PetscCall(PetscMalloc4(nn, &m, nn, &v, N, &rc, 2 * nn, &work));
   if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) PetscCall(PetscMalloc2(nn, &s, N, &rs));
   for (PetscInt c = 0; c < nch; c++) {
@@ -388,8 +402,10 @@ PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount
     if (!pt->valid[k]) count[k].done = -1;
   }
   PetscCall(PackActive(pt, count));
-  for (PetscInt s = first; s < last; s += PERM_BLOCK) {
-    PetscInt np = last - s < PERM_BLOCK ? last - s : PERM_BLOCK, nact = pt->npacked;
+  for (PetscInt s = first, np; s < last; s += np) {
+    PetscInt nact = pt->npacked, ntab;
+
+    np = PetscMin(last, BlockEnd(s)) - s;
 
     if (maxnull)
       for (PetscInt p = 0; p < np; p++)
@@ -397,19 +413,27 @@ PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount
     if (nact == 0 && !maxnull) break;
     for (PetscInt p = 0; p < np; p++)
       PermutationDraw(pt->seed, (uint64_t)(s + p), n, pt->perm + (size_t)p * n);
+    /* one product for every layer with a pair still tested */
+    ntab = 0;
     for (PetscInt l = 0; l < L; l++) {
+      char *want = pt->wanted + ntab * nact;
       PetscBool any = PETSC_FALSE;
       for (PetscInt k = 0; k < nact; k++) {
-        pt->wanted[k] = !count[pt->rowch[k] * L + l].done;
-        any |= pt->wanted[k] ? PETSC_TRUE : PETSC_FALSE;
+        want[k] = !count[pt->rowch[k] * L + l].done;
+        any |= want[k] ? PETSC_TRUE : PETSC_FALSE;
       }
       if (!any) continue;
-      PetscCall(PermKernelProduct(pt->kernel, pt->lfull + (size_t)l * n * n, np, pt->perm,
-                                  pt->wanted, nthreads, pt->dots, PERM_BLOCK));
+      pt->tables[ntab] = pt->lfull + (size_t)l * n * n;
+      pt->tablel[ntab++] = l;
+    }
+    PetscCall(PermKernelProduct(pt->kernel, ntab, pt->tables, np, pt->perm, pt->wanted, nthreads,
+                                pt->dots, PERM_BLOCK));
+    for (PetscInt t = 0; t < ntab; t++) {
+      PetscInt l = pt->tablel[t];
       for (PetscInt k = 0; k < nact; k++) {
         PetscInt ch = pt->rowch[k];
         PermCount *pc = &count[ch * L + l];
-        const double *d = pt->dots + (size_t)k * PERM_BLOCK;
+        const double *d = pt->dots + ((size_t)t * nact + k) * PERM_BLOCK;
         double thr = pt->thr[ch * L + l];
         if (pc->done) continue;
         if (maxnull) {
@@ -461,7 +485,7 @@ PetscErrorCode PermTestDestroy(PermTest *ptp) {
   PetscCall(PetscFree6(pt->c, pt->rowch, pt->packed, pt->cnorm, pt->thr, pt->valid));
   PetscCall(PetscFree2(pt->wanted, pt->dots));
   PetscCall(PermKernelDestroy(&pt->kernel));
-  PetscCall(PetscFree(pt->perm));
+  PetscCall(PetscFree3(pt->perm, pt->tables, pt->tablel));
   PetscCall(PetscFree(pt));
   *ptp = NULL;
   PetscFunctionReturn(PETSC_SUCCESS);

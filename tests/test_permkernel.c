@@ -31,39 +31,50 @@ typedef struct {
   PetscInt n;
   PetscBool upper;
   PetscInt m, np, pmax, nthreads;
-  PetscBool mask; /* mark every third row unwanted */
+  PetscBool mask; /* table t wants the rows i with (i + t) % 3 != 1, the last table none */
 } Case;
 
-/* One case for every kernel this CPU runs: d equals the int64 sum and cblas_dgemm. */
+enum { NTAB = 3 };
+
+/* One case for every kernel this CPU runs, with NTAB tables: d equals the int64 sum and
+   cblas_dgemm. */
 static PetscErrorCode RunCase(const Case *cs) {
   PetscInt n = cs->n, m = cs->m, np = cs->np, K = cs->upper ? n * (n - 1) / 2 : n * n;
   PetscInt ldd = np + 3;
   int32_t *rows, *pairs;
   const int32_t **rp;
+  const double *tables[NTAB];
   double *table, *bfull, *afull, *dref, *d;
   int64_t *exact;
   PetscInt *perm, *ea, *eb;
   char *wanted;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc6((size_t)m * K, &rows, K, &pairs, m, &rp, (size_t)n * n, &table,
-                         (size_t)K * np, &bfull, (size_t)m * K, &afull));
-  PetscCall(PetscMalloc6((size_t)m * ldd, &dref, (size_t)m * ldd, &d, (size_t)m * np, &exact,
-                         (size_t)np * n, &perm, K, &ea, K, &eb));
-  PetscCall(PetscMalloc1(m, &wanted));
-  /* the table: ranks of the entries (symmetric when upper); row 0 is the table's own
+  PetscCall(PetscMalloc6((size_t)m * K, &rows, (size_t)NTAB * K, &pairs, m, &rp,
+                         (size_t)NTAB * n * n, &table, (size_t)K * np, &bfull, (size_t)m * K,
+                         &afull));
+  PetscCall(PetscMalloc6((size_t)NTAB * m * ldd, &dref, (size_t)NTAB * m * ldd, &d,
+                         (size_t)NTAB * m * np, &exact, (size_t)np * n, &perm, K, &ea, K, &eb));
+  PetscCall(PetscMalloc1(NTAB * m, &wanted));
+  /* the tables: ranks of the entries (symmetric when upper); row 0 is table 0's own
      entries, so its dot products reach the largest possible size, K (K^2 - 1) / 3 */
-  Ranks(K, pairs);
   for (PetscInt a = 0, k = 0; a < n; a++)
     for (PetscInt b = cs->upper ? a + 1 : 0; b < n; b++, k++) {
       ea[k] = a;
       eb[k] = b;
     }
-  for (PetscInt i = 0; i < n * n; i++)
-    table[i] = 0;
-  for (PetscInt k = 0; k < K; k++) {
-    table[ea[k] * n + eb[k]] = pairs[k];
-    if (cs->upper) table[eb[k] * n + ea[k]] = pairs[k];
+  for (PetscInt t = 0; t < NTAB; t++) {
+    double *tt = table + (size_t)t * n * n;
+    Ranks(K, pairs + (size_t)t * K);
+    for (PetscInt i = 0; i < n * n; i++)
+      tt[i] = 0;
+    for (PetscInt k = 0; k < K; k++) {
+      tt[ea[k] * n + eb[k]] = pairs[t * K + k];
+      if (cs->upper) tt[eb[k] * n + ea[k]] = pairs[t * K + k];
+    }
+    tables[t] = tt;
+    for (PetscInt i = 0; i < m; i++)
+      wanted[t * m + i] = !cs->mask || (t < NTAB - 1 && (i + t) % 3 != 1);
   }
   for (PetscInt i = 0; i < m; i++) {
     if (i == 0)
@@ -71,7 +82,6 @@ static PetscErrorCode RunCase(const Case *cs) {
     else
       Ranks(K, rows + (size_t)i * K);
     rp[i] = rows + (size_t)i * K;
-    wanted[i] = !cs->mask || i % 3 != 1;
   }
   /* the first permutation is the identity */
   for (PetscInt p = 0; p < np; p++) {
@@ -81,58 +91,61 @@ static PetscErrorCode RunCase(const Case *cs) {
     else
       PermutationDraw(77, (uint64_t)p, n, perm + (size_t)p * n);
   }
-  /* int64 sums and the explicit matrices for cblas_dgemm */
-  for (PetscInt k = 0; k < K; k++)
-    for (PetscInt p = 0; p < np; p++) {
-      const PetscInt *pp = perm + (size_t)p * n;
-      bfull[(size_t)k * np + p] = table[pp[ea[k]] * n + pp[eb[k]]];
-    }
+  /* int64 sums and cblas_dgemm on the explicit matrices */
   for (PetscInt i = 0; i < m; i++)
     for (PetscInt k = 0; k < K; k++)
       afull[(size_t)i * K + k] = rows[(size_t)i * K + k];
-  for (PetscInt i = 0; i < m; i++)
-    for (PetscInt p = 0; p < np; p++) {
-      int64_t s = 0;
-      for (PetscInt k = 0; k < K; k++)
-        s += (int64_t)rows[(size_t)i * K + k] * (int64_t)bfull[(size_t)k * np + p];
-      exact[i * np + p] = s;
-    }
+  for (PetscInt t = 0; t < NTAB; t++) {
+    for (PetscInt k = 0; k < K; k++)
+      for (PetscInt p = 0; p < np; p++) {
+        const PetscInt *pp = perm + (size_t)p * n;
+        bfull[(size_t)k * np + p] = tables[t][pp[ea[k]] * n + pp[eb[k]]];
+      }
+    for (PetscInt i = 0; i < m; i++)
+      for (PetscInt p = 0; p < np; p++) {
+        int64_t sum = 0;
+        for (PetscInt k = 0; k < K; k++)
+          sum += (int64_t)rows[(size_t)i * K + k] * (int64_t)bfull[(size_t)k * np + p];
+        exact[(t * m + i) * np + p] = sum;
+      }
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)K, 1.0, afull,
+                (int)K, bfull, (int)np, 0.0, dref + (size_t)t * m * ldd, (int)ldd);
+  }
   CHECK(exact[0] == (int64_t)K * ((int64_t)K * K - 1) / 3,
         "n %d: the int64 reference gives K (K^2 - 1) / 3 for ranks against themselves", (int)n);
-  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)K, 1.0, afull,
-              (int)K, bfull, (int)np, 0.0, dref, (int)ldd);
 
-  for (int t = PERM_KERNEL_BLAS; t <= PERM_KERNEL_AVX512; t++) {
+  for (int type = PERM_KERNEL_BLAS; type <= PERM_KERNEL_AVX512; type++) {
     PermKernel pk;
     int exact_ok = 1, blas_ok = 1, untouched = 1;
-    if (!PermKernelAvailable((PermKernelType)t)) {
-      printf("# %s kernel: not available on this CPU\n", PermKernelTypeNames[t]);
+    if (!PermKernelAvailable((PermKernelType)type)) {
+      printf("# %s kernel: not available on this CPU\n", PermKernelTypeNames[type]);
       continue;
     }
-    PetscCall(PermKernelCreate((PermKernelType)t, n, cs->upper, cs->pmax, &pk));
-    /* a first, larger set of rows, then the real ones: packing replaces */
+    PetscCall(PermKernelCreate((PermKernelType)type, n, cs->upper, cs->pmax, &pk));
+    /* a first set of rows, then the real ones: packing replaces */
     PetscCall(PermKernelSetRows(pk, 1, rp + m - 1));
     PetscCall(PermKernelSetRows(pk, m, rp));
-    for (PetscInt i = 0; i < m * ldd; i++)
+    for (PetscInt i = 0; i < NTAB * m * ldd; i++)
       d[i] = -0.5; /* not an integer: a sentinel */
-    PetscCall(
-        PermKernelProduct(pk, table, np, perm, cs->mask ? wanted : NULL, cs->nthreads, d, ldd));
-    for (PetscInt i = 0; i < m; i++) {
-      for (PetscInt p = 0; p < np && wanted[i]; p++) {
-        exact_ok &= d[i * ldd + p] == (double)exact[i * np + p];
-        blas_ok &= d[i * ldd + p] == dref[i * ldd + p];
+    PetscCall(PermKernelProduct(pk, NTAB, tables, np, perm, cs->mask ? wanted : NULL, cs->nthreads,
+                                d, ldd));
+    for (PetscInt r = 0; r < NTAB * m; r++) {
+      for (PetscInt p = 0; p < np && wanted[r]; p++) {
+        exact_ok &= d[r * ldd + p] == (double)exact[r * np + p];
+        blas_ok &= d[r * ldd + p] == dref[r * ldd + p];
       }
       for (PetscInt p = np; p < ldd; p++)
-        untouched &= d[i * ldd + p] == -0.5;
+        untouched &= d[r * ldd + p] == -0.5;
     }
     CHECK(exact_ok && blas_ok && untouched,
-          "%s kernel, %d images %s (K = %d), %d rows%s, %d permutations (at most %d), %d "
-          "threads: every product equals the int64 sum and cblas_dgemm bit for bit, columns "
-          "past np untouched",
-          PermKernelTypeNames[t], (int)n, cs->upper ? "pairs" : "full", (int)K, (int)m,
-          cs->mask ? " (every third unwanted)" : "", (int)np, (int)cs->pmax, (int)cs->nthreads);
+          "%s kernel, %d images %s (K = %d), %d rows%s, %d tables, %d permutations (at most "
+          "%d), %d threads: every product equals the int64 sum and cblas_dgemm bit for bit, "
+          "columns past np untouched",
+          PermKernelTypeNames[type], (int)n, cs->upper ? "pairs" : "full", (int)K, (int)m,
+          cs->mask ? " (some unwanted, none for the last table)" : "", NTAB, (int)np, (int)cs->pmax,
+          (int)cs->nthreads);
     PetscCall(PermKernelDestroy(&pk));
-    CHECK(pk == NULL, "%s kernel: destroy clears the handle", PermKernelTypeNames[t]);
+    CHECK(pk == NULL, "%s kernel: destroy clears the handle", PermKernelTypeNames[type]);
   }
   PetscCall(PetscFree6(rows, pairs, rp, table, bfull, afull));
   PetscCall(PetscFree6(dref, d, exact, perm, ea, eb));

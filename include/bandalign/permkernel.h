@@ -33,17 +33,18 @@ PermKernelType PermKernelGetType(PermKernel pk);
    kernel's packed layout, replacing earlier rows. Memory: 8 m K bytes. */
 PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const *rows);
 
-/* d[i * ldd + p] = sum over entries k = (a, b) of rows[i][k] table[perm_p[a] n + perm_p[b]]
-   for the m rows of the last PermKernelSetRows and the np <= pmax permutations
-   perm_p = perm + p n, with ldd >= np. table holds integers. wanted (NULL: every row) marks
-   the rows needed; rows not marked may or may not be computed. Exact, hence identical for
-   every kernel and thread count, as long as every partial sum of a product is an integer
-   below 2^53 in magnitude (which sum |rows[i][k]| |table entries| < 2^53 guarantees). Runs
-   on nthreads threads (1: the caller's only; PERM_KERNEL_BLAS gathers on nthreads and
+/* d[(t m + i) ldd + p] = sum over entries k = (a, b) of rows[i][k] tables[t][perm_p[a] n +
+   perm_p[b]] for the ntables tables (n x n), the m rows of the last PermKernelSetRows and the
+   np <= pmax permutations perm_p = perm + p n, with ldd >= np. Tables hold integers.
+   wanted (NULL: every row of every table) is [ntables][m], marking the rows needed for each
+   table; rows not marked may or may not be computed. Exact, hence identical for every
+   kernel and thread count, as long as every partial sum of a product is an integer below
+   2^53 in magnitude (which sum |rows[i][k]| |table entries| < 2^53 guarantees). Runs on
+   nthreads threads (1: the caller's only; PERM_KERNEL_BLAS gathers on nthreads and
    multiplies on the OpenBLAS threads). */
-PetscErrorCode PermKernelProduct(PermKernel pk, const double *table, PetscInt np,
-                                 const PetscInt *perm, const char *wanted, PetscInt nthreads,
-                                 double *d, PetscInt ldd);
+PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *const *tables,
+                                 PetscInt np, const PetscInt *perm, const char *wanted,
+                                 PetscInt nthreads, double *d, PetscInt ldd);
 
 PetscErrorCode PermKernelDestroy(PermKernel *pk);
 
