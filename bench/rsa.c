@@ -1,18 +1,25 @@
-/* bench/rsa.c: throughput of the RSA permutation kernel against the machine's dgemm peak.
+/* bench/rsa.c: throughput of the RSA permutation kernel against the machine's dgemm peak and
+   its theoretical FMA peak.
 
-   Usage: rsa [nimages nch nlayers m threads]  (defaults 250 256 9 1000 2)
+   Usage: rsa [nimages nch nlayers m threads h kernel]  (defaults 250 256 9 1000 2 0 best)
    Random channel features and layer RDMs (Euclidean distances of random activations); the
-   canonical test without sequential stopping. The kernel's rate counts 2 nch npairs m
-   nlayers flops (the matrix products; ranking, gathers and counting are overhead); the
-   peak is OpenBLAS dgemm on 2000 x 2000 x 2000 with the same thread count.
+   canonical test, with sequential stopping at h (0: none) and the product kernel given
+   (blas, avx2, avx512, best: -permtest_kernel). The kernel's rate counts 2 nch npairs m
+   nlayers flops (the matrix products; ranking, gathers and counting are overhead; with
+   h > 0 the flops a test without stopping would need, so the rate is an effective one).
+   The references measured in the same run: OpenBLAS dgemm on 2000 x 2000 x 2000 with the
+   same thread count, a loop of independent FMAs in registers (the FMA units' throughput),
+   and the clock, from a chain of dependent 64-bit multiplies (3 cycles each on Intel and AMD
+   cores since 2011); FMA loop / clock gives the flops per cycle, rounded to a power of two,
+   and the theoretical peak per core is that times the clock.
 
-   On a shared machine wall-clock rates move with the load, so three ratios are printed:
-   overall wall-clock rate over the best dgemm; best call (the permutations run in calls
-   of 128) over the best dgemm; and flops per CPU-second of the process, kernel over
-   dgemm, which time-sharing with other processes hardly affects. The last line is
-   machine-readable for bench/rsa.sh. */
+   On a shared machine wall-clock rates move with the load, so rates are also given per
+   CPU-second of the process, which time-sharing with other processes hardly affects. The
+   last line is machine-readable for bench/rsa.sh. */
 #include <bandalign/permtest.h>
+#include <bandalign/permkernel.h>
 #include <cblas.h>
+#include <immintrin.h>
 #include <math.h>
 #include <time.h>
 
@@ -50,8 +57,67 @@ static void DgemmPeak(Rate *r) {
   free(c);
 }
 
+/* Independent FMAs on 24 registers, one thread: GFLOP/s per CPU-second, best of 5. */
+__attribute__((target("avx512f,fma"))) static double FmaLoop512(long iters) {
+  __m512d acc[24], x = _mm512_set1_pd(1.0 - 1e-12), y = _mm512_set1_pd(1e-12), s;
+  double best = 0;
+  for (int r = 0; r < 5; r++) {
+    double c0 = Clock(CLOCK_PROCESS_CPUTIME_ID);
+    for (int i = 0; i < 24; i++)
+      acc[i] = _mm512_set1_pd(i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 24
+      for (int i = 0; i < 24; i++)
+        acc[i] = _mm512_fmadd_pd(acc[i], x, y);
+    }
+    s = acc[0];
+    for (int i = 1; i < 24; i++)
+      s = _mm512_add_pd(s, acc[i]);
+    if (_mm512_reduce_add_pd(s) == 42) printf("\n"); /* keep the result alive */
+    best = fmax(best, 24.0 * 16 * (double)iters / (Clock(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e-9);
+  }
+  return best;
+}
+
+__attribute__((target("avx2,fma"))) static double FmaLoop256(long iters) {
+  __m256d acc[12], x = _mm256_set1_pd(1.0 - 1e-12), y = _mm256_set1_pd(1e-12), s;
+  double best = 0;
+  for (int r = 0; r < 5; r++) {
+    double c0 = Clock(CLOCK_PROCESS_CPUTIME_ID);
+    for (int i = 0; i < 12; i++)
+      acc[i] = _mm256_set1_pd(i);
+    for (long it = 0; it < iters; it++) {
+#pragma GCC unroll 12
+      for (int i = 0; i < 12; i++)
+        acc[i] = _mm256_fmadd_pd(acc[i], x, y);
+    }
+    s = acc[0];
+    for (int i = 1; i < 12; i++)
+      s = _mm256_add_pd(s, acc[i]);
+    if (s[0] + s[1] + s[2] + s[3] == 42) printf("\n");
+    best = fmax(best, 12.0 * 8 * (double)iters / (Clock(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e-9);
+  }
+  return best;
+}
+
+/* Core clock in GHz from dependent 64-bit multiplies (latency 3 cycles), best of 5. */
+static double ClockGHz(void) {
+  double best = 0;
+  for (int r = 0; r < 5; r++) {
+    long n = 50000000, x = 3;
+    double c0 = Clock(CLOCK_PROCESS_CPUTIME_ID);
+    __asm__ volatile("1: imul %0, %0\n imul %0, %0\n imul %0, %0\n imul %0, %0\n"
+                     " sub $1, %1\n jnz 1b"
+                     : "+r"(x), "+r"(n));
+    best = fmax(best, 4.0 * 3 * 50000000 / (Clock(CLOCK_PROCESS_CPUTIME_ID) - c0) * 1e-9);
+  }
+  return best;
+}
+
 int main(int argc, char **argv) {
-  PetscInt n = 250, nch = 256, L = 9, m = 1000, threads = 2, dim = 50;
+  PetscInt n = 250, nch = 256, L = 9, m = 1000, threads = 2, dim = 50, h = 0;
+  const char *kname = "best";
+  double fma = 0, ghz, fpc, used = 0;
   float *x;
   double *rdm, *rho, *act, t0, tobs, wall = 0, cpu = 0, flops, best = 0, npairs;
   double **layers;
@@ -66,6 +132,9 @@ int main(int argc, char **argv) {
   if (argc > 3) L = atoi(argv[3]);
   if (argc > 4) m = atoi(argv[4]);
   if (argc > 5) threads = atoi(argv[5]);
+  if (argc > 6) h = atoi(argv[6]);
+  if (argc > 7) kname = argv[7];
+  PetscCall(PetscOptionsSetValue(NULL, "-permtest_kernel", kname));
   openblas_set_num_threads((int)threads);
   npairs = n * (n - 1) / 2.0;
   PetscCall(PetscMalloc5((size_t)nch * n, &x, (size_t)L * n * n, &rdm, (size_t)nch * L, &rho,
@@ -90,7 +159,7 @@ int main(int argc, char **argv) {
       }
   }
   DgemmPeak(&peak);
-  PetscCall(PermTestCreate(n, L, (const double *const *)layers, BA_PROTOCOL_CANONICAL, 1, 0, &pt));
+  PetscCall(PermTestCreate(n, L, (const double *const *)layers, BA_PROTOCOL_CANONICAL, 1, h, &pt));
   t0 = Clock(CLOCK_MONOTONIC);
   PetscCall(PermTestObserve(pt, nch, x, rho));
   tobs = Clock(CLOCK_MONOTONIC) - t0;
@@ -104,18 +173,33 @@ int main(int argc, char **argv) {
     best = fmax(best, 2.0 * nch * npairs * (last - first) * L / w * 1e-9);
   }
   DgemmPeak(&peak);
+  if (PermKernelAvailable(PERM_KERNEL_AVX512))
+    fma = FmaLoop512(20000000);
+  else if (PermKernelAvailable(PERM_KERNEL_AVX2))
+    fma = FmaLoop256(40000000);
+  ghz = ClockGHz();
+  fpc = fma > 0 ? exp2(round(log2(fma / ghz))) : 0;
+  for (PetscInt k = 0; k < nch * L; k++)
+    used += (double)count[k].used / (nch * L);
   flops = 2.0 * nch * npairs * m * L * 1e-9;
-  printf("images %d, channels %d, layers %d, permutations %d, OpenBLAS threads %d\n", (int)n,
-         (int)nch, (int)L, (int)m, (int)threads);
+  printf("images %d, channels %d, layers %d, permutations %d, sequential h %d, kernel %s, "
+         "threads %d\n",
+         (int)n, (int)nch, (int)L, (int)m, (int)h, kname, (int)threads);
   printf("observe (rank %d channels, observed rho): %.3f s\n", (int)nch, tobs);
-  printf("permutations: %.3f s, %.2f ms per permutation; %.1f GFLOP/s overall, %.1f best call of "
-         "128, %.1f per CPU-second\n",
-         wall, 1e3 * wall / m, flops / wall, best, flops / cpu);
+  printf("permutations: %.3f s (%.3f CPU-s), %.2f ms per permutation, %.0f used per pair; "
+         "%.1f GFLOP/s overall, %.1f best call of 128, %.1f per CPU-second\n",
+         wall, cpu, 1e3 * wall / m, used, flops / wall, best, flops / cpu);
   printf("dgemm 2000^3: %.1f GFLOP/s best, %.1f per CPU-second\n", peak.wall, peak.cpu);
   printf("kernel / dgemm: %.0f%% overall, %.0f%% best call, %.0f%% per CPU-second\n",
          100 * flops / wall / peak.wall, 100 * best / peak.wall, 100 * flops / cpu / peak.cpu);
-  printf("RESULT %d %d %d %d %d %.6f %.6f %.3f %.3f %.3f %.3f %.3f\n", (int)n, (int)nch, (int)L,
-         (int)m, (int)threads, tobs, wall, flops / wall, best, flops / cpu, peak.wall, peak.cpu);
+  if (fma > 0)
+    printf("core: clock %.2f GHz, FMA loop %.1f GFLOP/s per CPU-second = %.1f flops/cycle "
+           "(%.0f); theoretical peak %.1f GFLOP/s per core; kernel per CPU-second / peak: "
+           "%.0f%%\n",
+           ghz, fma, fma / ghz, fpc, fpc * ghz, 100 * flops / cpu / (fpc * ghz));
+  printf("RESULT %d %d %d %d %d %.6f %.6f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %d\n",
+         (int)n, (int)nch, (int)L, (int)m, (int)threads, tobs, wall, flops / wall, best,
+         flops / cpu, peak.wall, peak.cpu, cpu, ghz, fma, fpc, (int)h);
   PetscCall(PermTestDestroy(&pt));
   PetscCall(PetscFree5(x, rdm, rho, act, layers));
   PetscCall(PetscFree(count));

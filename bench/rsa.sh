@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # bench/rsa.sh: throughput of the RSA permutation kernel (bench/rsa.c) against the OpenBLAS
-# dgemm peak of the same run, and its speed against numpy/scipy (bench/ref_rsa.py).
+# dgemm peak and the core's theoretical FMA peak measured in the same run, the previous engine
+# (gather + OpenBLAS dgemm, -permtest_kernel blas), sequential stopping, and the speed against
+# numpy/scipy (bench/ref_rsa.py).
 # Usage: bench/rsa.sh [nimages nch nlayers m]   (defaults 250 256 9 1000)
-# Run on an otherwise idle machine; needs `make` first (links build/libbandalign.a).
+# Needs `make` first (links build/libbandalign.a). On a shared machine compare the
+# per-CPU-second figures: wall-clock ones move with the load.
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-250} nch=${2:-256} nl=${3:-9} m=${4:-1000}
@@ -12,16 +15,32 @@ mpicc -O3 -march=x86-64-v2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclud
   $(pkg-config --cflags $pkgs) bench/rsa.c build/libbandalign.a \
   $(pkg-config --libs $pkgs) -lfftw3_mpi -lfftw3 -lniftiio -lznz -lz -lopenblas -lm -o build/bench/rsa
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-best=""
+field() { awk -v k="$1" '/^RESULT/ {print $k}' <<<"$2"; }
+
+best="" bestcpu=""
 for threads in 1 2; do
-  out=$(build/bench/rsa "$n" "$nch" "$nl" "$m" "$threads")
+  out=$(build/bench/rsa "$n" "$nch" "$nl" "$m" "$threads" 0 best)
   grep -v '^RESULT' <<<"$out"
-  res=$(grep '^RESULT' <<<"$out")
-  trun=$(awk '{print $8}' <<<"$res")
+  trun=$(field 8 "$out")
   if [ -z "$best" ] || awk -v a="$trun" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$trun; fi
+  [ "$threads" = 1 ] && bestcpu=$(field 11 "$out") && cpu1=$(field 14 "$out")
   echo
 done
+
+mb=$((m < 256 ? m : 256))
+echo "previous engine (gather + OpenBLAS dgemm), $mb permutations, 1 thread:"
+out=$(build/bench/rsa "$n" "$nch" "$nl" "$mb" 1 0 blas)
+grep -v '^RESULT' <<<"$out" | sed 's/^/  /'
+awk -v a="$bestcpu" -v b="$(field 11 "$out")" \
+  'BEGIN{printf "  own kernel / previous engine, per CPU-second: %.1fx\n\n", a / b}'
+
+echo "sequential stopping (h = 10, Besag-Clifford), 1 thread, random (null) data:"
+out=$(build/bench/rsa "$n" "$nch" "$nl" "$m" 1 10 best)
+grep -v '^RESULT' <<<"$out" | grep -v '^dgemm\|^kernel /\|^core' | sed 's/^/  /'
+awk -v a="$cpu1" -v b="$(field 14 "$out")" \
+  'BEGIN{printf "  CPU time without stopping / with: %.1fx\n\n", a / b}'
+
 echo "numpy/scipy references (timed on a few permutations, scaled to m = $m):"
 /usr/bin/python3 bench/ref_rsa.py "$n" "$nch" "$nl" "$m" | while read -r tag name secs; do
-  awk -v s="$secs" -v b="$best" -v nm="$name" 'BEGIN{printf "  %-13s %10.1f s  -> C kernel (best thread count, %.2f s) is %.0fx faster\n", nm, s, b, s / b}'
+  awk -v s="$secs" -v b="$best" -v nm="$name" 'BEGIN{printf "  %-13s %10.1f s  -> C kernel (best thread count, %.2f s wall, no stopping) is %.0fx faster\n", nm, s, b, s / b}'
 done

@@ -165,11 +165,10 @@ PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const
   for (PetscInt i0 = 0; i0 < m; i0 += mr) {
     PetscInt r = PetscMin(mr, m - i0);
     double *panel = pk->ap + (size_t)i0 * K;
-    for (PetscInt i = 0; i < r; i++) {
-      const int32_t *row = rows[i0 + i];
-      for (PetscInt k = 0; k < K; k++)
-        panel[(size_t)k * r + i] = (double)row[k];
-    }
+    const int32_t *const *prow = rows + i0;
+    for (PetscInt k = 0; k < K; k++, panel += r) /* r read streams, one written in order */
+      for (PetscInt i = 0; i < r; i++)
+        panel[i] = (double)prow[i][k];
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
