@@ -23,7 +23,8 @@
 #include <math.h>
 #include <time.h>
 
-static double Clock(clockid_t id) {
+static double Clock(clockid_t id)
+{
   struct timespec t;
   clock_gettime(id, &t);
   return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
@@ -35,10 +36,11 @@ typedef struct {
 } Rate;
 
 /* Five timed 2000^3 dgemm runs after a warm-up; keeps the best rates in r. */
-static void DgemmPeak(Rate *r) {
+static void DgemmPeak(Rate *r)
+{
   const int n = 2000;
-  double *a = malloc(sizeof(double) * n * n), *b = malloc(sizeof(double) * n * n),
-         *c = malloc(sizeof(double) * n * n), f = 2.0 * n * n * n * 1e-9;
+  double *a = malloc(sizeof(double) * n * n), *b = malloc(sizeof(double) * n * n), *c = malloc(sizeof(double) * n * n),
+         f = 2.0 * n * n * n * 1e-9;
 
   for (long i = 0; i < (long)n * n; i++) {
     a[i] = (double)(i % 7) - 3;
@@ -50,7 +52,7 @@ static void DgemmPeak(Rate *r) {
     double w = Clock(CLOCK_MONOTONIC) - w0, cp = Clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
     if (k == 0) continue; /* the first run starts the threads */
     r->wall = fmax(r->wall, f / w);
-    r->cpu = fmax(r->cpu, f / cp);
+    r->cpu  = fmax(r->cpu, f / cp);
   }
   free(a);
   free(b);
@@ -58,7 +60,8 @@ static void DgemmPeak(Rate *r) {
 }
 
 /* Independent FMAs on 24 registers, one thread: GFLOP/s per CPU-second, best of 5. */
-__attribute__((target("avx512f,fma"))) static double FmaLoop512(long iters) {
+__attribute__((target("avx512f,fma"))) static double FmaLoop512(long iters)
+{
   __m512d acc[24], x = _mm512_set1_pd(1.0 - 1e-12), y = _mm512_set1_pd(1e-12), s;
   double best = 0;
   for (int r = 0; r < 5; r++) {
@@ -79,7 +82,8 @@ __attribute__((target("avx512f,fma"))) static double FmaLoop512(long iters) {
   return best;
 }
 
-__attribute__((target("avx2,fma"))) static double FmaLoop256(long iters) {
+__attribute__((target("avx2,fma"))) static double FmaLoop256(long iters)
+{
   __m256d acc[12], x = _mm256_set1_pd(1.0 - 1e-12), y = _mm256_set1_pd(1e-12), s;
   double best = 0;
   for (int r = 0; r < 5; r++) {
@@ -101,7 +105,8 @@ __attribute__((target("avx2,fma"))) static double FmaLoop256(long iters) {
 }
 
 /* Core clock in GHz from dependent 64-bit multiplies (latency 3 cycles), best of 5. */
-static double ClockGHz(void) {
+static double ClockGHz(void)
+{
   double best = 0;
   for (int r = 0; r < 5; r++) {
     long n = 50000000, x = 3;
@@ -114,7 +119,8 @@ static double ClockGHz(void) {
   return best;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   PetscInt n = 250, nch = 256, L = 9, m = 1000, threads = 2, dim = 50, h = 0;
   const char *kname = "best";
   double fma = 0, ghz, fpc, used = 0;
@@ -123,7 +129,7 @@ int main(int argc, char **argv) {
   double **layers;
   PermCount *count;
   PermTest pt;
-  Rate peak = {0, 0};
+  Rate peak      = {0, 0};
   uint64_t state = 88172645463325252ULL;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
@@ -137,13 +143,12 @@ int main(int argc, char **argv) {
   PetscCall(PetscOptionsSetValue(NULL, "-permtest_kernel", kname));
   openblas_set_num_threads((int)threads);
   npairs = n * (n - 1) / 2.0;
-  PetscCall(PetscMalloc5((size_t)nch * n, &x, (size_t)L * n * n, &rdm, (size_t)nch * L, &rho,
-                         (size_t)n * dim, &act, L, &layers));
+  PetscCall(PetscMalloc5((size_t)nch * n, &x, (size_t)L * n * n, &rdm, (size_t)nch * L, &rho, (size_t)n * dim, &act, L,
+                         &layers));
   PetscCall(PetscCalloc1((size_t)nch * L, &count));
   /* xorshift64 uniforms: features and activations */
-#define UNIFORM()                                                                                  \
-  (state ^= state << 13, state ^= state >> 7, state ^= state << 17,                                \
-   (double)(state >> 11) / 9007199254740992.0)
+#define UNIFORM()                                                                                                      \
+  (state ^= state << 13, state ^= state >> 7, state ^= state << 17, (double)(state >> 11) / 9007199254740992.0)
   for (PetscInt i = 0; i < nch * n; i++)
     x[i] = (float)UNIFORM();
   for (PetscInt l = 0; l < L; l++) {
@@ -190,16 +195,16 @@ int main(int argc, char **argv) {
          "%.1f GFLOP/s overall, %.1f best call of 128, %.1f per CPU-second\n",
          wall, cpu, 1e3 * wall / m, used, flops / wall, best, flops / cpu);
   printf("dgemm 2000^3: %.1f GFLOP/s best, %.1f per CPU-second\n", peak.wall, peak.cpu);
-  printf("kernel / dgemm: %.0f%% overall, %.0f%% best call, %.0f%% per CPU-second\n",
-         100 * flops / wall / peak.wall, 100 * best / peak.wall, 100 * flops / cpu / peak.cpu);
+  printf("kernel / dgemm: %.0f%% overall, %.0f%% best call, %.0f%% per CPU-second\n", 100 * flops / wall / peak.wall,
+         100 * best / peak.wall, 100 * flops / cpu / peak.cpu);
   if (fma > 0)
     printf("core: clock %.2f GHz, FMA loop %.1f GFLOP/s per CPU-second = %.1f flops/cycle "
            "(%.0f); theoretical peak %.1f GFLOP/s per core; kernel per CPU-second / peak: "
            "%.0f%%\n",
            ghz, fma, fma / ghz, fpc, fpc * ghz, 100 * flops / cpu / (fpc * ghz));
-  printf("RESULT %d %d %d %d %d %.6f %.6f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %d\n",
-         (int)n, (int)nch, (int)L, (int)m, (int)threads, tobs, wall, flops / wall, best,
-         flops / cpu, peak.wall, peak.cpu, cpu, ghz, fma, fpc, (int)h);
+  printf("RESULT %d %d %d %d %d %.6f %.6f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %d\n", (int)n, (int)nch, (int)L,
+         (int)m, (int)threads, tobs, wall, flops / wall, best, flops / cpu, peak.wall, peak.cpu, cpu, ghz, fma, fpc,
+         (int)h);
   PetscCall(PermTestDestroy(&pt));
   PetscCall(PetscFree5(x, rdm, rho, act, layers));
   PetscCall(PetscFree(count));

@@ -19,9 +19,9 @@
 /* Stream tag of the split-half generator in the third counter word ("SPLT"). */
 #define SPLIT_STREAM 0x53504c54u
 
-PetscErrorCode AlignmentRho(PetscInt nchannels, PetscInt nlayers, const int *area_index,
-                            const uint8_t *significant, const uint8_t *mask, double *rho,
-                            double *p) {
+PetscErrorCode AlignmentRho(PetscInt nchannels, PetscInt nlayers, const int *area_index, const uint8_t *significant,
+                            const uint8_t *mask, double *rho, double *p)
+{
   PetscInt n = 0, k = 0;
   double *x, *y, r = 0.0, pv = 1.0;
   PetscBool xconst = PETSC_TRUE, yconst = PETSC_TRUE;
@@ -52,7 +52,7 @@ PetscErrorCode AlignmentRho(PetscInt nchannels, PetscInt nlayers, const int *are
   if (!xconst && !yconst) {
     PetscCall(StatsSpearman(n, x, y, &r, &pv));
     if (!isfinite(r)) {
-      r = 0.0;
+      r  = 0.0;
       pv = 1.0;
     }
   }
@@ -62,9 +62,9 @@ PetscErrorCode AlignmentRho(PetscInt nchannels, PetscInt nlayers, const int *are
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode AlignmentCompute(PetscInt nchannels, PetscInt nlayers, const int *area_index,
-                                const uint8_t *significant, const double *rho,
-                                const uint8_t *responsive, ResultsRoiSummary *s) {
+PetscErrorCode AlignmentCompute(PetscInt nchannels, PetscInt nlayers, const int *area_index, const uint8_t *significant,
+                                const double *rho, const uint8_t *responsive, ResultsRoiSummary *s)
+{
   double all = 0.0;
 
   PetscFunctionBegin;
@@ -73,14 +73,14 @@ PetscErrorCode AlignmentCompute(PetscInt nchannels, PetscInt nlayers, const int 
   PetscCall(PetscArrayzero(s->area_layer, BA_NAREAS * 64));
   PetscCall(PetscArrayzero(s->area_significant, BA_NAREAS));
   PetscCall(PetscArrayzero(s->area_responsive, BA_NAREAS));
-  s->volume = 0.0;
-  s->n_responsive = 0;
+  s->volume              = 0.0;
+  s->n_responsive        = 0;
   s->n_significant_pairs = 0;
   for (PetscInt c = 0; c < nchannels; c++) {
-    const int a = area_index[c] >= 0 && area_index[c] < BA_NAREAS ? area_index[c] : -1;
+    const int a        = area_index[c] >= 0 && area_index[c] < BA_NAREAS ? area_index[c] : -1;
     const uint8_t *sig = significant + c * nlayers;
-    const double *r = rho + c * nlayers;
-    PetscInt nsig = 0;
+    const double *r    = rho + c * nlayers;
+    PetscInt nsig      = 0;
 
     if (responsive[c]) {
       s->n_responsive++;
@@ -102,24 +102,25 @@ PetscErrorCode AlignmentCompute(PetscInt nchannels, PetscInt nlayers, const int 
     for (PetscInt l = 0; l < nlayers; l++)
       if (s->area_significant[a] > 0) s->area_layer[a * nlayers + l] /= s->area_significant[a];
   s->specificity = all != 0.0 ? s->volume / all : 0.0;
-  PetscCall(AlignmentRho(nchannels, nlayers, area_index, significant, NULL, &s->alignment_rho,
-                         &s->alignment_p));
+  PetscCall(AlignmentRho(nchannels, nlayers, area_index, significant, NULL, &s->alignment_rho, &s->alignment_p));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Four 32-bit random words for (seed, split, step, word). */
-static philox4x32_ctr_t SplitRandom(uint64_t seed, PetscInt split, uint32_t step, uint32_t word) {
+static philox4x32_ctr_t SplitRandom(uint64_t seed, PetscInt split, uint32_t step, uint32_t word)
+{
   philox4x32_key_t key = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
   philox4x32_ctr_t ctr = {{(uint32_t)split, step, SPLIT_STREAM, word}};
 
   return philox4x32(ctr, key);
 }
 
-PetscErrorCode AlignmentSplitHalves(PetscInt npatients, const int *patient_area_counts,
-                                    uint64_t seed, PetscInt split, uint8_t *in_half) {
+PetscErrorCode AlignmentSplitHalves(PetscInt npatients, const int *patient_area_counts, uint64_t seed, PetscInt split,
+                                    uint8_t *in_half)
+{
   PetscInt *order;
   long count[2][BA_NAREAS] = {{0}};
-  PetscInt members[2] = {0, 0};
+  PetscInt members[2]      = {0, 0};
 
   PetscFunctionBegin;
   PetscCheck(npatients >= 0 && split >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
@@ -131,15 +132,15 @@ PetscErrorCode AlignmentSplitHalves(PetscInt npatients, const int *patient_area_
      npatients / 2^32, far under anything a cohort of patients can show */
   for (PetscInt i = npatients - 1; i > 0; i--) {
     philox4x32_ctr_t r = SplitRandom(seed, split, (uint32_t)i, 0);
-    PetscInt j = (PetscInt)(((uint64_t)r.v[0] * (uint64_t)(i + 1)) >> 32);
-    PetscInt t = order[i];
-    order[i] = order[j];
-    order[j] = t;
+    PetscInt j         = (PetscInt)(((uint64_t)r.v[0] * (uint64_t)(i + 1)) >> 32);
+    PetscInt t         = order[i];
+    order[i]           = order[j];
+    order[j]           = t;
   }
   for (PetscInt k = 0; k < npatients; k++) {
     const PetscInt p = order[k];
-    const int *n = patient_area_counts + p * BA_NAREAS;
-    long cost[2] = {0, 0};
+    const int *n     = patient_area_counts + p * BA_NAREAS;
+    long cost[2]     = {0, 0};
     int h;
 
     /* imbalance if p joins half h: |(count1 + n) - count0| or |count1 - (count0 + n)| */
@@ -163,9 +164,9 @@ PetscErrorCode AlignmentSplitHalves(PetscInt npatients, const int *patient_area_
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode AlignmentHalf(PetscInt nchannels, PetscInt nlayers, const int *area_index,
-                             const int *channel_patient, const uint8_t *in_half,
-                             const uint8_t *significant, double *rho) {
+PetscErrorCode AlignmentHalf(PetscInt nchannels, PetscInt nlayers, const int *area_index, const int *channel_patient,
+                             const uint8_t *in_half, const uint8_t *significant, double *rho)
+{
   uint8_t *mask;
 
   PetscFunctionBegin;

@@ -21,11 +21,11 @@ struct _p_Atlas {
 };
 
 /* Inverts the affine 3x4 map a (last row 0 0 0 1 implied) into b. Returns 0 when singular. */
-static int AffineInvert(const double a[12], double b[12]) {
-  const double m00 = a[0], m01 = a[1], m02 = a[2], m10 = a[4], m11 = a[5], m12 = a[6], m20 = a[8],
-               m21 = a[9], m22 = a[10];
-  const double det =
-      m00 * (m11 * m22 - m12 * m21) - m01 * (m10 * m22 - m12 * m20) + m02 * (m10 * m21 - m11 * m20);
+static int AffineInvert(const double a[12], double b[12])
+{
+  const double m00 = a[0], m01 = a[1], m02 = a[2], m10 = a[4], m11 = a[5], m12 = a[6], m20 = a[8], m21 = a[9],
+               m22 = a[10];
+  const double det = m00 * (m11 * m22 - m12 * m21) - m01 * (m10 * m22 - m12 * m20) + m02 * (m10 * m21 - m11 * m20);
   double r[9];
 
   if (fabs(det) < 1e-12) return 0;
@@ -47,7 +47,8 @@ static int AffineInvert(const double a[12], double b[12]) {
   return 1;
 }
 
-PetscErrorCode AtlasOpen(const char *path, Atlas *atlas) {
+PetscErrorCode AtlasOpen(const char *path, Atlas *atlas)
+{
   nifti_image *nim;
   Atlas a;
   size_t n;
@@ -59,19 +60,16 @@ PetscErrorCode AtlasOpen(const char *path, Atlas *atlas) {
              "%s: cannot open (no such file or not readable)", path);
   nifti_set_debug_level(0);
   nim = nifti_image_read(path, 1);
-  PetscCheck(nim && nim->data, PETSC_COMM_SELF, BA_ERR_INPUT, "%s: not a readable NIfTI-1 volume",
-             path);
-  if (nim->ndim < 3 || nim->nx < 1 || nim->ny < 1 || nim->nz < 1 ||
-      (nim->sform_code <= 0 && nim->qform_code <= 0)) {
+  PetscCheck(nim && nim->data, PETSC_COMM_SELF, BA_ERR_INPUT, "%s: not a readable NIfTI-1 volume", path);
+  if (nim->ndim < 3 || nim->nx < 1 || nim->ny < 1 || nim->nz < 1 || (nim->sform_code <= 0 && nim->qform_code <= 0)) {
     nifti_image_free(nim);
-    SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "%s: not a 3-D label volume with an sform or qform",
-            path);
+    SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "%s: not a 3-D label volume with an sform or qform", path);
   }
   PetscCall(PetscNew(&a));
   a->dims[0] = nim->nx;
   a->dims[1] = nim->ny;
   a->dims[2] = nim->nz;
-  n = (size_t)nim->nx * nim->ny * nim->nz;
+  n          = (size_t)nim->nx * nim->ny * nim->nz;
   PetscCall(PetscMalloc1(n, &a->label));
   for (size_t v = 0; v < n; v++) {
     double x;
@@ -101,8 +99,7 @@ PetscErrorCode AtlasOpen(const char *path, Atlas *atlas) {
       nifti_image_free(nim);
       PetscCall(PetscFree(a->label));
       PetscCall(PetscFree(a));
-      SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "%s: labels of NIfTI datatype %d are not supported",
-              path, nim->datatype);
+      SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "%s: labels of NIfTI datatype %d are not supported", path, nim->datatype);
     }
     a->label[v] = (int)lround(x * (nim->scl_slope != 0 ? nim->scl_slope : 1.0) + nim->scl_inter);
   }
@@ -120,40 +117,45 @@ PetscErrorCode AtlasOpen(const char *path, Atlas *atlas) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int AtlasVoxelLabel(Atlas a, int i, int j, int k) {
+int AtlasVoxelLabel(Atlas a, int i, int j, int k)
+{
   if (i < 0 || j < 0 || k < 0 || i >= a->dims[0] || j >= a->dims[1] || k >= a->dims[2]) return 0;
   return a->label[((size_t)k * a->dims[1] + j) * a->dims[0] + i];
 }
 
-int AtlasLabel(Atlas a, const double mni[3]) {
+int AtlasLabel(Atlas a, const double mni[3])
+{
   double r[3], v[3];
 
   if (!isfinite(mni[0]) || !isfinite(mni[1]) || !isfinite(mni[2])) return 0;
   for (int d = 0; d < 3; d++)
     r[d] = round(mni[d]);
   for (int d = 0; d < 3; d++)
-    v[d] = a->ijk[4 * d] * r[0] + a->ijk[4 * d + 1] * r[1] + a->ijk[4 * d + 2] * r[2] +
-           a->ijk[4 * d + 3];
+    v[d] = a->ijk[4 * d] * r[0] + a->ijk[4 * d + 1] * r[1] + a->ijk[4 * d + 2] * r[2] + a->ijk[4 * d + 3];
   return AtlasVoxelLabel(a, (int)lround(v[0]), (int)lround(v[1]), (int)lround(v[2]));
 }
 
-void AtlasVoxelToMni(Atlas a, int i, int j, int k, double mni[3]) {
+void AtlasVoxelToMni(Atlas a, int i, int j, int k, double mni[3])
+{
   for (int d = 0; d < 3; d++)
     mni[d] = a->xyz[4 * d] * i + a->xyz[4 * d + 1] * j + a->xyz[4 * d + 2] * k + a->xyz[4 * d + 3];
 }
 
-void AtlasMniToVoxel(Atlas a, const double mni[3], int ijk[3]) {
+void AtlasMniToVoxel(Atlas a, const double mni[3], int ijk[3])
+{
   for (int d = 0; d < 3; d++)
-    ijk[d] = (int)lround(a->ijk[4 * d] * mni[0] + a->ijk[4 * d + 1] * mni[1] +
-                         a->ijk[4 * d + 2] * mni[2] + a->ijk[4 * d + 3]);
+    ijk[d] = (int)lround(a->ijk[4 * d] * mni[0] + a->ijk[4 * d + 1] * mni[1] + a->ijk[4 * d + 2] * mni[2] +
+                         a->ijk[4 * d + 3]);
 }
 
-void AtlasDims(Atlas a, int dims[3]) {
+void AtlasDims(Atlas a, int dims[3])
+{
   for (int d = 0; d < 3; d++)
     dims[d] = a->dims[d];
 }
 
-PetscErrorCode AtlasClose(Atlas *atlas) {
+PetscErrorCode AtlasClose(Atlas *atlas)
+{
   PetscFunctionBegin;
   if (!*atlas) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(PetscFree((*atlas)->label));
@@ -161,7 +163,8 @@ PetscErrorCode AtlasClose(Atlas *atlas) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int AtlasVentralIndex(int label) {
+int AtlasVentralIndex(int label)
+{
   for (int a = 0; a < BA_NAREAS; a++)
     if (BaVentralAreas[a] == label) return a;
   return -1;

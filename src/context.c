@@ -9,10 +9,13 @@
 
 static char StageName[32] = "";
 
-void ContextSetStage(const char *stage) { snprintf(StageName, sizeof(StageName), "%s", stage); }
+void ContextSetStage(const char *stage)
+{
+  snprintf(StageName, sizeof(StageName), "%s", stage);
+}
 
-static PetscErrorCode BaErrorHandler(MPI_Comm comm, int line, const char *func, const char *file,
-                                     PetscErrorCode n, PetscErrorType p, const char *mess, void *ctx)
+static PetscErrorCode BaErrorHandler(MPI_Comm comm, int line, const char *func, const char *file, PetscErrorCode n,
+                                     PetscErrorType p, const char *mess, void *ctx)
 {
   PetscMPIInt rank = 0;
 
@@ -40,9 +43,9 @@ PetscErrorCode ContextPushErrorHandler(void)
 PetscErrorCode OptionsChoice(PetscOptionItems *PetscOptionsObject, const char *name, const char *help,
                              const char *const *choices, int def, int *value)
 {
-  char      buf[256], list[512] = "";
+  char buf[256], list[512] = "";
   PetscBool set;
-  int       n = 0;
+  int n = 0;
 
   PetscFunctionBegin;
   for (n = 0; choices[n]; n++) {
@@ -75,8 +78,8 @@ PetscErrorCode OptionsRequire(MPI_Comm comm, const char *name, const char *value
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ContextSetFromOptions(PetscOptionItems *PetscOptionsObject, BaContext *ctx,
-                                     const char *out_help, const char *out_default)
+PetscErrorCode ContextSetFromOptions(PetscOptionItems *PetscOptionsObject, BaContext *ctx, const char *out_help,
+                                     const char *out_default)
 {
   int protocol = BA_PROTOCOL_CANONICAL;
 
@@ -95,8 +98,8 @@ PetscErrorCode ContextSetFromOptions(PetscOptionItems *PetscOptionsObject, BaCon
     ctx->seed = seed;
   }
   PetscCheck(ctx->seed >= 0, ctx->comm, BA_ERR_INPUT, "-seed: must be non-negative, got %" PetscInt64_FMT, ctx->seed);
-  PetscCall(OptionsChoice(PetscOptionsObject, "-protocol", "Analysis protocol", BaProtocolNames,
-                          BA_PROTOCOL_CANONICAL, &protocol));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-protocol", "Analysis protocol", BaProtocolNames, BA_PROTOCOL_CANONICAL,
+                          &protocol));
   ctx->protocol = (BaProtocol)protocol;
   PetscCall(PetscOptionsBool("-quiet", "No progress or summary output", NULL, ctx->quiet, &ctx->quiet, NULL));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -23,11 +23,13 @@
 const char *const BaMontageNames[] = {"bipolar", "monopolar", NULL};
 
 /* Checks that name holds n distinct strings; what names the dataset in the message. */
-static int CompareStrings(const void *a, const void *b) {
+static int CompareStrings(const void *a, const void *b)
+{
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static PetscErrorCode CheckUnique(H5File *f, const char *what, PetscInt n, char **names) {
+static PetscErrorCode CheckUnique(H5File *f, const char *what, PetscInt n, char **names)
+{
   char **sorted;
 
   PetscFunctionBegin;
@@ -50,15 +52,14 @@ static PetscErrorCode CheckUnique(H5File *f, const char *what, PetscInt n, char 
 
 /* Checks that a dataset has ndims dimensions of the expected class (integer or float);
    returns its dims. */
-static PetscErrorCode CheckDataset(H5File *f, const char *name, int ndims, H5T_class_t cls,
-                                   hsize_t dims[3]) {
+static PetscErrorCode CheckDataset(H5File *f, const char *name, int ndims, H5T_class_t cls, hsize_t dims[3])
+{
   int nd;
   H5T_class_t got;
 
   PetscFunctionBegin;
   PetscCall(H5DatasetShape(f, name, &nd, dims));
-  PetscCheck(nd == ndims, f->comm, BA_ERR_INPUT, "%s: %s has %d dimensions, expected %d", f->path,
-             name, nd, ndims);
+  PetscCheck(nd == ndims, f->comm, BA_ERR_INPUT, "%s: %s has %d dimensions, expected %d", f->path, name, nd, ndims);
   PetscCall(H5DatasetClass(f, name, &got));
   PetscCheck(got == cls, f->comm, BA_ERR_INPUT, "%s: %s must hold %s numbers", f->path, name,
              cls == H5T_FLOAT ? "floating-point" : "integer");
@@ -66,19 +67,20 @@ static PetscErrorCode CheckDataset(H5File *f, const char *name, int ndims, H5T_c
 }
 
 /* Checks one dimension of a dataset against what the rest of the file implies. */
-static PetscErrorCode CheckDim(H5File *f, const char *name, hsize_t got, PetscInt expect,
-                               const char *what, const char *because) {
+static PetscErrorCode CheckDim(H5File *f, const char *name, hsize_t got, PetscInt expect, const char *what,
+                               const char *because)
+{
   PetscFunctionBegin;
-  PetscCheck(got == (hsize_t)expect, f->comm, BA_ERR_INPUT,
-             "%s: %s has %llu %s, expected %" PetscInt_FMT "%s%s%s", f->path, name,
-             (unsigned long long)got, what, expect, because ? " (" : "", because ? because : "",
+  PetscCheck(got == (hsize_t)expect, f->comm, BA_ERR_INPUT, "%s: %s has %llu %s, expected %" PetscInt_FMT "%s%s%s",
+             f->path, name, (unsigned long long)got, what, expect, because ? " (" : "", because ? because : "",
              because ? ")" : "");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Splits a monopolar contact name into shaft (letters and primes) and contact number.
    Returns PETSC_FALSE when the name is not of that form. */
-static PetscBool ParseContact(const char *name, size_t *shaft_len, long *number) {
+static PetscBool ParseContact(const char *name, size_t *shaft_len, long *number)
+{
   size_t n = 0;
 
   while (name[n] && (isalpha((unsigned char)name[n]) || name[n] == '\''))
@@ -88,7 +90,7 @@ static PetscBool ParseContact(const char *name, size_t *shaft_len, long *number)
     if (!isdigit((unsigned char)*s)) return PETSC_FALSE;
   if (strlen(name + n) > 9) return PETSC_FALSE;
   *shaft_len = n;
-  *number = strtol(name + n, NULL, 10);
+  *number    = strtol(name + n, NULL, 10);
   return PETSC_TRUE;
 }
 
@@ -99,7 +101,8 @@ typedef struct {
   double *mni;    /* [ncontacts * 3] stored coordinates */
 } Scratch;
 
-static PetscErrorCode ScratchFree(Scratch *s) {
+static PetscErrorCode ScratchFree(Scratch *s)
+{
   PetscFunctionBegin;
   PetscCall(H5FreeStrings(s->ncontacts, &s->contact));
   PetscCall(PetscFree(s->mni));
@@ -109,8 +112,8 @@ static PetscErrorCode ScratchFree(Scratch *s) {
 
 /* Forms the analysis channels of a monopolar patient from its contacts: each contact k
    with a contact k+1 on the same shaft, in stored order. */
-static PetscErrorCode PairContacts(H5File *f, const char *group, BaProtocol protocol, Scratch *s,
-                                   DatasetPatient *pt) {
+static PetscErrorCode PairContacts(H5File *f, const char *group, BaProtocol protocol, Scratch *s, DatasetPatient *pt)
+{
   PetscInt n = s->ncontacts, nch = 0;
   size_t len[n > 0 ? n : 1];
   long num[n > 0 ? n : 1];
@@ -123,10 +126,8 @@ static PetscErrorCode PairContacts(H5File *f, const char *group, BaProtocol prot
                f->path, group, i, s->contact[i]);
   for (PetscInt i = 0; i < n; i++)
     for (PetscInt j = i + 1; j < n; j++)
-      PetscCheck(len[i] != len[j] || num[i] != num[j] ||
-                     strncmp(s->contact[i], s->contact[j], len[i]),
-                 f->comm, BA_ERR_INPUT,
-                 "%s: %s/channel_name has contacts '%s' and '%s' with the same number on one shaft",
+      PetscCheck(len[i] != len[j] || num[i] != num[j] || strncmp(s->contact[i], s->contact[j], len[i]), f->comm,
+                 BA_ERR_INPUT, "%s: %s/channel_name has contacts '%s' and '%s' with the same number on one shaft",
                  f->path, group, s->contact[i], s->contact[j]);
   PetscCall(PetscMalloc1(2 * n, &pt->pair));
   PetscCall(PetscMalloc1(3 * n, &pt->mni));
@@ -134,14 +135,12 @@ static PetscErrorCode PairContacts(H5File *f, const char *group, BaProtocol prot
   for (PetscInt i = 0; i < n; i++)
     for (PetscInt j = 0; j < n; j++) {
       size_t sz;
-      if (len[i] != len[j] || num[j] != num[i] + 1 || strncmp(s->contact[i], s->contact[j], len[i]))
-        continue;
-      pt->pair[2 * nch] = i;
+      if (len[i] != len[j] || num[j] != num[i] + 1 || strncmp(s->contact[i], s->contact[j], len[i])) continue;
+      pt->pair[2 * nch]     = i;
       pt->pair[2 * nch + 1] = j;
       for (int d = 0; d < 3; d++)
-        pt->mni[3 * nch + d] = protocol == BA_PROTOCOL_KUZOVKIN2018
-                                   ? s->mni[3 * i + d]
-                                   : 0.5 * (s->mni[3 * i + d] + s->mni[3 * j + d]);
+        pt->mni[3 * nch + d] =
+            protocol == BA_PROTOCOL_KUZOVKIN2018 ? s->mni[3 * i + d] : 0.5 * (s->mni[3 * i + d] + s->mni[3 * j + d]);
       sz = strlen(s->contact[i]) + strlen(s->contact[j]) + 2;
       PetscCall(PetscMalloc1(sz, &pt->channel_name[nch]));
       PetscCall(PetscSNPrintf(pt->channel_name[nch], sz, "%s-%s", s->contact[i], s->contact[j]));
@@ -149,32 +148,30 @@ static PetscErrorCode PairContacts(H5File *f, const char *group, BaProtocol prot
     }
   pt->nchannels = nch;
   PetscCheck(nch > 0, f->comm, BA_ERR_INPUT,
-             "%s: %s has no two neighbouring contacts on one shaft (montage is monopolar)", f->path,
-             group);
+             "%s: %s has no two neighbouring contacts on one shaft (montage is monopolar)", f->path, group);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Reads and checks one patient's metadata into pt; the first patient's nsamples fixes the
    others'. Whatever it allocated is in pt or s, even on error. */
-static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaProtocol protocol,
-                                  Scratch *s) {
-  H5File *f = &ds->file;
+static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaProtocol protocol, Scratch *s)
+{
+  H5File *f          = &ds->file;
   DatasetPatient *pt = &ds->patient[p];
   char group[128], name[192], because[192];
   hsize_t dims[3];
 
   PetscFunctionBegin;
   PetscCheck(strlen(id) < sizeof(pt->id), f->comm, BA_ERR_INPUT,
-             "%s: patient id /patients/%s is longer than %d characters", f->path, id,
-             (int)sizeof(pt->id) - 1);
+             "%s: patient id /patients/%s is longer than %d characters", f->path, id, (int)sizeof(pt->id) - 1);
   PetscCall(PetscStrncpy(pt->id, id, sizeof(pt->id)));
   PetscCall(PetscSNPrintf(group, sizeof(group), "/patients/%s", id));
 
   PetscCall(PetscSNPrintf(name, sizeof(name), "%s/lfp", group));
   PetscCall(CheckDataset(f, name, 3, H5T_FLOAT, dims));
   pt->ncontacts = (PetscInt)dims[0];
-  pt->ntrials = (PetscInt)dims[1];
-  pt->nsamples = (PetscInt)dims[2];
+  pt->ntrials   = (PetscInt)dims[1];
+  pt->nsamples  = (PetscInt)dims[2];
   PetscCheck(pt->ncontacts > 0, f->comm, BA_ERR_INPUT, "%s: %s has no channels", f->path, name);
   PetscCheck(pt->ntrials > 0, f->comm, BA_ERR_INPUT, "%s: %s has no trials", f->path, name);
   if (p > 0) {
@@ -182,9 +179,8 @@ static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaPro
     PetscCall(CheckDim(f, name, dims[2], ds->patient[0].nsamples, "samples per trial", because));
   }
   PetscCheck(pt->nsamples > ds->onset, f->comm, BA_ERR_INPUT,
-             "%s: %s has %" PetscInt_FMT
-             " samples per trial, not more than onset_sample %" PetscInt_FMT,
-             f->path, name, pt->nsamples, ds->onset);
+             "%s: %s has %" PetscInt_FMT " samples per trial, not more than onset_sample %" PetscInt_FMT, f->path, name,
+             pt->nsamples, ds->onset);
 
   PetscCall(PetscSNPrintf(because, sizeof(because), "rows of %s/lfp", group));
   PetscCall(PetscSNPrintf(name, sizeof(name), "%s/channel_name", group));
@@ -200,20 +196,20 @@ static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaPro
   PetscCall(H5ReadAll(f, name, H5T_NATIVE_DOUBLE, 3 * (hsize_t)pt->ncontacts, s->mni));
   for (PetscInt i = 0; i < 3 * pt->ncontacts; i++)
     PetscCheck(isfinite(s->mni[i]), f->comm, BA_ERR_INPUT,
-               "%s: %s has a non-finite coordinate in row %" PetscInt_FMT " (%s)", f->path, name,
-               i / 3, s->contact[i / 3]);
+               "%s: %s has a non-finite coordinate in row %" PetscInt_FMT " (%s)", f->path, name, i / 3,
+               s->contact[i / 3]);
 
   if (ds->montage == BA_MONTAGE_MONOPOLAR)
     PetscCall(PairContacts(f, group, protocol, s, pt));
   else {
-    pt->nchannels = pt->ncontacts;
+    pt->nchannels    = pt->ncontacts;
     pt->channel_name = s->contact; /* taken over: NULL-terminated like the names made here */
-    s->contact = NULL;
+    s->contact       = NULL;
     PetscCall(PetscMalloc1(2 * pt->nchannels, &pt->pair));
     PetscCall(PetscMalloc1(3 * pt->nchannels, &pt->mni));
     PetscCall(PetscArraycpy(pt->mni, s->mni, 3 * pt->nchannels));
     for (PetscInt i = 0; i < pt->nchannels; i++) {
-      pt->pair[2 * i] = i;
+      pt->pair[2 * i]     = i;
       pt->pair[2 * i + 1] = -1;
     }
   }
@@ -226,14 +222,14 @@ static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaPro
   PetscCall(H5ReadAll(f, name, H5T_NATIVE_INT, (hsize_t)pt->ntrials, pt->stimulus));
   for (PetscInt t = 0; t < pt->ntrials; t++)
     PetscCheck(pt->stimulus[t] >= -1 && pt->stimulus[t] < ds->nimages, f->comm, BA_ERR_INPUT,
-               "%s: %s[%" PetscInt_FMT "] is %d, outside [-1, %" PetscInt_FMT
-               ") (the images of /stimuli/name)",
+               "%s: %s[%" PetscInt_FMT "] is %d, outside [-1, %" PetscInt_FMT ") (the images of /stimuli/name)",
                f->path, name, t, pt->stimulus[t], ds->nimages);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Reads and checks everything but the samples into ds, whose file is open. */
-static PetscErrorCode Load(Dataset *ds, BaProtocol protocol, Scratch *s) {
+static PetscErrorCode Load(Dataset *ds, BaProtocol protocol, Scratch *s)
+{
   H5File *f = &ds->file;
   char montage[64];
   PetscInt64 onset;
@@ -255,16 +251,14 @@ static PetscErrorCode Load(Dataset *ds, BaProtocol protocol, Scratch *s) {
   else if (!strcmp(montage, BaMontageNames[BA_MONTAGE_MONOPOLAR]))
     ds->montage = BA_MONTAGE_MONOPOLAR;
   else
-    SETERRQ(f->comm, BA_ERR_INPUT, "%s: montage is '%s', expected 'bipolar' or 'monopolar'",
-            f->path, montage);
+    SETERRQ(f->comm, BA_ERR_INPUT, "%s: montage is '%s', expected 'bipolar' or 'monopolar'", f->path, montage);
 
   PetscCall(H5ReadStrings(f, "/stimuli/name", &ds->nimages, &ds->image_name));
   PetscCheck(ds->nimages > 0, f->comm, BA_ERR_INPUT, "%s: /stimuli/name is empty", f->path);
   PetscCall(CheckUnique(f, "/stimuli/name", ds->nimages, ds->image_name));
   PetscCall(CheckDataset(f, "/stimuli/category", 1, H5T_INTEGER, dims));
   ncat = (PetscInt)dims[0];
-  PetscCall(
-      CheckDim(f, "/stimuli/category", dims[0], ds->nimages, "values", "names in /stimuli/name"));
+  PetscCall(CheckDim(f, "/stimuli/category", dims[0], ds->nimages, "values", "names in /stimuli/name"));
   PetscCall(PetscMalloc1(ncat, &ds->category));
   PetscCall(H5ReadAll(f, "/stimuli/category", H5T_NATIVE_INT, (hsize_t)ncat, ds->category));
 
@@ -284,7 +278,8 @@ static PetscErrorCode Load(Dataset *ds, BaProtocol protocol, Scratch *s) {
 }
 
 /* Frees the metadata of ds (not the file). Tolerates a half-filled ds. */
-static PetscErrorCode FreeMetadata(Dataset *ds) {
+static PetscErrorCode FreeMetadata(Dataset *ds)
+{
   PetscFunctionBegin;
   for (PetscInt p = 0; ds->patient && p < ds->npatients; p++) {
     DatasetPatient *pt = &ds->patient[p];
@@ -299,11 +294,12 @@ static PetscErrorCode FreeMetadata(Dataset *ds) {
   PetscCall(H5FreeStrings(ds->nimages, &ds->image_name));
   PetscCall(PetscFree(ds->category));
   ds->npatients = 0;
-  ds->nimages = 0;
+  ds->nimages   = 0;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode DatasetOpen(MPI_Comm comm, const char *path, BaProtocol protocol, Dataset *ds) {
+PetscErrorCode DatasetOpen(MPI_Comm comm, const char *path, BaProtocol protocol, Dataset *ds)
+{
   Scratch s = {0, NULL, NULL};
   PetscErrorCode ierr;
 
@@ -320,7 +316,8 @@ PetscErrorCode DatasetOpen(MPI_Comm comm, const char *path, BaProtocol protocol,
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscInt hi, float *buf) {
+PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscInt hi, float *buf)
+{
   H5File *f = &ds->file;
   DatasetPatient *pt;
   char name[192];
@@ -333,8 +330,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
   pt = &ds->patient[p];
   if (lo == hi) lo = hi = 0; /* an empty range may lie anywhere */
   PetscCheck(lo >= 0 && lo <= hi && hi <= pt->nchannels, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "channels [%" PetscInt_FMT ", %" PetscInt_FMT ") outside [0, %" PetscInt_FMT ")", lo,
-             hi, pt->nchannels);
+             "channels [%" PetscInt_FMT ", %" PetscInt_FMT ") outside [0, %" PetscInt_FMT ")", lo, hi, pt->nchannels);
   len = (size_t)pt->ntrials * (size_t)pt->nsamples;
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", pt->id));
   if (ds->montage == BA_MONTAGE_BIPOLAR) {
@@ -356,7 +352,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
     for (PetscInt c = lo; c < hi; c++) {
       const float *a = rows + (size_t)(pt->pair[2 * c] - cmin) * len,
                   *b = rows + (size_t)(pt->pair[2 * c + 1] - cmin) * len;
-      float *o = buf + (size_t)(c - lo) * len;
+      float *o       = buf + (size_t)(c - lo) * len;
       for (size_t i = 0; i < len; i++)
         o[i] = a[i] - b[i];
     }
@@ -377,14 +373,14 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
   if (badall != INT64_MAX) {
     PetscInt c = (PetscInt)(badall / pt->ntrials), t = (PetscInt)(badall % pt->ntrials);
     SETERRQ(f->comm, BA_ERR_INPUT,
-            "%s: %s has a non-finite sample in channel %" PetscInt_FMT
-            " (%s), trial %" PetscInt_FMT,
-            f->path, name, c, pt->channel_name[c], t);
+            "%s: %s has a non-finite sample in channel %" PetscInt_FMT " (%s), trial %" PetscInt_FMT, f->path, name, c,
+            pt->channel_name[c], t);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode DatasetClose(Dataset *ds) {
+PetscErrorCode DatasetClose(Dataset *ds)
+{
   PetscFunctionBegin;
   PetscCall(FreeMetadata(ds));
   if (ds->file.writing)
@@ -394,16 +390,16 @@ PetscErrorCode DatasetClose(Dataset *ds) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode DatasetCreate(MPI_Comm comm, const char *path, double sfreq, PetscInt onset,
-                             BaMontage montage, PetscInt nimages, char *const *image_name,
-                             const int *category, Dataset *ds) {
+PetscErrorCode DatasetCreate(MPI_Comm comm, const char *path, double sfreq, PetscInt onset, BaMontage montage,
+                             PetscInt nimages, char *const *image_name, const int *category, Dataset *ds)
+{
   hsize_t n = (hsize_t)nimages;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(ds, sizeof(*ds)));
   PetscCall(H5FileCreate(comm, path, "bandalign-dataset", &ds->file));
-  ds->sfreq = sfreq;
-  ds->onset = onset;
+  ds->sfreq   = sfreq;
+  ds->onset   = onset;
   ds->montage = montage;
   ds->nimages = nimages; /* the names stay with the caller (image_name stays NULL) */
   PetscCall(H5AttrWriteDouble(&ds->file, "/", "sfreq", sfreq));
@@ -416,22 +412,20 @@ PetscErrorCode DatasetCreate(MPI_Comm comm, const char *path, double sfreq, Pets
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode DatasetAddPatient(Dataset *ds, const char *id, PetscInt nchannels, PetscInt ntrials,
-                                 PetscInt nsamples, char *const *channel_name, const double *mni,
-                                 const int *stimulus) {
+PetscErrorCode DatasetAddPatient(Dataset *ds, const char *id, PetscInt nchannels, PetscInt ntrials, PetscInt nsamples,
+                                 char *const *channel_name, const double *mni, const int *stimulus)
+{
   H5File *f = &ds->file;
   char name[192];
-  hsize_t dims[3] = {(hsize_t)nchannels, (hsize_t)ntrials, (hsize_t)nsamples},
-          mdims[2] = {(hsize_t)nchannels, 3};
+  hsize_t dims[3] = {(hsize_t)nchannels, (hsize_t)ntrials, (hsize_t)nsamples}, mdims[2] = {(hsize_t)nchannels, 3};
 
   PetscFunctionBegin;
-  PetscCheck(id[0] && !strchr(id, '/') && strlen(id) < sizeof(ds->patient[0].id), f->comm,
-             PETSC_ERR_ARG_WRONG, "patient id '%s' must be 1 to %d characters without '/'", id,
-             (int)sizeof(ds->patient[0].id) - 1);
+  PetscCheck(id[0] && !strchr(id, '/') && strlen(id) < sizeof(ds->patient[0].id), f->comm, PETSC_ERR_ARG_WRONG,
+             "patient id '%s' must be 1 to %d characters without '/'", id, (int)sizeof(ds->patient[0].id) - 1);
   for (PetscInt t = 0; t < ntrials; t++)
     PetscCheck(stimulus[t] >= -1 && stimulus[t] < ds->nimages, f->comm, PETSC_ERR_ARG_OUTOFRANGE,
-               "patient %s: stimulus[%" PetscInt_FMT "] = %d outside [-1, %" PetscInt_FMT ")", id,
-               t, stimulus[t], ds->nimages);
+               "patient %s: stimulus[%" PetscInt_FMT "] = %d outside [-1, %" PetscInt_FMT ")", id, t, stimulus[t],
+               ds->nimages);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", id));
   PetscCall(H5CreateDataset(f, name, H5T_IEEE_F32LE, 3, dims));
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/stimulus", id));
@@ -445,8 +439,8 @@ PetscErrorCode DatasetAddPatient(Dataset *ds, const char *id, PetscInt nchannels
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode DatasetWriteChannels(Dataset *ds, const char *id, PetscInt lo, PetscInt hi,
-                                    const float *buf) {
+PetscErrorCode DatasetWriteChannels(Dataset *ds, const char *id, PetscInt lo, PetscInt hi, const float *buf)
+{
   char name[192];
 
   PetscFunctionBegin;
@@ -455,7 +449,8 @@ PetscErrorCode DatasetWriteChannels(Dataset *ds, const char *id, PetscInt lo, Pe
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode DatasetCommit(Dataset *ds) {
+PetscErrorCode DatasetCommit(Dataset *ds)
+{
   PetscFunctionBegin;
   PetscCall(H5FileCommit(&ds->file));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -23,7 +23,7 @@ PetscErrorCode FeaturesCreate(const BaContext *ctx, const char *path, PetscInt n
                               Features *ff)
 {
   hsize_t dims[2];
-  char    name[128];
+  char name[128];
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(ff, sizeof(*ff)));
@@ -54,7 +54,7 @@ PetscErrorCode FeaturesCreate(const BaContext *ctx, const char *path, PetscInt n
 PetscErrorCode FeaturesWriteBlock(Features *ff, PetscInt lo, const FeaturesBlock *b)
 {
   const hsize_t a = (hsize_t)lo, z = (hsize_t)(lo + b->nrows);
-  char          name[128];
+  char name[128];
 
   PetscFunctionBegin;
   PetscCall(H5WriteRows(&ff->file, "/channels/n_artifacts", H5T_NATIVE_INT, a, z, b->n_artifacts));
@@ -79,22 +79,22 @@ PetscErrorCode FeaturesCommit(Features *ff)
 /* Checks that dataset name has the shape rows x cols (cols 0: one-dimensional). */
 static PetscErrorCode CheckShape(Features *ff, const char *name, hsize_t rows, hsize_t cols)
 {
-  int     nd;
+  int nd;
   hsize_t dims[3];
 
   PetscFunctionBegin;
   PetscCall(H5DatasetShape(&ff->file, name, &nd, dims));
   PetscCheck(nd == (cols ? 2 : 1) && dims[0] == rows && (!cols || dims[1] == cols), ff->file.comm, BA_ERR_INPUT,
              "%s: %s has shape %llu%s%llu, expected %llu%s%llu", ff->file.path, name, (unsigned long long)dims[0],
-             nd > 1 ? " x " : "", nd > 1 ? (unsigned long long)dims[1] : 0ULL, (unsigned long long)rows, cols ? " x " : "",
-             (unsigned long long)cols);
+             nd > 1 ? " x " : "", nd > 1 ? (unsigned long long)dims[1] : 0ULL, (unsigned long long)rows,
+             cols ? " x " : "", (unsigned long long)cols);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff)
 {
   PetscInt n;
-  char     name[128];
+  char name[128];
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(ff, sizeof(*ff)));
@@ -102,9 +102,10 @@ PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff)
   PetscCall(H5ReadStrings(&ff->file, "/stimuli/name", &ff->nimages, &ff->image_name));
   PetscCall(H5ReadStrings(&ff->file, "/channels/name", &ff->nchannels, &ff->channel_name));
   PetscCall(H5ReadStrings(&ff->file, "/channels/patient", &n, &ff->patient));
-  PetscCheck(n == ff->nchannels, comm, BA_ERR_INPUT, "%s: /channels/patient has %" PetscInt_FMT " entries, expected %" PetscInt_FMT, path, n,
-             ff->nchannels);
-  PetscCheck(ff->nimages >= 3, comm, BA_ERR_INPUT, "%s: /stimuli/name lists %" PetscInt_FMT " images, need at least 3", path, ff->nimages);
+  PetscCheck(n == ff->nchannels, comm, BA_ERR_INPUT,
+             "%s: /channels/patient has %" PetscInt_FMT " entries, expected %" PetscInt_FMT, path, n, ff->nchannels);
+  PetscCheck(ff->nimages >= 3, comm, BA_ERR_INPUT, "%s: /stimuli/name lists %" PetscInt_FMT " images, need at least 3",
+             path, ff->nimages);
   for (PetscInt i = 1; i < ff->nimages; i++)
     PetscCheck(strcmp(ff->image_name[i - 1], ff->image_name[i]) < 0, comm, BA_ERR_INPUT,
                "%s: /stimuli/name is not sorted and unique at '%s'", path, ff->image_name[i]);

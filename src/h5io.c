@@ -10,16 +10,16 @@
 #include <unistd.h>
 
 typedef struct DeferredStrings {
-  char                   *name;
-  PetscInt                n;
-  char                  **strings;
+  char *name;
+  PetscInt n;
+  char **strings;
   struct DeferredStrings *next;
 } DeferredStrings;
 
 /* Deferred string datasets per open file, keyed by the file id (few files are open at once). */
 #define MAX_OPEN_FILES 16
 static struct {
-  hid_t            id;
+  hid_t id;
   DeferredStrings *head;
 } Deferred[MAX_OPEN_FILES];
 
@@ -72,17 +72,18 @@ static PetscErrorCode FileAccessList(MPI_Comm comm, hid_t *fapl)
 
 PetscErrorCode H5FileOpen(MPI_Comm comm, const char *path, const char *expect_format, H5File *f)
 {
-  hid_t      fapl;
-  char       format[64];
+  hid_t fapl;
+  char format[64];
   PetscInt64 version = 0;
-  PetscBool  match;
+  PetscBool match;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(f, sizeof(*f)));
   f->comm = comm;
   f->id   = H5I_INVALID_HID;
   PetscCall(PetscStrncpy(f->path, path, sizeof(f->path)));
-  PetscCheck(access(path, R_OK) == 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot open (no such file or not readable)", path);
+  PetscCheck(access(path, R_OK) == 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot open (no such file or not readable)",
+             path);
   PetscCheck(H5Fis_hdf5(path) > 0, comm, BA_ERR_INPUT, "%s: not an HDF5 file", path);
   PetscCall(FileAccessList(comm, &fapl));
   f->id = H5Fopen(path, H5F_ACC_RDONLY, fapl);
@@ -92,7 +93,8 @@ PetscErrorCode H5FileOpen(MPI_Comm comm, const char *path, const char *expect_fo
   PetscCall(PetscStrcmp(format, expect_format, &match));
   PetscCheck(match, comm, BA_ERR_INPUT, "%s: format is '%s', expected '%s'", path, format, expect_format);
   PetscCall(H5AttrReadInt(f, "/", "version", &version));
-  PetscCheck(version == 1, comm, BA_ERR_INPUT, "%s: format version %" PetscInt64_FMT " is not supported (expected 1)", path, version);
+  PetscCheck(version == 1, comm, BA_ERR_INPUT, "%s: format version %" PetscInt64_FMT " is not supported (expected 1)",
+             path, version);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -136,7 +138,8 @@ static void DeferredFree(hid_t id)
   if (!head) return;
   for (d = *head; d; d = next) {
     next = d->next;
-    for (PetscInt i = 0; i < d->n; i++) free(d->strings[i]);
+    for (PetscInt i = 0; i < d->n; i++)
+      free(d->strings[i]);
     free(d->strings);
     free(d->name);
     free(d);
@@ -171,7 +174,7 @@ static PetscErrorCode WriteDeferredStrings(H5File *f, DeferredStrings *head)
   PetscCallH5(file = H5Fopen(f->tmppath, H5F_ACC_RDWR, H5P_DEFAULT), f->path);
   for (DeferredStrings *d = head; d; d = d->next) {
     hsize_t dims = (hsize_t)d->n;
-    hid_t   space, dset;
+    hid_t space, dset;
     PetscCall(SerialCreateGroups(file, f->path, d->name));
     PetscCallH5(space = H5Screate_simple(1, &dims, NULL), f->path);
     PetscCallH5(dset = H5Dcreate2(file, d->name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f->path);
@@ -187,14 +190,14 @@ static PetscErrorCode WriteDeferredStrings(H5File *f, DeferredStrings *head)
 PetscErrorCode H5FileCommit(H5File *f)
 {
   PetscMPIInt rank;
-  int         ok = 1;
+  int ok = 1;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(f->comm, &rank));
   if (f->id >= 0) {
     DeferredStrings **head = DeferredHead(f->id), *list = head ? *head : NULL;
-    hid_t             id   = f->id;
-    f->id                  = H5I_INVALID_HID;
+    hid_t id = f->id;
+    f->id    = H5I_INVALID_HID;
     PetscCallH5(H5Fclose(id), f->path);
     if (f->writing && rank == 0 && list) ok = WriteDeferredStrings(f, list) == PETSC_SUCCESS;
     DeferredFree(id);
@@ -202,7 +205,9 @@ PetscErrorCode H5FileCommit(H5File *f)
   if (f->writing) {
     PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, f->comm));
     PetscCheck(ok, f->comm, PETSC_ERR_FILE_WRITE, "%s: cannot write string datasets", f->path);
-    if (rank == 0) PetscCheck(rename(f->tmppath, f->path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot rename from %s", f->path, f->tmppath);
+    if (rank == 0)
+      PetscCheck(rename(f->tmppath, f->path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot rename from %s",
+                 f->path, f->tmppath);
     PetscCallMPI(MPI_Barrier(f->comm));
     f->writing = PETSC_FALSE;
     WritingRemove(f);
@@ -317,7 +322,8 @@ PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, ch
   PetscFunctionBegin;
   PetscCall(AttrOpen(f, obj, name, &o, &attr));
   PetscCallH5(ftype = H5Aget_type(attr), f->path);
-  PetscCheck(H5Tget_class(ftype) == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a string", f->path, name, obj);
+  PetscCheck(H5Tget_class(ftype) == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a string",
+             f->path, name, obj);
   if (H5Tis_variable_str(ftype) > 0) {
     char *s = NULL;
     type    = StringType();
@@ -327,7 +333,7 @@ PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, ch
     H5Tclose(type);
   } else {
     size_t n = H5Tget_size(ftype);
-    char  *s = calloc(n + 1, 1);
+    char *s  = calloc(n + 1, 1);
     type     = H5Tcopy(ftype);
     PetscCallH5(H5Aread(attr, type, s), f->path);
     PetscCall(PetscStrncpy(value, s, len));
@@ -347,8 +353,10 @@ static PetscErrorCode AttrReadNumber(H5File *f, const char *obj, const char *nam
   PetscFunctionBegin;
   PetscCall(AttrOpen(f, obj, name, &o, &attr));
   PetscCallH5(space = H5Aget_space(attr), f->path);
-  PetscCheck(H5Sget_simple_extent_npoints(space) == 1, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a scalar", f->path, name, obj);
-  PetscCheck(H5Aread(attr, memtype, value) >= 0, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a number", f->path, name, obj);
+  PetscCheck(H5Sget_simple_extent_npoints(space) == 1, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a scalar",
+             f->path, name, obj);
+  PetscCheck(H5Aread(attr, memtype, value) >= 0, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a number",
+             f->path, name, obj);
   H5Sclose(space);
   H5Aclose(attr);
   H5Oclose(o);
@@ -391,7 +399,8 @@ PetscErrorCode H5DatasetShape(H5File *f, const char *name, int *ndims, hsize_t d
   PetscCall(OpenDataset(f, name, &dset));
   PetscCallH5(space = H5Dget_space(dset), f->path);
   *ndims = H5Sget_simple_extent_ndims(space);
-  PetscCheck(*ndims >= 0 && *ndims <= 3, f->comm, BA_ERR_INPUT, "%s: dataset %s has %d dimensions", f->path, name, *ndims);
+  PetscCheck(*ndims >= 0 && *ndims <= 3, f->comm, BA_ERR_INPUT, "%s: dataset %s has %d dimensions", f->path, name,
+             *ndims);
   H5Sget_simple_extent_dims(space, dims, NULL);
   H5Sclose(space);
   H5Dclose(dset);
@@ -413,10 +422,10 @@ PetscErrorCode H5DatasetClass(H5File *f, const char *name, H5T_class_t *cls)
 
 PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***strings)
 {
-  hid_t   dset, space, ftype, type = StringType();
+  hid_t dset, space, ftype, type = StringType();
   hsize_t dims[3];
-  int     ndims;
-  char  **raw;
+  int ndims;
+  char **raw;
 
   PetscFunctionBegin;
   PetscCall(H5DatasetShape(f, name, &ndims, dims));
@@ -430,13 +439,14 @@ PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***s
     PetscCall(PetscMalloc1(*n + 1, &raw));
     PetscCallH5(space = H5Dget_space(dset), f->path);
     if (*n) PetscCallH5(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw), f->path);
-    for (PetscInt i = 0; i < *n; i++) PetscCall(PetscStrallocpy(raw[i] ? raw[i] : "", &(*strings)[i]));
+    for (PetscInt i = 0; i < *n; i++)
+      PetscCall(PetscStrallocpy(raw[i] ? raw[i] : "", &(*strings)[i]));
     if (*n) H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw);
     H5Sclose(space);
     PetscCall(PetscFree(raw));
   } else {
     size_t sz = H5Tget_size(ftype);
-    char  *buf;
+    char *buf;
     PetscCall(PetscCalloc1((size_t)*n * sz + 1, &buf));
     if (*n) PetscCallH5(H5Dread(dset, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), f->path);
     for (PetscInt i = 0; i < *n; i++) {
@@ -453,7 +463,7 @@ PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***s
 
 PetscErrorCode H5WriteStrings(H5File *f, const char *name, PetscInt n, char *const *strings)
 {
-  PetscMPIInt       rank;
+  PetscMPIInt rank;
   DeferredStrings **head, *d;
 
   PetscFunctionBegin;
@@ -465,9 +475,11 @@ PetscErrorCode H5WriteStrings(H5File *f, const char *name, PetscInt n, char *con
   d->name    = strdup(name);
   d->n       = n;
   d->strings = calloc((size_t)n + 1, sizeof(char *));
-  for (PetscInt i = 0; i < n; i++) d->strings[i] = strdup(strings[i] ? strings[i] : "");
+  for (PetscInt i = 0; i < n; i++)
+    d->strings[i] = strdup(strings[i] ? strings[i] : "");
   /* keep creation order */
-  while (*head) head = &(*head)->next;
+  while (*head)
+    head = &(*head)->next;
   *head = d;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -476,14 +488,15 @@ PetscErrorCode H5FreeStrings(PetscInt n, char ***strings)
 {
   PetscFunctionBegin;
   if (!*strings) PetscFunctionReturn(PETSC_SUCCESS);
-  for (PetscInt i = 0; i < n; i++) PetscCall(PetscFree((*strings)[i]));
+  for (PetscInt i = 0; i < n; i++)
+    PetscCall(PetscFree((*strings)[i]));
   PetscCall(PetscFree(*strings));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nelem, void *buf)
 {
-  hid_t   dset, space;
+  hid_t dset, space;
   hsize_t npoints;
 
   PetscFunctionBegin;
@@ -492,7 +505,9 @@ PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nel
   npoints = (hsize_t)H5Sget_simple_extent_npoints(space);
   PetscCheck(npoints == nelem, f->comm, BA_ERR_INPUT, "%s: %s has %llu values, expected %llu", f->path, name,
              (unsigned long long)npoints, (unsigned long long)nelem);
-  if (nelem) PetscCheck(H5Dread(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0, f->comm, BA_ERR_INPUT, "%s: cannot read %s as numbers", f->path, name);
+  if (nelem)
+    PetscCheck(H5Dread(dset, memtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0, f->comm, BA_ERR_INPUT,
+               "%s: cannot read %s as numbers", f->path, name);
   H5Sclose(space);
   H5Dclose(dset);
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -520,7 +535,7 @@ PetscErrorCode H5CreateGroups(H5File *f, const char *name)
 PetscErrorCode H5CreateDataset(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims)
 {
   hid_t space, dset, dcpl;
-  char  parent[PETSC_MAX_PATH_LEN], *s;
+  char parent[PETSC_MAX_PATH_LEN], *s;
 
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(parent, name, sizeof(parent)));
@@ -545,15 +560,17 @@ PetscErrorCode H5CreateDataset(H5File *f, const char *name, hid_t filetype, int 
 static PetscErrorCode SelectRows(H5File *f, hid_t dset, hsize_t lo, hsize_t hi, hid_t *fspace, hid_t *mspace)
 {
   hsize_t dims[3], start[3] = {0, 0, 0}, count[3];
-  int     nd;
+  int nd;
 
   PetscFunctionBegin;
   PetscCallH5(*fspace = H5Dget_space(dset), f->path);
   nd = H5Sget_simple_extent_ndims(*fspace);
   H5Sget_simple_extent_dims(*fspace, dims, NULL);
-  PetscCheck(lo <= hi && (lo == hi || hi <= dims[0]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "%s: rows [%llu, %llu) outside a dataset of %llu rows",
-             f->path, (unsigned long long)lo, (unsigned long long)hi, (unsigned long long)dims[0]);
-  for (int d = 0; d < nd; d++) count[d] = dims[d];
+  PetscCheck(lo <= hi && (lo == hi || hi <= dims[0]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "%s: rows [%llu, %llu) outside a dataset of %llu rows", f->path, (unsigned long long)lo,
+             (unsigned long long)hi, (unsigned long long)dims[0]);
+  for (int d = 0; d < nd; d++)
+    count[d] = dims[d];
   start[0] = lo;
   count[0] = hi - lo;
   if (hi > lo) {
@@ -574,7 +591,7 @@ static PetscErrorCode SelectRows(H5File *f, hid_t dset, hsize_t lo, hsize_t hi, 
    contiguous extent, so collective buffering would gain little there anyway. */
 static PetscErrorCode RangesOverlap(MPI_Comm comm, hsize_t lo, hsize_t hi, PetscBool *overlap)
 {
-  PetscMPIInt        size;
+  PetscMPIInt size;
   unsigned long long mine[2] = {lo, hi}, *all;
 
   PetscFunctionBegin;
@@ -585,15 +602,17 @@ static PetscErrorCode RangesOverlap(MPI_Comm comm, hsize_t lo, hsize_t hi, Petsc
   PetscCallMPI(MPI_Allgather(mine, 2, MPI_UNSIGNED_LONG_LONG, all, 2, MPI_UNSIGNED_LONG_LONG, comm));
   for (PetscMPIInt i = 0; i < size && !*overlap; i++)
     for (PetscMPIInt j = i + 1; j < size && !*overlap; j++)
-      if (all[2 * i] < all[2 * i + 1] && all[2 * j] < all[2 * j + 1] && all[2 * i] < all[2 * j + 1] && all[2 * j] < all[2 * i + 1])
+      if (all[2 * i] < all[2 * i + 1] && all[2 * j] < all[2 * j + 1] && all[2 * i] < all[2 * j + 1] &&
+          all[2 * j] < all[2 * i + 1])
         *overlap = PETSC_TRUE;
   PetscCall(PetscFree(all));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf, PetscBool write)
+static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf,
+                                   PetscBool write)
 {
-  hid_t     dset, fspace, mspace, dxpl;
+  hid_t dset, fspace, mspace, dxpl;
   PetscBool overlap = PETSC_FALSE;
 
   PetscFunctionBegin;
@@ -602,8 +621,10 @@ static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, h
   PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
   PetscCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
   PetscCallH5(H5Pset_dxpl_mpio(dxpl, overlap ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
-  if (write) PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf), f->path);
-  else if (!overlap || hi > lo) PetscCallH5(H5Dread(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+  if (write)
+    PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+  else if (!overlap || hi > lo)
+    PetscCallH5(H5Dread(dset, memtype, mspace, fspace, dxpl, buf), f->path);
   H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(fspace);
@@ -627,8 +648,8 @@ PetscErrorCode H5WriteRows(H5File *f, const char *name, hid_t memtype, hsize_t l
 
 PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void *buf)
 {
-  hid_t       dset, space;
-  hsize_t     dims[3];
+  hid_t dset, space;
+  hsize_t dims[3];
   PetscMPIInt rank;
 
   PetscFunctionBegin;
@@ -644,7 +665,7 @@ PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void
 
 typedef struct {
   PetscInt n, cap;
-  char   **names;
+  char **names;
 } NameList;
 
 static herr_t CollectName(hid_t g, const char *name, const H5L_info_t *info, void *data)
@@ -664,8 +685,8 @@ static herr_t CollectName(hid_t g, const char *name, const H5L_info_t *info, voi
 PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***names)
 {
   NameList l = {0, 0, NULL};
-  hid_t    g;
-  hsize_t  idx = 0;
+  hid_t g;
+  hsize_t idx = 0;
 
   PetscFunctionBegin;
   PetscCall(OpenObject(f, group, &g));

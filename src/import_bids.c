@@ -30,10 +30,10 @@ typedef struct {
   char path[PETSC_MAX_PATH_LEN];
   RecordingFormat format;
   PetscInt nsignals;
-  char **label;         /* [nsignals] */
-  double *fs;           /* [nsignals] Hz */
-  PetscInt64 *nsamples; /* [nsignals] */
-  double *scale;        /* [nsignals] to microvolts (times the BrainVision resolution) */
+  char **label;                      /* [nsignals] */
+  double *fs;                        /* [nsignals] Hz */
+  PetscInt64 *nsamples;              /* [nsignals] */
+  double *scale;                     /* [nsignals] to microvolts (times the BrainVision resolution) */
   char datafile[PETSC_MAX_PATH_LEN]; /* BrainVision binary file */
   BvType bv_type;
   PetscBool bv_vectorized;
@@ -59,7 +59,8 @@ typedef struct {
 
 /* ---- small text helpers ---- */
 
-static char *Trim(char *s) {
+static char *Trim(char *s)
+{
   char *e;
 
   while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
@@ -70,7 +71,8 @@ static char *Trim(char *s) {
   return s;
 }
 
-static PetscErrorCode ReadText(MPI_Comm comm, const char *path, char **text) {
+static PetscErrorCode ReadText(MPI_Comm comm, const char *path, char **text)
+{
   FILE *f = fopen(path, "rb");
   long n;
 
@@ -89,22 +91,26 @@ static PetscErrorCode ReadText(MPI_Comm comm, const char *path, char **text) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscBool FileExists(const char *path) {
+static PetscBool FileExists(const char *path)
+{
   struct stat st;
   return (PetscBool)(stat(path, &st) == 0 && S_ISREG(st.st_mode));
 }
 
-static PetscBool DirExists(const char *path) {
+static PetscBool DirExists(const char *path)
+{
   struct stat st;
   return (PetscBool)(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
 }
 
-static int CompareStrings(const void *a, const void *b) {
+static int CompareStrings(const void *a, const void *b)
+{
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Sorted names of the entries of dir (without . and ..); dirs selects folders or files. */
-static PetscErrorCode ListDir(const char *dir, PetscBool dirs, PetscInt *n, char ***names) {
+static PetscErrorCode ListDir(const char *dir, PetscBool dirs, PetscInt *n, char ***names)
+{
   DIR *d = opendir(dir);
   struct dirent *e;
   PetscInt cap = 16;
@@ -133,7 +139,8 @@ static PetscErrorCode ListDir(const char *dir, PetscBool dirs, PetscInt *n, char
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode FreeNames(PetscInt n, char ***names) {
+static PetscErrorCode FreeNames(PetscInt n, char ***names)
+{
   PetscFunctionBegin;
   for (PetscInt i = 0; i < n; i++)
     PetscCall(PetscFree((*names)[i]));
@@ -149,9 +156,10 @@ typedef struct {
   char **cell;           /* [(nrows + 1) * ncols] pointers into text */
 } Tsv;
 
-static PetscErrorCode TsvRead(MPI_Comm comm, const char *path, Tsv *t) {
+static PetscErrorCode TsvRead(MPI_Comm comm, const char *path, Tsv *t)
+{
   PetscInt nlines = 0, r = 0;
-  char *line, *save = NULL;
+  char *line, *save      = NULL;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(t, sizeof(*t)));
@@ -173,15 +181,14 @@ static PetscErrorCode TsvRead(MPI_Comm comm, const char *path, Tsv *t) {
       PetscCall(PetscMalloc1((size_t)nlines * nf, &t->cell));
     }
     PetscCheck(nf == t->ncols, comm, BA_ERR_INPUT,
-               "%s: row %" PetscInt_FMT " has %" PetscInt_FMT
-               " fields, the header has %" PetscInt_FMT,
-               path, r, nf, t->ncols);
+               "%s: row %" PetscInt_FMT " has %" PetscInt_FMT " fields, the header has %" PetscInt_FMT, path, r, nf,
+               t->ncols);
     p = line;
     for (PetscInt c = 0; c < nf; c++) {
       char *tab = strchr(p, '\t');
       if (tab) *tab = 0;
       t->cell[r * t->ncols + c] = Trim(p);
-      p = tab ? tab + 1 : p + strlen(p);
+      p                         = tab ? tab + 1 : p + strlen(p);
     }
     r++;
   }
@@ -190,24 +197,28 @@ static PetscErrorCode TsvRead(MPI_Comm comm, const char *path, Tsv *t) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscInt TsvColumn(const Tsv *t, const char *name) {
+static PetscInt TsvColumn(const Tsv *t, const char *name)
+{
   for (PetscInt c = 0; c < t->ncols; c++)
     if (!strcmp(t->cell[c], name)) return c;
   return -1;
 }
 
-static PetscErrorCode TsvRequire(MPI_Comm comm, const Tsv *t, const char *name, PetscInt *col) {
+static PetscErrorCode TsvRequire(MPI_Comm comm, const Tsv *t, const char *name, PetscInt *col)
+{
   PetscFunctionBegin;
   *col = TsvColumn(t, name);
   PetscCheck(*col >= 0, comm, BA_ERR_INPUT, "%s: no column '%s'", t->path, name);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static const char *TsvCell(const Tsv *t, PetscInt row, PetscInt col) {
+static const char *TsvCell(const Tsv *t, PetscInt row, PetscInt col)
+{
   return t->cell[(row + 1) * t->ncols + col];
 }
 
-static PetscErrorCode TsvFree(Tsv *t) {
+static PetscErrorCode TsvFree(Tsv *t)
+{
   PetscFunctionBegin;
   PetscCall(PetscFree(t->text));
   PetscCall(PetscFree(t->cell));
@@ -215,14 +226,15 @@ static PetscErrorCode TsvFree(Tsv *t) {
 }
 
 /* The string value of "key" in a flat JSON object; found = PETSC_FALSE when absent. */
-static PetscBool JsonString(const char *text, const char *key, char *value, size_t len) {
+static PetscBool JsonString(const char *text, const char *key, char *value, size_t len)
+{
   char pat[128];
   const char *p = text;
 
   snprintf(pat, sizeof(pat), "\"%s\"", key);
   while ((p = strstr(p, pat))) {
     const char *q = p + strlen(pat);
-    size_t n = 0;
+    size_t n      = 0;
 
     while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
       q++;
@@ -244,7 +256,8 @@ static PetscBool JsonString(const char *text, const char *key, char *value, size
   return PETSC_FALSE;
 }
 
-static PetscBool ParseDouble(const char *s, double *v) {
+static PetscBool ParseDouble(const char *s, double *v)
+{
   char *end;
 
   if (!s[0]) return PETSC_FALSE;
@@ -253,12 +266,13 @@ static PetscBool ParseDouble(const char *s, double *v) {
 }
 
 /* A comma-separated list; is s (exactly) one of its items? */
-static PetscBool InList(const char *list, const char *s) {
+static PetscBool InList(const char *list, const char *s)
+{
   const size_t n = strlen(s);
 
   for (const char *p = list; *p;) {
     const char *comma = strchr(p, ',');
-    const size_t len = comma ? (size_t)(comma - p) : strlen(p);
+    const size_t len  = comma ? (size_t)(comma - p) : strlen(p);
     if (len == n && !strncmp(p, s, n)) return PETSC_TRUE;
     if (!comma) break;
     p = comma + 1;
@@ -267,7 +281,8 @@ static PetscBool InList(const char *list, const char *s) {
 }
 
 /* Multiplier from a unit name to microvolts (1 for microvolts and for unknown units). */
-static double UnitToMicrovolts(const char *unit) {
+static double UnitToMicrovolts(const char *unit)
+{
   char u[32];
   size_t n;
 
@@ -280,7 +295,8 @@ static double UnitToMicrovolts(const char *unit) {
 }
 
 /* Monopolar contact names are <shaft><number>, as DatasetOpen pairs them. */
-static PetscBool ContactName(const char *name) {
+static PetscBool ContactName(const char *name)
+{
   size_t n = 0;
 
   while (name[n] && (isalpha((unsigned char)name[n]) || name[n] == '\''))
@@ -293,7 +309,8 @@ static PetscBool ContactName(const char *name) {
 
 /* ---- recordings ---- */
 
-static const char *EdfError(int code) {
+static const char *EdfError(int code)
+{
   switch (code) {
   case EDFLIB_MALLOC_ERROR:
     return "out of memory";
@@ -316,14 +333,16 @@ static const char *EdfError(int code) {
   }
 }
 
-static PetscErrorCode RecordingAlloc(Recording *r, PetscInt n) {
+static PetscErrorCode RecordingAlloc(Recording *r, PetscInt n)
+{
   PetscFunctionBegin;
   r->nsignals = n;
   PetscCall(PetscCalloc4(n, &r->label, n, &r->fs, n, &r->nsamples, n, &r->scale));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode EdfHeader(MPI_Comm comm, Recording *r) {
+static PetscErrorCode EdfHeader(MPI_Comm comm, Recording *r)
+{
   struct edf_hdr_struct *hdr;
 
   PetscFunctionBegin;
@@ -340,21 +359,21 @@ static PetscErrorCode EdfHeader(MPI_Comm comm, Recording *r) {
 
     PetscCall(PetscStrncpy(label, p->label, sizeof(label)));
     PetscCall(PetscStrallocpy(Trim(label), &r->label[s]));
-    r->fs[s] = p->smp_in_datarecord / ((double)hdr->datarecord_duration / EDFLIB_TIME_DIMENSION);
+    r->fs[s]       = p->smp_in_datarecord / ((double)hdr->datarecord_duration / EDFLIB_TIME_DIMENSION);
     r->nsamples[s] = p->smp_in_file;
-    r->scale[s] = UnitToMicrovolts(p->physdimension);
+    r->scale[s]    = UnitToMicrovolts(p->physdimension);
   }
   edfclose_file(hdr->handle);
   PetscCall(PetscFree(hdr));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode BrainVisionHeader(MPI_Comm comm, Recording *r) {
+static PetscErrorCode BrainVisionHeader(MPI_Comm comm, Recording *r)
+{
   char *text, *line, *save = NULL, section[64] = "", *slash;
   PetscInt nch = -1, nseen = 0;
   double interval_us = 0;
-  char format[64] = "BINARY", orient[64] = "MULTIPLEXED", binfmt[64] = "INT_16",
-       datafile[PETSC_MAX_PATH_LEN] = "";
+  char format[64] = "BINARY", orient[64] = "MULTIPLEXED", binfmt[64] = "INT_16", datafile[PETSC_MAX_PATH_LEN] = "";
   struct stat st;
   size_t width;
 
@@ -371,7 +390,7 @@ static PetscErrorCode BrainVisionHeader(MPI_Comm comm, Recording *r) {
       continue;
     }
     if (!(eq = strchr(l, '='))) continue;
-    *eq = 0;
+    *eq             = 0;
     const char *key = Trim(l), *val = Trim(eq + 1);
     if (!strcmp(section, "[Common Infos]")) {
       if (!strcmp(key, "DataFile"))
@@ -382,21 +401,18 @@ static PetscErrorCode BrainVisionHeader(MPI_Comm comm, Recording *r) {
         PetscCall(PetscStrncpy(orient, val, sizeof(orient)));
       else if (!strcmp(key, "NumberOfChannels")) {
         nch = atol(val);
-        PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: NumberOfChannels=%s is not positive", r->path,
-                   val);
+        PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: NumberOfChannels=%s is not positive", r->path, val);
         PetscCall(RecordingAlloc(r, nch));
       } else if (!strcmp(key, "SamplingInterval"))
         interval_us = atof(val);
     } else if (!strcmp(section, "[Binary Infos]") && !strcmp(key, "BinaryFormat")) {
       PetscCall(PetscStrncpy(binfmt, val, sizeof(binfmt)));
     } else if (!strcmp(section, "[Channel Infos]") && !strncmp(key, "Ch", 2)) {
-      const long k = atol(key + 2);
+      const long k   = atol(key + 2);
       char f[4][256] = {"", "", "", ""}, *p = (char *)val;
 
-      PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: [Channel Infos] before NumberOfChannels",
-                 r->path);
-      PetscCheck(k >= 1 && k <= nch, comm, BA_ERR_INPUT, "%s: channel %s outside 1..%" PetscInt_FMT,
-                 r->path, key, nch);
+      PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: [Channel Infos] before NumberOfChannels", r->path);
+      PetscCheck(k >= 1 && k <= nch, comm, BA_ERR_INPUT, "%s: channel %s outside 1..%" PetscInt_FMT, r->path, key, nch);
       for (int i = 0; i < 4 && p; i++) {
         char *comma = strchr(p, ',');
         if (comma) *comma = 0;
@@ -416,13 +432,11 @@ static PetscErrorCode BrainVisionHeader(MPI_Comm comm, Recording *r) {
   PetscCall(PetscFree(text));
   PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: no NumberOfChannels in [Common Infos]", r->path);
   PetscCheck(nseen == nch, comm, BA_ERR_INPUT,
-             "%s: [Channel Infos] lists %" PetscInt_FMT
-             " channels, NumberOfChannels is %" PetscInt_FMT,
-             r->path, nseen, nch);
-  PetscCheck(interval_us > 0, comm, BA_ERR_INPUT,
-             "%s: no positive SamplingInterval in [Common Infos]", r->path);
-  PetscCheck(!strcmp(format, "BINARY"), comm, BA_ERR_INPUT,
-             "%s: DataFormat=%s is not supported (only BINARY)", r->path, format);
+             "%s: [Channel Infos] lists %" PetscInt_FMT " channels, NumberOfChannels is %" PetscInt_FMT, r->path, nseen,
+             nch);
+  PetscCheck(interval_us > 0, comm, BA_ERR_INPUT, "%s: no positive SamplingInterval in [Common Infos]", r->path);
+  PetscCheck(!strcmp(format, "BINARY"), comm, BA_ERR_INPUT, "%s: DataFormat=%s is not supported (only BINARY)", r->path,
+             format);
   PetscCheck(!strcmp(orient, "MULTIPLEXED") || !strcmp(orient, "VECTORIZED"), comm, BA_ERR_INPUT,
              "%s: DataOrientation=%s is not MULTIPLEXED or VECTORIZED", r->path, orient);
   r->bv_vectorized = (PetscBool)!strcmp(orient, "VECTORIZED");
@@ -433,29 +447,26 @@ static PetscErrorCode BrainVisionHeader(MPI_Comm comm, Recording *r) {
   else if (!strcmp(binfmt, "IEEE_FLOAT_32"))
     r->bv_type = BV_FLOAT32, width = 4;
   else
-    SETERRQ(comm, BA_ERR_INPUT,
-            "%s: BinaryFormat=%s is not supported (INT_16, INT_32 or IEEE_FLOAT_32)", r->path,
+    SETERRQ(comm, BA_ERR_INPUT, "%s: BinaryFormat=%s is not supported (INT_16, INT_32 or IEEE_FLOAT_32)", r->path,
             binfmt);
   PetscCheck(datafile[0], comm, BA_ERR_INPUT, "%s: no DataFile in [Common Infos]", r->path);
   PetscCall(PetscStrncpy(r->datafile, r->path, sizeof(r->datafile)));
   slash = strrchr(r->datafile, '/');
   PetscCall(PetscSNPrintf(slash ? slash + 1 : r->datafile,
-                          sizeof(r->datafile) - (size_t)(slash ? slash + 1 - r->datafile : 0), "%s",
-                          datafile));
-  PetscCheck(stat(r->datafile, &st) == 0, comm, BA_ERR_INPUT, "%s: data file %s is missing",
-             r->path, r->datafile);
+                          sizeof(r->datafile) - (size_t)(slash ? slash + 1 - r->datafile : 0), "%s", datafile));
+  PetscCheck(stat(r->datafile, &st) == 0, comm, BA_ERR_INPUT, "%s: data file %s is missing", r->path, r->datafile);
   PetscCheck(st.st_size % (off_t)(width * nch) == 0, comm, BA_ERR_INPUT,
-             "%s: %lld bytes is not a whole number of %" PetscInt_FMT
-             "-channel samples of %zu bytes",
-             r->datafile, (long long)st.st_size, nch, width);
+             "%s: %lld bytes is not a whole number of %" PetscInt_FMT "-channel samples of %zu bytes", r->datafile,
+             (long long)st.st_size, nch, width);
   for (PetscInt s = 0; s < nch; s++) {
-    r->fs[s] = 1e6 / interval_us;
+    r->fs[s]       = 1e6 / interval_us;
     r->nsamples[s] = (PetscInt64)(st.st_size / (off_t)(width * nch));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static double BvValue(BvType t, const unsigned char *p) {
+static double BvValue(BvType t, const unsigned char *p)
+{
   int16_t i16;
   int32_t i32;
   float f32;
@@ -475,8 +486,9 @@ static double BvValue(BvType t, const unsigned char *p) {
 
 /* Reads whole signals sig[0..n) into x[k] (length nsamples[sig[k]]) in microvolts. Returns
    a message in err (empty on success): called by one rank on its own channels. */
-static PetscErrorCode RecordingRead(const Recording *r, PetscInt n, const PetscInt *sig, double **x,
-                                    char *err, size_t errlen) {
+static PetscErrorCode RecordingRead(const Recording *r, PetscInt n, const PetscInt *sig, double **x, char *err,
+                                    size_t errlen)
+{
   PetscFunctionBegin;
   err[0] = 0;
   if (r->format == FORMAT_EDF) {
@@ -505,7 +517,7 @@ static PetscErrorCode RecordingRead(const Recording *r, PetscInt n, const PetscI
   } else {
     const size_t width = r->bv_type == BV_INT16 ? 2 : 4, nch = (size_t)r->nsignals;
     const PetscInt64 ns = r->nsamples[0];
-    FILE *f = fopen(r->datafile, "rb");
+    FILE *f             = fopen(r->datafile, "rb");
     unsigned char *buf;
     const size_t frames = 65536;
 
@@ -552,7 +564,8 @@ static PetscErrorCode RecordingRead(const Recording *r, PetscInt n, const PetscI
 
 /* Is name "sub-<id>_..._task-<task>_..._ieeg.<ext>" with a supported ext? kind: 1 EDF/BDF,
    2 BrainVision, -1 a recording of the task in a format we do not read, 0 not a match. */
-static int RecordingKind(const char *name, const char *sub, const char *task) {
+static int RecordingKind(const char *name, const char *sub, const char *task)
+{
   char ent[300];
   const char *tail = strstr(name, "_ieeg.");
 
@@ -563,7 +576,7 @@ static int RecordingKind(const char *name, const char *sub, const char *task) {
     size_t len = (size_t)(tail - name);
     if (len + 2 > sizeof(head)) return 0;
     memcpy(head, name, len);
-    head[len] = '_';
+    head[len]     = '_';
     head[len + 1] = 0;
     if (!strstr(head, ent)) return 0;
   }
@@ -582,13 +595,13 @@ typedef struct {
   double to_mm;
 } Electrodes;
 
-static PetscBool MniSpace(const char *s) {
-  return (PetscBool)(!strncmp(s, "MNI", 3) || !strncmp(s, "ICBM452", 7) ||
-                     !strcmp(s, "IXI549Space"));
+static PetscBool MniSpace(const char *s)
+{
+  return (PetscBool)(!strncmp(s, "MNI", 3) || !strncmp(s, "ICBM452", 7) || !strcmp(s, "IXI549Space"));
 }
 
-static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *dir, const char *sub,
-                                     Electrodes *el) {
+static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *dir, const char *sub, Electrodes *el)
+{
   PetscInt n;
   char **files, why[PETSC_MAX_PATH_LEN + 128] = "";
 
@@ -599,23 +612,18 @@ static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *dir, const char 
     const size_t len = strlen(files[i]), sl = strlen("_electrodes.tsv");
     char json[PETSC_MAX_PATH_LEN], *text, sys[128] = "", units[32] = "mm";
 
-    if (strncmp(files[i], sub, strlen(sub)) || len < sl ||
-        strcmp(files[i] + len - sl, "_electrodes.tsv"))
-      continue;
-    PetscCall(PetscSNPrintf(json, sizeof(json), "%s/%.*s_coordsystem.json", dir, (int)(len - sl),
-                            files[i]));
-    PetscCheck(FileExists(json), comm, BA_ERR_INPUT, "%s: missing (it describes %s/%s)", json, dir,
-               files[i]);
+    if (strncmp(files[i], sub, strlen(sub)) || len < sl || strcmp(files[i] + len - sl, "_electrodes.tsv")) continue;
+    PetscCall(PetscSNPrintf(json, sizeof(json), "%s/%.*s_coordsystem.json", dir, (int)(len - sl), files[i]));
+    PetscCheck(FileExists(json), comm, BA_ERR_INPUT, "%s: missing (it describes %s/%s)", json, dir, files[i]);
     PetscCall(ReadText(comm, json, &text));
     PetscCheck(JsonString(text, "iEEGCoordinateSystem", sys, sizeof(sys)), comm, BA_ERR_INPUT,
                "%s: no iEEGCoordinateSystem", json);
     (void)JsonString(text, "iEEGCoordinateUnits", units, sizeof(units));
     PetscCall(PetscFree(text));
     if (!MniSpace(sys)) {
-      PetscCall(PetscSNPrintf(
-          why, sizeof(why),
-          "%s: iEEGCoordinateSystem is %s, not an MNI space (MNI152NLin2009cAsym, MNI305, ...)",
-          json, sys));
+      PetscCall(PetscSNPrintf(why, sizeof(why),
+                              "%s: iEEGCoordinateSystem is %s, not an MNI space (MNI152NLin2009cAsym, MNI305, ...)",
+                              json, sys));
       continue;
     }
     if (!strcmp(units, "mm"))
@@ -630,8 +638,7 @@ static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *dir, const char 
   }
   PetscCall(FreeNames(n, &files));
   PetscCheck(el->path[0] || !why[0], comm, BA_ERR_INPUT, "%s", why);
-  PetscCheck(el->path[0], comm, BA_ERR_INPUT,
-             "%s: no %s*_electrodes.tsv with its _coordsystem.json", dir, sub);
+  PetscCheck(el->path[0], comm, BA_ERR_INPUT, "%s: no %s*_electrodes.tsv with its _coordsystem.json", dir, sub);
   PetscCall(TsvRead(comm, el->path, &el->tsv));
   PetscCall(TsvRequire(comm, &el->tsv, "name", &el->cname));
   PetscCall(TsvRequire(comm, &el->tsv, "x", &el->cx));
@@ -641,7 +648,8 @@ static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *dir, const char 
 }
 
 /* Coordinates of a contact in mm; PETSC_FALSE when it is absent or "n/a". */
-static PetscBool ElectrodeFind(const Electrodes *el, const char *name, double xyz[3]) {
+static PetscBool ElectrodeFind(const Electrodes *el, const char *name, double xyz[3])
+{
   for (PetscInt r = 0; r < el->tsv.nrows; r++) {
     if (strcmp(TsvCell(&el->tsv, r, el->cname), name)) continue;
     const PetscInt col[3] = {el->cx, el->cy, el->cz};
@@ -655,7 +663,8 @@ static PetscBool ElectrodeFind(const Electrodes *el, const char *name, double xy
 }
 
 /* The SEEG/ECOG channels of a recording whose status is not bad, in channels.tsv order. */
-static PetscErrorCode ChannelsRead(MPI_Comm comm, const char *path, PetscInt *n, char ***names) {
+static PetscErrorCode ChannelsRead(MPI_Comm comm, const char *path, PetscInt *n, char ***names)
+{
   Tsv t;
   PetscInt cname, ctype, cstatus;
 
@@ -671,8 +680,8 @@ static PetscErrorCode ChannelsRead(MPI_Comm comm, const char *path, PetscInt *n,
     if (strcasecmp(type, "SEEG") && strcasecmp(type, "ECOG")) continue;
     if (cstatus >= 0 && !strcasecmp(TsvCell(&t, r, cstatus), "bad")) continue;
     for (PetscInt k = 0; k < *n; k++)
-      PetscCheck(strcmp((*names)[k], TsvCell(&t, r, cname)), comm, BA_ERR_INPUT,
-                 "%s: channel %s is listed twice", path, TsvCell(&t, r, cname));
+      PetscCheck(strcmp((*names)[k], TsvCell(&t, r, cname)), comm, BA_ERR_INPUT, "%s: channel %s is listed twice", path,
+                 TsvCell(&t, r, cname));
     PetscCall(PetscStrallocpy(TsvCell(&t, r, cname), &(*names)[(*n)++]));
   }
   PetscCheck(*n > 0, comm, BA_ERR_INPUT, "%s: no SEEG or ECOG channel whose status is good", path);
@@ -682,8 +691,8 @@ static PetscErrorCode ChannelsRead(MPI_Comm comm, const char *path, PetscInt *n,
 
 /* Reads events.tsv: onsets, the stimulus of each trial (NULL when n/a or excluded) and its
    category; checks every epoch lies inside the recording. */
-static PetscErrorCode EventsRead(MPI_Comm comm, const ImportBidsOptions *o, Recording *rec,
-                                 double duration) {
+static PetscErrorCode EventsRead(MPI_Comm comm, const ImportBidsOptions *o, Recording *rec, double duration)
+{
   Tsv t;
   PetscInt conset, cstim, ccat = -1;
 
@@ -700,16 +709,14 @@ static PetscErrorCode EventsRead(MPI_Comm comm, const ImportBidsOptions *o, Reco
     double first, last;
 
     PetscCheck(ParseDouble(TsvCell(&t, r, conset), &rec->onset[r]), comm, BA_ERR_INPUT,
-               "%s: row %" PetscInt_FMT ": onset '%s' is not a number", rec->events, r + 1,
-               TsvCell(&t, r, conset));
+               "%s: row %" PetscInt_FMT ": onset '%s' is not a number", rec->events, r + 1, TsvCell(&t, r, conset));
     first = (double)(llround(rec->onset[r] * BA_IMPORT_SFREQ) - BA_IMPORT_ONSET) / BA_IMPORT_SFREQ;
-    last = first + (BA_IMPORT_NSAMPLES - 1) / BA_IMPORT_SFREQ;
-    PetscCheck(
-        first >= 0 && last <= duration, comm, BA_ERR_INPUT,
-        "%s: row %" PetscInt_FMT
-        ": the epoch of onset %g s (%.3f .. %.3f s) is not inside the recording (0 .. %.3f s)",
-        rec->events, r + 1, rec->onset[r], first, last, duration);
-    rec->stim[r] = NULL;
+    last  = first + (BA_IMPORT_NSAMPLES - 1) / BA_IMPORT_SFREQ;
+    PetscCheck(first >= 0 && last <= duration, comm, BA_ERR_INPUT,
+               "%s: row %" PetscInt_FMT
+               ": the epoch of onset %g s (%.3f .. %.3f s) is not inside the recording (0 .. %.3f s)",
+               rec->events, r + 1, rec->onset[r], first, last, duration);
+    rec->stim[r]     = NULL;
     rec->category[r] = 0;
     if (!v[0] || !strcmp(v, "n/a") || InList(o->exclude, v)) continue;
     PetscCall(PetscStrallocpy(v, &rec->stim[r]));
@@ -717,8 +724,8 @@ static PetscErrorCode EventsRead(MPI_Comm comm, const ImportBidsOptions *o, Reco
       char *end;
       long c = strtol(TsvCell(&t, r, ccat), &end, 10);
       PetscCheck(!*end && TsvCell(&t, r, ccat)[0], comm, BA_ERR_INPUT,
-                 "%s: row %" PetscInt_FMT ": %s '%s' is not an integer", rec->events, r + 1,
-                 o->category_column, TsvCell(&t, r, ccat));
+                 "%s: row %" PetscInt_FMT ": %s '%s' is not an integer", rec->events, r + 1, o->category_column,
+                 TsvCell(&t, r, ccat));
       rec->category[r] = (int)c;
     }
   }
@@ -727,8 +734,8 @@ static PetscErrorCode EventsRead(MPI_Comm comm, const ImportBidsOptions *o, Reco
 }
 
 /* Finds and reads everything of one subject but the samples. */
-static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, const char *sub,
-                                  Subject *s) {
+static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, const char *sub, Subject *s)
+{
   char subdir[PETSC_MAX_PATH_LEN], dirs[64][PETSC_MAX_PATH_LEN];
   PetscInt ndirs = 0, nses, nrec = 0;
   char **ses;
@@ -759,11 +766,9 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
       Recording *r;
 
       if (!kind) continue;
-      PetscCheck(kind > 0, comm, BA_ERR_INPUT,
-                 "%s/%s: format not supported (EDF, BDF or BrainVision .vhdr/.eeg)", dirs[d],
-                 files[i]);
-      PetscCheck(nrec < 64, comm, BA_ERR_INPUT, "%s: more than 64 recordings of task %s", subdir,
-                 o->task);
+      PetscCheck(kind > 0, comm, BA_ERR_INPUT, "%s/%s: format not supported (EDF, BDF or BrainVision .vhdr/.eeg)",
+                 dirs[d], files[i]);
+      PetscCheck(nrec < 64, comm, BA_ERR_INPUT, "%s: more than 64 recordings of task %s", subdir, o->task);
       r = &s->rec[nrec++];
       PetscCall(PetscMemzero(r, sizeof(*r)));
       PetscCall(PetscSNPrintf(r->path, sizeof(r->path), "%s/%s", dirs[d], files[i]));
@@ -804,15 +809,14 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
             s->mni[3 * s->nchannels + dd] = xyz[dd];
           s->nchannels++;
         }
-        PetscCheck(s->nchannels > 0, comm, BA_ERR_INPUT,
-                   "%s: no kept channel has coordinates in %s", chan, el.path);
+        PetscCheck(s->nchannels > 0, comm, BA_ERR_INPUT, "%s: no kept channel has coordinates in %s", chan, el.path);
       } else {
         for (PetscInt k = 0; k < s->nchannels; k++) {
           PetscBool found = PETSC_FALSE;
           for (PetscInt j = 0; j < nkept; j++)
             found = (PetscBool)(found || !strcmp(kept[j], s->name[k]));
-          PetscCheck(found, comm, BA_ERR_INPUT, "%s: channel %s of %s is missing or bad here", chan,
-                     s->name[k], s->rec[0].path);
+          PetscCheck(found, comm, BA_ERR_INPUT, "%s: channel %s of %s is missing or bad here", chan, s->name[k],
+                     s->rec[0].path);
         }
       }
       PetscCall(FreeNames(nkept, &kept));
@@ -824,10 +828,9 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
         r->signal[k] = -1;
         for (PetscInt j = 0; j < r->nsignals; j++)
           if (r->label[j] && !strcmp(r->label[j], s->name[k])) r->signal[k] = j;
-        PetscCheck(r->signal[k] >= 0, comm, BA_ERR_INPUT,
-                   "%s: channel %s of %s is not in the recording", r->path, s->name[k], chan);
-        duration =
-            PetscMin(duration, (double)(r->nsamples[r->signal[k]] - 1) / r->fs[r->signal[k]]);
+        PetscCheck(r->signal[k] >= 0, comm, BA_ERR_INPUT, "%s: channel %s of %s is not in the recording", r->path,
+                   s->name[k], chan);
+        duration = PetscMin(duration, (double)(r->nsamples[r->signal[k]] - 1) / r->fs[r->signal[k]]);
       }
       PetscCall(EventsRead(comm, o, r, duration));
       s->ntrials += r->ntrials;
@@ -836,13 +839,14 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
   }
   s->nrec = nrec;
   PetscCheck(nrec > 0, comm, BA_ERR_INPUT,
-             "%s: no recording of task %s (%s[/ses-*]/ieeg/%s_*task-%s*_ieeg.edf, .bdf or .vhdr)",
-             subdir, o->task, subdir, sub, o->task);
+             "%s: no recording of task %s (%s[/ses-*]/ieeg/%s_*task-%s*_ieeg.edf, .bdf or .vhdr)", subdir, o->task,
+             subdir, sub, o->task);
   if (have_el) PetscCall(TsvFree(&el.tsv));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode SubjectFree(Subject *s) {
+static PetscErrorCode SubjectFree(Subject *s)
+{
   PetscFunctionBegin;
   for (PetscInt i = 0; i < s->nrec; i++) {
     Recording *r = &s->rec[i];
@@ -863,8 +867,8 @@ static PetscErrorCode SubjectFree(Subject *s) {
 }
 
 /* The subjects to import: -subjects, or every sub-* folder. */
-static PetscErrorCode SubjectList(MPI_Comm comm, const ImportBidsOptions *o, PetscInt *n,
-                                  char ***subs) {
+static PetscErrorCode SubjectList(MPI_Comm comm, const ImportBidsOptions *o, PetscInt *n, char ***subs)
+{
   PetscFunctionBegin;
   PetscCheck(DirExists(o->root), comm, BA_ERR_INPUT, "-bids: %s is not a folder", o->root);
   if (!o->subjects[0]) {
@@ -884,8 +888,7 @@ static PetscErrorCode SubjectList(MPI_Comm comm, const ImportBidsOptions *o, Pet
     *n = 0;
     for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
       char name[256];
-      PetscCall(PetscSNPrintf(name, sizeof(name), "%s%s", strncmp(tok, "sub-", 4) ? "sub-" : "",
-                              Trim(tok)));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s%s", strncmp(tok, "sub-", 4) ? "sub-" : "", Trim(tok)));
       PetscCall(PetscStrallocpy(name, &(*subs)[(*n)++]));
     }
     PetscCall(PetscFree(copy));
@@ -896,8 +899,9 @@ static PetscErrorCode SubjectList(MPI_Comm comm, const ImportBidsOptions *o, Pet
 
 /* Image list: the distinct analysed stimulus values of every trial, sorted, with the
    category of their events (which must agree). */
-static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, PetscInt nsub,
-                                Subject *sub, PetscInt *nimg, char ***img, int **cat) {
+static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, PetscInt nsub, Subject *sub, PetscInt *nimg,
+                                char ***img, int **cat)
+{
   PetscInt n = 0, cap = 0;
   char **all;
   const char **where;
@@ -916,8 +920,7 @@ static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, Petsc
   for (PetscInt i = 0; i < n; i++)
     if (*nimg == 0 || strcmp(all[*nimg - 1], all[i])) all[(*nimg)++] = all[i];
   PetscCheck(*nimg > 0, comm, BA_ERR_INPUT,
-             "-stim_column: no event of any subject names an analysed stimulus in column '%s'",
-             o->stim_column);
+             "-stim_column: no event of any subject names an analysed stimulus in column '%s'", o->stim_column);
   for (PetscInt k = 0; k < *nimg; k++)
     where[k] = NULL;
   for (PetscInt s = 0; s < nsub; s++) {
@@ -925,19 +928,16 @@ static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, Petsc
     for (PetscInt i = 0, g = 0; i < sub[s].nrec; i++) {
       const Recording *r = &sub[s].rec[i];
       for (PetscInt t = 0; t < r->ntrials; t++, g++) {
-        char *const *hit =
-            r->stim[t] ? bsearch(&r->stim[t], all, (size_t)*nimg, sizeof(char *), CompareStrings)
-                       : NULL;
-        const int k = hit ? (int)(hit - all) : -1;
+        char *const *hit = r->stim[t] ? bsearch(&r->stim[t], all, (size_t)*nimg, sizeof(char *), CompareStrings) : NULL;
+        const int k      = hit ? (int)(hit - all) : -1;
         sub[s].stimulus[g] = k;
         if (k < 0) continue;
         if (!where[k]) {
           where[k] = r->events;
-          acat[k] = r->category[t];
+          acat[k]  = r->category[t];
         }
-        PetscCheck(acat[k] == r->category[t], comm, BA_ERR_INPUT,
-                   "%s: stimulus %s has %s %d here but %d in %s", r->events, r->stim[t],
-                   o->category_column, r->category[t], acat[k], where[k]);
+        PetscCheck(acat[k] == r->category[t], comm, BA_ERR_INPUT, "%s: stimulus %s has %s %d here but %d in %s",
+                   r->events, r->stim[t], o->category_column, r->category[t], acat[k], where[k]);
       }
     }
   }
@@ -951,7 +951,8 @@ static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, Petsc
 }
 
 /* Raises on every rank the first error any rank met (message from the lowest such rank). */
-static PetscErrorCode AgreeOnError(MPI_Comm comm, char *err, size_t len) {
+static PetscErrorCode AgreeOnError(MPI_Comm comm, char *err, size_t len)
+{
   PetscMPIInt rank, size, who, mine;
 
   PetscFunctionBegin;
@@ -965,8 +966,9 @@ static PetscErrorCode AgreeOnError(MPI_Comm comm, char *err, size_t len) {
 }
 
 /* Epochs channels [lo, hi) of one subject into buf[hi-lo][ntrials][768], run by run. */
-static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo, PetscInt hi,
-                                    float *buf, char *err, size_t errlen) {
+static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo, PetscInt hi, float *buf, char *err,
+                                    size_t errlen)
+{
   const PetscInt n = hi - lo, NS = BA_IMPORT_NSAMPLES;
   double **x, *y;
   PetscInt *sig, t0 = 0;
@@ -986,7 +988,7 @@ static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo
       PetscCall(ResamplerCreate(comm, r->fs[sig[c]], BA_IMPORT_SFREQ, &rs));
       for (PetscInt t = 0; t < r->ntrials; t++) {
         const PetscInt64 n0 = llround(r->onset[t] * BA_IMPORT_SFREQ) - BA_IMPORT_ONSET;
-        float *out = buf + ((size_t)c * s->ntrials + (size_t)(t0 + t)) * NS;
+        float *out          = buf + ((size_t)c * s->ntrials + (size_t)(t0 + t)) * NS;
         ResamplerApply(&rs, r->nsamples[sig[c]], x[c], n0, NS, y);
         for (PetscInt k = 0; k < NS; k++)
           out[k] = (float)y[k];
@@ -1001,7 +1003,8 @@ static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ImportBids(const BaContext *ctx, const ImportBidsOptions *o) {
+PetscErrorCode ImportBids(const BaContext *ctx, const ImportBidsOptions *o)
+{
   MPI_Comm comm = ctx->comm;
   PetscInt nsub, nimg = 0, total_ch = 0, total_tr = 0, dropped = 0;
   char **subs, **img;
@@ -1020,19 +1023,16 @@ PetscErrorCode ImportBids(const BaContext *ctx, const ImportBidsOptions *o) {
     dropped += sub[s].dropped_nocoord;
   }
   PetscCall(ImageList(comm, o, nsub, sub, &nimg, &img, &cat));
-  PetscCall(ContextPrintf(
-      ctx,
-      "import-bids: %" PetscInt_FMT " subjects, %" PetscInt_FMT " contacts (%" PetscInt_FMT
-      " without coordinates left out), %" PetscInt_FMT " trials, %" PetscInt_FMT " images\n",
-      nsub, total_ch, dropped, total_tr, nimg));
+  PetscCall(ContextPrintf(ctx,
+                          "import-bids: %" PetscInt_FMT " subjects, %" PetscInt_FMT " contacts (%" PetscInt_FMT
+                          " without coordinates left out), %" PetscInt_FMT " trials, %" PetscInt_FMT " images\n",
+                          nsub, total_ch, dropped, total_tr, nimg));
 
-  PetscCall(DatasetCreate(comm, ctx->out, BA_IMPORT_SFREQ, BA_IMPORT_ONSET, BA_MONTAGE_MONOPOLAR,
-                          nimg, img, cat, &ds));
+  PetscCall(DatasetCreate(comm, ctx->out, BA_IMPORT_SFREQ, BA_IMPORT_ONSET, BA_MONTAGE_MONOPOLAR, nimg, img, cat, &ds));
   for (PetscInt s = 0; s < nsub; s++) {
     const Subject *sj = &sub[s];
-    const PetscInt B = o->block_channels;
-    const PetscInt lo = sj->nchannels * ctx->rank / ctx->size,
-                   hi = sj->nchannels * (ctx->rank + 1) / ctx->size;
+    const PetscInt B  = o->block_channels;
+    const PetscInt lo = sj->nchannels * ctx->rank / ctx->size, hi = sj->nchannels * (ctx->rank + 1) / ctx->size;
     PetscInt nblocks = 0;
     float *buf;
     char err[PETSC_MAX_PATH_LEN + 256];
@@ -1041,8 +1041,8 @@ PetscErrorCode ImportBids(const BaContext *ctx, const ImportBidsOptions *o) {
       const PetscInt a = sj->nchannels * q / ctx->size, z = sj->nchannels * (q + 1) / ctx->size;
       nblocks = PetscMax(nblocks, (z - a + B - 1) / B);
     }
-    PetscCall(DatasetAddPatient(&ds, sj->id, sj->nchannels, sj->ntrials, BA_IMPORT_NSAMPLES,
-                                sj->name, sj->mni, sj->stimulus));
+    PetscCall(DatasetAddPatient(&ds, sj->id, sj->nchannels, sj->ntrials, BA_IMPORT_NSAMPLES, sj->name, sj->mni,
+                                sj->stimulus));
     PetscCall(PetscMalloc1((size_t)B * sj->ntrials * BA_IMPORT_NSAMPLES, &buf));
     for (PetscInt b = 0; b < nblocks; b++) {
       const PetscInt a = PetscMin(lo + b * B, hi), z = PetscMin(a + B, hi);

@@ -38,7 +38,8 @@ typedef struct {
   PetscInt *row[BA_NROIS]; /* row[roi][k]: the patient's channel of column k of that file */
 } KPatient;
 
-int ImportRoiFromFolder(const char *name) {
+int ImportRoiFromFolder(const char *name)
+{
   char buf[64];
 
   for (int roi = 0; roi < BA_NROIS; roi++) {
@@ -60,22 +61,26 @@ int ImportRoiFromFolder(const char *name) {
   return -1;
 }
 
-static void QuietLog(int level, char *message) {
+static void QuietLog(int level, char *message)
+{
   (void)level;
   (void)message;
 }
 
-static int CompareStrings(const void *a, const void *b) {
+static int CompareStrings(const void *a, const void *b)
+{
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int ComparePatients(const void *a, const void *b) {
+static int ComparePatients(const void *a, const void *b)
+{
   return strcmp(((const KPatient *)a)->id, ((const KPatient *)b)->id);
 }
 
 /* Sorted entries of dir that are folders (dirs) or files ending in suffix. */
-static PetscErrorCode ListDir(MPI_Comm comm, const char *dir, PetscBool dirs, const char *suffix,
-                              PetscInt *n, char ***names) {
+static PetscErrorCode ListDir(MPI_Comm comm, const char *dir, PetscBool dirs, const char *suffix, PetscInt *n,
+                              char ***names)
+{
   DIR *d = opendir(dir);
   struct dirent *e;
   PetscInt cap = 64;
@@ -91,8 +96,7 @@ static PetscErrorCode ListDir(MPI_Comm comm, const char *dir, PetscBool dirs, co
     if (e->d_name[0] == '.') continue;
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", dir, e->d_name));
     if (stat(path, &st) || (dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) continue;
-    if (suffix && (len <= strlen(suffix) || strcmp(e->d_name + len - strlen(suffix), suffix)))
-      continue;
+    if (suffix && (len <= strlen(suffix) || strcmp(e->d_name + len - strlen(suffix), suffix))) continue;
     if (*n == cap) {
       char **more;
       PetscCall(PetscMalloc1(2 * cap, &more));
@@ -108,7 +112,8 @@ static PetscErrorCode ListDir(MPI_Comm comm, const char *dir, PetscBool dirs, co
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode FreeNames(PetscInt n, char ***names) {
+static PetscErrorCode FreeNames(PetscInt n, char ***names)
+{
   PetscFunctionBegin;
   if (!*names) PetscFunctionReturn(PETSC_SUCCESS);
   for (PetscInt i = 0; i < n; i++)
@@ -117,7 +122,8 @@ static PetscErrorCode FreeNames(PetscInt n, char ***names) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static size_t Numel(const matvar_t *v) {
+static size_t Numel(const matvar_t *v)
+{
   size_t n = 1;
   for (int d = 0; d < v->rank; d++)
     n *= v->dims[d];
@@ -125,8 +131,8 @@ static size_t Numel(const matvar_t *v) {
 }
 
 /* A real numeric array as doubles (column-major, as stored). */
-static PetscErrorCode MatNumbers(MPI_Comm comm, const char *path, const char *what,
-                                 const matvar_t *v, double *out) {
+static PetscErrorCode MatNumbers(MPI_Comm comm, const char *path, const char *what, const matvar_t *v, double *out)
+{
   const size_t n = Numel(v);
 
   PetscFunctionBegin;
@@ -171,7 +177,8 @@ static PetscErrorCode MatNumbers(MPI_Comm comm, const char *path, const char *wh
 }
 
 /* Character k of row r of a char array (ASCII; wider code units keep their low byte). */
-static char MatChar(const matvar_t *v, size_t r, size_t k) {
+static char MatChar(const matvar_t *v, size_t r, size_t k)
+{
   const size_t i = r + k * v->dims[0];
   switch (v->data_size) {
   case 2:
@@ -184,9 +191,10 @@ static char MatChar(const matvar_t *v, size_t r, size_t k) {
 }
 
 /* Row r of a char array, trailing blanks removed (MATLAB pads char matrices). */
-static PetscErrorCode MatRowString(const matvar_t *v, size_t r, char **s) {
+static PetscErrorCode MatRowString(const matvar_t *v, size_t r, char **s)
+{
   const size_t len = v->rank >= 2 ? v->dims[1] : 0;
-  size_t n = len;
+  size_t n         = len;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(len + 1, s));
@@ -199,8 +207,8 @@ static PetscErrorCode MatRowString(const matvar_t *v, size_t r, char **s) {
 }
 
 /* A list of strings: a cell array of char rows, or a char matrix with one name a row. */
-static PetscErrorCode MatStrings(MPI_Comm comm, const char *path, const char *what, matvar_t *v,
-                                 PetscInt *n, char ***s) {
+static PetscErrorCode MatStrings(MPI_Comm comm, const char *path, const char *what, matvar_t *v, PetscInt *n, char ***s)
+{
   PetscFunctionBegin;
   if (v->class_type == MAT_C_CELL) {
     *n = (PetscInt)Numel(v);
@@ -210,8 +218,8 @@ static PetscErrorCode MatStrings(MPI_Comm comm, const char *path, const char *wh
       PetscCheck(c && (c->class_type == MAT_C_CHAR || Numel(c) == 0), comm, BA_ERR_INPUT,
                  "%s: %s{%" PetscInt_FMT "} is not a string", path, what, i + 1);
       if (c->class_type == MAT_C_CHAR && Numel(c) > 0) {
-        PetscCheck(c->dims[0] == 1, comm, BA_ERR_INPUT,
-                   "%s: %s{%" PetscInt_FMT "} is not one row of text", path, what, i + 1);
+        PetscCheck(c->dims[0] == 1, comm, BA_ERR_INPUT, "%s: %s{%" PetscInt_FMT "} is not one row of text", path, what,
+                   i + 1);
         PetscCall(MatRowString(c, 0, &(*s)[i]));
       } else
         PetscCall(PetscStrallocpy("", &(*s)[i]));
@@ -227,18 +235,19 @@ static PetscErrorCode MatStrings(MPI_Comm comm, const char *path, const char *wh
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static matvar_t *Field(matvar_t *s, const char *name) {
+static matvar_t *Field(matvar_t *s, const char *name)
+{
   char *const *names = Mat_VarGetStructFieldnames(s);
-  unsigned n = Mat_VarGetNumberOfFields(s);
+  unsigned n         = Mat_VarGetNumberOfFields(s);
 
   for (unsigned i = 0; i < n; i++)
-    if (names && names[i] && !strcmp(names[i], name))
-      return Mat_VarGetStructFieldByName(s, name, 0);
+    if (names && names[i] && !strcmp(names[i], name)) return Mat_VarGetStructFieldByName(s, name, 0);
   return NULL;
 }
 
-static PetscErrorCode RequireField(MPI_Comm comm, const char *path, matvar_t *s, const char *sname,
-                                   const char *name, matvar_t **f) {
+static PetscErrorCode RequireField(MPI_Comm comm, const char *path, matvar_t *s, const char *sname, const char *name,
+                                   matvar_t **f)
+{
   PetscFunctionBegin;
   *f = Field(s, name);
   PetscCheck(*f, comm, BA_ERR_INPUT, "%s: no field %s.%s", path, sname, name);
@@ -246,7 +255,8 @@ static PetscErrorCode RequireField(MPI_Comm comm, const char *path, matvar_t *s,
 }
 
 /* Reads one patient's file of one ROI; keep_data: keep s.data (rank 0). */
-static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_data, KFile *kf) {
+static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_data, KFile *kf)
+{
   mat_t *mat;
   matvar_t *s, *data, *seq, *probes, *mni, *groups, *rods, *ids;
   double *buf;
@@ -260,8 +270,7 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
   s = Mat_VarRead(mat, "s"); /* its fields stay tied to the open file: close after the last use */
   if (!s) Mat_Close(mat);
   PetscCheck(s, comm, BA_ERR_INPUT, "%s: no variable s", path);
-  PetscCheck(s->class_type == MAT_C_STRUCT && Numel(s) == 1, comm, BA_ERR_INPUT,
-             "%s: s is not a 1x1 struct", path);
+  PetscCheck(s->class_type == MAT_C_STRUCT && Numel(s) == 1, comm, BA_ERR_INPUT, "%s: s is not a 1x1 struct", path);
   PetscCall(RequireField(comm, path, s, "s", "data", &data));
   PetscCall(RequireField(comm, path, s, "s", "stimseq", &seq));
   PetscCall(RequireField(comm, path, s, "s", "probes", &probes));
@@ -277,8 +286,7 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
   else {
     PetscCheck(data->rank == 2, comm, BA_ERR_INPUT, "%s: s.data is not a 2-D array", path);
     PetscCheck((PetscInt)data->dims[0] == nseq, comm, BA_ERR_INPUT,
-               "%s: s.data has %zu rows but s.stimseq names %" PetscInt_FMT " images", path,
-               data->dims[0], nseq);
+               "%s: s.data has %zu rows but s.stimseq names %" PetscInt_FMT " images", path, data->dims[0], nseq);
     kf->nchannels = (PetscInt)data->dims[1];
   }
   groups = Field(s, "stimgroups");
@@ -288,12 +296,10 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
              groups ? groups->name : "stimgroups", groups ? Numel(groups) : 0, nseq);
 
   /* channels: coordinates, names from rod_names + probe_ids where both are there */
-  PetscCheck((PetscInt)Numel(mni) == 3 * kf->nchannels &&
-                 (kf->nchannels == 0 || (mni->rank == 2 && mni->dims[1] == 3)),
+  PetscCheck((PetscInt)Numel(mni) == 3 * kf->nchannels && (kf->nchannels == 0 || (mni->rank == 2 && mni->dims[1] == 3)),
              comm, BA_ERR_INPUT,
-             "%s: s.probes.mni is %zux%zu, expected %" PetscInt_FMT
-             "x3 (a row per column of s.data)",
-             path, mni->dims[0], mni->rank > 1 ? mni->dims[1] : 1, kf->nchannels);
+             "%s: s.probes.mni is %zux%zu, expected %" PetscInt_FMT "x3 (a row per column of s.data)", path,
+             mni->dims[0], mni->rank > 1 ? mni->dims[1] : 1, kf->nchannels);
   PetscCall(PetscMalloc1(3 * kf->nchannels + 1, &kf->mni));
   PetscCall(PetscMalloc1(3 * kf->nchannels + 1, &buf));
   if (kf->nchannels) PetscCall(MatNumbers(comm, path, "s.probes.mni", mni, buf));
@@ -305,15 +311,14 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
     }
   PetscCall(PetscFree(buf));
   rods = Field(probes, "rod_names");
-  ids = Field(probes, "probe_ids");
+  ids  = Field(probes, "probe_ids");
   if (rods && ids && kf->nchannels) {
     PetscInt nr;
     char **rn;
     PetscCall(MatStrings(comm, path, "s.probes.rod_names", rods, &nr, &rn));
     PetscCheck(nr == kf->nchannels && (PetscInt)Numel(ids) == kf->nchannels, comm, BA_ERR_INPUT,
-               "%s: s.probes.rod_names and probe_ids need %" PetscInt_FMT
-               " entries (columns of s.data)",
-               path, kf->nchannels);
+               "%s: s.probes.rod_names and probe_ids need %" PetscInt_FMT " entries (columns of s.data)", path,
+               kf->nchannels);
     PetscCall(PetscMalloc1(kf->nchannels, &buf));
     PetscCall(MatNumbers(comm, path, "s.probes.probe_ids", ids, buf));
     PetscCall(PetscMalloc1(kf->nchannels, &kf->name));
@@ -347,7 +352,8 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode KFileFree(KFile *kf) {
+static PetscErrorCode KFileFree(KFile *kf)
+{
   PetscFunctionBegin;
   PetscCall(FreeNames(kf->nimages, &kf->stimseq));
   PetscCall(FreeNames(kf->nchannels, &kf->name));
@@ -358,7 +364,8 @@ static PetscErrorCode KFileFree(KFile *kf) {
 
 /* The patient's channels: the union over its files, in ROI then column order. A channel is
    the same in two files when its name is (or, without names, its coordinate). */
-static PetscErrorCode PatientChannels(MPI_Comm comm, KPatient *p) {
+static PetscErrorCode PatientChannels(MPI_Comm comm, KPatient *p)
+{
   PetscInt cap = 0;
 
   PetscFunctionBegin;
@@ -373,22 +380,20 @@ static PetscErrorCode PatientChannels(MPI_Comm comm, KPatient *p) {
     PetscCall(PetscMalloc1(kf->nchannels + 1, &p->row[roi]));
     for (PetscInt c = 0; c < kf->nchannels; c++) {
       const double *x = kf->mni + 3 * c;
-      PetscInt k = 0;
+      PetscInt k      = 0;
       for (; k < p->nchannels; k++) {
-        const double *y = p->mni + 3 * k;
+        const double *y        = p->mni + 3 * k;
         const PetscBool same_x = (PetscBool)(x[0] == y[0] && x[1] == y[1] && x[2] == y[2]);
         if (kf->name ? !strcmp(kf->name[c], p->name[k]) : same_x) {
-          PetscCheck(
-              same_x, comm, BA_ERR_INPUT,
-              "%s: channel %s is at (%g, %g, %g) here but at (%g, %g, %g) in another ROI folder",
-              kf->path, kf->name[c], x[0], x[1], x[2], y[0], y[1], y[2]);
+          PetscCheck(same_x, comm, BA_ERR_INPUT,
+                     "%s: channel %s is at (%g, %g, %g) here but at (%g, %g, %g) in another ROI folder", kf->path,
+                     kf->name[c], x[0], x[1], x[2], y[0], y[1], y[2]);
           break;
         }
       }
       for (PetscInt j = 0; j < c; j++)
-        PetscCheck(p->row[roi][j] != k || k == p->nchannels, comm, BA_ERR_INPUT,
-                   "%s: channel %s is listed twice", kf->path,
-                   kf->name ? kf->name[c] : "(same coordinate)");
+        PetscCheck(p->row[roi][j] != k || k == p->nchannels, comm, BA_ERR_INPUT, "%s: channel %s is listed twice",
+                   kf->path, kf->name ? kf->name[c] : "(same coordinate)");
       if (k == p->nchannels) {
         char n[32];
         if (!kf->name) PetscCall(PetscSNPrintf(n, sizeof(n), "ch%" PetscInt_FMT, k + 1));
@@ -403,7 +408,8 @@ static PetscErrorCode PatientChannels(MPI_Comm comm, KPatient *p) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions *o) {
+PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions *o)
+{
   MPI_Comm comm = ctx->comm;
   char folder[BA_NROIS][PETSC_MAX_PATH_LEN], **dirs, **img = NULL, **pname, **cname, roi_name[64];
   PetscInt ndirs, npat = 0, nimg = 0, nch = 0, nfiles = 0;
@@ -425,8 +431,8 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
     const int roi = ImportRoiFromFolder(dirs[i]);
     if (roi < 0) continue;
     RoiName(roi, roi_name, sizeof(roi_name));
-    PetscCheck(!folder[roi][0], comm, BA_ERR_INPUT, "%s: folders %s and %s both hold ROI %s",
-               o->dir, strrchr(folder[roi], '/') + 1, dirs[i], roi_name);
+    PetscCheck(!folder[roi][0], comm, BA_ERR_INPUT, "%s: folders %s and %s both hold ROI %s", o->dir,
+               strrchr(folder[roi], '/') + 1, dirs[i], roi_name);
     PetscCall(PetscSNPrintf(folder[roi], sizeof(folder[roi]), "%s/%s", o->dir, dirs[i]));
   }
   PetscCall(FreeNames(ndirs, &dirs));
@@ -435,8 +441,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
     PetscCheck(folder[roi][0], comm, BA_ERR_INPUT,
                "%s: no folder for ROI %s (named %s, or as the study's ..._w%d_%s_... folders; see "
                "docs/import.md)",
-               o->dir, roi_name, roi_name, BaWindows[roi % BA_NWINDOWS].t0_ms,
-               BaBands[roi / BA_NWINDOWS].name);
+               o->dir, roi_name, roi_name, BaWindows[roi % BA_NWINDOWS].t0_ms, BaBands[roi / BA_NWINDOWS].name);
   }
 
   /* every file; patients are the union of file names */
@@ -458,7 +463,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
   PetscCall(PetscCalloc1(nfiles, &pat));
   for (int roi = 0; roi < BA_NROIS; roi++)
     for (PetscInt i = 0; i < nf[roi]; i++) {
-      KFile *kf = &files[roi][i];
+      KFile *kf        = &files[roi][i];
       const char *base = strrchr(kf->path, '/') + 1;
       char id[PETSC_MAX_PATH_LEN];
       PetscInt p = 0;
@@ -480,22 +485,21 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
         img[i] = files[roi][0].stimseq[i];
       qsort(img, (size_t)nimg, sizeof(char *), CompareStrings);
       for (PetscInt i = 1; i < nimg; i++)
-        PetscCheck(strcmp(img[i - 1], img[i]), comm, BA_ERR_INPUT,
-                   "%s: s.stimseq names image %s twice", files[roi][0].path, img[i]);
+        PetscCheck(strcmp(img[i - 1], img[i]), comm, BA_ERR_INPUT, "%s: s.stimseq names image %s twice",
+                   files[roi][0].path, img[i]);
     }
-  PetscCheck(nimg >= 3, comm, BA_ERR_INPUT,
-             "%s: s.stimseq names %" PetscInt_FMT " images, need at least 3", o->dir, nimg);
+  PetscCheck(nimg >= 3, comm, BA_ERR_INPUT, "%s: s.stimseq names %" PetscInt_FMT " images, need at least 3", o->dir,
+             nimg);
   for (int roi = 0; roi < BA_NROIS; roi++)
     for (PetscInt i = 0; i < nf[roi]; i++) {
       const KFile *kf = &files[roi][i];
       PetscCheck(kf->nimages == nimg, comm, BA_ERR_INPUT,
-                 "%s: s.stimseq names %" PetscInt_FMT " images, other files %" PetscInt_FMT,
-                 kf->path, kf->nimages, nimg);
+                 "%s: s.stimseq names %" PetscInt_FMT " images, other files %" PetscInt_FMT, kf->path, kf->nimages,
+                 nimg);
       for (PetscInt k = 0; k < nimg; k++) {
-        char *const *hit =
-            bsearch(&kf->stimseq[k], img, (size_t)nimg, sizeof(char *), CompareStrings);
-        PetscCheck(hit, comm, BA_ERR_INPUT, "%s: image %s of s.stimseq is not in the other files",
-                   kf->path, kf->stimseq[k]);
+        char *const *hit = bsearch(&kf->stimseq[k], img, (size_t)nimg, sizeof(char *), CompareStrings);
+        PetscCheck(hit, comm, BA_ERR_INPUT, "%s: image %s of s.stimseq is not in the other files", kf->path,
+                   kf->stimseq[k]);
       }
     }
 
@@ -514,14 +518,14 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
         mni[3 * g + d] = pat[p].mni[3 * c + d];
     }
   PetscCall(ContextPrintf(ctx,
-                          "import-kuzovkin: %" PetscInt_FMT " files, %" PetscInt_FMT
-                          " patients, %" PetscInt_FMT " channels, %" PetscInt_FMT " images\n",
+                          "import-kuzovkin: %" PetscInt_FMT " files, %" PetscInt_FMT " patients, %" PetscInt_FMT
+                          " channels, %" PetscInt_FMT " images\n",
                           nfiles, npat, nch, nimg));
   PetscCall(FeaturesCreate(ctx, ctx->out, nimg, img, nch, pname, cname, mni, &ff));
 
   for (PetscInt p = 0, g = 0; p < npat; p++) {
     const KPatient *pt = &pat[p];
-    const PetscInt nr = ctx->rank == 0 ? pt->nchannels : 0;
+    const PetscInt nr  = ctx->rank == 0 ? pt->nchannels : 0;
     FeaturesBlock b;
 
     PetscCall(FeaturesBlockCreate(nr, nimg, &b));
@@ -530,19 +534,18 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
     for (int roi = 0; roi < BA_NROIS; roi++) {
       const KFile *kf = pt->file[roi];
       for (PetscInt c = 0; c < nr; c++) {
-        b.resp_p[(size_t)roi * nr + c] = 1;
+        b.resp_p[(size_t)roi * nr + c]   = 1;
         b.increase[(size_t)roi * nr + c] = 0;
         for (PetscInt i = 0; i < nimg; i++)
           b.feature[((size_t)roi * nr + c) * nimg + i] = NAN;
       }
       if (!kf || !nr) continue;
       for (PetscInt k = 0; k < kf->nchannels; k++) {
-        const PetscInt c = pt->row[roi][k];
-        b.resp_p[(size_t)roi * nr + c] = 0;
+        const PetscInt c                 = pt->row[roi][k];
+        b.resp_p[(size_t)roi * nr + c]   = 0;
         b.increase[(size_t)roi * nr + c] = 1;
         for (PetscInt i = 0; i < nimg; i++) {
-          char *const *hit =
-              bsearch(&kf->stimseq[i], img, (size_t)nimg, sizeof(char *), CompareStrings);
+          char *const *hit   = bsearch(&kf->stimseq[i], img, (size_t)nimg, sizeof(char *), CompareStrings);
           const PetscInt col = (PetscInt)(hit - img);
           b.feature[((size_t)roi * nr + c) * nimg + col] = kf->data[(size_t)i * kf->nchannels + k];
         }
@@ -554,8 +557,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
   }
   PetscCall(FeaturesCommit(&ff));
   PetscCall(FeaturesClose(&ff));
-  PetscCall(
-      ContextPrintf(ctx, "import-kuzovkin: wrote %s in %.1f s\n", ctx->out, MPI_Wtime() - t0));
+  PetscCall(ContextPrintf(ctx, "import-kuzovkin: wrote %s in %.1f s\n", ctx->out, MPI_Wtime() - t0));
 
   PetscCall(PetscFree3(pname, cname, mni));
   for (PetscInt p = 0; p < npat; p++) {

@@ -6,7 +6,7 @@ BaLog BaLogIds;
 PetscErrorCode LogRegister(void)
 {
   PetscClassId id;
-  BaLog       *l = &BaLogIds;
+  BaLog *l = &BaLogIds;
 
   PetscFunctionBegin;
   PetscCall(PetscClassIdRegister("bandalign", &id));

@@ -16,15 +16,19 @@ typedef struct {
 } StageEntry;
 
 static const StageEntry Stages[] = {
-  {"simulate", StageSimulate}, {"features", StageFeatures}, {"rsa", StageRsa},
-  {"report", StageReport},     {"run", StageRun},
-  {"import-bids", StageImportBids}, {"import-kuzovkin", StageImportKuzovkin},
+    {"simulate", StageSimulate},
+    {"features", StageFeatures},
+    {"rsa", StageRsa},
+    {"report", StageReport},
+    {"run", StageRun},
+    {"import-bids", StageImportBids},
+    {"import-kuzovkin", StageImportKuzovkin},
 };
 
 int main(int argc, char **argv)
 {
   const StageEntry *stage = NULL;
-  PetscErrorCode    ierr;
+  PetscErrorCode ierr;
 
   if (argc < 2 || argv[1][0] == '-') {
     fputs(usage, argc < 2 ? stderr : stdout);
@@ -33,7 +37,10 @@ int main(int argc, char **argv)
   for (size_t i = 0; i < sizeof(Stages) / sizeof(Stages[0]); i++)
     if (!strcmp(argv[1], Stages[i].name)) stage = &Stages[i];
   if (!stage) {
-    fprintf(stderr, "bandalign: error: %s: unknown stage (simulate, features, rsa, report, run, import-bids or import-kuzovkin)\n", argv[1]);
+    fprintf(
+        stderr,
+        "bandalign: error: %s: unknown stage (simulate, features, rsa, report, run, import-bids or import-kuzovkin)\n",
+        argv[1]);
     return 1;
   }
   ContextSetStage(stage->name);

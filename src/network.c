@@ -13,12 +13,14 @@
 #include <bandalign/context.h>
 #include <math.h>
 
-static int CompareStrings(const void *a, const void *b) {
+static int CompareStrings(const void *a, const void *b)
+{
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Checks that names holds n distinct strings; what names the dataset in the message. */
-static PetscErrorCode CheckUnique(H5File *f, const char *what, PetscInt n, char **names) {
+static PetscErrorCode CheckUnique(H5File *f, const char *what, PetscInt n, char **names)
+{
   char **sorted, dup[256] = "";
 
   PetscFunctionBegin;
@@ -29,21 +31,20 @@ static PetscErrorCode CheckUnique(H5File *f, const char *what, PetscInt n, char 
   for (PetscInt i = 1; i < n && !dup[0]; i++)
     if (!strcmp(sorted[i - 1], sorted[i])) PetscCall(PetscStrncpy(dup, sorted[i], sizeof(dup)));
   PetscCall(PetscFree(sorted));
-  PetscCheck(!dup[0], f->comm, BA_ERR_INPUT, "%s: %s holds '%s' more than once", f->path, what,
-             dup);
+  PetscCheck(!dup[0], f->comm, BA_ERR_INPUT, "%s: %s holds '%s' more than once", f->path, what, dup);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* A layer name is a group under /layers, next to the dataset /layers/name. */
-static PetscBool LayerNameValid(const char *name) {
-  return name[0] && !strchr(name, '/') && strcmp(name, "name") && strcmp(name, ".") &&
-                 strcmp(name, "..")
-             ? PETSC_TRUE
-             : PETSC_FALSE;
+static PetscBool LayerNameValid(const char *name)
+{
+  return name[0] && !strchr(name, '/') && strcmp(name, "name") && strcmp(name, ".") && strcmp(name, "..") ? PETSC_TRUE
+                                                                                                          : PETSC_FALSE;
 }
 
 /* Checks an RDM: finite, zero diagonal, symmetric. */
-static PetscErrorCode CheckRdm(H5File *f, const char *name, PetscInt n, const double *d) {
+static PetscErrorCode CheckRdm(H5File *f, const char *name, PetscInt n, const double *d)
+{
   double big = 0;
 
   PetscFunctionBegin;
@@ -51,20 +52,18 @@ static PetscErrorCode CheckRdm(H5File *f, const char *name, PetscInt n, const do
     for (PetscInt j = 0; j < n; j++) {
       double v = d[i * n + j];
       PetscCheck(isfinite(v), f->comm, BA_ERR_INPUT,
-                 "%s: %s has a non-finite value at [%" PetscInt_FMT ", %" PetscInt_FMT "]", f->path,
-                 name, i, j);
+                 "%s: %s has a non-finite value at [%" PetscInt_FMT ", %" PetscInt_FMT "]", f->path, name, i, j);
       big = PetscMax(big, fabs(v));
     }
   for (PetscInt i = 0; i < n; i++) {
     PetscCheck(fabs(d[i * n + i]) <= 1e-9 * big, f->comm, BA_ERR_INPUT,
-               "%s: %s has %g on the diagonal at [%" PetscInt_FMT ", %" PetscInt_FMT
-               "], expected 0",
-               f->path, name, d[i * n + i], i, i);
+               "%s: %s has %g on the diagonal at [%" PetscInt_FMT ", %" PetscInt_FMT "], expected 0", f->path, name,
+               d[i * n + i], i, i);
     for (PetscInt j = i + 1; j < n; j++) {
       double a = d[i * n + j], b = d[j * n + i];
       PetscCheck(fabs(a - b) <= 1e-9 * PetscMax(fabs(a), fabs(b)), f->comm, BA_ERR_INPUT,
-                 "%s: %s is not symmetric: [%" PetscInt_FMT ", %" PetscInt_FMT
-                 "] = %.17g but [%" PetscInt_FMT ", %" PetscInt_FMT "] = %.17g",
+                 "%s: %s is not symmetric: [%" PetscInt_FMT ", %" PetscInt_FMT "] = %.17g but [%" PetscInt_FMT
+                 ", %" PetscInt_FMT "] = %.17g",
                  f->path, name, i, j, a, j, i, b);
     }
   }
@@ -72,7 +71,8 @@ static PetscErrorCode CheckRdm(H5File *f, const char *name, PetscInt n, const do
 }
 
 /* Checks layer l: exactly one of activations and rdm, of the right shape and type. */
-static PetscErrorCode CheckLayer(Network *net, PetscInt l, double **rdm) {
+static PetscErrorCode CheckLayer(Network *net, PetscInt l, double **rdm)
+{
   H5File *f = &net->file;
   char acts[320], rname[320];
   PetscBool has_acts, has_rdm;
@@ -86,37 +86,36 @@ static PetscErrorCode CheckLayer(Network *net, PetscInt l, double **rdm) {
   PetscCall(PetscSNPrintf(rname, sizeof(rname), "/layers/%s/rdm", net->layer_name[l]));
   PetscCall(H5Exists(f, acts, &has_acts));
   PetscCall(H5Exists(f, rname, &has_rdm));
-  PetscCheck(has_acts || has_rdm, f->comm, BA_ERR_INPUT, "%s: layer '%s' has neither %s nor %s",
-             f->path, net->layer_name[l], acts, rname);
-  PetscCheck(!(has_acts && has_rdm), f->comm, BA_ERR_INPUT, "%s: layer '%s' has both %s and %s",
-             f->path, net->layer_name[l], acts, rname);
+  PetscCheck(has_acts || has_rdm, f->comm, BA_ERR_INPUT, "%s: layer '%s' has neither %s nor %s", f->path,
+             net->layer_name[l], acts, rname);
+  PetscCheck(!(has_acts && has_rdm), f->comm, BA_ERR_INPUT, "%s: layer '%s' has both %s and %s", f->path,
+             net->layer_name[l], acts, rname);
   name = has_rdm ? rname : acts;
   PetscCall(H5DatasetShape(f, name, &nd, dims));
-  PetscCheck(nd == 2, f->comm, BA_ERR_INPUT, "%s: %s has %d dimensions, expected 2", f->path, name,
-             nd);
+  PetscCheck(nd == 2, f->comm, BA_ERR_INPUT, "%s: %s has %d dimensions, expected 2", f->path, name, nd);
   PetscCall(H5DatasetClass(f, name, &cls));
-  PetscCheck(cls == H5T_FLOAT, f->comm, BA_ERR_INPUT, "%s: %s must hold floating-point numbers",
-             f->path, name);
+  PetscCheck(cls == H5T_FLOAT, f->comm, BA_ERR_INPUT, "%s: %s must hold floating-point numbers", f->path, name);
   PetscCheck(dims[0] == (hsize_t)net->nimages, f->comm, BA_ERR_INPUT,
-             "%s: %s has %llu rows, expected %" PetscInt_FMT " (names in /stimuli/name)", f->path,
-             name, (unsigned long long)dims[0], net->nimages);
+             "%s: %s has %llu rows, expected %" PetscInt_FMT " (names in /stimuli/name)", f->path, name,
+             (unsigned long long)dims[0], net->nimages);
   net->has_rdm[l] = has_rdm;
   if (has_rdm) {
     PetscCheck(dims[1] == (hsize_t)net->nimages, f->comm, BA_ERR_INPUT,
-               "%s: %s has %llu columns, expected %" PetscInt_FMT " (names in /stimuli/name)",
-               f->path, name, (unsigned long long)dims[1], net->nimages);
+               "%s: %s has %llu columns, expected %" PetscInt_FMT " (names in /stimuli/name)", f->path, name,
+               (unsigned long long)dims[1], net->nimages);
     if (!*rdm) PetscCall(PetscMalloc1((size_t)net->nimages * net->nimages, rdm));
     PetscCall(H5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)net->nimages * net->nimages, *rdm));
     PetscCall(CheckRdm(f, name, net->nimages, *rdm));
   } else {
-    PetscCheck(dims[1] > 0 && dims[1] <= PETSC_MAX_INT, f->comm, BA_ERR_INPUT,
-               "%s: %s has %llu columns (features)", f->path, name, (unsigned long long)dims[1]);
+    PetscCheck(dims[1] > 0 && dims[1] <= PETSC_MAX_INT, f->comm, BA_ERR_INPUT, "%s: %s has %llu columns (features)",
+               f->path, name, (unsigned long long)dims[1]);
     net->nfeatures[l] = (PetscInt)dims[1];
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode Load(Network *net, double **rdm) {
+static PetscErrorCode Load(Network *net, double **rdm)
+{
   H5File *f = &net->file;
 
   PetscFunctionBegin;
@@ -128,8 +127,8 @@ static PetscErrorCode Load(Network *net, double **rdm) {
   PetscCall(CheckUnique(f, "/layers/name", net->nlayers, net->layer_name));
   for (PetscInt l = 0; l < net->nlayers; l++)
     PetscCheck(LayerNameValid(net->layer_name[l]), f->comm, BA_ERR_INPUT,
-               "%s: /layers/name[%" PetscInt_FMT "] '%s' cannot name a group under /layers",
-               f->path, l, net->layer_name[l]);
+               "%s: /layers/name[%" PetscInt_FMT "] '%s' cannot name a group under /layers", f->path, l,
+               net->layer_name[l]);
   PetscCall(PetscCalloc1(net->nlayers, &net->has_rdm));
   PetscCall(PetscCalloc1(net->nlayers, &net->nfeatures));
   for (PetscInt l = 0; l < net->nlayers; l++)
@@ -137,7 +136,8 @@ static PetscErrorCode Load(Network *net, double **rdm) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode FreeMetadata(Network *net) {
+static PetscErrorCode FreeMetadata(Network *net)
+{
   PetscFunctionBegin;
   PetscCall(H5FreeStrings(net->nimages, &net->image_name));
   PetscCall(H5FreeStrings(net->nlayers, &net->layer_name));
@@ -147,7 +147,8 @@ static PetscErrorCode FreeMetadata(Network *net) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net) {
+PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net)
+{
   PetscErrorCode ierr;
   double *rdm = NULL;
 
@@ -164,8 +165,8 @@ PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, PetscInt c1,
-                                      float *buf) {
+PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, PetscInt c1, float *buf)
+{
   H5File *f = &net->file;
   char name[320];
   hid_t dset, fspace, mspace;
@@ -175,10 +176,9 @@ PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, Pet
   PetscCheck(l >= 0 && l < net->nlayers && !net->has_rdm[l], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "layer %" PetscInt_FMT " is not an activation layer of %s", l, f->path);
   if (c0 == c1) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCheck(
-      c0 >= 0 && c0 <= c1 && c1 <= net->nfeatures[l], PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-      "columns [%" PetscInt_FMT ", %" PetscInt_FMT ") outside [0, %" PetscInt_FMT ") of layer %s",
-      c0, c1, net->nfeatures[l], net->layer_name[l]);
+  PetscCheck(c0 >= 0 && c0 <= c1 && c1 <= net->nfeatures[l], PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "columns [%" PetscInt_FMT ", %" PetscInt_FMT ") outside [0, %" PetscInt_FMT ") of layer %s", c0, c1,
+             net->nfeatures[l], net->layer_name[l]);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/activations", net->layer_name[l]));
   PetscCallH5(dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
   PetscCallH5(fspace = H5Dget_space(dset), f->path);
@@ -191,19 +191,20 @@ PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, Pet
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm) {
+PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm)
+{
   char name[320];
 
   PetscFunctionBegin;
   PetscCheck(l >= 0 && l < net->nlayers && net->has_rdm[l], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "layer %" PetscInt_FMT " is not an RDM layer of %s", l, net->file.path);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/rdm", net->layer_name[l]));
-  PetscCall(
-      H5ReadAll(&net->file, name, H5T_NATIVE_DOUBLE, (hsize_t)net->nimages * net->nimages, rdm));
+  PetscCall(H5ReadAll(&net->file, name, H5T_NATIVE_DOUBLE, (hsize_t)net->nimages * net->nimages, rdm));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkClose(Network *net) {
+PetscErrorCode NetworkClose(Network *net)
+{
   PetscFunctionBegin;
   PetscCall(FreeMetadata(net));
   if (net->file.writing)
@@ -213,17 +214,17 @@ PetscErrorCode NetworkClose(Network *net) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkCreate(MPI_Comm comm, const char *path, PetscInt nimages,
-                             char *const *image_name, PetscInt nlayers, char *const *layer_name,
-                             Network *net) {
+PetscErrorCode NetworkCreate(MPI_Comm comm, const char *path, PetscInt nimages, char *const *image_name,
+                             PetscInt nlayers, char *const *layer_name, Network *net)
+{
   PetscFunctionBegin;
   PetscCall(PetscMemzero(net, sizeof(*net)));
   for (PetscInt l = 0; l < nlayers; l++) {
     PetscCheck(LayerNameValid(layer_name[l]), comm, PETSC_ERR_ARG_WRONG,
                "layer name '%s' cannot name a group under /layers", layer_name[l]);
     for (PetscInt k = 0; k < l; k++)
-      PetscCheck(strcmp(layer_name[k], layer_name[l]), comm, PETSC_ERR_ARG_WRONG,
-                 "layer name '%s' given twice", layer_name[l]);
+      PetscCheck(strcmp(layer_name[k], layer_name[l]), comm, PETSC_ERR_ARG_WRONG, "layer name '%s' given twice",
+                 layer_name[l]);
   }
   PetscCall(H5FileCreate(comm, path, "bandalign-network", &net->file));
   net->nimages = nimages;
@@ -239,7 +240,8 @@ PetscErrorCode NetworkCreate(MPI_Comm comm, const char *path, PetscInt nimages,
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkCreateActivations(Network *net, PetscInt l, PetscInt nfeatures) {
+PetscErrorCode NetworkCreateActivations(Network *net, PetscInt l, PetscInt nfeatures)
+{
   char name[320];
   hsize_t dims[2] = {(hsize_t)net->nimages, (hsize_t)nfeatures};
 
@@ -249,12 +251,12 @@ PetscErrorCode NetworkCreateActivations(Network *net, PetscInt l, PetscInt nfeat
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/activations", net->layer_name[l]));
   PetscCall(H5CreateDataset(&net->file, name, H5T_IEEE_F32LE, 2, dims));
   net->nfeatures[l] = nfeatures;
-  net->has_rdm[l] = PETSC_FALSE;
+  net->has_rdm[l]   = PETSC_FALSE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkWriteActivationColumns(Network *net, PetscInt l, PetscInt c0, PetscInt c1,
-                                             const float *buf) {
+PetscErrorCode NetworkWriteActivationColumns(Network *net, PetscInt l, PetscInt c0, PetscInt c1, const float *buf)
+{
   H5File *f = &net->file;
   char name[320];
   hid_t dset, fspace, mspace, dxpl;
@@ -262,11 +264,9 @@ PetscErrorCode NetworkWriteActivationColumns(Network *net, PetscInt l, PetscInt 
 
   PetscFunctionBegin;
   if (c0 == c1) c0 = c1 = 0; /* an empty range may lie anywhere */
-  PetscCheck(l >= 0 && l < net->nlayers && c0 >= 0 && c0 <= c1 && c1 <= net->nfeatures[l],
-             PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "columns [%" PetscInt_FMT ", %" PetscInt_FMT ") of layer %" PetscInt_FMT
-             " out of range",
-             c0, c1, l);
+  PetscCheck(l >= 0 && l < net->nlayers && c0 >= 0 && c0 <= c1 && c1 <= net->nfeatures[l], PETSC_COMM_SELF,
+             PETSC_ERR_ARG_OUTOFRANGE,
+             "columns [%" PetscInt_FMT ", %" PetscInt_FMT ") of layer %" PetscInt_FMT " out of range", c0, c1, l);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/activations", net->layer_name[l]));
   PetscCallH5(dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
   PetscCallH5(fspace = H5Dget_space(dset), f->path);
@@ -289,8 +289,8 @@ PetscErrorCode NetworkWriteActivationColumns(Network *net, PetscInt l, PetscInt 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkWriteActivations(Network *net, PetscInt l, PetscInt nfeatures,
-                                       const float *acts) {
+PetscErrorCode NetworkWriteActivations(Network *net, PetscInt l, PetscInt nfeatures, const float *acts)
+{
   char name[320];
 
   PetscFunctionBegin;
@@ -300,7 +300,8 @@ PetscErrorCode NetworkWriteActivations(Network *net, PetscInt l, PetscInt nfeatu
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkWriteRdm(Network *net, PetscInt l, const double *rdm) {
+PetscErrorCode NetworkWriteRdm(Network *net, PetscInt l, const double *rdm)
+{
   char name[320];
   hsize_t dims[2] = {(hsize_t)net->nimages, (hsize_t)net->nimages};
 
@@ -314,7 +315,8 @@ PetscErrorCode NetworkWriteRdm(Network *net, PetscInt l, const double *rdm) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkCommit(Network *net) {
+PetscErrorCode NetworkCommit(Network *net)
+{
   PetscFunctionBegin;
   PetscCall(H5FileCommit(&net->file));
   PetscCall(FreeMetadata(net));

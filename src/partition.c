@@ -9,7 +9,7 @@
 PetscErrorCode PartitionCreate(MPI_Comm comm, PetscInt npatients, const PetscInt *nchannels, const double *work,
                                Partition *part)
 {
-  double   total = 0, acc = 0;
+  double total = 0, acc = 0;
   PetscInt g = 0, r = 1;
 
   PetscFunctionBegin;
@@ -27,11 +27,13 @@ PetscErrorCode PartitionCreate(MPI_Comm comm, PetscInt npatients, const PetscInt
     for (PetscInt c = 0; c < nchannels[p]; c++, g++) {
       /* channel g goes to the rank whose share its midpoint falls in */
       const double mid = acc + 0.5 * work[p];
-      while (r < part->size && mid >= total * r / part->size) part->rank_lo[r++] = g;
+      while (r < part->size && mid >= total * r / part->size)
+        part->rank_lo[r++] = g;
       acc += work[p];
     }
   }
-  while (r <= part->size) part->rank_lo[r++] = part->first[npatients];
+  while (r <= part->size)
+    part->rank_lo[r++] = part->first[npatients];
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

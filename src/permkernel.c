@@ -30,8 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const PermKernelTypeNames[] = {"blas",           "avx2",         "avx512", "best",
-                                           "PermKernelType", "PERM_KERNEL_", NULL};
+const char *const PermKernelTypeNames[] = {"blas", "avx2", "avx512", "best", "PermKernelType", "PERM_KERNEL_", NULL};
 
 #define PK_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
 #define PK_AVX2   __attribute__((target("avx2,fma")))
@@ -45,7 +44,7 @@ enum {
   NR512 = 16, /* permutations per register block: two zmm */
   MR256 = 6,  /* AVX2: 12 of the 16 ymm registers accumulate */
   NR256 = 8,
-  KC = 256, /* entries per block of B: 128 permutations x 256 x 8 bytes = 256 kB */
+  KC    = 256, /* entries per block of B: 128 permutations x 256 x 8 bytes = 256 kB */
   ALIGN = 64
 };
 
@@ -71,53 +70,53 @@ struct _p_PermKernel {
   PetscInt ptld;       /* pmax rounded up to the register block */
 };
 
-PetscBool PermKernelAvailable(PermKernelType type) {
+PetscBool PermKernelAvailable(PermKernelType type)
+{
   __builtin_cpu_init();
   switch (type) {
   case PERM_KERNEL_AVX512:
-    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                   __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") &&
+                   __builtin_cpu_supports("fma")
                ? PETSC_TRUE
                : PETSC_FALSE;
   case PERM_KERNEL_AVX2:
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? PETSC_TRUE
-                                                                           : PETSC_FALSE;
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? PETSC_TRUE : PETSC_FALSE;
   default:
     return PETSC_TRUE;
   }
 }
 
-static void *AlignedAlloc(size_t bytes) {
+static void *AlignedAlloc(size_t bytes)
+{
   void *p = NULL;
   return posix_memalign(&p, ALIGN, bytes ? bytes : ALIGN) ? NULL : p;
 }
 
-PetscErrorCode PermKernelCreate(PermKernelType type, PetscInt n, PetscBool upper, PetscInt pmax,
-                                PermKernel *pkout) {
+PetscErrorCode PermKernelCreate(PermKernelType type, PetscInt n, PetscBool upper, PetscInt pmax, PermKernel *pkout)
+{
   PermKernel pk;
   size_t bsize;
 
   PetscFunctionBegin;
   PetscCheck(n >= 2 && pmax >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "permutation kernel for %" PetscInt_FMT " images and %" PetscInt_FMT " permutations",
-             n, pmax);
+             "permutation kernel for %" PetscInt_FMT " images and %" PetscInt_FMT " permutations", n, pmax);
   if (type == PERM_KERNEL_BEST)
     type = PermKernelAvailable(PERM_KERNEL_AVX512) ? PERM_KERNEL_AVX512
            : PermKernelAvailable(PERM_KERNEL_AVX2) ? PERM_KERNEL_AVX2
                                                    : PERM_KERNEL_BLAS;
-  PetscCheck(PermKernelAvailable(type), PETSC_COMM_SELF, PETSC_ERR_SUP,
-             "this CPU cannot run the %s permutation kernel", PermKernelTypeNames[type]);
+  PetscCheck(PermKernelAvailable(type), PETSC_COMM_SELF, PETSC_ERR_SUP, "this CPU cannot run the %s permutation kernel",
+             PermKernelTypeNames[type]);
   PetscCall(PetscNew(&pk));
-  pk->type = type;
-  pk->n = n;
-  pk->upper = upper;
-  pk->K = upper ? n * (n - 1) / 2 : n * n;
-  pk->pmax = pmax;
-  pk->mr = type == PERM_KERNEL_AVX512 ? MR512 : type == PERM_KERNEL_AVX2 ? MR256 : 1;
-  pk->nr = type == PERM_KERNEL_AVX512 ? NR512 : type == PERM_KERNEL_AVX2 ? NR256 : pmax;
-  pk->kc = type == PERM_KERNEL_BLAS ? pk->K : PetscMin(KC, pk->K);
+  pk->type    = type;
+  pk->n       = n;
+  pk->upper   = upper;
+  pk->K       = upper ? n * (n - 1) / 2 : n * n;
+  pk->pmax    = pmax;
+  pk->mr      = type == PERM_KERNEL_AVX512 ? MR512 : type == PERM_KERNEL_AVX2 ? MR256 : 1;
+  pk->nr      = type == PERM_KERNEL_AVX512 ? NR512 : type == PERM_KERNEL_AVX2 ? NR256 : pmax;
+  pk->kc      = type == PERM_KERNEL_BLAS ? pk->K : PetscMin(KC, pk->K);
   pk->nblocks = (pk->K + pk->kc - 1) / pk->kc;
-  pk->ptld = (pmax + pk->nr - 1) / pk->nr * pk->nr;
+  pk->ptld    = (pmax + pk->nr - 1) / pk->nr * pk->nr;
   /* cut the rows of entries at the block boundaries: at most one extra cut per block */
   PetscCall(PetscMalloc2(n + pk->nblocks, &pk->seg, pk->nblocks + 1, &pk->blockseg));
   {
@@ -134,37 +133,38 @@ PetscErrorCode PermKernelCreate(PermKernelType type, PetscInt n, PetscBool upper
     }
     pk->blockseg[pk->nblocks] = nseg;
   }
-  bsize = sizeof(double) * (size_t)pk->kc * (size_t)pk->ptld;
-  pk->b = AlignedAlloc(bsize);
+  bsize  = sizeof(double) * (size_t)pk->kc * (size_t)pk->ptld;
+  pk->b  = AlignedAlloc(bsize);
   pk->pt = AlignedAlloc(sizeof(int32_t) * (size_t)n * (size_t)pk->ptld);
-  PetscCheck(pk->b && pk->pt, PETSC_COMM_SELF, PETSC_ERR_MEM,
-             "permutation kernel: cannot allocate %g MB", (double)bsize / 1048576);
+  PetscCheck(pk->b && pk->pt, PETSC_COMM_SELF, PETSC_ERR_MEM, "permutation kernel: cannot allocate %g MB",
+             (double)bsize / 1048576);
   memset(pk->b, 0, bsize);
   *pkout = pk;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PermKernelType PermKernelGetType(PermKernel pk) {
+PermKernelType PermKernelGetType(PermKernel pk)
+{
   return pk->type;
 }
 
-PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const *rows) {
+PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const *rows)
+{
   size_t need = (size_t)m * (size_t)pk->K;
   PetscInt K = pk->K, mr = pk->mr;
 
   PetscFunctionBegin;
   if (need > pk->apcap) {
     free(pk->ap);
-    pk->ap = AlignedAlloc(sizeof(double) * need);
+    pk->ap    = AlignedAlloc(sizeof(double) * need);
     pk->apcap = pk->ap ? need : 0;
     PetscCheck(pk->ap, PETSC_COMM_SELF, PETSC_ERR_MEM,
-               "permutation kernel: cannot allocate %g MB for %" PetscInt_FMT " rows",
-               (double)need * 8 / 1048576, m);
+               "permutation kernel: cannot allocate %g MB for %" PetscInt_FMT " rows", (double)need * 8 / 1048576, m);
   }
   pk->m = m;
   for (PetscInt i0 = 0; i0 < m; i0 += mr) {
-    PetscInt r = PetscMin(mr, m - i0);
-    double *panel = pk->ap + (size_t)i0 * K;
+    PetscInt r                 = PetscMin(mr, m - i0);
+    double *panel              = pk->ap + (size_t)i0 * K;
     const int32_t *const *prow = rows + i0;
     for (PetscInt k = 0; k < K; k++, panel += r) /* r read streams, one written in order */
       for (PetscInt i = 0; i < r; i++)
@@ -177,13 +177,14 @@ PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const
 
 /* One permutation at a time, entry by entry: any CPU. ldb is the row stride of a panel
    (nr, or np for the single BLAS panel). */
-static void GatherScalar(const PermKernel pk, const double *table, const PetscInt *perm,
-                         PetscInt blk, PetscInt p0, PetscInt p1, PetscInt pz, PetscInt ldb) {
+static void GatherScalar(const PermKernel pk, const double *table, const PetscInt *perm, PetscInt blk, PetscInt p0,
+                         PetscInt p1, PetscInt pz, PetscInt ldb)
+{
   PetscInt n = pk->n, kc = pk->kc, k0 = blk * kc, kb = PetscMin(pk->K, k0 + kc) - k0;
   const Segment *s0 = pk->seg + pk->blockseg[blk], *s1 = pk->seg + pk->blockseg[blk + 1];
 
   for (PetscInt p = p0; p < pz; p++) {
-    double *out = pk->b + (size_t)(p / ldb) * kc * ldb + p % ldb;
+    double *out        = pk->b + (size_t)(p / ldb) * kc * ldb + p % ldb;
     const PetscInt *pp = perm + (size_t)p * n;
     if (p >= p1) {
       for (PetscInt k = 0; k < kb; k++)
@@ -200,14 +201,14 @@ static void GatherScalar(const PermKernel pk, const double *table, const PetscIn
 
 /* Panels [j0, j1) of 16 permutations, 8 entries per hardware gather, from the transposed
    permutations (columns past np hold image 0: finite, and their results are dropped). */
-PK_AVX512 static void Gather512(const PermKernel pk, const double *table, PetscInt blk, PetscInt j0,
-                                PetscInt j1) {
+PK_AVX512 static void Gather512(const PermKernel pk, const double *table, PetscInt blk, PetscInt j0, PetscInt j1)
+{
   PetscInt kc = pk->kc, ld = pk->ptld;
   const Segment *s0 = pk->seg + pk->blockseg[blk], *s1 = pk->seg + pk->blockseg[blk + 1];
   const __m256i vn = _mm256_set1_epi32((int)pk->n);
 
   for (PetscInt j = j0; j < j1; j++) {
-    double *out = pk->b + (size_t)j * kc * NR512;
+    double *out        = pk->b + (size_t)j * kc * NR512;
     const int32_t *ptj = pk->pt + j * NR512;
     for (const Segment *s = s0; s < s1; s++) {
       const int32_t *pa = ptj + (size_t)s->a * ld, *pb = ptj + (size_t)s->b0 * ld;
@@ -223,14 +224,14 @@ PK_AVX512 static void Gather512(const PermKernel pk, const double *table, PetscI
   }
 }
 
-PK_AVX2 static void Gather256(const PermKernel pk, const double *table, PetscInt blk, PetscInt j0,
-                              PetscInt j1) {
+PK_AVX2 static void Gather256(const PermKernel pk, const double *table, PetscInt blk, PetscInt j0, PetscInt j1)
+{
   PetscInt kc = pk->kc, ld = pk->ptld;
   const Segment *s0 = pk->seg + pk->blockseg[blk], *s1 = pk->seg + pk->blockseg[blk + 1];
   const __m128i vn = _mm_set1_epi32((int)pk->n);
 
   for (PetscInt j = j0; j < j1; j++) {
-    double *out = pk->b + (size_t)j * kc * NR256;
+    double *out        = pk->b + (size_t)j * kc * NR256;
     const int32_t *ptj = pk->pt + j * NR256;
     for (const Segment *s = s0; s < s1; s++) {
       const int32_t *pa = ptj + (size_t)s->a * ld, *pb = ptj + (size_t)s->b0 * ld;
@@ -248,9 +249,9 @@ PK_AVX2 static void Gather256(const PermKernel pk, const double *table, PetscInt
 
 /* ---- register blocks: d[mr][ncols] (+)= a[kb][mr] b[kb][nr] ---- */
 
-PK_AVX512 PK_INLINE void Tile512(const int mr, PetscInt kb, const double *restrict a,
-                                 const double *restrict b, double *restrict d, PetscInt ldd,
-                                 int ncols, int add) {
+PK_AVX512 PK_INLINE void Tile512(const int mr, PetscInt kb, const double *restrict a, const double *restrict b,
+                                 double *restrict d, PetscInt ldd, int ncols, int add)
+{
   __m512d c0[MR512], c1[MR512];
   __mmask8 m0 = (__mmask8)(ncols >= 8 ? 0xff : (1u << ncols) - 1);
   __mmask8 m1 = (__mmask8)(ncols >= 16 ? 0xff : ncols <= 8 ? 0 : (1u << (ncols - 8)) - 1);
@@ -265,8 +266,8 @@ PK_AVX512 PK_INLINE void Tile512(const int mr, PetscInt kb, const double *restri
 #pragma GCC unroll 14
     for (int i = 0; i < mr; i++) {
       __m512d ai = _mm512_set1_pd(a[i]);
-      c0[i] = _mm512_fmadd_pd(ai, b0, c0[i]);
-      c1[i] = _mm512_fmadd_pd(ai, b1, c1[i]);
+      c0[i]      = _mm512_fmadd_pd(ai, b0, c0[i]);
+      c1[i]      = _mm512_fmadd_pd(ai, b1, c1[i]);
     }
   }
 #pragma GCC unroll 14
@@ -276,12 +277,13 @@ PK_AVX512 PK_INLINE void Tile512(const int mr, PetscInt kb, const double *restri
   }
 }
 
-PK_AVX512 static void Block512(int mr, PetscInt kb, const double *a, const double *b, double *d,
-                               PetscInt ldd, int ncols, int add) {
+PK_AVX512 static void Block512(int mr, PetscInt kb, const double *a, const double *b, double *d, PetscInt ldd,
+                               int ncols, int add)
+{
   switch (mr) {
-#define CASE(r)                                                                                    \
-  case r:                                                                                          \
-    Tile512(r, kb, a, b, d, ldd, ncols, add);                                                      \
+#define CASE(r)                                                                                                        \
+  case r:                                                                                                              \
+    Tile512(r, kb, a, b, d, ldd, ncols, add);                                                                          \
     break;
     CASE(1)
     CASE(2)
@@ -291,9 +293,9 @@ PK_AVX512 static void Block512(int mr, PetscInt kb, const double *a, const doubl
   }
 }
 
-PK_AVX2 PK_INLINE void Tile256(const int mr, PetscInt kb, const double *restrict a,
-                               const double *restrict b, double *restrict d, PetscInt ldd,
-                               int ncols, int add) {
+PK_AVX2 PK_INLINE void Tile256(const int mr, PetscInt kb, const double *restrict a, const double *restrict b,
+                               double *restrict d, PetscInt ldd, int ncols, int add)
+{
   __m256d c0[MR256], c1[MR256];
   __m256i nc = _mm256_set1_epi64x(ncols);
   __m256i m0 = _mm256_cmpgt_epi64(nc, _mm256_setr_epi64x(0, 1, 2, 3));
@@ -309,8 +311,8 @@ PK_AVX2 PK_INLINE void Tile256(const int mr, PetscInt kb, const double *restrict
 #pragma GCC unroll 6
     for (int i = 0; i < mr; i++) {
       __m256d ai = _mm256_broadcast_sd(a + i);
-      c0[i] = _mm256_fmadd_pd(ai, b0, c0[i]);
-      c1[i] = _mm256_fmadd_pd(ai, b1, c1[i]);
+      c0[i]      = _mm256_fmadd_pd(ai, b0, c0[i]);
+      c1[i]      = _mm256_fmadd_pd(ai, b1, c1[i]);
     }
   }
 #pragma GCC unroll 6
@@ -320,12 +322,13 @@ PK_AVX2 PK_INLINE void Tile256(const int mr, PetscInt kb, const double *restrict
   }
 }
 
-PK_AVX2 static void Block256(int mr, PetscInt kb, const double *a, const double *b, double *d,
-                             PetscInt ldd, int ncols, int add) {
+PK_AVX2 static void Block256(int mr, PetscInt kb, const double *a, const double *b, double *d, PetscInt ldd, int ncols,
+                             int add)
+{
   switch (mr) {
-#define CASE(r)                                                                                    \
-  case r:                                                                                          \
-    Tile256(r, kb, a, b, d, ldd, ncols, add);                                                      \
+#define CASE(r)                                                                                                        \
+  case r:                                                                                                              \
+    Tile256(r, kb, a, b, d, ldd, ncols, add);                                                                          \
     break;
     CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6)
 #undef CASE
@@ -347,17 +350,18 @@ typedef struct {
 /* Panels [j0, j1) of permutations, for every block of entries, every table and every wanted
    panel of rows. The tables are the inner loop so that a block of the packed rows is read
    from memory once and from L2 for the other tables. */
-static void *ProductRange(void *arg) {
+static void *ProductRange(void *arg)
+{
   const ProductJob *job = arg;
-  const PermKernel pk = job->pk;
+  const PermKernel pk   = job->pk;
   PetscInt K = pk->K, mr = pk->mr, nr = pk->nr, kc = pk->kc, npanels = (pk->m + mr - 1) / mr;
 
   for (PetscInt blk = 0; blk < pk->nblocks; blk++) {
     PetscInt k0 = blk * kc, kb = PetscMin(K, k0 + kc) - k0;
     for (PetscInt t = 0; t < job->ntables; t++) {
       const char *want = job->wanted + t * npanels;
-      double *dt = job->d + (size_t)t * pk->m * job->ldd;
-      PetscBool any = PETSC_FALSE;
+      double *dt       = job->d + (size_t)t * pk->m * job->ldd;
+      PetscBool any    = PETSC_FALSE;
       for (PetscInt i = 0; i < npanels && !any; i++)
         any = want[i] ? PETSC_TRUE : PETSC_FALSE;
       if (!any) continue;
@@ -366,13 +370,13 @@ static void *ProductRange(void *arg) {
       else
         Gather256(pk, job->tables[t], blk, job->j0, job->j1);
       for (PetscInt i0 = 0; i0 < pk->m; i0 += mr) {
-        PetscInt r = PetscMin(mr, pk->m - i0);
+        PetscInt r      = PetscMin(mr, pk->m - i0);
         const double *a = pk->ap + (size_t)i0 * K + (size_t)k0 * r;
         if (!want[i0 / mr]) continue;
         for (PetscInt j = job->j0; j < job->j1; j++) {
           const double *b = pk->b + (size_t)j * kc * nr;
-          double *d = dt + (size_t)i0 * job->ldd + j * nr;
-          int ncols = (int)PetscMin(nr, job->np - j * nr);
+          double *d       = dt + (size_t)i0 * job->ldd + j * nr;
+          int ncols       = (int)PetscMin(nr, job->np - j * nr);
           if (pk->type == PERM_KERNEL_AVX512)
             Block512((int)r, kb, a, b, d, job->ldd, ncols, blk > 0);
           else
@@ -391,7 +395,8 @@ typedef struct {
   PetscInt np, p0, p1;
 } GatherJob;
 
-static void *GatherRange(void *arg) {
+static void *GatherRange(void *arg)
+{
   const GatherJob *job = arg;
   GatherScalar(job->pk, job->table, job->perm, 0, job->p0, job->p1, job->p1, job->np);
   return NULL;
@@ -399,7 +404,8 @@ static void *GatherRange(void *arg) {
 
 /* Runs fn on jobs[0..nt) (job size bytes apart), job 0 on the calling thread; a job whose
    thread cannot start runs here too. */
-static void RunJobs(void *(*fn)(void *), void *jobs, size_t size, int nt) {
+static void RunJobs(void *(*fn)(void *), void *jobs, size_t size, int nt)
+{
   enum { MAXTHREADS = 64 };
   pthread_t thread[MAXTHREADS];
   int started[MAXTHREADS] = {0};
@@ -415,17 +421,16 @@ static void RunJobs(void *(*fn)(void *), void *jobs, size_t size, int nt) {
   }
 }
 
-PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *const *tables,
-                                 PetscInt np, const PetscInt *perm, const char *wanted,
-                                 PetscInt nthreads, double *d, PetscInt ldd) {
+PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *const *tables, PetscInt np,
+                                 const PetscInt *perm, const char *wanted, PetscInt nthreads, double *d, PetscInt ldd)
+{
   enum { MAXTHREADS = 64 };
   PetscInt n = pk->n, m = pk->m, nt = PetscMax(1, PetscMin(nthreads, MAXTHREADS));
 
   PetscFunctionBegin;
-  PetscCheck(np >= 0 && np <= pk->pmax && ldd >= np && ntables >= 0, PETSC_COMM_SELF,
-             PETSC_ERR_ARG_OUTOFRANGE,
-             "product of %" PetscInt_FMT " tables and %" PetscInt_FMT
-             " permutations (at most %" PetscInt_FMT ") with leading dimension %" PetscInt_FMT,
+  PetscCheck(np >= 0 && np <= pk->pmax && ldd >= np && ntables >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "product of %" PetscInt_FMT " tables and %" PetscInt_FMT " permutations (at most %" PetscInt_FMT
+             ") with leading dimension %" PetscInt_FMT,
              ntables, np, pk->pmax, ldd);
   if (np == 0 || m == 0 || ntables == 0) PetscFunctionReturn(PETSC_SUCCESS);
   if (pk->type == PERM_KERNEL_BLAS) {
@@ -439,8 +444,8 @@ PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *
       for (PetscInt q = 0; q < nt; q++)
         job[q] = (GatherJob){pk, tables[t], perm, np, np * q / nt, np * (q + 1) / nt};
       RunJobs(GatherRange, job, sizeof(job[0]), (int)nt);
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)pk->K, 1.0,
-                  pk->ap, (int)pk->K, pk->b, (int)np, 0.0, d + (size_t)t * m * ldd, (int)ldd);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)pk->K, 1.0, pk->ap, (int)pk->K,
+                  pk->b, (int)np, 0.0, d + (size_t)t * m * ldd, (int)ldd);
     }
   } else {
     PetscInt nr = pk->nr, npan = (np + nr - 1) / nr, mr = pk->mr, npanels = (m + mr - 1) / mr;
@@ -461,15 +466,15 @@ PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *
         panelwanted[t * npanels + i / mr] |= !wanted || wanted[t * m + i];
     nt = PetscMin(nt, npan);
     for (PetscInt q = 0; q < nt; q++)
-      job[q] = (ProductJob){
-          pk, ntables, tables, panelwanted, np, npan * q / nt, npan * (q + 1) / nt, d, ldd};
+      job[q] = (ProductJob){pk, ntables, tables, panelwanted, np, npan * q / nt, npan * (q + 1) / nt, d, ldd};
     RunJobs(ProductRange, job, sizeof(job[0]), (int)nt);
     PetscCall(PetscFree(panelwanted));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode PermKernelDestroy(PermKernel *pkp) {
+PetscErrorCode PermKernelDestroy(PermKernel *pkp)
+{
   PermKernel pk = *pkp;
 
   PetscFunctionBegin;

@@ -51,7 +51,8 @@
 #define PERM_FIRST_BLOCK 32
 
 /* End of the block of permutations that starts at s. */
-static PetscInt BlockEnd(PetscInt s) {
+static PetscInt BlockEnd(PetscInt s)
+{
   PetscInt e = PERM_FIRST_BLOCK;
   while (e <= s && e < PERM_BLOCK)
     e *= 2;
@@ -87,10 +88,11 @@ struct _p_PermTest {
   double *dots;          /* [nlayers][nch][PERM_BLOCK] null dot products */
 };
 
-void PermutationDraw(uint64_t seed, uint64_t index, PetscInt n, PetscInt *perm) {
+void PermutationDraw(uint64_t seed, uint64_t index, PetscInt n, PetscInt *perm)
+{
   philox4x32_key_t key = {{(uint32_t)(seed & 0xffffffffu), (uint32_t)(seed >> 32)}};
   philox4x32_ctr_t ctr = {{(uint32_t)(index & 0xffffffffu), 0, (uint32_t)(index >> 32), 0}}, out;
-  int used = 4;
+  int used             = 4;
 
   for (PetscInt i = 0; i < n; i++)
     perm[i] = i;
@@ -115,7 +117,8 @@ typedef struct {
 /* Sorts a[N] by key, LSD radix on 11-bit digits (tmp[N] is scratch): several times faster
    than qsort on the 31,125 entries of an RDM, which matters as every channel is ranked
    once per ROI. */
-static void RadixSort(PetscInt N, PermItem *a, PermItem *tmp) {
+static void RadixSort(PetscInt N, PermItem *a, PermItem *tmp)
+{
   enum { BITS = 11, NDIGITS = 6, RADIX = 1 << BITS };
   PetscInt count[NDIGITS][RADIX]; /* 48 kB */
   PermItem *src = a, *dst = tmp;
@@ -136,15 +139,16 @@ static void RadixSort(PetscInt N, PermItem *a, PermItem *tmp) {
     for (PetscInt i = 0; i < N; i++)
       dst[count[d][(src[i].key >> (BITS * d)) & (RADIX - 1)]++] = src[i];
     PermItem *t = src;
-    src = dst;
-    dst = t;
+    src         = dst;
+    dst         = t;
   }
   if (src != a) memcpy(a, src, sizeof(*a) * (size_t)N);
 }
 
 /* Doubled centred average ranks r2[i] = 2 rank_i - (N + 1) of v[N]; returns sum r2^2 (exact).
    work holds 2 N items. */
-static double Rank2(PetscInt N, const double *v, double *r2, PermItem *work) {
+static double Rank2(PetscInt N, const double *v, double *r2, PermItem *work)
+{
   double ss = 0;
 
   for (PetscInt i = 0; i < N; i++) {
@@ -152,7 +156,7 @@ static double Rank2(PetscInt N, const double *v, double *r2, PermItem *work) {
     double x = v[i] == 0 ? 0.0 : v[i]; /* -0 ties with +0 */
     memcpy(&u, &x, sizeof(u));
     work[i].key = (u >> 63) ? ~u : u | (1ULL << 63);
-    work[i].i = (int32_t)i;
+    work[i].i   = (int32_t)i;
   }
   RadixSort(N, work, work + N);
   for (PetscInt s = 0, e; s < N; s = e) {
@@ -167,12 +171,14 @@ static double Rank2(PetscInt N, const double *v, double *r2, PermItem *work) {
 }
 
 /* numpy.round(x, decimals) */
-static double RoundDecimals(double x, double scale) {
+static double RoundDecimals(double x, double scale)
+{
   return rint(x * scale) / scale;
 }
 
 /* The entries of a full n x n matrix m the test runs over, in order, into v[nent]. */
-static void Entries(const PermTest pt, const double *m, double *v) {
+static void Entries(const PermTest pt, const double *m, double *v)
+{
   PetscInt n = pt->n, q = 0;
   for (PetscInt a = 0; a < n; a++)
     for (PetscInt b = pt->protocol == BA_PROTOCOL_CANONICAL ? a + 1 : 0; b < n; b++)
@@ -181,7 +187,8 @@ static void Entries(const PermTest pt, const double *m, double *v) {
 
 /* kuzovkin2018: each column of m[n][n] scaled to [0, 1] by its own minimum and maximum
    (a constant column becomes 0), into s. */
-static void ScaleColumns(PetscInt n, const double *m, double *s) {
+static void ScaleColumns(PetscInt n, const double *m, double *s)
+{
   for (PetscInt j = 0; j < n; j++) {
     double lo = m[j], hi = m[j];
     for (PetscInt i = 1; i < n; i++) {
@@ -194,9 +201,9 @@ static void ScaleColumns(PetscInt n, const double *m, double *s) {
   }
 }
 
-PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *const *rdm,
-                              BaProtocol protocol, uint64_t seed, PetscInt sequential_h,
-                              PermTest *ptout) {
+PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *const *rdm, BaProtocol protocol,
+                              uint64_t seed, PetscInt sequential_h, PermTest *ptout)
+{
   PermTest pt;
   PetscInt n = nimages, nn = nimages * nimages;
   double *m, *v, *r2, *s = NULL;
@@ -206,17 +213,16 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
   PetscFunctionBegin;
   PetscCheck(nimages >= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "permutation test with %" PetscInt_FMT " images (at least 3)", nimages);
-  PetscCheck(nlayers >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "permutation test with no layer");
-  PetscCheck(sequential_h >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "sequential limit %" PetscInt_FMT " < 0", sequential_h);
+  PetscCheck(nlayers >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "permutation test with no layer");
+  PetscCheck(sequential_h >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sequential limit %" PetscInt_FMT " < 0",
+             sequential_h);
   PetscCall(PetscNew(&pt));
-  pt->n = n;
-  pt->nlayers = nlayers;
+  pt->n        = n;
+  pt->nlayers  = nlayers;
   pt->protocol = protocol;
-  pt->seed = seed;
-  pt->h = sequential_h;
-  pt->nent = protocol == BA_PROTOCOL_CANONICAL ? n * (n - 1) / 2 : nn;
+  pt->seed     = seed;
+  pt->h        = sequential_h;
+  pt->nent     = protocol == BA_PROTOCOL_CANONICAL ? n * (n - 1) / 2 : nn;
   {
     double N = (double)pt->nent;
     PetscCheck(N * (N * N - 1) / 3 < 9007199254740992.0, PETSC_COMM_SELF, PETSC_ERR_SUP,
@@ -224,8 +230,8 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
                " entries exceed 2^53 and would not be exact",
                n, pt->nent);
   }
-  PetscCall(PetscMalloc4((size_t)nlayers * nn, &pt->lfull, nlayers, &pt->lnorm,
-                         (size_t)nlayers * pt->nent, &pt->lobs, nlayers, &pt->lobsnorm));
+  PetscCall(PetscMalloc4((size_t)nlayers * nn, &pt->lfull, nlayers, &pt->lnorm, (size_t)nlayers * pt->nent, &pt->lobs,
+                         nlayers, &pt->lobsnorm));
   PetscCall(PetscMalloc4(nn, &m, nn, &v, nn, &r2, 2 * nn, &work));
   if (protocol == BA_PROTOCOL_KUZOVKIN2018) PetscCall(PetscMalloc1(nn, &s));
   for (PetscInt l = 0; l < nlayers; l++) {
@@ -257,17 +263,16 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
   }
   PetscCall(PetscFree4(m, v, r2, work));
   PetscCall(PetscFree(s));
-  PetscCall(PetscOptionsGetEnum(NULL, NULL, "-permtest_kernel", PermKernelTypeNames,
-                                (PetscEnum *)&ktype, NULL));
-  PetscCall(PermKernelCreate(ktype, n, protocol == BA_PROTOCOL_CANONICAL ? PETSC_TRUE : PETSC_FALSE,
-                             PERM_BLOCK, &pt->kernel));
-  PetscCall(
-      PetscMalloc3((size_t)PERM_BLOCK * n, &pt->perm, nlayers, &pt->tables, nlayers, &pt->tablel));
+  PetscCall(PetscOptionsGetEnum(NULL, NULL, "-permtest_kernel", PermKernelTypeNames, (PetscEnum *)&ktype, NULL));
+  PetscCall(PermKernelCreate(ktype, n, protocol == BA_PROTOCOL_CANONICAL ? PETSC_TRUE : PETSC_FALSE, PERM_BLOCK,
+                             &pt->kernel));
+  PetscCall(PetscMalloc3((size_t)PERM_BLOCK * n, &pt->perm, nlayers, &pt->tables, nlayers, &pt->tablel));
   *ptout = pt;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static double Dot(PetscInt N, const double *x, const double *y) {
+static double Dot(PetscInt N, const double *x, const double *y)
+{
   double s = 0;
   for (PetscInt i = 0; i < N; i++)
     s += x[i] * y[i];
@@ -275,7 +280,8 @@ static double Dot(PetscInt N, const double *x, const double *y) {
 }
 
 /* kuzovkin2018: the smallest integer dot product t with round(t / norm, 4) >= robs. */
-static double RoundedThreshold(double norm, double robs) {
+static double RoundedThreshold(double norm, double robs)
+{
   int64_t lo = -(int64_t)ceil(norm) - 1, hi = (int64_t)ceil(norm) + 1;
 
   if (RoundDecimals((double)lo / norm, 1e4) >= robs) return (double)lo;
@@ -289,7 +295,8 @@ static double RoundedThreshold(double norm, double robs) {
   return (double)hi;
 }
 
-PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double *rho) {
+PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double *rho)
+{
   PetscInt n = pt->n, nn = n * n, N = pt->nent, L = pt->nlayers;
   double *m, *v, *rc, *rs = NULL, *s = NULL, snorm = 0;
   PermItem *work;
@@ -297,10 +304,10 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
   PetscFunctionBegin;
   PetscCall(PetscFree6(pt->c, pt->rowch, pt->packed, pt->cnorm, pt->thr, pt->valid));
   PetscCall(PetscFree2(pt->wanted, pt->dots));
-  pt->nch = nch;
+  pt->nch     = nch;
   pt->npacked = -1; /* nothing packed for these channels yet */
-  PetscCall(PetscMalloc6((size_t)nch * N, &pt->c, nch, &pt->rowch, (size_t)nch * L, &pt->packed,
-                         nch, &pt->cnorm, (size_t)nch * L, &pt->thr, (size_t)nch * L, &pt->valid));
+  PetscCall(PetscMalloc6((size_t)nch * N, &pt->c, nch, &pt->rowch, (size_t)nch * L, &pt->packed, nch, &pt->cnorm,
+                         (size_t)nch * L, &pt->thr, (size_t)nch * L, &pt->valid));
   PetscCall(PetscMalloc2((size_t)L * nch, &pt->wanted, (size_t)L * nch * PERM_BLOCK, &pt->dots));
   PetscCall(PetscMalloc4(nn, &m, nn, &v, N, &rc, 2 * nn, &work));
   if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) PetscCall(PetscMalloc2(nn, &s, N, &rs));
@@ -308,11 +315,10 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
     const float *xc = x + (size_t)c * n;
     for (PetscInt i = 0; i < n; i++)
       PetscCheck(isfinite(xc[i]), PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-                 "channel %" PetscInt_FMT " has a non-finite feature for image %" PetscInt_FMT, c,
-                 i);
+                 "channel %" PetscInt_FMT " has a non-finite feature for image %" PetscInt_FMT, c, i);
     for (PetscInt i = 0; i < n; i++)
       for (PetscInt j = 0; j < n; j++) {
-        double d = fabs((double)xc[i] - (double)xc[j]);
+        double d     = fabs((double)xc[i] - (double)xc[j]);
         m[i * n + j] = pt->protocol == BA_PROTOCOL_CANONICAL ? d : RoundDecimals(d, 1e3);
       }
     Entries(pt, m, v);
@@ -327,16 +333,15 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
     for (PetscInt l = 0; l < L; l++) {
       PetscInt k = c * L + l;
       if (pt->protocol == BA_PROTOCOL_CANONICAL) {
-        double dobs = Dot(N, rc, pt->lobs + (size_t)l * N);
+        double dobs  = Dot(N, rc, pt->lobs + (size_t)l * N);
         pt->valid[k] = pt->cnorm[c] > 0 && pt->lnorm[l] > 0;
-        pt->thr[k] = dobs;
-        rho[k] = pt->valid[k] ? dobs / (pt->cnorm[c] * pt->lnorm[l]) : NAN;
+        pt->thr[k]   = dobs;
+        rho[k]       = pt->valid[k] ? dobs / (pt->cnorm[c] * pt->lnorm[l]) : NAN;
       } else {
-        double robs =
-            RoundDecimals(Dot(N, rs, pt->lobs + (size_t)l * N) / (snorm * pt->lobsnorm[l]), 1e4);
+        double robs  = RoundDecimals(Dot(N, rs, pt->lobs + (size_t)l * N) / (snorm * pt->lobsnorm[l]), 1e4);
         pt->valid[k] = pt->cnorm[c] > 0 && pt->lnorm[l] > 0 && snorm > 0 && pt->lobsnorm[l] > 0;
-        pt->thr[k] = pt->valid[k] ? RoundedThreshold(pt->cnorm[c] * pt->lnorm[l], robs) : 0;
-        rho[k] = pt->valid[k] ? robs : NAN;
+        pt->thr[k]   = pt->valid[k] ? RoundedThreshold(pt->cnorm[c] * pt->lnorm[l], robs) : 0;
+        rho[k]       = pt->valid[k] ? robs : NAN;
       }
     }
   }
@@ -346,7 +351,8 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
 }
 
 /* Orders channels by the layers they still test (their rows of packed), then by index. */
-static int CompareActive(const void *x, const void *y, void *ctx) {
+static int CompareActive(const void *x, const void *y, void *ctx)
+{
   const PermTest pt = ctx;
   PetscInt a = *(const PetscInt *)x, b = *(const PetscInt *)y;
   int c = memcmp(pt->packed + a * pt->nlayers, pt->packed + b * pt->nlayers, pt->nlayers);
@@ -357,7 +363,8 @@ static int CompareActive(const void *x, const void *y, void *ctx) {
    layers next to each other (so a layer's product can skip whole register blocks), unless
    the kernel holds exactly these already. Costs a pass over the ranks, at most once per
    block of permutations. */
-static PetscErrorCode PackActive(PermTest pt, const PermCount *count) {
+static PetscErrorCode PackActive(PermTest pt, const PermCount *count)
+{
   PetscInt L = pt->nlayers, nact = 0;
   PetscBool same = pt->npacked >= 0 ? PETSC_TRUE : PETSC_FALSE;
   const int32_t **rows;
@@ -385,8 +392,8 @@ static PetscErrorCode PackActive(PermTest pt, const PermCount *count) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount *count,
-                           double *maxnull) {
+PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount *count, double *maxnull)
+{
   PetscInt n = pt->n, L = pt->nlayers, nthreads = openblas_get_num_threads();
 
   PetscFunctionBegin;
@@ -396,9 +403,8 @@ PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount
              "permutation range [%" PetscInt_FMT ", %" PetscInt_FMT ")", first, last);
   for (PetscInt k = 0; k < pt->nch * L; k++) {
     PetscCheck(count[k].done || count[k].used == first, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
-               "pair %" PetscInt_FMT " has seen %" PetscInt64_FMT
-               " permutations, not %" PetscInt_FMT,
-               k, (PetscInt64)count[k].used, first);
+               "pair %" PetscInt_FMT " has seen %" PetscInt64_FMT " permutations, not %" PetscInt_FMT, k,
+               (PetscInt64)count[k].used, first);
     if (!pt->valid[k]) count[k].done = -1;
   }
   PetscCall(PackActive(pt, count));
@@ -416,25 +422,25 @@ PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount
     /* one product for every layer with a pair still tested */
     ntab = 0;
     for (PetscInt l = 0; l < L; l++) {
-      char *want = pt->wanted + ntab * nact;
+      char *want    = pt->wanted + ntab * nact;
       PetscBool any = PETSC_FALSE;
       for (PetscInt k = 0; k < nact; k++) {
         want[k] = !count[pt->rowch[k] * L + l].done;
         any |= want[k] ? PETSC_TRUE : PETSC_FALSE;
       }
       if (!any) continue;
-      pt->tables[ntab] = pt->lfull + (size_t)l * n * n;
+      pt->tables[ntab]   = pt->lfull + (size_t)l * n * n;
       pt->tablel[ntab++] = l;
     }
-    PetscCall(PermKernelProduct(pt->kernel, ntab, pt->tables, np, pt->perm, pt->wanted, nthreads,
-                                pt->dots, PERM_BLOCK));
+    PetscCall(
+        PermKernelProduct(pt->kernel, ntab, pt->tables, np, pt->perm, pt->wanted, nthreads, pt->dots, PERM_BLOCK));
     for (PetscInt t = 0; t < ntab; t++) {
       PetscInt l = pt->tablel[t];
       for (PetscInt k = 0; k < nact; k++) {
-        PetscInt ch = pt->rowch[k];
-        PermCount *pc = &count[ch * L + l];
+        PetscInt ch     = pt->rowch[k];
+        PermCount *pc   = &count[ch * L + l];
         const double *d = pt->dots + ((size_t)t * nact + k) * PERM_BLOCK;
-        double thr = pt->thr[ch * L + l];
+        double thr      = pt->thr[ch * L + l];
         if (pc->done) continue;
         if (maxnull) {
           double norm = pt->cnorm[ch] * pt->lnorm[l];
@@ -469,14 +475,16 @@ PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-double PermTestPValue(PermTest pt, const PermCount *c, PetscInt m) {
+double PermTestPValue(PermTest pt, const PermCount *c, PetscInt m)
+{
   if (c->done < 0) return NAN;
   if (c->done) return (double)pt->h / (double)c->used;
   if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) return (double)c->b / (double)m;
   return (double)(c->b + 1) / (double)(m + 1);
 }
 
-PetscErrorCode PermTestDestroy(PermTest *ptp) {
+PetscErrorCode PermTestDestroy(PermTest *ptp)
+{
   PermTest pt = *ptp;
 
   PetscFunctionBegin;

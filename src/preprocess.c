@@ -13,13 +13,14 @@
 #define PAD_LEN 9 /* scipy's default filtfilt padlen: 3 * max(len(a), len(b)) */
 
 /* (b, a) of a second-order notch at f Hz, as scipy.signal.iirnotch(f, Q, fs). */
-static void NotchDesign(double f, double q, double fs, double b[3], double a[3]) {
-  const double w0 = 2.0 * f / fs;
-  const double bw = w0 / q * M_PI;
-  const double gb = 1.0 / sqrt(2.0);
+static void NotchDesign(double f, double q, double fs, double b[3], double a[3])
+{
+  const double w0   = 2.0 * f / fs;
+  const double bw   = w0 / q * M_PI;
+  const double gb   = 1.0 / sqrt(2.0);
   const double beta = (sqrt(1.0 - gb * gb) / gb) * tan(bw / 2.0);
   const double gain = 1.0 / (1.0 + beta);
-  const double c = cos(w0 * M_PI);
+  const double c    = cos(w0 * M_PI);
 
   b[0] = gain;
   b[1] = gain * (-2.0 * c);
@@ -29,20 +30,19 @@ static void NotchDesign(double f, double q, double fs, double b[3], double a[3])
   a[2] = 2.0 * gain - 1.0;
 }
 
-PetscErrorCode PreprocessSetUp(Preprocess *pp, BaProtocol protocol, double sfreq, double line_hz) {
+PetscErrorCode PreprocessSetUp(Preprocess *pp, BaProtocol protocol, double sfreq, double line_hz)
+{
   PetscFunctionBegin;
-  PetscCheck(sfreq > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "sampling frequency %g must be positive", sfreq);
-  PetscCheck(line_hz >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "line frequency %g must not be negative", line_hz);
+  PetscCheck(sfreq > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "sampling frequency %g must be positive", sfreq);
+  PetscCheck(line_hz >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "line frequency %g must not be negative",
+             line_hz);
   pp->protocol = protocol;
-  pp->sfreq = sfreq;
-  pp->nnotch = 0;
+  pp->sfreq    = sfreq;
+  pp->nnotch   = 0;
   if (line_hz > 0) {
     for (int m = 1; m * line_hz < sfreq / 2.0; m++) {
       PetscCheck(pp->nnotch < BA_MAX_NOTCH, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-                 "line frequency %g Hz has more than %d harmonics below %g Hz", line_hz,
-                 BA_MAX_NOTCH, sfreq / 2.0);
+                 "line frequency %g Hz has more than %d harmonics below %g Hz", line_hz, BA_MAX_NOTCH, sfreq / 2.0);
       pp->notch_hz[pp->nnotch] = m * line_hz;
       NotchDesign(m * line_hz, NOTCH_Q, sfreq, pp->b[pp->nnotch], pp->a[pp->nnotch]);
       pp->nnotch++;
@@ -51,7 +51,8 @@ PetscErrorCode PreprocessSetUp(Preprocess *pp, BaProtocol protocol, double sfreq
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-void PreprocessDetrend(PetscInt n, double *x) {
+void PreprocessDetrend(PetscInt n, double *x)
+{
   double tmean = (n - 1) / 2.0, xmean = 0, sxy = 0, sxx = 0, slope;
 
   if (n < 2) {
@@ -71,18 +72,19 @@ void PreprocessDetrend(PetscInt n, double *x) {
 }
 
 /* y = lfilter(b, a, x) over n samples with initial state z (length 2), in place allowed. */
-static void Biquad(const double b[3], const double a[3], PetscInt n, const double *x, double *y,
-                   double z0, double z1) {
+static void Biquad(const double b[3], const double a[3], PetscInt n, const double *x, double *y, double z0, double z1)
+{
   for (PetscInt i = 0; i < n; i++) {
     const double xi = x[i], yi = b[0] * xi + z0;
-    z0 = b[1] * xi - a[1] * yi + z1;
-    z1 = b[2] * xi - a[2] * yi;
+    z0   = b[1] * xi - a[1] * yi + z1;
+    z1   = b[2] * xi - a[2] * yi;
     y[i] = yi;
   }
 }
 
 /* Steady-state initial state of a step response, as scipy.signal.lfilter_zi(b, a). */
-static void BiquadZi(const double b[3], const double a[3], double zi[2]) {
+static void BiquadZi(const double b[3], const double a[3], double zi[2])
+{
   const double r0 = b[1] - a[1] * b[0], r1 = b[2] - a[2] * b[0];
 
   zi[0] = (r0 + r1) / (1.0 + a[1] + a[2]);
@@ -90,12 +92,13 @@ static void BiquadZi(const double b[3], const double a[3], double zi[2]) {
 }
 
 /* scipy.signal.filtfilt(b, a, x) with padtype='odd', padlen=9; e holds n + 2 * 9 doubles. */
-static void FiltFilt(const double b[3], const double a[3], PetscInt n, double *x, double *e) {
+static void FiltFilt(const double b[3], const double a[3], PetscInt n, double *x, double *e)
+{
   const PetscInt m = n + 2 * PAD_LEN;
   double zi[2];
 
   for (PetscInt i = 0; i < PAD_LEN; i++) {
-    e[i] = 2.0 * x[0] - x[PAD_LEN - i];
+    e[i]               = 2.0 * x[0] - x[PAD_LEN - i];
     e[PAD_LEN + n + i] = 2.0 * x[n - 1] - x[n - 2 - i];
   }
   for (PetscInt i = 0; i < n; i++)
@@ -105,15 +108,16 @@ static void FiltFilt(const double b[3], const double a[3], PetscInt n, double *x
   /* backward pass: filter the reversed sequence, starting from its first sample e[m - 1] */
   for (PetscInt i = 0; i < m / 2; i++) {
     const double t = e[i];
-    e[i] = e[m - 1 - i];
-    e[m - 1 - i] = t;
+    e[i]           = e[m - 1 - i];
+    e[m - 1 - i]   = t;
   }
   Biquad(b, a, m, e, e, zi[0] * e[0], zi[1] * e[0]);
   for (PetscInt i = 0; i < n; i++)
     x[i] = e[m - 1 - PAD_LEN - i];
 }
 
-void PreprocessNotch(const Preprocess *pp, PetscInt n, double *x, double *work) {
+void PreprocessNotch(const Preprocess *pp, PetscInt n, double *x, double *work)
+{
   for (int k = 0; k < pp->nnotch; k++) {
     if (pp->protocol == BA_PROTOCOL_KUZOVKIN2018)
       Biquad(pp->b[k], pp->a[k], n, x, x, 0.0, 0.0);
@@ -122,9 +126,10 @@ void PreprocessNotch(const Preprocess *pp, PetscInt n, double *x, double *work) 
   }
 }
 
-PetscInt PreprocessArtifacts(BaProtocol protocol, PetscInt ntrials, PetscInt n, const double *x,
-                             const PetscBool *use, PetscBool *artifact) {
-  double avg_sd = 0;
+PetscInt PreprocessArtifacts(BaProtocol protocol, PetscInt ntrials, PetscInt n, const double *x, const PetscBool *use,
+                             PetscBool *artifact)
+{
+  double avg_sd  = 0;
   PetscInt nused = 0, count = 0;
 
   for (PetscInt t = 0; t < ntrials; t++) {
@@ -145,7 +150,7 @@ PetscInt PreprocessArtifacts(BaProtocol protocol, PetscInt ntrials, PetscInt n, 
   avg_sd /= nused;
   for (PetscInt t = 0; t < ntrials; t++) {
     const double *xt = x + (size_t)t * n;
-    double top = -INFINITY;
+    double top       = -INFINITY;
 
     if (!use[t]) continue;
     for (PetscInt i = 0; i < n; i++) {

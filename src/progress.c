@@ -19,15 +19,18 @@ void ProgressBegin(Progress *p, MPI_Comm comm, const char *what, double total, P
 
 static void FormatSeconds(double s, char *buf, size_t len)
 {
-  if (s < 60) snprintf(buf, len, "%.0fs", s);
-  else if (s < 3600) snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
-  else snprintf(buf, len, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
+  if (s < 60)
+    snprintf(buf, len, "%.0fs", s);
+  else if (s < 3600)
+    snprintf(buf, len, "%dm%02ds", (int)(s / 60), (int)s % 60);
+  else
+    snprintf(buf, len, "%dh%02dm", (int)(s / 3600), ((int)s % 3600) / 60);
 }
 
 void ProgressUpdate(Progress *p, double done)
 {
   const double now = MPI_Wtime();
-  char         left[32];
+  char left[32];
 
   if (!p->active || now - p->t_last < 2.0 || done <= 0) return;
   p->t_last  = now;

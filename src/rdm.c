@@ -18,8 +18,8 @@ const char *const BaDistanceNames[] = {"euclidean", "correlation", NULL};
 /* Columns converted to double per BLAS call: 250 images x 4096 columns is 8 MB. */
 #define RDM_CHUNK 4096
 
-PetscErrorCode RdmGramAccumulate(PetscInt nimages, PetscInt ncols, const float *act, double *gram,
-                                 double *rowsum) {
+PetscErrorCode RdmGramAccumulate(PetscInt nimages, PetscInt ncols, const float *act, double *gram, double *rowsum)
+{
   PetscInt n = nimages, w = ncols < RDM_CHUNK ? ncols : RDM_CHUNK;
   double *a;
 
@@ -37,8 +37,7 @@ PetscErrorCode RdmGramAccumulate(PetscInt nimages, PetscInt ncols, const float *
       }
       rowsum[i] += s;
     }
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)nc, 1.0, a, (int)nc, 1.0,
-                gram, (int)n);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasNoTrans, (int)n, (int)nc, 1.0, a, (int)nc, 1.0, gram, (int)n);
   }
   PetscCall(PetscFree(a));
   /* dsyrk updated the upper triangle only; the lower one mirrors it */
@@ -48,14 +47,15 @@ PetscErrorCode RdmGramAccumulate(PetscInt nimages, PetscInt ncols, const float *
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode RdmFromGram(PetscInt nimages, PetscInt nfeatures, const double *gram,
-                           const double *rowsum, BaDistance distance, double *rdm) {
+PetscErrorCode RdmFromGram(PetscInt nimages, PetscInt nfeatures, const double *gram, const double *rowsum,
+                           BaDistance distance, double *rdm)
+{
   PetscInt n = nimages;
   double p = (double)nfeatures, *cdiag = NULL;
 
   PetscFunctionBegin;
-  PetscCheck(nfeatures > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "RDM of a layer with %" PetscInt_FMT " features", nfeatures);
+  PetscCheck(nfeatures > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "RDM of a layer with %" PetscInt_FMT " features",
+             nfeatures);
   if (distance == BA_DISTANCE_CORRELATION) {
     PetscCall(PetscMalloc1(n, &cdiag));
     for (PetscInt i = 0; i < n; i++)
@@ -67,11 +67,11 @@ PetscErrorCode RdmFromGram(PetscInt nimages, PetscInt nfeatures, const double *g
       double g = gram[(size_t)i * n + j], d;
       if (distance == BA_DISTANCE_EUCLIDEAN) {
         double d2 = gram[(size_t)i * n + i] + gram[(size_t)j * n + j] - 2 * g;
-        d = sqrt(d2 > 0 ? d2 : 0);
+        d         = sqrt(d2 > 0 ? d2 : 0);
       } else {
         /* 1 - Pearson r of rows i and j; NaN for a constant row, as scipy's pdist */
         double c = g - rowsum[i] * rowsum[j] / p;
-        d = 1 - c / sqrt(cdiag[i] * cdiag[j]);
+        d        = 1 - c / sqrt(cdiag[i] * cdiag[j]);
       }
       rdm[(size_t)i * n + j] = d;
       rdm[(size_t)j * n + i] = d;

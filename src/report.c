@@ -30,33 +30,34 @@ typedef struct {
   char path[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 16];
 } OutFile;
 
-static PetscErrorCode OutOpen(const char *dir, const char *name, OutFile *o) {
+static PetscErrorCode OutOpen(const char *dir, const char *name, OutFile *o)
+{
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(o->path, sizeof(o->path), "%s/%s", dir, name));
   PetscCall(PetscSNPrintf(o->tmp, sizeof(o->tmp), "%s.partial", o->path));
   o->fp = fopen(o->tmp, "w");
-  PetscCheck(o->fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot create (%s)", o->path,
-             strerror(errno));
+  PetscCheck(o->fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot create (%s)", o->path, strerror(errno));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Closes and renames into place; a write error removes the partial file. */
-static PetscErrorCode OutCommit(OutFile *o) {
+static PetscErrorCode OutCommit(OutFile *o)
+{
   int bad = ferror(o->fp);
 
   PetscFunctionBegin;
   bad |= fclose(o->fp) != 0;
   o->fp = NULL;
   if (bad) unlink(o->tmp);
-  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot write (%s)", o->path,
-             strerror(errno));
-  PetscCheck(rename(o->tmp, o->path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
-             "%s: cannot rename from %s (%s)", o->path, o->tmp, strerror(errno));
+  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot write (%s)", o->path, strerror(errno));
+  PetscCheck(rename(o->tmp, o->path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot rename from %s (%s)",
+             o->path, o->tmp, strerror(errno));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* mkdir -p */
-static PetscErrorCode MakeDir(const char *dir) {
+static PetscErrorCode MakeDir(const char *dir)
+{
   char buf[PETSC_MAX_PATH_LEN];
   struct stat st;
 
@@ -65,20 +66,20 @@ static PetscErrorCode MakeDir(const char *dir) {
   for (char *s = buf + 1;; s++) {
     if (*s == '/' || *s == 0) {
       char c = *s;
-      *s = 0;
+      *s     = 0;
       if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-        SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "-out: cannot create folder %s (%s)", buf,
-                strerror(errno));
+        SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "-out: cannot create folder %s (%s)", buf, strerror(errno));
       *s = c;
       if (!c) break;
     }
   }
-  PetscCheck(stat(dir, &st) == 0 && S_ISDIR(st.st_mode), PETSC_COMM_SELF, BA_ERR_INPUT,
-             "-out: %s is not a folder", dir);
+  PetscCheck(stat(dir, &st) == 0 && S_ISDIR(st.st_mode), PETSC_COMM_SELF, BA_ERR_INPUT, "-out: %s is not a folder",
+             dir);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static void CsvField(FILE *fp, const char *s) {
+static void CsvField(FILE *fp, const char *s)
+{
   if (!strpbrk(s, ",\"\n")) {
     fputs(s, fp);
     return;
@@ -91,7 +92,8 @@ static void CsvField(FILE *fp, const char *s) {
   fputc('"', fp);
 }
 
-static void Html(FILE *fp, const char *s) {
+static void Html(FILE *fp, const char *s)
+{
   for (; *s; s++) {
     switch (*s) {
     case '<':
@@ -113,7 +115,8 @@ static void Html(FILE *fp, const char *s) {
 }
 
 /* A gnuplot single-quoted string: a quote is doubled. */
-static void GpString(FILE *fp, const char *s) {
+static void GpString(FILE *fp, const char *s)
+{
   fputc('\'', fp);
   for (; *s; s++) {
     if (*s == '\'') fputc('\'', fp);
@@ -122,18 +125,20 @@ static void GpString(FILE *fp, const char *s) {
   fputc('\'', fp);
 }
 
-static void AreaLabel(const ResultsRoiSummary *s, int a, char *buf, size_t len) {
-  snprintf(buf, len, "BA%d (%d/%d)", BaVentralAreas[a], s->area_significant[a],
-           s->area_responsive[a]);
+static void AreaLabel(const ResultsRoiSummary *s, int a, char *buf, size_t len)
+{
+  snprintf(buf, len, "BA%d (%d/%d)", BaVentralAreas[a], s->area_significant[a], s->area_responsive[a]);
 }
 
-static void WindowName(int w, char *buf, size_t len) {
+static void WindowName(int w, char *buf, size_t len)
+{
   snprintf(buf, len, "%d-%d ms", BaWindows[w].t0_ms, BaWindows[w].t1_ms);
 }
 
 /* ---- tables ------------------------------------------------------------------------ */
 
-static PetscErrorCode WriteSummaryCsv(const Results *res, const char *dir) {
+static PetscErrorCode WriteSummaryCsv(const Results *res, const char *dir)
+{
   OutFile o;
 
   PetscFunctionBegin;
@@ -143,16 +148,16 @@ static PetscErrorCode WriteSummaryCsv(const Results *res, const char *dir) {
   for (int b = 0; b < BA_NBANDS; b++)
     for (int w = 0; w < BA_NWINDOWS; w++) {
       const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
-      fprintf(o.fp, "%s,%d,%d,%d,%d,%d,%.10g,%.6g,%.10g,%.10g\n", BaBands[b].name,
-              BaWindows[w].t0_ms, BaWindows[w].t1_ms, (int)res->nchannels, (int)s->n_responsive,
-              (int)s->n_significant_pairs, s->alignment_rho, s->alignment_p, s->volume,
-              s->specificity);
+      fprintf(o.fp, "%s,%d,%d,%d,%d,%d,%.10g,%.6g,%.10g,%.10g\n", BaBands[b].name, BaWindows[w].t0_ms,
+              BaWindows[w].t1_ms, (int)res->nchannels, (int)s->n_responsive, (int)s->n_significant_pairs,
+              s->alignment_rho, s->alignment_p, s->volume, s->specificity);
     }
   PetscCall(OutCommit(&o));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode WriteAreaLayerCsv(const Results *res, const char *dir, int roi) {
+static PetscErrorCode WriteAreaLayerCsv(const Results *res, const char *dir, int roi)
+{
   const ResultsRoiSummary *s = &res->roi[roi];
   OutFile o;
   char name[96], roiname[64], label[64];
@@ -169,8 +174,7 @@ static PetscErrorCode WriteAreaLayerCsv(const Results *res, const char *dir, int
   fputc('\n', o.fp);
   for (int a = 0; a < BA_NAREAS; a++) {
     AreaLabel(s, a, label, sizeof(label));
-    fprintf(o.fp, "BA%d,%s,%d,%d", BaVentralAreas[a], label, s->area_significant[a],
-            s->area_responsive[a]);
+    fprintf(o.fp, "BA%d,%s,%d,%d", BaVentralAreas[a], label, s->area_significant[a], s->area_responsive[a]);
     for (PetscInt l = 0; l < res->nlayers; l++)
       fprintf(o.fp, ",%.10g", s->area_layer[a * res->nlayers + l]);
     fputc('\n', o.fp);
@@ -198,28 +202,28 @@ typedef struct {
   char png[BA_NROIS][96];        /* their PNG names */
 } Script;
 
-static PetscErrorCode ScriptOpen(const char *dir, const char *what, Script *s) {
+static PetscErrorCode ScriptOpen(const char *dir, const char *what, Script *s)
+{
   PetscFunctionBegin;
   PetscCall(PetscMemzero(s, sizeof(*s)));
   PetscCall(PetscStrncpy(s->what, what, sizeof(s->what)));
   PetscCall(PetscSNPrintf(s->path, sizeof(s->path), "%s/.%s.gp", dir, what));
   s->fp = fopen(s->path, "w");
-  PetscCheck(s->fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "figure %s: cannot create %s (%s)", what,
-             s->path, strerror(errno));
+  PetscCheck(s->fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "figure %s: cannot create %s (%s)", what, s->path,
+             strerror(errno));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Starts a new figure of the script: settings reset, terminal and output set. */
-static PetscErrorCode ScriptFigure(Script *s, const char *dir, const char *png, int width,
-                                   int height) {
+static PetscErrorCode ScriptFigure(Script *s, const char *dir, const char *png, int width, int height)
+{
   char out[PETSC_MAX_PATH_LEN + 16];
 
   PetscFunctionBegin;
   PetscCheck(s->n < BA_NROIS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "too many figures in one script");
   PetscCall(PetscStrncpy(s->png[s->n++], png, sizeof(s->png[0])));
   PetscCall(PetscSNPrintf(out, sizeof(out), "%s/%s.partial", dir, png));
-  fprintf(s->fp, "reset\nset terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,11'\n",
-          width, height);
+  fprintf(s->fp, "reset\nset terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,11'\n", width, height);
   fputs("set output ", s->fp);
   GpString(s->fp, out);
   fputc('\n', s->fp);
@@ -228,9 +232,10 @@ static PetscErrorCode ScriptFigure(Script *s, const char *dir, const char *png, 
 
 /* Runs gnuplot on the script (no shell between), checks that each figure is a PNG and renames
    it into place. On failure the script stays for whoever wants to rerun it. */
-static PetscErrorCode ScriptRun(Script *s, const char *dir) {
+static PetscErrorCode ScriptRun(Script *s, const char *dir)
+{
   static const unsigned char Png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-  char *argv[] = {(char *)"gnuplot", s->path, NULL};
+  char *argv[]                      = {(char *)"gnuplot", s->path, NULL};
   char png[PETSC_MAX_PATH_LEN], tmp[PETSC_MAX_PATH_LEN + 16];
   pid_t pid;
   int status = 0, rc, bad = ferror(s->fp);
@@ -238,16 +243,15 @@ static PetscErrorCode ScriptRun(Script *s, const char *dir) {
   PetscFunctionBegin;
   bad |= fclose(s->fp) != 0;
   s->fp = NULL;
-  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "figure %s: cannot write %s", s->what,
-             s->path);
+  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "figure %s: cannot write %s", s->what, s->path);
   fflush(stdout);
   fflush(stderr);
   rc = posix_spawnp(&pid, "gnuplot", NULL, NULL, argv, environ);
-  PetscCheck(rc == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
-             "figure %s: cannot run gnuplot (%s); install gnuplot-nox", s->what, strerror(rc));
+  PetscCheck(rc == 0, PETSC_COMM_SELF, PETSC_ERR_LIB, "figure %s: cannot run gnuplot (%s); install gnuplot-nox",
+             s->what, strerror(rc));
   while (waitpid(pid, &status, 0) < 0)
-    PetscCheck(errno == EINTR, PETSC_COMM_SELF, PETSC_ERR_LIB, "figure %s: waiting for gnuplot: %s",
-               s->what, strerror(errno));
+    PetscCheck(errno == EINTR, PETSC_COMM_SELF, PETSC_ERR_LIB, "figure %s: waiting for gnuplot: %s", s->what,
+               strerror(errno));
   for (int i = 0; i < s->n; i++) {
     unsigned char sig[8] = {0};
     FILE *fp;
@@ -265,26 +269,27 @@ static PetscErrorCode ScriptRun(Script *s, const char *dir) {
     }
     PetscCheck(!memcmp(sig, Png, 8), PETSC_COMM_SELF, PETSC_ERR_LIB,
                "figure %s: gnuplot wrote no PNG %s; its script is %s", s->what, s->png[i], s->path);
-    PetscCheck(rename(tmp, png) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
-               "%s: cannot rename from %s (%s)", png, tmp, strerror(errno));
+    PetscCheck(rename(tmp, png) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot rename from %s (%s)", png, tmp,
+               strerror(errno));
   }
   PetscCheck(!WIFEXITED(status) || WEXITSTATUS(status) != 127, PETSC_COMM_SELF, PETSC_ERR_LIB,
              "figure %s: gnuplot not found (install gnuplot-nox)", s->what);
   PetscCheck(WIFEXITED(status) && WEXITSTATUS(status) == 0, PETSC_COMM_SELF, PETSC_ERR_LIB,
              "figure %s: gnuplot failed (%s %d); its script is %s", s->what,
-             WIFEXITED(status) ? "exit status" : "signal",
-             WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), s->path);
+             WIFEXITED(status) ? "exit status" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
+             s->path);
   unlink(s->path);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* The 15 ROIs at a glance: x window, y band, dot area volume, colour alignment rho, a ring
    where the ROI is aligned. */
-static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure *f) {
+static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure *f)
+{
   Script sc;
   FILE *fp;
   char wname[32];
-  double vmax = 0;
+  double vmax  = 0;
   int naligned = 0;
 
   PetscFunctionBegin;
@@ -318,9 +323,8 @@ static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure
   for (int b = 0; b < BA_NBANDS; b++)
     for (int w = 0; w < BA_NWINDOWS; w++) {
       const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
-      double ps = 0.8 + 5.0 * (vmax > 0 && s->volume > 0 ? sqrt(s->volume / vmax) : 0);
-      fprintf(fp, "%d %d %.6g %.6g %d\n", w, b, ps, s->alignment_rho,
-              s->alignment_p < REPORT_ALIGNED_P);
+      double ps                  = 0.8 + 5.0 * (vmax > 0 && s->volume > 0 ? sqrt(s->volume / vmax) : 0);
+      fprintf(fp, "%d %d %.6g %.6g %d\n", w, b, ps, s->alignment_rho, s->alignment_p < REPORT_ALIGNED_P);
     }
   fputs("EOD\n", fp);
   fputs("plot $d using 1:2:3:4 with points pt 7 ps variable lc palette notitle, \\\n", fp);
@@ -336,7 +340,8 @@ static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static void LayerTics(FILE *fp, const Results *res, const char *axis) {
+static void LayerTics(FILE *fp, const Results *res, const char *axis)
+{
   fprintf(fp, "set %s (", axis);
   for (PetscInt l = 0; l < res->nlayers; l++) {
     if (l) fputs(", ", fp);
@@ -347,7 +352,8 @@ static void LayerTics(FILE *fp, const Results *res, const char *axis) {
 }
 
 /* Area x layer heatmaps of every ROI, rows BA 17 (top) to BA 20, drawn by one gnuplot. */
-static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figure *figs) {
+static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figure *figs)
+{
   const PetscInt nl = res->nlayers;
   Script sc;
   FILE *fp;
@@ -357,7 +363,7 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
   fp = sc.fp;
   for (int roi = 0; roi < BA_NROIS; roi++) {
     const ResultsRoiSummary *s = &res->roi[roi];
-    Figure *f = &figs[roi];
+    Figure *f                  = &figs[roi];
     char name[64], label[64];
     double vmax = 0;
 
@@ -367,10 +373,8 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
     for (PetscInt i = 0; i < BA_NAREAS * nl; i++)
       vmax = PetscMax(vmax, s->area_layer[i]);
     PetscCall(ScriptFigure(&sc, dir, f->file, 560, 320));
-    fprintf(fp, "set title '%s: mean significant rho per channel with a significant layer'\n",
-            name);
-    fprintf(fp, "set xrange [-0.5:%d.5]\nset yrange [4.5:-0.5]\nset xtics rotate by 45 right\n",
-            (int)nl - 1);
+    fprintf(fp, "set title '%s: mean significant rho per channel with a significant layer'\n", name);
+    fprintf(fp, "set xrange [-0.5:%d.5]\nset yrange [4.5:-0.5]\nset xtics rotate by 45 right\n", (int)nl - 1);
     LayerTics(fp, res, "xtics");
     fputs("set ytics (", fp);
     for (int a = 0; a < BA_NAREAS; a++) {
@@ -396,7 +400,8 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
 }
 
 /* Spearman correlation between the layer RDMs, when the results file holds it. */
-static PetscErrorCode FigureLayerCorrelation(const Results *res, const char *dir, Figure *f) {
+static PetscErrorCode FigureLayerCorrelation(const Results *res, const char *dir, Figure *f)
+{
   Script sc;
   FILE *fp;
   const PetscInt nl = res->nlayers;
@@ -405,17 +410,16 @@ static PetscErrorCode FigureLayerCorrelation(const Results *res, const char *dir
   PetscCall(PetscStrncpy(f->file, "layer_rdm_correlation.png", sizeof(f->file)));
   PetscCall(PetscStrncpy(f->title, "Correlation between layer RDMs", sizeof(f->title)));
   if (!res->layer_corr) {
-    PetscCall(PetscStrncpy(
-        f->note, "the results file has no /layers/rdm_correlation dataset: figure skipped",
-        sizeof(f->note)));
+    PetscCall(PetscStrncpy(f->note, "the results file has no /layers/rdm_correlation dataset: figure skipped",
+                           sizeof(f->note)));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   PetscCall(ScriptOpen(dir, "layer_rdm_correlation", &sc));
   PetscCall(ScriptFigure(&sc, dir, f->file, 560, 520));
   fp = sc.fp;
   fputs("set title 'Spearman correlation between layer RDMs'\n", fp);
-  fprintf(fp, "set xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\nset xtics rotate by 45 right\n",
-          (int)nl - 1, (int)nl - 1);
+  fprintf(fp, "set xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\nset xtics rotate by 45 right\n", (int)nl - 1,
+          (int)nl - 1);
   LayerTics(fp, res, "xtics");
   LayerTics(fp, res, "ytics");
   fputs("set palette defined (-1 '#2166ac', 0 '#f7f7f7', 1 '#b2182b')\nset cbrange [-1:1]\nset "
@@ -436,7 +440,8 @@ static PetscErrorCode FigureLayerCorrelation(const Results *res, const char *dir
 
 /* ---- the HTML page ----------------------------------------------------------------- */
 
-static PetscErrorCode EmbedPng(FILE *out, const char *dir, const char *file) {
+static PetscErrorCode EmbedPng(FILE *out, const char *dir, const char *file)
+{
   static const char B64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   char path[PETSC_MAX_PATH_LEN];
   unsigned char in[3];
@@ -446,8 +451,7 @@ static PetscErrorCode EmbedPng(FILE *out, const char *dir, const char *file) {
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", dir, file));
   fp = fopen(path, "rb");
-  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot read (%s)", path,
-             strerror(errno));
+  PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot read (%s)", path, strerror(errno));
   fputs("data:image/png;base64,", out);
   while ((n = fread(in, 1, 3, fp)) > 0) {
     unsigned v = (unsigned)in[0] << 16 | (n > 1 ? (unsigned)in[1] << 8 : 0) | (n > 2 ? in[2] : 0);
@@ -460,7 +464,8 @@ static PetscErrorCode EmbedPng(FILE *out, const char *dir, const char *file) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode HtmlFigure(FILE *fp, const char *dir, const Figure *f) {
+static PetscErrorCode HtmlFigure(FILE *fp, const char *dir, const Figure *f)
+{
   PetscFunctionBegin;
   if (!f->made) {
     fputs("<p class=\"note\">", fp);
@@ -482,25 +487,25 @@ static PetscErrorCode HtmlFigure(FILE *fp, const char *dir, const Figure *f) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static const char Css[] =
-    "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em "
-    "auto;max-width:1200px;color:#222;padding:0 1em}"
-    "h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid "
-    "#ccc;padding-bottom:.2em;margin-top:2em}"
-    "table{border-collapse:collapse;font-size:.85em;margin:.5em 0}"
-    "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}th{background:#f0f0f0}"
-    "td.l,th.l{text-align:left}tr.aligned "
-    "td{background:#fff3d6}td.sig{background:#d9f0d3;font-weight:bold}"
-    "figure{display:inline-block;margin:.5em;vertical-align:top}figure "
-    "img{max-width:100%;border:1px solid #ddd}"
-    "figcaption{font-size:.8em;color:#555;text-align:center}.note{color:#8a4b00}.pass{color:#"
-    "1a7f37;font-weight:bold}"
-    ".fail{color:#b00020;font-weight:bold}.wide{overflow-x:auto}pre{white-space:pre-wrap;word-"
-    "break:break-all;background:"
-    "#f6f6f6;padding:.6em;"
-    "font-size:.8em}";
+static const char Css[] = "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em "
+                          "auto;max-width:1200px;color:#222;padding:0 1em}"
+                          "h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid "
+                          "#ccc;padding-bottom:.2em;margin-top:2em}"
+                          "table{border-collapse:collapse;font-size:.85em;margin:.5em 0}"
+                          "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}th{background:#f0f0f0}"
+                          "td.l,th.l{text-align:left}tr.aligned "
+                          "td{background:#fff3d6}td.sig{background:#d9f0d3;font-weight:bold}"
+                          "figure{display:inline-block;margin:.5em;vertical-align:top}figure "
+                          "img{max-width:100%;border:1px solid #ddd}"
+                          "figcaption{font-size:.8em;color:#555;text-align:center}.note{color:#8a4b00}.pass{color:#"
+                          "1a7f37;font-weight:bold}"
+                          ".fail{color:#b00020;font-weight:bold}.wide{overflow-x:auto}pre{white-space:pre-wrap;word-"
+                          "break:break-all;background:"
+                          "#f6f6f6;padding:.6em;"
+                          "font-size:.8em}";
 
-static void HtmlSummary(FILE *fp, const Results *res) {
+static void HtmlSummary(FILE *fp, const Results *res)
+{
   char name[64];
 
   fputs("<h2>Summary</h2>\n<p>One row per region of interest (band x window). A row is shaded "
@@ -520,16 +525,17 @@ static void HtmlSummary(FILE *fp, const Results *res) {
             "<tr%s><td class=\"l\">%s</td><td>%d / "
             "%d</td><td>%d</td><td>%.4f</td><td>%.3g</td><td>%.4g</td><td>%.3f</td><td>%.4f</td>"
             "</tr>\n",
-            s->alignment_p < REPORT_ALIGNED_P ? " class=\"aligned\"" : "", name,
-            (int)s->n_responsive, (int)res->nchannels, (int)s->n_significant_pairs,
-            s->alignment_rho, s->alignment_p, s->volume, s->specificity, s->noise_median);
+            s->alignment_p < REPORT_ALIGNED_P ? " class=\"aligned\"" : "", name, (int)s->n_responsive,
+            (int)res->nchannels, (int)s->n_significant_pairs, s->alignment_rho, s->alignment_p, s->volume,
+            s->specificity, s->noise_median);
   }
   fputs("</table>\n<p>Tables: <code>summary.csv</code>, "
         "<code>area_layer_&lt;roi&gt;.csv</code>.</p>\n",
         fp);
 }
 
-static void HtmlComparisons(FILE *fp, const Results *res) {
+static void HtmlComparisons(FILE *fp, const Results *res)
+{
   char name[64];
 
   fputs("<h2>ROI comparisons</h2>\n<p>One-sided Mann-Whitney U on the split-half alignment "
@@ -558,7 +564,8 @@ static void HtmlComparisons(FILE *fp, const Results *res) {
   fputs("</table></div>\n", fp);
 }
 
-static void HtmlRecovery(FILE *fp, const ReportRecovery *rec) {
+static void HtmlRecovery(FILE *fp, const ReportRecovery *rec)
+{
   char wname[32];
 
   fputs("<h2>Recovery of the planted truth</h2>\n", fp);
@@ -583,9 +590,8 @@ static void HtmlRecovery(FILE *fp, const ReportRecovery *rec) {
             "<tr%s><td "
             "class=\"l\">%s</td><td>%.4f</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%.4f</"
             "td></tr>\n",
-            b == rec->hierarchy_band ? " class=\"aligned\"" : "", BaBands[b].name, rec->mean_rho[b],
-            wname, rec->aligned[b] ? "yes" : "no", (int)rec->nsig[b], (int)rec->nfalse[b],
-            rec->fdp[b]);
+            b == rec->hierarchy_band ? " class=\"aligned\"" : "", BaBands[b].name, rec->mean_rho[b], wname,
+            rec->aligned[b] ? "yes" : "no", (int)rec->nsig[b], (int)rec->nfalse[b], rec->fdp[b]);
   }
   fputs("</table>\n", fp);
   if (rec->hierarchy_band < 0) return;
@@ -601,14 +607,14 @@ static void HtmlRecovery(FILE *fp, const ReportRecovery *rec) {
     char planted[32] = "&ndash;", found[32] = "&ndash;";
     if (rec->nplanted[a]) snprintf(planted, sizeof(planted), "%.2f", rec->planted_layer[a]);
     if (rec->nfound[a]) snprintf(found, sizeof(found), "%.2f", rec->found_layer[a]);
-    fprintf(fp, "<tr><td class=\"l\">BA%d</td><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>\n",
-            BaVentralAreas[a], (int)rec->nplanted[a], planted, (int)rec->nfound[a], found);
+    fprintf(fp, "<tr><td class=\"l\">BA%d</td><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>\n", BaVentralAreas[a],
+            (int)rec->nplanted[a], planted, (int)rec->nfound[a], found);
   }
   fputs("</table>\n", fp);
 }
 
-static PetscErrorCode HtmlProvenance(FILE *fp, Results *res, const char *results_path,
-                                     const char *consistency) {
+static PetscErrorCode HtmlProvenance(FILE *fp, Results *res, const char *results_path, const char *consistency)
+{
   char version[64] = "", stamp[64];
   PetscInt64 seed = 0, ranks = 0;
   time_t now = time(NULL);
@@ -632,13 +638,10 @@ static PetscErrorCode HtmlProvenance(FILE *fp, Results *res, const char *results
   Html(fp, res->correction);
   fprintf(fp, "</td></tr>\n<tr><th class=\"l\">q</th><td class=\"l\">%g</td></tr>\n", res->q);
   fprintf(fp, "<tr><th class=\"l\">seed</th><td class=\"l\">%lld</td></tr>\n", (long long)seed);
-  fprintf(fp,
-          "<tr><th class=\"l\">split-half noise estimate</th><td class=\"l\">%d splits</td></tr>\n",
+  fprintf(fp, "<tr><th class=\"l\">split-half noise estimate</th><td class=\"l\">%d splits</td></tr>\n",
           (int)res->nsplits);
-  fprintf(
-      fp,
-      "<tr><th class=\"l\">data</th><td class=\"l\">%d channels, %d images, %d layers</td></tr>\n",
-      (int)res->nchannels, (int)res->nimages, (int)res->nlayers);
+  fprintf(fp, "<tr><th class=\"l\">data</th><td class=\"l\">%d channels, %d images, %d layers</td></tr>\n",
+          (int)res->nchannels, (int)res->nimages, (int)res->nlayers);
   fputs("<tr><th class=\"l\">summaries vs per-channel data</th><td class=\"l\">", fp);
   Html(fp, consistency);
   fprintf(fp,
@@ -652,9 +655,10 @@ static PetscErrorCode HtmlProvenance(FILE *fp, Results *res, const char *results
 }
 
 /* Recomputes each ROI's summary from its per-channel arrays; describes the first mismatch. */
-static PetscErrorCode CheckSummaries(const Results *res, char *msg, size_t len) {
+static PetscErrorCode CheckSummaries(const Results *res, char *msg, size_t len)
+{
   int *area;
-  PetscInt nbad = 0;
+  PetscInt nbad   = 0;
   char first[256] = "";
 
   PetscFunctionBegin;
@@ -663,23 +667,20 @@ static PetscErrorCode CheckSummaries(const Results *res, char *msg, size_t len) 
     area[c] = AtlasVentralIndex(res->area[c]);
   for (int r = 0; r < BA_NROIS; r++) {
     const ResultsRoiSummary *s = &res->roi[r];
-    const ResultsRoiData *d = &res->data[r];
+    const ResultsRoiData *d    = &res->data[r];
     ResultsRoiSummary t;
     PetscBool ok;
 
-    PetscCall(AlignmentCompute(res->nchannels, res->nlayers, area, d->significant, d->rho,
-                               d->responsive, &t));
+    PetscCall(AlignmentCompute(res->nchannels, res->nlayers, area, d->significant, d->rho, d->responsive, &t));
     ok = t.n_responsive == s->n_responsive && t.n_significant_pairs == s->n_significant_pairs;
     ok = ok && fabs(t.alignment_rho - s->alignment_rho) <= 1e-9 &&
          fabs(t.alignment_p - s->alignment_p) <= 1e-9 * PetscMax(1e-300, s->alignment_p) + 1e-12;
     ok = ok && fabs(t.volume - s->volume) <= 1e-9 * PetscMax(1.0, fabs(s->volume)) &&
          fabs(t.specificity - s->specificity) <= 1e-9;
     for (int a = 0; a < BA_NAREAS; a++) {
-      ok = ok && t.area_significant[a] == s->area_significant[a] &&
-           t.area_responsive[a] == s->area_responsive[a];
+      ok = ok && t.area_significant[a] == s->area_significant[a] && t.area_responsive[a] == s->area_responsive[a];
       for (PetscInt l = 0; l < res->nlayers; l++)
-        ok = ok &&
-             fabs(t.area_layer[a * res->nlayers + l] - s->area_layer[a * res->nlayers + l]) <= 1e-9;
+        ok = ok && fabs(t.area_layer[a * res->nlayers + l] - s->area_layer[a * res->nlayers + l]) <= 1e-9;
     }
     if (!ok && nbad++ == 0) {
       char name[64];
@@ -687,22 +688,20 @@ static PetscErrorCode CheckSummaries(const Results *res, char *msg, size_t len) 
       snprintf(first, sizeof(first),
                "%s: stored alignment %.6g (p %.3g), volume %.6g, %d responsive, %d significant "
                "pairs; recomputed %.6g (p %.3g), %.6g, %d, %d",
-               name, s->alignment_rho, s->alignment_p, s->volume, (int)s->n_responsive,
-               (int)s->n_significant_pairs, t.alignment_rho, t.alignment_p, t.volume,
-               (int)t.n_responsive, (int)t.n_significant_pairs);
+               name, s->alignment_rho, s->alignment_p, s->volume, (int)s->n_responsive, (int)s->n_significant_pairs,
+               t.alignment_rho, t.alignment_p, t.volume, (int)t.n_responsive, (int)t.n_significant_pairs);
     }
   }
   PetscCall(PetscFree(area));
   if (nbad)
-    snprintf(msg, len, "%d of %d ROIs disagree with their per-channel data; first: %s", (int)nbad,
-             BA_NROIS, first);
+    snprintf(msg, len, "%d of %d ROIs disagree with their per-channel data; first: %s", (int)nbad, BA_NROIS, first);
   else
     snprintf(msg, len, "all %d ROI summaries agree with their per-channel data", BA_NROIS);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *dir,
-                           const ReportRecovery *rec) {
+PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *dir, const ReportRecovery *rec)
+{
   Figure overview = {0}, corr = {0}, *al;
   OutFile o;
   char consistency[768];
@@ -711,8 +710,7 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
   PetscCall(MakeDir(dir));
   PetscCall(CheckSummaries(res, consistency, sizeof(consistency)));
   if (strstr(consistency, "disagree"))
-    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "bandalign: warning: %s: %s\n", results_path,
-                           consistency));
+    PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "bandalign: warning: %s: %s\n", results_path, consistency));
   PetscCall(WriteSummaryCsv(res, dir));
   for (int r = 0; r < BA_NROIS; r++)
     PetscCall(WriteAreaLayerCsv(res, dir, r));
@@ -722,17 +720,16 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
   PetscCall(FigureLayerCorrelation(res, dir, &corr));
 
   PetscCall(OutOpen(dir, "report.html", &o));
-  fprintf(
-      o.fp,
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>bandalign "
-      "report</title>\n<style>%s</style>\n"
-      "</head>\n<body>\n<h1>bandalign report</h1>\n<p>Which frequency band carries visual "
-      "representations aligned with the "
-      "layers of the network along the ventral stream (BA 17, 18, 19, 37, 20)? Results file <code>",
-      Css);
+  fprintf(o.fp,
+          "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>bandalign "
+          "report</title>\n<style>%s</style>\n"
+          "</head>\n<body>\n<h1>bandalign report</h1>\n<p>Which frequency band carries visual "
+          "representations aligned with the "
+          "layers of the network along the ventral stream (BA 17, 18, 19, 37, 20)? Results file <code>",
+          Css);
   Html(o.fp, results_path);
-  fprintf(o.fp, "</code>: %d channels, %d images, %d layers.</p>\n", (int)res->nchannels,
-          (int)res->nimages, (int)res->nlayers);
+  fprintf(o.fp, "</code>: %d channels, %d images, %d layers.</p>\n", (int)res->nchannels, (int)res->nimages,
+          (int)res->nlayers);
   if (rec) HtmlRecovery(o.fp, rec);
   HtmlSummary(o.fp, res);
   fputs("<h2>Alignment of the 15 ROIs</h2>\n", o.fp);
@@ -755,18 +752,18 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ReportPrintSummary(const Results *res) {
+PetscErrorCode ReportPrintSummary(const Results *res)
+{
   char name[64];
 
   PetscFunctionBegin;
-  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-20s %10s %7s %10s %10s %10s %11s\n", "roi",
-                        "responsive", "pairs", "align_rho", "align_p", "volume", "specificity"));
+  PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-20s %10s %7s %10s %10s %10s %11s\n", "roi", "responsive", "pairs",
+                        "align_rho", "align_p", "volume", "specificity"));
   for (int r = 0; r < BA_NROIS; r++) {
     const ResultsRoiSummary *s = &res->roi[r];
     RoiName(r, name, sizeof(name));
-    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-20s %10d %7d %10.4f %10.3g %10.4g %11.3f%s\n", name,
-                          (int)s->n_responsive, (int)s->n_significant_pairs, s->alignment_rho,
-                          s->alignment_p, s->volume, s->specificity,
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "%-20s %10d %7d %10.4f %10.3g %10.4g %11.3f%s\n", name, (int)s->n_responsive,
+                          (int)s->n_significant_pairs, s->alignment_rho, s->alignment_p, s->volume, s->specificity,
                           s->alignment_p < REPORT_ALIGNED_P ? " *" : ""));
   }
   PetscCall(PetscPrintf(PETSC_COMM_SELF, "(* aligned: alignment p < 0.005/15)\n"));
@@ -775,23 +772,23 @@ PetscErrorCode ReportPrintSummary(const Results *res) {
 
 /* ---- recovery of the planted truth ------------------------------------------------- */
 
-PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *planted_band,
-                                     const int *planted_layer, ReportRecovery *rec) {
+PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *planted_band, const int *planted_layer,
+                                     ReportRecovery *rec)
+{
   const PetscInt nl = res->nlayers;
   char wname[32], why[768] = "";
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(rec, sizeof(*rec)));
   rec->hierarchy_band = H;
-  rec->q = res->q;
+  rec->q              = res->q;
   for (int b = 0; b < BA_NBANDS; b++) {
     for (int w = 0; w < BA_NWINDOWS; w++) {
       const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
-      const uint8_t *sig = res->data[RoiIndex(b, w)].significant;
+      const uint8_t *sig         = res->data[RoiIndex(b, w)].significant;
 
       rec->mean_rho[b] += s->alignment_rho / BA_NWINDOWS;
-      if (s->alignment_rho > res->roi[RoiIndex(b, rec->best_window[b])].alignment_rho)
-        rec->best_window[b] = w;
+      if (s->alignment_rho > res->roi[RoiIndex(b, rec->best_window[b])].alignment_rho) rec->best_window[b] = w;
       if (s->alignment_p < REPORT_ALIGNED_P) rec->aligned[b] = PETSC_TRUE;
       for (PetscInt c = 0; c < res->nchannels; c++)
         for (PetscInt l = 0; l < nl; l++)
@@ -829,15 +826,14 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
   rec->pass = PETSC_TRUE;
   if (H >= 0) {
     const char *planted = BaBands[H].name;
-    int rival = -1;
+    int rival           = -1;
     for (int b = 0; b < BA_NBANDS; b++)
       if (b != H && (rival < 0 || rec->mean_rho[b] > rec->mean_rho[rival])) rival = b;
     if (!(rec->mean_rho[H] > rec->mean_rho[rival])) {
       rec->pass = PETSC_FALSE;
       snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%splanted band %s is not the best aligned (mean rho %.4f, %s %.4f)",
-               why[0] ? "; " : "", planted, rec->mean_rho[H], BaBands[rival].name,
-               rec->mean_rho[rival]);
+               "%splanted band %s is not the best aligned (mean rho %.4f, %s %.4f)", why[0] ? "; " : "", planted,
+               rec->mean_rho[H], BaBands[rival].name, rec->mean_rho[rival]);
     }
     if (!rec->aligned[H]) {
       double pmin = 1;
@@ -845,15 +841,14 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
         pmin = PetscMin(pmin, res->roi[RoiIndex(H, w)].alignment_p);
       rec->pass = PETSC_FALSE;
       snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%splanted band %s is aligned in no window (smallest p %.3g, threshold %.3g)",
-               why[0] ? "; " : "", planted, pmin, REPORT_ALIGNED_P);
+               "%splanted band %s is aligned in no window (smallest p %.3g, threshold %.3g)", why[0] ? "; " : "",
+               planted, pmin, REPORT_ALIGNED_P);
     }
     if (rec->fdp[H] > rec->q) {
       rec->pass = PETSC_FALSE;
       snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%sfalse discovery proportion of %s %.4f exceeds q %g (%d of %d pairs)",
-               why[0] ? "; " : "", planted, rec->fdp[H], rec->q, (int)rec->nfalse[H],
-               (int)rec->nsig[H]);
+               "%sfalse discovery proportion of %s %.4f exceeds q %g (%d of %d pairs)", why[0] ? "; " : "", planted,
+               rec->fdp[H], rec->q, (int)rec->nfalse[H], (int)rec->nsig[H]);
     }
     WindowName(rec->best_window[H], wname, sizeof(wname));
     if (rec->pass)
@@ -861,8 +856,7 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
                "recovery passed: planted band %s is the best aligned (mean rho %.4f, next %s "
                "%.4f), aligned at %s (p %.3g < %.3g), FDP %.4f <= q %g",
                planted, rec->mean_rho[H], BaBands[rival].name, rec->mean_rho[rival], wname,
-               res->roi[RoiIndex(H, rec->best_window[H])].alignment_p, REPORT_ALIGNED_P,
-               rec->fdp[H], rec->q);
+               res->roi[RoiIndex(H, rec->best_window[H])].alignment_p, REPORT_ALIGNED_P, rec->fdp[H], rec->q);
     else
       snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: %s", why);
   } else {
@@ -871,17 +865,15 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
         char name[64];
         RoiName(r, name, sizeof(name));
         rec->pass = PETSC_FALSE;
-        snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s (p %.3g)", why[0] ? ", " : "",
-                 name, res->roi[r].alignment_p);
+        snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s (p %.3g)", why[0] ? ", " : "", name,
+                 res->roi[r].alignment_p);
       }
     if (rec->pass)
       snprintf(rec->verdict, sizeof(rec->verdict),
-               "recovery passed: no hierarchy was planted and no ROI passes p < %.3g",
-               REPORT_ALIGNED_P);
+               "recovery passed: no hierarchy was planted and no ROI passes p < %.3g", REPORT_ALIGNED_P);
     else
       snprintf(rec->verdict, sizeof(rec->verdict),
-               "recovery failed: no hierarchy was planted but ROIs pass p < %.3g: %s",
-               REPORT_ALIGNED_P, why);
+               "recovery failed: no hierarchy was planted but ROIs pass p < %.3g: %s", REPORT_ALIGNED_P, why);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -891,13 +883,15 @@ typedef struct {
   PetscInt index;
 } ChannelKey;
 
-static int ChannelKeyCompare(const void *x, const void *y) {
+static int ChannelKeyCompare(const void *x, const void *y)
+{
   const ChannelKey *a = x, *b = y;
   int c = strcmp(a->patient, b->patient);
   return c ? c : strcmp(a->name, b->name);
 }
 
-PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, ReportRecovery *rec) {
+PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, ReportRecovery *rec)
+{
   H5File f;
   PetscInt n, m;
   char **patient = NULL, **name = NULL, hb[32];
@@ -910,36 +904,32 @@ PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, Rep
   PetscCall(H5AttrReadString(&f, "/", "hierarchy_band", hb, sizeof(hb)));
   for (int b = 0; BaBandNames[b]; b++)
     if (!strcmp(hb, BaBandNames[b])) {
-      H = b < BA_NBANDS ? b : -1;
+      H     = b < BA_NBANDS ? b : -1;
       known = PETSC_TRUE;
     }
-  PetscCheck(known, PETSC_COMM_SELF, BA_ERR_INPUT,
-             "%s: hierarchy_band '%s' is not a band name or 'none'", path, hb);
+  PetscCheck(known, PETSC_COMM_SELF, BA_ERR_INPUT, "%s: hierarchy_band '%s' is not a band name or 'none'", path, hb);
   PetscCall(H5ReadStrings(&f, "/channels/patient", &n, &patient));
   PetscCall(H5ReadStrings(&f, "/channels/name", &m, &name));
   PetscCheck(m == n, PETSC_COMM_SELF, BA_ERR_INPUT,
-             "%s: /channels/name has %" PetscInt_FMT " entries, /channels/patient %" PetscInt_FMT,
-             path, m, n);
-  PetscCall(PetscMalloc5(n + 1, &band, n + 1, &layer, n + 1, &keys, res->nchannels + 1, &pband,
-                         res->nchannels + 1, &player));
+             "%s: /channels/name has %" PetscInt_FMT " entries, /channels/patient %" PetscInt_FMT, path, m, n);
+  PetscCall(
+      PetscMalloc5(n + 1, &band, n + 1, &layer, n + 1, &keys, res->nchannels + 1, &pband, res->nchannels + 1, &player));
   PetscCall(H5ReadAll(&f, "/channels/planted_band", H5T_NATIVE_INT, (hsize_t)n, band));
   PetscCall(H5ReadAll(&f, "/channels/planted_layer", H5T_NATIVE_INT, (hsize_t)n, layer));
   for (PetscInt i = 0; i < n; i++) {
     PetscCheck(band[i] >= -1 && band[i] < BA_NBANDS, PETSC_COMM_SELF, BA_ERR_INPUT,
-               "%s: /channels/planted_band[%" PetscInt_FMT "] = %d is outside -1..%d", path, i,
-               band[i], BA_NBANDS - 1);
+               "%s: /channels/planted_band[%" PetscInt_FMT "] = %d is outside -1..%d", path, i, band[i], BA_NBANDS - 1);
     keys[i].patient = patient[i];
-    keys[i].name = name[i];
-    keys[i].index = i;
+    keys[i].name    = name[i];
+    keys[i].index   = i;
   }
   qsort(keys, (size_t)n, sizeof(*keys), ChannelKeyCompare);
   for (PetscInt c = 0; c < res->nchannels; c++) {
-    ChannelKey key = {res->patient[c], res->channel_name[c], -1};
+    ChannelKey key  = {res->patient[c], res->channel_name[c], -1};
     ChannelKey *hit = bsearch(&key, keys, (size_t)n, sizeof(*keys), ChannelKeyCompare);
-    PetscCheck(hit, PETSC_COMM_SELF, BA_ERR_INPUT,
-               "%s: no channel %s of patient %s (a channel of the results file)", path,
-               res->channel_name[c], res->patient[c]);
-    pband[c] = band[hit->index];
+    PetscCheck(hit, PETSC_COMM_SELF, BA_ERR_INPUT, "%s: no channel %s of patient %s (a channel of the results file)",
+               path, res->channel_name[c], res->patient[c]);
+    pband[c]  = band[hit->index];
     player[c] = layer[hit->index];
   }
   PetscCall(ReportRecoveryCompute(res, H, pband, player, rec));

@@ -12,15 +12,17 @@ static void RoiPath(int roi, const char *what, char *buf, size_t len)
   char name[64];
 
   RoiName(roi, name, sizeof(name));
-  if (what) snprintf(buf, len, "/roi/%s/%s", name, what);
-  else snprintf(buf, len, "/roi/%s", name);
+  if (what)
+    snprintf(buf, len, "/roi/%s/%s", name, what);
+  else
+    snprintf(buf, len, "/roi/%s", name);
 }
 
 PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *res)
 {
   H5File *f = &res->file;
   hsize_t dims[2];
-  char    name[128];
+  char name[128];
 
   PetscFunctionBegin;
   PetscCall(H5FileCreate(ctx->comm, path, Format, f));
@@ -55,12 +57,13 @@ PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *re
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt hi, const uint8_t *responsive, const double *rho,
-                                   const double *pvalue, const double *qvalue, const uint8_t *significant)
+PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt hi, const uint8_t *responsive,
+                                   const double *rho, const double *pvalue, const double *qvalue,
+                                   const uint8_t *significant)
 {
-  H5File       *f = &res->file;
+  H5File *f       = &res->file;
   const hsize_t a = (hsize_t)lo, z = (hsize_t)hi;
-  char          name[128];
+  char name[128];
 
   PetscFunctionBegin;
   RoiPath(roi, "responsive", name, sizeof(name));
@@ -79,7 +82,7 @@ PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt 
 PetscErrorCode ResultsWriteRoiSummary(Results *res, int roi, const ResultsRoiSummary *s, const double *noise)
 {
   H5File *f = &res->file;
-  char    obj[96], name[128];
+  char obj[96], name[128];
   hsize_t dims[2] = {BA_NAREAS, (hsize_t)res->nlayers};
 
   PetscFunctionBegin;
@@ -139,10 +142,10 @@ PetscErrorCode ResultsCommit(Results *res)
 
 PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
 {
-  H5File   *f = &res->file;
-  PetscInt  n, v;
+  H5File *f = &res->file;
+  PetscInt n, v;
   PetscInt64 i64;
-  char      obj[96], name[128];
+  char obj[96], name[128];
   PetscBool has;
 
   PetscFunctionBegin;
@@ -158,11 +161,12 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
   PetscCall(H5AttrReadDouble(f, "/", "q", &res->q));
   PetscCall(H5ReadStrings(f, "/stimuli/name", &res->nimages, &res->image_name));
   PetscCall(H5ReadStrings(f, "/layers/name", &res->nlayers, &res->layer_name));
-  PetscCheck(res->nlayers > 0 && res->nlayers <= 64, comm, BA_ERR_INPUT, "%s: %" PetscInt_FMT " layers (1 to 64 supported)", path, res->nlayers);
+  PetscCheck(res->nlayers > 0 && res->nlayers <= 64, comm, BA_ERR_INPUT,
+             "%s: %" PetscInt_FMT " layers (1 to 64 supported)", path, res->nlayers);
   PetscCall(H5ReadStrings(f, "/channels/name", &res->nchannels, &res->channel_name));
   PetscCall(H5ReadStrings(f, "/channels/patient", &n, &res->patient));
-  PetscCheck(n == res->nchannels, comm, BA_ERR_INPUT, "%s: /channels/patient has %" PetscInt_FMT " entries, expected %" PetscInt_FMT, path, n,
-             res->nchannels);
+  PetscCheck(n == res->nchannels, comm, BA_ERR_INPUT,
+             "%s: /channels/patient has %" PetscInt_FMT " entries, expected %" PetscInt_FMT, path, n, res->nchannels);
   n = res->nchannels;
   v = res->nlayers;
   PetscCall(PetscMalloc2(3 * n, &res->mni, n, &res->area));
@@ -176,7 +180,7 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
   PetscCall(H5ReadAll(f, "/comparisons/mannwhitney_p", H5T_NATIVE_DOUBLE, BA_NROIS * BA_NROIS, res->compare_p));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     ResultsRoiSummary *s = &res->roi[roi];
-    ResultsRoiData    *d = &res->data[roi];
+    ResultsRoiData *d    = &res->data[roi];
 
     RoiPath(roi, NULL, obj, sizeof(obj));
     PetscCall(H5AttrReadDouble(f, obj, "alignment_rho", &s->alignment_rho));
@@ -195,7 +199,8 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
     RoiPath(roi, "area_responsive", name, sizeof(name));
     PetscCall(H5ReadAll(f, name, H5T_NATIVE_INT, BA_NAREAS, s->area_responsive));
 
-    PetscCall(PetscMalloc5(n, &d->responsive, n * v, &d->rho, n * v, &d->pvalue, n * v, &d->qvalue, n * v, &d->significant));
+    PetscCall(
+        PetscMalloc5(n, &d->responsive, n * v, &d->rho, n * v, &d->pvalue, n * v, &d->qvalue, n * v, &d->significant));
     RoiPath(roi, "responsive", name, sizeof(name));
     PetscCall(H5ReadAll(f, name, H5T_NATIVE_UINT8, (hsize_t)n, d->responsive));
     RoiPath(roi, "rho", name, sizeof(name));

@@ -9,11 +9,11 @@
 const char *const BaProtocolNames[] = {"canonical", "kuzovkin2018", NULL};
 
 const BaBand BaBands[BA_NBANDS] = {
-  {"theta", 5, 8, 3.0, 1, {5}, {8}},
-  {"alpha", 9, 14, 4.0, 1, {9}, {14}},
-  {"beta", 15, 30, 5.0, 2, {15, 23}, {22, 30}},
-  {"lowgamma", 30, 70, 6.0, 4, {30, 40, 50, 60}, {39, 49, 59, 70}},
-  {"highgamma", 70, 150, 6.0, 8, {70, 80, 90, 100, 110, 120, 130, 140}, {79, 89, 99, 109, 119, 129, 139, 150}},
+    {"theta", 5, 8, 3.0, 1, {5}, {8}},
+    {"alpha", 9, 14, 4.0, 1, {9}, {14}},
+    {"beta", 15, 30, 5.0, 2, {15, 23}, {22, 30}},
+    {"lowgamma", 30, 70, 6.0, 4, {30, 40, 50, 60}, {39, 49, 59, 70}},
+    {"highgamma", 70, 150, 6.0, 8, {70, 80, 90, 100, 110, 120, 130, 140}, {79, 89, 99, 109, 119, 129, 139, 150}},
 };
 
 const BaWindow BaWindows[BA_NWINDOWS] = {{50, 250}, {150, 350}, {250, 450}};
@@ -30,12 +30,11 @@ void RoiName(int roi, char *buf, size_t len)
 static void WindowSamples(double sfreq, PetscInt onset, double t0_ms, double t1_ms, int *lo, int *hi)
 {
   const double eps = 1e-9;
-  *lo = (int)onset + (int)ceil(t0_ms * sfreq / 1000.0 - eps);
-  *hi = (int)onset + (int)floor(t1_ms * sfreq / 1000.0 + eps);
+  *lo              = (int)onset + (int)ceil(t0_ms * sfreq / 1000.0 - eps);
+  *hi              = (int)onset + (int)floor(t1_ms * sfreq / 1000.0 + eps);
 }
 
-PetscErrorCode RoiSampleRanges(double sfreq, PetscInt onset, PetscInt nsamples, BaProtocol protocol,
-                               BaSampleRanges *r)
+PetscErrorCode RoiSampleRanges(double sfreq, PetscInt onset, PetscInt nsamples, BaProtocol protocol, BaSampleRanges *r)
 {
   PetscInt shifted = protocol == BA_PROTOCOL_KUZOVKIN2018 ? onset - 1 : onset;
 
@@ -70,8 +69,8 @@ void RoiFrequencies(BaFrequencies *f)
   }
 }
 
-void RoiReduce(const BaFrequencies *f, const BaSampleRanges *r, const double *sums,
-               double *feature, double *win_mean, double *base_mean)
+void RoiReduce(const BaFrequencies *f, const BaSampleRanges *r, const double *sums, double *feature, double *win_mean,
+               double *base_mean)
 {
   const double nbase = r->base_hi - r->base_lo + 1;
 
@@ -79,8 +78,8 @@ void RoiReduce(const BaFrequencies *f, const BaSampleRanges *r, const double *su
     const BaBand *band = &BaBands[b];
     for (int w = 0; w < BA_NWINDOWS; w++) {
       const double nwin = r->win_hi[w] - r->win_lo[w] + 1;
-      const int    roi  = RoiIndex(b, w);
-      double       best = -INFINITY, tw = 0, tb = 0;
+      const int roi     = RoiIndex(b, w);
+      double best = -INFINITY, tw = 0, tb = 0;
 
       for (int s = 0; s < band->nsub; s++) {
         double sw = 0, sb = 0;

@@ -57,7 +57,8 @@ struct _p_Spectral {
 };
 
 /* Half length h of MNE's wavelet for f: it has L = 2 h + 1 samples. */
-static int MorletHalf(double sfreq, double f, double n_cycles) {
+static int MorletHalf(double sfreq, double f, double n_cycles)
+{
   const double sigma_t = n_cycles / (2.0 * M_PI * f);
 
   /* numpy.arange(0, 5 sigma_t, 1 / sfreq) has ceil(5 sigma_t / (1 / sfreq)) entries */
@@ -65,11 +66,12 @@ static int MorletHalf(double sfreq, double f, double n_cycles) {
 }
 
 /* w[0..2h] = morlet(sfreq, f, n_cycles, zero_mean=True) of MNE 1.3, h from MorletHalf. */
-static void MorletWavelet(double sfreq, double f, double n_cycles, int h, fftw_complex *w) {
+static void MorletWavelet(double sfreq, double f, double n_cycles, int h, fftw_complex *w)
+{
   const double sigma_t = n_cycles / (2.0 * M_PI * f);
-  const double offset = exp(-2.0 * (M_PI * f * sigma_t) * (M_PI * f * sigma_t));
-  const double delta = 1.0 / sfreq;
-  double norm = 0;
+  const double offset  = exp(-2.0 * (M_PI * f * sigma_t) * (M_PI * f * sigma_t));
+  const double delta   = 1.0 / sfreq;
+  double norm          = 0;
 
   for (int j = 0; j <= 2 * h; j++) {
     const double t = (j < h ? -1.0 : 1.0) * (j < h ? h - j : j - h) * delta;
@@ -89,9 +91,10 @@ static void MorletWavelet(double sfreq, double f, double n_cycles, int h, fftw_c
 
 /* Smallest 2^a q >= n with q in {1, 3, 5, 7, 9} and 2^a >= 16: FFTW is markedly faster on
    these than on other 7-smooth lengths (525 or 588 cost half again as much as 576). */
-static int SmoothSize(int n) {
+static int SmoothSize(int n)
+{
   static const int odd[] = {1, 3, 5, 7, 9};
-  int best = 0;
+  int best               = 0;
 
   for (int i = 0; i < 5; i++) {
     int m = 16 * odd[i];
@@ -102,21 +105,23 @@ static int SmoothSize(int n) {
   return best;
 }
 
-static double FFTCost(int m) {
+static double FFTCost(int m)
+{
   return m * log2((double)m);
 }
 
 /* Splits the frequencies, sorted by the length they need, into consecutive groups of one
    size each, minimising sum over groups of r2c(m) + nfreq * (c2c(m) + m). */
-static PetscErrorCode LayoutGroups(Spectral sp, int nout, Layout *lay) {
+static PetscErrorCode LayoutGroups(Spectral sp, int nout, Layout *lay)
+{
   int order[BA_MAX_FREQS], need[BA_MAX_FREQS], cut[BA_MAX_FREQS + 1];
   double best[BA_MAX_FREQS + 1];
   int nf = sp->nfreq;
 
   PetscFunctionBegin;
   for (int k = 0; k < nf; k++) {
-    int nin = (int)PetscMin(sp->nsamples, (PetscInt)nout + sp->half[k]);
-    need[k] = nin + sp->half[k];
+    int nin  = (int)PetscMin(sp->nsamples, (PetscInt)nout + sp->half[k]);
+    need[k]  = nin + sp->half[k];
     order[k] = k;
   }
   for (int i = 1; i < nf; i++) { /* insertion sort by need */
@@ -132,15 +137,15 @@ static PetscErrorCode LayoutGroups(Spectral sp, int nout, Layout *lay) {
   for (int i = 1; i <= nf; i++) {
     best[i] = INFINITY;
     for (int s = 0; s < i; s++) {
-      int m = SmoothSize(need[order[i - 1]]);
+      int m       = SmoothSize(need[order[i - 1]]);
       double cost = best[s] + 0.5 * FFTCost(m) + (i - s) * (FFTCost(m) + m);
       if (cost < best[i]) {
         best[i] = cost;
-        cut[i] = s;
+        cut[i]  = s;
       }
     }
   }
-  lay->nout = nout;
+  lay->nout   = nout;
   lay->ngroup = 0;
   for (int i = nf; i > 0; i = cut[i])
     lay->ngroup++;
@@ -148,14 +153,14 @@ static PetscErrorCode LayoutGroups(Spectral sp, int nout, Layout *lay) {
     int g = lay->ngroup;
     for (int i = nf; i > 0; i = cut[i]) {
       SizeGroup *grp = &lay->group[--g];
-      int hmax = 0;
+      int hmax       = 0;
 
-      grp->m = SmoothSize(need[order[i - 1]]);
+      grp->m     = SmoothSize(need[order[i - 1]]);
       grp->nfreq = i - cut[i];
       PetscCall(PetscMalloc1(grp->nfreq, &grp->freq));
       for (int j = 0; j < grp->nfreq; j++) {
         grp->freq[j] = order[cut[i] + j];
-        hmax = PetscMax(hmax, sp->half[grp->freq[j]]);
+        hmax         = PetscMax(hmax, sp->half[grp->freq[j]]);
       }
       /* every member sees all the samples its outputs depend on, and no wrap-around */
       grp->nin = (int)PetscMin(sp->nsamples, (PetscInt)(grp->m - hmax));
@@ -165,20 +170,19 @@ static PetscErrorCode LayoutGroups(Spectral sp, int nout, Layout *lay) {
 }
 
 /* Plans every size of a layout and stores each wavelet's spectrum, rotated and scaled. */
-static PetscErrorCode LayoutSetUp(Spectral sp, int nout, unsigned flags, Layout *lay) {
+static PetscErrorCode LayoutSetUp(Spectral sp, int nout, unsigned flags, Layout *lay)
+{
   PetscFunctionBegin;
   PetscCall(LayoutGroups(sp, nout, lay));
   PetscCall(PetscCalloc1(sp->nfreq, &lay->wspec));
   for (int g = 0; g < lay->ngroup; g++) {
     SizeGroup *grp = &lay->group[g];
-    const int m = grp->m;
+    const int m    = grp->m;
 
-    PetscCheck(m <= sp->maxm, PETSC_COMM_SELF, PETSC_ERR_PLIB,
-               "transform size %d exceeds work size %d", m, sp->maxm);
+    PetscCheck(m <= sp->maxm, PETSC_COMM_SELF, PETSC_ERR_PLIB, "transform size %d exceeds work size %d", m, sp->maxm);
     grp->fwd = fftw_plan_dft_r2c_1d(m, sp->xin, sp->xf, flags);
     grp->inv = fftw_plan_dft_1d(m, sp->yb, sp->yo, FFTW_BACKWARD, flags);
-    PetscCheck(grp->fwd && grp->inv, PETSC_COMM_SELF, PETSC_ERR_LIB,
-               "FFTW could not plan a transform of size %d", m);
+    PetscCheck(grp->fwd && grp->inv, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan a transform of size %d", m);
     for (int j = 0; j < grp->nfreq; j++) {
       const int k = grp->freq[j], h = sp->half[k];
       fftw_complex *w = fftw_alloc_complex(2 * h + 1), *spec = fftw_alloc_complex(m);
@@ -190,12 +194,11 @@ static PetscErrorCode LayoutSetUp(Spectral sp, int nout, unsigned flags, Layout 
         spec[i][0] = spec[i][1] = 0;
       for (int i = 0; i <= 2 * h; i++) { /* centre (index h) goes to 0 */
         const int r = ((i - h) % m + m) % m;
-        spec[r][0] = w[i][0] / m;
-        spec[r][1] = w[i][1] / m;
+        spec[r][0]  = w[i][0] / m;
+        spec[r][1]  = w[i][1] / m;
       }
       p = fftw_plan_dft_1d(m, spec, spec, FFTW_FORWARD, FFTW_ESTIMATE);
-      PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan a transform of size %d",
-                 m);
+      PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan a transform of size %d", m);
       fftw_execute(p);
       fftw_destroy_plan(p);
       fftw_free(w);
@@ -205,7 +208,8 @@ static PetscErrorCode LayoutSetUp(Spectral sp, int nout, unsigned flags, Layout 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static void LayoutDestroy(Layout *lay, int nfreq) {
+static void LayoutDestroy(Layout *lay, int nfreq)
+{
   for (int g = 0; g < lay->ngroup; g++) {
     if (lay->group[g].fwd) fftw_destroy_plan(lay->group[g].fwd);
     if (lay->group[g].inv) fftw_destroy_plan(lay->group[g].inv);
@@ -223,53 +227,52 @@ static void LayoutDestroy(Layout *lay, int nfreq) {
    run to run unless the wisdom is shared. */
 static unsigned PlannerFlags = FFTW_ESTIMATE;
 
-void SpectralSetPlanner(unsigned flags) { PlannerFlags = flags; }
+void SpectralSetPlanner(unsigned flags)
+{
+  PlannerFlags = flags;
+}
 
-PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequencies *freqs,
-                              const BaSampleRanges *ranges, Spectral *sp) {
+PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequencies *freqs, const BaSampleRanges *ranges,
+                              Spectral *sp)
+{
   Spectral s;
   int hmax = 0, nout;
 
   PetscFunctionBegin;
   PetscCheck(sfreq > 0 && nsamples > 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "need a positive sampling rate and at least 2 samples (got %g Hz, %" PetscInt_FMT ")",
-             sfreq, nsamples);
-  PetscCheck(freqs->nfreq > 0 && freqs->nfreq <= BA_MAX_FREQS, PETSC_COMM_SELF,
-             PETSC_ERR_ARG_OUTOFRANGE, "number of frequencies %d outside 1..%d", freqs->nfreq,
-             BA_MAX_FREQS);
+             "need a positive sampling rate and at least 2 samples (got %g Hz, %" PetscInt_FMT ")", sfreq, nsamples);
+  PetscCheck(freqs->nfreq > 0 && freqs->nfreq <= BA_MAX_FREQS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "number of frequencies %d outside 1..%d", freqs->nfreq, BA_MAX_FREQS);
   nout = ranges->base_hi;
   for (int w = 0; w < BA_NWINDOWS; w++) {
     PetscCheck(ranges->win_lo[w] >= 0 && ranges->win_lo[w] <= ranges->win_hi[w], PETSC_COMM_SELF,
-               PETSC_ERR_ARG_OUTOFRANGE, "window %d has samples %d..%d", w, ranges->win_lo[w],
-               ranges->win_hi[w]);
+               PETSC_ERR_ARG_OUTOFRANGE, "window %d has samples %d..%d", w, ranges->win_lo[w], ranges->win_hi[w]);
     nout = PetscMax(nout, ranges->win_hi[w]);
   }
   nout++;
-  PetscCheck(ranges->base_lo >= 0 && ranges->base_lo <= ranges->base_hi && nout <= nsamples,
-             PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "sample ranges fall outside an epoch of %" PetscInt_FMT " samples", nsamples);
+  PetscCheck(ranges->base_lo >= 0 && ranges->base_lo <= ranges->base_hi && nout <= nsamples, PETSC_COMM_SELF,
+             PETSC_ERR_ARG_OUTOFRANGE, "sample ranges fall outside an epoch of %" PetscInt_FMT " samples", nsamples);
   PetscCall(PetscNew(&s));
-  s->sfreq = sfreq;
+  s->sfreq    = sfreq;
   s->nsamples = nsamples;
-  s->nfreq = freqs->nfreq;
-  s->ranges = *ranges;
+  s->nfreq    = freqs->nfreq;
+  s->ranges   = *ranges;
   for (int k = 0; k < s->nfreq; k++) {
-    PetscCheck(freqs->hz[k] > 0 && freqs->hz[k] < sfreq / 2 && freqs->n_cycles[k] > 0,
-               PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "frequency %g Hz with %g cycles is not usable at %g Hz", freqs->hz[k],
+    PetscCheck(freqs->hz[k] > 0 && freqs->hz[k] < sfreq / 2 && freqs->n_cycles[k] > 0, PETSC_COMM_SELF,
+               PETSC_ERR_ARG_OUTOFRANGE, "frequency %g Hz with %g cycles is not usable at %g Hz", freqs->hz[k],
                freqs->n_cycles[k], sfreq);
-    s->freq_hz[k] = freqs->hz[k];
+    s->freq_hz[k]     = freqs->hz[k];
     s->freq_cycles[k] = freqs->n_cycles[k];
-    s->half[k] = MorletHalf(sfreq, freqs->hz[k], freqs->n_cycles[k]);
-    hmax = PetscMax(hmax, s->half[k]);
+    s->half[k]        = MorletHalf(sfreq, freqs->hz[k], freqs->n_cycles[k]);
+    hmax              = PetscMax(hmax, s->half[k]);
   }
   s->maxm = SmoothSize((int)nsamples + hmax);
-  s->xin = fftw_alloc_real(s->maxm);
-  s->xf = fftw_alloc_complex(s->maxm); /* r2c fills m / 2 + 1, the rest by symmetry */
-  s->yb = fftw_alloc_complex(s->maxm);
-  s->yo = fftw_alloc_complex(s->maxm);
-  PetscCheck(s->xin && s->xf && s->yb && s->yo, PETSC_COMM_SELF, PETSC_ERR_MEM,
-             "out of memory for FFT work of size %d", s->maxm);
+  s->xin  = fftw_alloc_real(s->maxm);
+  s->xf   = fftw_alloc_complex(s->maxm); /* r2c fills m / 2 + 1, the rest by symmetry */
+  s->yb   = fftw_alloc_complex(s->maxm);
+  s->yo   = fftw_alloc_complex(s->maxm);
+  PetscCheck(s->xin && s->xf && s->yb && s->yo, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for FFT work of size %d",
+             s->maxm);
   /* the hot path is planned as the caller asked; the full-power path serves tests only */
   PetscCall(LayoutSetUp(s, nout, PlannerFlags, &s->sums));
   PetscCall(LayoutSetUp(s, (int)nsamples, FFTW_ESTIMATE, &s->full));
@@ -286,17 +289,18 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
 #endif
 
 /* y = x w over m interleaved complex values. */
-HOT_LOOP static void SpectrumProduct(int m, const double *restrict x, const double *restrict w,
-                                     double *restrict y) {
+HOT_LOOP static void SpectrumProduct(int m, const double *restrict x, const double *restrict w, double *restrict y)
+{
   for (int i = 0; i < 2 * m; i += 2) {
     const double a = x[i], b = x[i + 1], c = w[i], d = w[i + 1];
-    y[i] = a * c - b * d;
+    y[i]     = a * c - b * d;
     y[i + 1] = a * d + b * c;
   }
 }
 
 /* Sum of |y[i]|^2 over the interleaved complex values i = lo..hi. */
-HOT_LOOP static double RangePower(const double *restrict y, int lo, int hi) {
+HOT_LOOP static double RangePower(const double *restrict y, int lo, int hi)
+{
   double acc[8] = {0};
   int i = 2 * lo, end = 2 * hi + 2;
 
@@ -310,16 +314,16 @@ HOT_LOOP static double RangePower(const double *restrict y, int lo, int hi) {
 
 /* Runs every size of a layout on x and hands each frequency's outputs 0..nout-1 either to
    the window sums or to the full power. */
-static void LayoutApply(Spectral sp, const Layout *lay, const double *x, double *sums,
-                        double *power) {
+static void LayoutApply(Spectral sp, const Layout *lay, const double *x, double *sums, double *power)
+{
   const BaSampleRanges *r = &sp->ranges;
-  const int lo[BA_NSUMS] = {r->base_lo, r->win_lo[0], r->win_lo[1], r->win_lo[2]};
-  const int hi[BA_NSUMS] = {r->base_hi, r->win_hi[0], r->win_hi[1], r->win_hi[2]};
+  const int lo[BA_NSUMS]  = {r->base_lo, r->win_lo[0], r->win_lo[1], r->win_lo[2]};
+  const int hi[BA_NSUMS]  = {r->base_hi, r->win_hi[0], r->win_hi[1], r->win_hi[2]};
   fftw_complex *xf = sp->xf, *yb = sp->yb, *yo = sp->yo;
 
   for (int g = 0; g < lay->ngroup; g++) {
     const SizeGroup *grp = &lay->group[g];
-    const int m = grp->m;
+    const int m          = grp->m;
 
     for (int i = 0; i < grp->nin; i++)
       sp->xin[i] = x[i];
@@ -347,19 +351,22 @@ static void LayoutApply(Spectral sp, const Layout *lay, const double *x, double 
   }
 }
 
-PetscErrorCode SpectralWindowSums(Spectral sp, const double *x, double *sums) {
+PetscErrorCode SpectralWindowSums(Spectral sp, const double *x, double *sums)
+{
   PetscFunctionBegin;
   LayoutApply(sp, &sp->sums, x, sums, NULL);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power) {
+PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power)
+{
   PetscFunctionBegin;
   LayoutApply(sp, &sp->full, x, NULL, power);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode SpectralDestroy(Spectral *sp) {
+PetscErrorCode SpectralDestroy(Spectral *sp)
+{
   Spectral s = *sp;
 
   PetscFunctionBegin;

@@ -21,28 +21,28 @@
 #include <bandalign/stats.h>
 
 typedef struct {
-  BaContext ctx;                          /* common options */
-  char      dataset[PETSC_MAX_PATH_LEN];  /* -dataset: input recordings */
-  PetscInt  patient_lo, patient_hi;       /* -patients A:B, half-open, file order */
-  PetscReal line_hz;                      /* -line_hz: notch frequency, 0 = none */
-  PetscInt  block_channels;               /* -block_channels: channels read and processed at once */
-  char      wisdom[PETSC_MAX_PATH_LEN];   /* -fftw_wisdom: FFTW wisdom file shared by runs */
-  int       planner;                      /* -fftw_planner: estimate (reproducible) or measure */
+  BaContext ctx;                    /* common options */
+  char dataset[PETSC_MAX_PATH_LEN]; /* -dataset: input recordings */
+  PetscInt patient_lo, patient_hi;  /* -patients A:B, half-open, file order */
+  PetscReal line_hz;                /* -line_hz: notch frequency, 0 = none */
+  PetscInt block_channels;          /* -block_channels: channels read and processed at once */
+  char wisdom[PETSC_MAX_PATH_LEN];  /* -fftw_wisdom: FFTW wisdom file shared by runs */
+  int planner;                      /* -fftw_planner: estimate (reproducible) or measure */
 } FeaturesOptions;
 
 /* Per-trial workspace of one channel. */
 typedef struct {
-  PetscInt   ntrials, nsamples, nimages;
-  double    *epochs;    /* [ntrials][nsamples] detrended, then cleaned */
-  double    *work;      /* filter workspace */
-  double    *sums;      /* [nfreq * BA_NSUMS] */
-  double    *feature;   /* [ntrials][BA_NROIS] */
-  double    *win_mean;  /* [ntrials][BA_NROIS] */
-  double    *base_mean; /* [ntrials][BA_NROIS] */
+  PetscInt ntrials, nsamples, nimages;
+  double *epochs;    /* [ntrials][nsamples] detrended, then cleaned */
+  double *work;      /* filter workspace */
+  double *sums;      /* [nfreq * BA_NSUMS] */
+  double *feature;   /* [ntrials][BA_NROIS] */
+  double *win_mean;  /* [ntrials][BA_NROIS] */
+  double *base_mean; /* [ntrials][BA_NROIS] */
   PetscBool *use, *artifact;
-  double    *x, *y;     /* [ntrials] scratch for tests and medians */
-  double    *acc;       /* [nimages] */
-  int       *count;     /* [nimages] */
+  double *x, *y; /* [ntrials] scratch for tests and medians */
+  double *acc;   /* [nimages] */
+  int *count;    /* [nimages] */
 } ChannelWork;
 
 static PetscErrorCode ParsePatients(MPI_Comm comm, const char *s, PetscInt npatients, PetscInt *lo, PetscInt *hi)
@@ -56,14 +56,15 @@ static PetscErrorCode ParsePatients(MPI_Comm comm, const char *s, PetscInt npati
   if (!s[0]) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCheck(sscanf(s, "%ld:%ld%1s", &a, &b, tail) == 2, comm, BA_ERR_INPUT, "-patients: '%s' is not a range A:B", s);
   PetscCheck(0 <= a && a < b && b <= npatients, comm, BA_ERR_INPUT,
-             "-patients: range %ld:%ld is empty or outside the %" PetscInt_FMT " patients of the dataset", a, b, npatients);
+             "-patients: range %ld:%ld is empty or outside the %" PetscInt_FMT " patients of the dataset", a, b,
+             npatients);
   *lo = (PetscInt)a;
   *hi = (PetscInt)b;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 static const char *const PlannerNames[] = {"estimate", "measure", "patient", NULL};
-static const unsigned    PlannerFlags[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT};
+static const unsigned PlannerFlags[]    = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT};
 
 static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients, size_t len)
 {
@@ -75,15 +76,21 @@ static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients,
   o->block_channels = 8;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign features: band-power features and responsiveness", NULL);
   PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx, "Output features file", "features.h5"));
-  PetscCall(PetscOptionsString("-dataset", "Input bandalign-dataset file", NULL, o->dataset, o->dataset, sizeof(o->dataset), NULL));
-  PetscCall(PetscOptionsString("-patients", "Half-open range A:B of patients (file order) to process", NULL, patients, patients, len, NULL));
-  PetscCall(PetscOptionsReal("-line_hz", "Line frequency to notch with its harmonics (0 = no notch)", NULL, o->line_hz, &o->line_hz, NULL));
-  PetscCall(PetscOptionsInt("-block_channels", "Channels read and processed at once per rank", NULL, o->block_channels, &o->block_channels, NULL));
-  PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: loaded if present, else measured on rank 0 and saved", NULL, o->wisdom, o->wisdom,
-                               sizeof(o->wisdom), NULL));
+  PetscCall(PetscOptionsString("-dataset", "Input bandalign-dataset file", NULL, o->dataset, o->dataset,
+                               sizeof(o->dataset), NULL));
+  PetscCall(PetscOptionsString("-patients", "Half-open range A:B of patients (file order) to process", NULL, patients,
+                               patients, len, NULL));
+  PetscCall(PetscOptionsReal("-line_hz", "Line frequency to notch with its harmonics (0 = no notch)", NULL, o->line_hz,
+                             &o->line_hz, NULL));
+  PetscCall(PetscOptionsInt("-block_channels", "Channels read and processed at once per rank", NULL, o->block_channels,
+                            &o->block_channels, NULL));
+  PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: loaded if present, else measured on rank 0 and saved",
+                               NULL, o->wisdom, o->wisdom, sizeof(o->wisdom), NULL));
   o->planner = 0;
-  PetscCall(OptionsChoice(PetscOptionsObject, "-fftw_planner", "FFTW planning: estimate gives the same plans on every run; measure is faster, shared through wisdom",
-                          PlannerNames, 0, &o->planner));
+  PetscCall(OptionsChoice(
+      PetscOptionsObject, "-fftw_planner",
+      "FFTW planning: estimate gives the same plans on every run; measure is faster, shared through wisdom",
+      PlannerNames, 0, &o->planner));
   PetscOptionsEnd();
   PetscCheck(o->line_hz >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-line_hz: must be >= 0, got %g", (double)o->line_hz);
   PetscCheck(o->block_channels > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-block_channels: must be positive");
@@ -101,9 +108,11 @@ static PetscErrorCode AnalysisOrder(const Dataset *ds, PetscInt **order, PetscIn
 {
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(ds->nimages, order, ds->nimages, rank_of));
-  for (PetscInt i = 0; i < ds->nimages; i++) (*order)[i] = i;
+  for (PetscInt i = 0; i < ds->nimages; i++)
+    (*order)[i] = i;
   qsort_r(*order, (size_t)ds->nimages, sizeof(PetscInt), CompareNames, ds->image_name);
-  for (PetscInt k = 0; k < ds->nimages; k++) (*rank_of)[(*order)[k]] = k;
+  for (PetscInt k = 0; k < ds->nimages; k++)
+    (*rank_of)[(*order)[k]] = k;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -121,12 +130,13 @@ static double Median(PetscInt n, double *x)
 }
 
 /* Everything for one channel: samples raw[ntrials][nsamples] to one row of each ROI. */
-static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess *pp, Spectral sp, const BaFrequencies *fr,
-                                     const BaSampleRanges *rg, const DatasetPatient *pat, const PetscInt *rank_of,
-                                     const float *raw, ChannelWork *w, FeaturesBlock *blk, PetscInt row)
+static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess *pp, Spectral sp,
+                                     const BaFrequencies *fr, const BaSampleRanges *rg, const DatasetPatient *pat,
+                                     const PetscInt *rank_of, const float *raw, ChannelWork *w, FeaturesBlock *blk,
+                                     PetscInt row)
 {
   const PetscInt nt = w->ntrials, ns = w->nsamples, ni = w->nimages;
-  PetscInt       nart;
+  PetscInt nart;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(BaLogIds.preprocess, 0, 0, 0, 0));
@@ -134,7 +144,8 @@ static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess 
     double *x = w->epochs + (size_t)t * ns;
     w->use[t] = (PetscBool)(pat->stimulus[t] >= 0);
     if (!w->use[t]) continue;
-    for (PetscInt k = 0; k < ns; k++) x[k] = raw[(size_t)t * ns + k];
+    for (PetscInt k = 0; k < ns; k++)
+      x[k] = raw[(size_t)t * ns + k];
     PreprocessDetrend(ns, x);
   }
   nart = PreprocessArtifacts(o->ctx.protocol, nt, ns, w->epochs, w->use, w->artifact);
@@ -147,15 +158,16 @@ static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess 
     PetscCall(PetscLogEventBegin(BaLogIds.morlet, 0, 0, 0, 0));
     PetscCall(SpectralWindowSums(sp, w->epochs + (size_t)t * ns, w->sums));
     PetscCall(PetscLogEventEnd(BaLogIds.morlet, 0, 0, 0, 0));
-    RoiReduce(fr, rg, w->sums, w->feature + (size_t)t * BA_NROIS, w->win_mean + (size_t)t * BA_NROIS, w->base_mean + (size_t)t * BA_NROIS);
+    RoiReduce(fr, rg, w->sums, w->feature + (size_t)t * BA_NROIS, w->win_mean + (size_t)t * BA_NROIS,
+              w->base_mean + (size_t)t * BA_NROIS);
   }
 
   PetscCall(PetscLogEventBegin(BaLogIds.wilcoxon, 0, 0, 0, 0));
   blk->n_artifacts[row] = (int)nart;
   for (int roi = 0; roi < BA_NROIS; roi++) {
     PetscInt n = 0;
-    double   sw = 0, sb = 0, fill = 0;
-    float   *out = blk->feature + ((size_t)roi * blk->nrows + row) * ni;
+    double sw = 0, sb = 0, fill = 0;
+    float *out = blk->feature + ((size_t)roi * blk->nrows + row) * ni;
 
     for (PetscInt t = 0; t < nt; t++) {
       if (!w->use[t] || w->artifact[t]) continue;
@@ -185,7 +197,8 @@ static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess 
       w->acc[img] += w->artifact[t] ? fill : w->feature[t * BA_NROIS + roi];
       w->count[img]++;
     }
-    for (PetscInt i = 0; i < ni; i++) out[i] = w->count[i] ? (float)(w->acc[i] / w->count[i]) : NAN;
+    for (PetscInt i = 0; i < ni; i++)
+      out[i] = w->count[i] ? (float)(w->acc[i] / w->count[i]) : NAN;
   }
   PetscCall(PetscLogEventEnd(BaLogIds.wilcoxon, 0, 0, 0, 0));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -231,21 +244,21 @@ static PetscErrorCode SpectralCreateShared(const FeaturesOptions *o, double sfre
 PetscErrorCode StageFeatures(void)
 {
   FeaturesOptions o;
-  char            patients[64];
-  Dataset         ds;
-  Features        ff;
-  Partition       part;
-  Spectral        sp = NULL;
-  Preprocess      pp;
-  BaFrequencies   fr;
-  BaSampleRanges  rg;
-  ChannelWork     w;
-  Progress        prog;
-  PetscInt       *order, *rank_of, *nch, nsel, nchan = 0, done = 0, mine = 0;
-  double         *work, t0;
-  char          **img, **pname, **cname;
-  double         *mni;
-  PetscBool       help;
+  char patients[64];
+  Dataset ds;
+  Features ff;
+  Partition part;
+  Spectral sp = NULL;
+  Preprocess pp;
+  BaFrequencies fr;
+  BaSampleRanges rg;
+  ChannelWork w;
+  Progress prog;
+  PetscInt *order, *rank_of, *nch, nsel, nchan = 0, done = 0, mine = 0;
+  double *work, t0;
+  char **img, **pname, **cname;
+  double *mni;
+  PetscBool help;
 
   PetscFunctionBegin;
   PetscCall(FeaturesSetFromOptions(&o, patients, sizeof(patients)));
@@ -258,9 +271,9 @@ PetscErrorCode StageFeatures(void)
 
   PetscCall(DatasetOpen(o.ctx.comm, o.dataset, o.ctx.protocol, &ds));
   PetscCall(ParsePatients(o.ctx.comm, patients, ds.npatients, &o.patient_lo, &o.patient_hi));
-  nsel = o.patient_hi - o.patient_lo;
+  nsel                      = o.patient_hi - o.patient_lo;
   const DatasetPatient *sel = ds.patient + o.patient_lo;
-  const PetscInt        ns  = sel[0].nsamples;
+  const PetscInt ns         = sel[0].nsamples;
   PetscCall(RoiSampleRanges(ds.sfreq, ds.onset, ns, o.ctx.protocol, &rg));
   RoiFrequencies(&fr);
   PetscCall(PreprocessSetUp(&pp, o.ctx.protocol, ds.sfreq, o.line_hz));
@@ -278,29 +291,34 @@ PetscErrorCode StageFeatures(void)
 
   /* channel metadata of the selection, then the output file */
   PetscCall(PetscMalloc4(ds.nimages, &img, nchan, &pname, nchan, &cname, 3 * nchan, &mni));
-  for (PetscInt k = 0; k < ds.nimages; k++) img[k] = ds.image_name[order[k]];
+  for (PetscInt k = 0; k < ds.nimages; k++)
+    img[k] = ds.image_name[order[k]];
   for (PetscInt p = 0, g = 0; p < nsel; p++)
     for (PetscInt c = 0; c < sel[p].nchannels; c++, g++) {
       pname[g] = (char *)sel[p].id;
       cname[g] = sel[p].channel_name[c];
-      for (int d = 0; d < 3; d++) mni[3 * g + d] = sel[p].mni[3 * c + d];
+      for (int d = 0; d < 3; d++)
+        mni[3 * g + d] = sel[p].mni[3 * c + d];
     }
   PetscCall(FeaturesCreate(&o.ctx, o.ctx.out, ds.nimages, img, nchan, pname, cname, mni, &ff));
-  PetscCall(ContextPrintf(&o.ctx, "features: %" PetscInt_FMT " patients, %" PetscInt_FMT " channels, %" PetscInt_FMT " images on %d ranks\n", nsel,
-                          nchan, ds.nimages, o.ctx.size));
+  PetscCall(ContextPrintf(&o.ctx,
+                          "features: %" PetscInt_FMT " patients, %" PetscInt_FMT " channels, %" PetscInt_FMT
+                          " images on %d ranks\n",
+                          nsel, nchan, ds.nimages, o.ctx.size));
 
   PetscCall(SpectralCreateShared(&o, ds.sfreq, ns, &fr, &rg, &sp));
   ProgressBegin(&prog, o.ctx.comm, "features: channels", (double)mine, o.ctx.quiet);
 
   for (PetscInt p = 0; p < nsel; p++) {
     const DatasetPatient *pat = &sel[p];
-    const PetscInt        B   = o.block_channels;
-    PetscInt              lo, hi, nblocks = 0;
-    float                *raw;
-    FeaturesBlock         blk;
+    const PetscInt B          = o.block_channels;
+    PetscInt lo, hi, nblocks = 0;
+    float *raw;
+    FeaturesBlock blk;
 
-    PetscCheck(pat->nsamples == ns, o.ctx.comm, BA_ERR_INPUT, "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT,
-               o.dataset, pat->id, pat->nsamples, ns);
+    PetscCheck(pat->nsamples == ns, o.ctx.comm, BA_ERR_INPUT,
+               "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT, o.dataset, pat->id,
+               pat->nsamples, ns);
     for (PetscMPIInt r = 0; r < o.ctx.size; r++) {
       PartitionPatientRange(&part, r, p, &lo, &hi);
       nblocks = PetscMax(nblocks, (hi - lo + B - 1) / B);
@@ -316,7 +334,8 @@ PetscErrorCode StageFeatures(void)
       PetscCall(PetscLogEventEnd(BaLogIds.io_read, 0, 0, 0, 0));
       blk.nrows = z - a;
       for (PetscInt c = a; c < z; c++) {
-        PetscCall(ChannelCompute(&o, &pp, sp, &fr, &rg, pat, rank_of, raw + (size_t)(c - a) * pat->ntrials * ns, &w, &blk, c - a));
+        PetscCall(ChannelCompute(&o, &pp, sp, &fr, &rg, pat, rank_of, raw + (size_t)(c - a) * pat->ntrials * ns, &w,
+                                 &blk, c - a));
         ProgressUpdate(&prog, (double)++done);
       }
       PetscCall(PetscLogEventBegin(BaLogIds.io_write, 0, 0, 0, 0));
@@ -335,8 +354,9 @@ PetscErrorCode StageFeatures(void)
     PetscCallMPI(MPI_Allreduce(&mine_t, &tmin, 1, MPI_DOUBLE, MPI_MIN, o.ctx.comm));
     PetscCallMPI(MPI_Allreduce(&mine_t, &tmax, 1, MPI_DOUBLE, MPI_MAX, o.ctx.comm));
     PetscCallMPI(MPI_Allreduce(&mine_t, &tsum, 1, MPI_DOUBLE, MPI_SUM, o.ctx.comm));
-    PetscCall(ContextPrintf(&o.ctx, "features: wrote %s; %.1f s (rank min %.1f, max %.1f, mean %.1f), %.1f channels/s\n", o.ctx.out, tmax, tmin, tmax,
-                            tsum / o.ctx.size, nchan / tmax));
+    PetscCall(ContextPrintf(&o.ctx,
+                            "features: wrote %s; %.1f s (rank min %.1f, max %.1f, mean %.1f), %.1f channels/s\n",
+                            o.ctx.out, tmax, tmin, tmax, tsum / o.ctx.size, nchan / tmax));
   }
 
   PetscCall(SpectralDestroy(&sp));

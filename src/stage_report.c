@@ -9,7 +9,8 @@
 #include <bandalign/context.h>
 #include <bandalign/report.h>
 
-PetscErrorCode StageReport(void) {
+PetscErrorCode StageReport(void)
+{
   BaContext ctx;
   char results[PETSC_MAX_PATH_LEN] = "", truth[PETSC_MAX_PATH_LEN] = "";
   PetscBool check = PETSC_FALSE, help = PETSC_FALSE;
@@ -17,20 +18,17 @@ PetscErrorCode StageReport(void) {
   ReportRecovery rec;
 
   PetscFunctionBegin;
-  PetscOptionsBegin(PETSC_COMM_WORLD, NULL,
-                    "bandalign report: tables, figures and an HTML page from a results file", NULL);
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign report: tables, figures and an HTML page from a results file",
+                    NULL);
+  PetscCall(ContextSetFromOptions(PetscOptionsObject, &ctx, "Output folder (created if missing)", NULL));
   PetscCall(
-      ContextSetFromOptions(PetscOptionsObject, &ctx, "Output folder (created if missing)", NULL));
-  PetscCall(PetscOptionsString("-results", "Results file written by rsa", NULL, results, results,
-                               sizeof(results), NULL));
-  PetscCall(PetscOptionsString("-truth",
-                               "truth.h5 written by simulate: check recovery of the planted truth",
-                               NULL, truth, truth, sizeof(truth), NULL));
+      PetscOptionsString("-results", "Results file written by rsa", NULL, results, results, sizeof(results), NULL));
+  PetscCall(PetscOptionsString("-truth", "truth.h5 written by simulate: check recovery of the planted truth", NULL,
+                               truth, truth, sizeof(truth), NULL));
   check = truth[0] ? PETSC_TRUE : PETSC_FALSE;
-  PetscCall(PetscOptionsBool(
-      "-check_recovery",
-      "Exit non-zero when the planted truth is not recovered (default: on with -truth)", NULL,
-      check, &check, NULL));
+  PetscCall(PetscOptionsBool("-check_recovery",
+                             "Exit non-zero when the planted truth is not recovered (default: on with -truth)", NULL,
+                             check, &check, NULL));
   PetscOptionsEnd();
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) PetscFunctionReturn(PETSC_SUCCESS);

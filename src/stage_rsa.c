@@ -36,35 +36,35 @@ typedef enum { CORRECTION_BH, CORRECTION_BY, CORRECTION_MAXSTAT, CORRECTION_NONE
 static const char *const CorrectionNames[] = {"bh", "by", "maxstat", "none", NULL};
 
 typedef struct {
-  BaContext  ctx;                               /* common options */
-  char       features[16 * PETSC_MAX_PATH_LEN]; /* -features F[,F...] */
-  char       network[PETSC_MAX_PATH_LEN];       /* -network F */
-  char       atlas[PETSC_MAX_PATH_LEN];         /* -atlas F: label volume in MNI space */
-  char       checkpoint[PETSC_MAX_PATH_LEN];    /* -checkpoint F: progress file */
-  PetscBool  resume;                            /* -resume: continue from the checkpoint */
-  PetscReal  checkpoint_interval;               /* -checkpoint_interval: seconds between saves */
-  PetscInt   permutations;                      /* -permutations m */
-  PetscInt   sequential_h;                      /* -sequential h: Besag-Clifford stop (0 = off) */
-  PetscInt   perm_chunk;                        /* -perm_chunk: permutations between progress/checkpoints */
-  PetscInt   channel_chunk;                     /* -channel_chunk: channels ranked and permuted together */
-  int        correction;                        /* -correction */
-  PetscReal  q;                                 /* -q: FDR (or FWER) level */
-  PetscReal  alpha;                             /* -alpha: level of -correction none */
-  PetscReal  responsive_q;                      /* -responsive_q: BH level of the responsiveness test */
-  int        distance;                          /* -distance */
-  PetscInt   noise_splits;                      /* -noise_splits */
-  PetscInt   blas_threads;                      /* -blas_threads: OpenBLAS threads per rank (0 = cores / ranks) */
+  BaContext ctx;                          /* common options */
+  char features[16 * PETSC_MAX_PATH_LEN]; /* -features F[,F...] */
+  char network[PETSC_MAX_PATH_LEN];       /* -network F */
+  char atlas[PETSC_MAX_PATH_LEN];         /* -atlas F: label volume in MNI space */
+  char checkpoint[PETSC_MAX_PATH_LEN];    /* -checkpoint F: progress file */
+  PetscBool resume;                       /* -resume: continue from the checkpoint */
+  PetscReal checkpoint_interval;          /* -checkpoint_interval: seconds between saves */
+  PetscInt permutations;                  /* -permutations m */
+  PetscInt sequential_h;                  /* -sequential h: Besag-Clifford stop (0 = off) */
+  PetscInt perm_chunk;                    /* -perm_chunk: permutations between progress/checkpoints */
+  PetscInt channel_chunk;                 /* -channel_chunk: channels ranked and permuted together */
+  int correction;                         /* -correction */
+  PetscReal q;                            /* -q: FDR (or FWER) level */
+  PetscReal alpha;                        /* -alpha: level of -correction none */
+  PetscReal responsive_q;                 /* -responsive_q: BH level of the responsiveness test */
+  int distance;                           /* -distance */
+  PetscInt noise_splits;                  /* -noise_splits */
+  PetscInt blas_threads;                  /* -blas_threads: OpenBLAS threads per rank (0 = cores / ranks) */
 } RsaOptions;
 
 /* Every features file, read as one cohort: global channel g lives in file f at row
    g - first[f]. */
 typedef struct {
-  PetscInt  nfiles;
-  Features  file[MAX_FEATURE_FILES];
-  PetscInt  first[MAX_FEATURE_FILES + 1];
-  PetscInt  n, nimages;
-  char    **patient, **name; /* [n], borrowed from the files */
-  double   *mni;             /* [n * 3] */
+  PetscInt nfiles;
+  Features file[MAX_FEATURE_FILES];
+  PetscInt first[MAX_FEATURE_FILES + 1];
+  PetscInt n, nimages;
+  char **patient, **name; /* [n], borrowed from the files */
+  double *mni;            /* [n * 3] */
 } Cohort;
 
 static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
@@ -83,31 +83,42 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   o->responsive_q        = 0.05;
   o->noise_splits        = 1000;
   o->checkpoint_interval = 300;
-  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign rsa: Spearman RSA, permutation tests, correction, alignment", NULL);
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign rsa: Spearman RSA, permutation tests, correction, alignment",
+                    NULL);
   PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx, "Output results file", "results.h5"));
-  PetscCall(PetscOptionsString("-features", "Features file(s), comma separated (job-array parts form one family)", NULL, o->features, o->features,
-                               sizeof(o->features), NULL));
-  PetscCall(PetscOptionsString("-network", "Network file (layer activations or RDMs)", NULL, o->network, o->network, sizeof(o->network), NULL));
-  PetscCall(PetscOptionsInt("-permutations", "Permutations of the image labels", NULL, o->permutations, &o->permutations, NULL));
-  PetscCall(PetscOptionsInt("-sequential", "Stop a pair after this many exceedances (Besag-Clifford; 0 = run all)", NULL, o->sequential_h,
-                            &o->sequential_h, NULL));
-  PetscCall(PetscOptionsInt("-channel_chunk", "Channels ranked and permuted together (memory: 8 x pairs bytes each)", NULL, o->channel_chunk,
-                            &o->channel_chunk, NULL));
-  PetscCall(PetscOptionsInt("-perm_chunk", "Permutations between progress lines and checkpoint decisions", NULL, o->perm_chunk, &o->perm_chunk,
-                            NULL));
+  PetscCall(PetscOptionsString("-features", "Features file(s), comma separated (job-array parts form one family)", NULL,
+                               o->features, o->features, sizeof(o->features), NULL));
+  PetscCall(PetscOptionsString("-network", "Network file (layer activations or RDMs)", NULL, o->network, o->network,
+                               sizeof(o->network), NULL));
+  PetscCall(PetscOptionsInt("-permutations", "Permutations of the image labels", NULL, o->permutations,
+                            &o->permutations, NULL));
+  PetscCall(PetscOptionsInt("-sequential", "Stop a pair after this many exceedances (Besag-Clifford; 0 = run all)",
+                            NULL, o->sequential_h, &o->sequential_h, NULL));
+  PetscCall(PetscOptionsInt("-channel_chunk", "Channels ranked and permuted together (memory: 8 x pairs bytes each)",
+                            NULL, o->channel_chunk, &o->channel_chunk, NULL));
+  PetscCall(PetscOptionsInt("-perm_chunk", "Permutations between progress lines and checkpoint decisions", NULL,
+                            o->perm_chunk, &o->perm_chunk, NULL));
   o->correction = o->ctx.protocol == BA_PROTOCOL_KUZOVKIN2018 ? CORRECTION_NONE : CORRECTION_BH;
-  PetscCall(OptionsChoice(PetscOptionsObject, "-correction", "Multiple-comparison correction over (channel, layer) pairs of a ROI",
-                          CorrectionNames, o->correction, &o->correction));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-correction",
+                          "Multiple-comparison correction over (channel, layer) pairs of a ROI", CorrectionNames,
+                          o->correction, &o->correction));
   PetscCall(PetscOptionsReal("-q", "FDR level of bh/by, FWER level of maxstat", NULL, o->q, &o->q, NULL));
   PetscCall(PetscOptionsReal("-alpha", "Per-pair level of -correction none", NULL, o->alpha, &o->alpha, NULL));
-  PetscCall(PetscOptionsReal("-responsive_q", "BH level of the responsiveness test over all channels", NULL, o->responsive_q, &o->responsive_q, NULL));
-  PetscCall(OptionsChoice(PetscOptionsObject, "-distance", "Layer RDM distance", BaDistanceNames, BA_DISTANCE_EUCLIDEAN, &o->distance));
-  PetscCall(PetscOptionsString("-atlas", "Label volume in MNI space (Brodmann atlas)", NULL, o->atlas, o->atlas, sizeof(o->atlas), NULL));
-  PetscCall(PetscOptionsInt("-noise_splits", "Split-half noise estimate of alignment (0 = none)", NULL, o->noise_splits, &o->noise_splits, NULL));
-  PetscCall(PetscOptionsInt("-blas_threads", "OpenBLAS threads per rank (0 = cores / ranks)", NULL, o->blas_threads, &o->blas_threads, NULL));
-  PetscCall(PetscOptionsString("-checkpoint", "Checkpoint file for progress", NULL, o->checkpoint, o->checkpoint, sizeof(o->checkpoint), &set));
+  PetscCall(PetscOptionsReal("-responsive_q", "BH level of the responsiveness test over all channels", NULL,
+                             o->responsive_q, &o->responsive_q, NULL));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-distance", "Layer RDM distance", BaDistanceNames, BA_DISTANCE_EUCLIDEAN,
+                          &o->distance));
+  PetscCall(PetscOptionsString("-atlas", "Label volume in MNI space (Brodmann atlas)", NULL, o->atlas, o->atlas,
+                               sizeof(o->atlas), NULL));
+  PetscCall(PetscOptionsInt("-noise_splits", "Split-half noise estimate of alignment (0 = none)", NULL, o->noise_splits,
+                            &o->noise_splits, NULL));
+  PetscCall(PetscOptionsInt("-blas_threads", "OpenBLAS threads per rank (0 = cores / ranks)", NULL, o->blas_threads,
+                            &o->blas_threads, NULL));
+  PetscCall(PetscOptionsString("-checkpoint", "Checkpoint file for progress", NULL, o->checkpoint, o->checkpoint,
+                               sizeof(o->checkpoint), &set));
   PetscCall(PetscOptionsBool("-resume", "Resume from -checkpoint", NULL, o->resume, &o->resume, NULL));
-  PetscCall(PetscOptionsReal("-checkpoint_interval", "Seconds between checkpoints", NULL, o->checkpoint_interval, &o->checkpoint_interval, NULL));
+  PetscCall(PetscOptionsReal("-checkpoint_interval", "Seconds between checkpoints", NULL, o->checkpoint_interval,
+                             &o->checkpoint_interval, NULL));
   PetscOptionsEnd();
   PetscCheck(o->permutations > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-permutations: must be positive");
   PetscCheck(o->sequential_h >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-sequential: must be >= 0");
@@ -115,13 +126,14 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   PetscCheck(o->perm_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-perm_chunk: must be positive");
   PetscCheck(o->q > 0 && o->q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-q: must be in (0, 1)");
   PetscCheck(o->alpha > 0 && o->alpha < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-alpha: must be in (0, 1)");
-  PetscCheck(o->responsive_q > 0 && o->responsive_q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-responsive_q: must be in (0, 1)");
+  PetscCheck(o->responsive_q > 0 && o->responsive_q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT,
+             "-responsive_q: must be in (0, 1)");
   PetscCheck(o->noise_splits >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-noise_splits: must be >= 0");
   PetscCheck(!o->resume || o->checkpoint[0], PETSC_COMM_WORLD, BA_ERR_INPUT, "-resume: needs -checkpoint F");
   if (o->blas_threads <= 0) {
     cpu_set_t cpus; /* the cores this process may use (a Slurm allocation, taskset) */
-    int       ncpu = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    o->blas_threads  = PetscMax(1, ncpu / o->ctx.size);
+    int ncpu = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    o->blas_threads = PetscMax(1, ncpu / o->ctx.size);
   }
   /* the max statistic needs every permutation of every pair */
   if (o->correction == CORRECTION_MAXSTAT) o->sequential_h = 0;
@@ -131,7 +143,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
 /* Opens every features file and checks that they describe the same images. */
 static PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
 {
-  char    *copy, *tok, *save = NULL;
+  char *copy, *tok, *save = NULL;
   PetscInt g = 0;
 
   PetscFunctionBegin;
@@ -146,11 +158,12 @@ static PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
   c->nimages = c->file[0].nimages;
   for (PetscInt f = 0; f < c->nfiles; f++) {
     const Features *ff = &c->file[f];
-    PetscCheck(ff->nimages == c->nimages, comm, BA_ERR_INPUT, "%s: %" PetscInt_FMT " images, but %s has %" PetscInt_FMT, ff->file.path,
-               ff->nimages, c->file[0].file.path, c->nimages);
+    PetscCheck(ff->nimages == c->nimages, comm, BA_ERR_INPUT, "%s: %" PetscInt_FMT " images, but %s has %" PetscInt_FMT,
+               ff->file.path, ff->nimages, c->file[0].file.path, c->nimages);
     for (PetscInt i = 0; i < c->nimages; i++)
-      PetscCheck(!strcmp(ff->image_name[i], c->file[0].image_name[i]), comm, BA_ERR_INPUT, "%s: image '%s' does not match '%s' of %s",
-                 ff->file.path, ff->image_name[i], c->file[0].image_name[i], c->file[0].file.path);
+      PetscCheck(!strcmp(ff->image_name[i], c->file[0].image_name[i]), comm, BA_ERR_INPUT,
+                 "%s: image '%s' does not match '%s' of %s", ff->file.path, ff->image_name[i], c->file[0].image_name[i],
+                 c->file[0].file.path);
     c->first[f + 1] = c->first[f] + ff->nchannels;
   }
   c->n = c->first[c->nfiles];
@@ -160,21 +173,24 @@ static PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
     for (PetscInt r = 0; r < c->file[f].nchannels; r++, g++) {
       c->patient[g] = c->file[f].patient[r];
       c->name[g]    = c->file[f].channel_name[r];
-      for (int d = 0; d < 3; d++) c->mni[3 * g + d] = c->file[f].mni[3 * r + d];
+      for (int d = 0; d < 3; d++)
+        c->mni[3 * g + d] = c->file[f].mni[3 * r + d];
     }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Reads rows [lo, hi) of one ROI across the files. Collective: every rank visits every file. */
-static PetscErrorCode CohortReadRoi(Cohort *c, int roi, PetscInt lo, PetscInt hi, float *feature, double *resp_p, uint8_t *increase)
+static PetscErrorCode CohortReadRoi(Cohort *c, int roi, PetscInt lo, PetscInt hi, float *feature, double *resp_p,
+                                    uint8_t *increase)
 {
   PetscFunctionBegin;
   for (PetscInt f = 0; f < c->nfiles; f++) {
-    const PetscInt a = PetscMin(PetscMax(lo, c->first[f]), c->first[f + 1]);
-    const PetscInt z = PetscMax(PetscMin(hi, c->first[f + 1]), a);
+    const PetscInt a   = PetscMin(PetscMax(lo, c->first[f]), c->first[f + 1]);
+    const PetscInt z   = PetscMax(PetscMin(hi, c->first[f + 1]), a);
     const PetscInt off = a - lo;
-    PetscCall(FeaturesReadRoi(&c->file[f], roi, a - c->first[f], z - c->first[f], feature ? feature + (size_t)off * c->nimages : NULL,
-                              resp_p ? resp_p + off : NULL, increase ? increase + off : NULL));
+    PetscCall(FeaturesReadRoi(&c->file[f], roi, a - c->first[f], z - c->first[f],
+                              feature ? feature + (size_t)off * c->nimages : NULL, resp_p ? resp_p + off : NULL,
+                              increase ? increase + off : NULL));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -182,7 +198,8 @@ static PetscErrorCode CohortReadRoi(Cohort *c, int roi, PetscInt lo, PetscInt hi
 static PetscErrorCode CohortClose(Cohort *c)
 {
   PetscFunctionBegin;
-  for (PetscInt f = 0; f < c->nfiles; f++) PetscCall(FeaturesClose(&c->file[f]));
+  for (PetscInt f = 0; f < c->nfiles; f++)
+    PetscCall(FeaturesClose(&c->file[f]));
   PetscCall(PetscFree3(c->patient, c->name, c->mni));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -190,16 +207,17 @@ static PetscErrorCode CohortClose(Cohort *c)
 /* Gathers every rank's local values into one array of the global length on every rank. */
 static PetscErrorCode GatherToAll(MPI_Comm comm, PetscInt nlocal, const double *local, PetscInt *nglobal, double **all)
 {
-  Vec                v, seq;
-  VecScatter         sc;
-  PetscScalar       *a;
+  Vec v, seq;
+  VecScatter sc;
+  PetscScalar *a;
   const PetscScalar *s;
-  PetscInt           n;
+  PetscInt n;
 
   PetscFunctionBegin;
   PetscCall(VecCreateMPI(comm, nlocal, PETSC_DETERMINE, &v));
   PetscCall(VecGetArray(v, &a));
-  for (PetscInt i = 0; i < nlocal; i++) a[i] = local[i];
+  for (PetscInt i = 0; i < nlocal; i++)
+    a[i] = local[i];
   PetscCall(VecRestoreArray(v, &a));
   PetscCall(VecScatterCreateToAll(v, &sc, &seq));
   PetscCall(VecScatterBegin(sc, v, seq, INSERT_VALUES, SCATTER_FORWARD));
@@ -207,7 +225,8 @@ static PetscErrorCode GatherToAll(MPI_Comm comm, PetscInt nlocal, const double *
   PetscCall(VecGetSize(seq, &n));
   PetscCall(PetscMalloc1(n + 1, all));
   PetscCall(VecGetArrayRead(seq, &s));
-  for (PetscInt i = 0; i < n; i++) (*all)[i] = s[i];
+  for (PetscInt i = 0; i < n; i++)
+    (*all)[i] = s[i];
   PetscCall(VecRestoreArrayRead(seq, &s));
   *nglobal = n;
   PetscCall(VecScatterDestroy(&sc));
@@ -221,21 +240,21 @@ static PetscErrorCode GatherToAll(MPI_Comm comm, PetscInt nlocal, const double *
 static PetscErrorCode LayerRdms(const RsaOptions *o, Network *net, const Cohort *c, double ***rdm_out)
 {
   const PetscInt n = c->nimages, nl = net->nlayers;
-  PetscInt      *map;
-  double       **rdm, *gram, *rowsum, *tmp;
-  float         *block;
+  PetscInt *map;
+  double **rdm, *gram, *rowsum, *tmp;
+  float *block;
 
   PetscFunctionBegin;
-  PetscCheck(net->nimages == n, o->ctx.comm, BA_ERR_INPUT, "%s: %" PetscInt_FMT " images, but the features have %" PetscInt_FMT, o->network,
-             net->nimages, n);
+  PetscCheck(net->nimages == n, o->ctx.comm, BA_ERR_INPUT,
+             "%s: %" PetscInt_FMT " images, but the features have %" PetscInt_FMT, o->network, net->nimages, n);
   /* map[i]: network index of analysis image i (names must match as sets) */
   PetscCall(PetscMalloc1(n, &map));
   for (PetscInt i = 0; i < n; i++) {
     map[i] = -1;
     for (PetscInt j = 0; j < n; j++)
       if (!strcmp(net->image_name[j], c->file[0].image_name[i])) map[i] = j;
-    PetscCheck(map[i] >= 0, o->ctx.comm, BA_ERR_INPUT, "%s: image '%s' of the features is not in the network file", o->network,
-               c->file[0].image_name[i]);
+    PetscCheck(map[i] >= 0, o->ctx.comm, BA_ERR_INPUT, "%s: image '%s' of the features is not in the network file",
+               o->network, c->file[0].image_name[i]);
   }
   PetscCall(PetscMalloc1(nl, &rdm));
   PetscCall(PetscMalloc3((size_t)n * n, &gram, n, &rowsum, (size_t)n * n, &tmp));
@@ -257,9 +276,11 @@ static PetscErrorCode LayerRdms(const RsaOptions *o, Network *net, const Cohort 
       PetscCall(RdmFromGram(n, net->nfeatures[l], gram, rowsum, (BaDistance)o->distance, tmp));
     }
     for (PetscInt i = 0; i < n; i++)
-      for (PetscInt j = 0; j < n; j++) rdm[l][i * n + j] = tmp[map[i] * n + map[j]];
+      for (PetscInt j = 0; j < n; j++)
+        rdm[l][i * n + j] = tmp[map[i] * n + map[j]];
   }
-  for (PetscInt l = 0; l < nl; l++) PetscCallMPI(MPI_Bcast(rdm[l], (int)(n * n), MPI_DOUBLE, (int)(l % o->ctx.size), o->ctx.comm));
+  for (PetscInt l = 0; l < nl; l++)
+    PetscCallMPI(MPI_Bcast(rdm[l], (int)(n * n), MPI_DOUBLE, (int)(l % o->ctx.size), o->ctx.comm));
   PetscCall(PetscLogEventEnd(BaLogIds.rdm, 0, 0, 0, 0));
   PetscCall(PetscFree(block));
   PetscCall(PetscFree3(gram, rowsum, tmp));
@@ -272,7 +293,7 @@ static PetscErrorCode LayerRdms(const RsaOptions *o, Network *net, const Cohort 
 static PetscErrorCode LayerCorrelation(PetscInt n, PetscInt nl, double **rdm, double *corr)
 {
   const PetscInt npairs = n * (n - 1) / 2;
-  double        *a, *b;
+  double *a, *b;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(npairs, &a, npairs, &b));
@@ -294,9 +315,9 @@ static PetscErrorCode LayerCorrelation(PetscInt n, PetscInt nl, double **rdm, do
 /* Global responsiveness of one ROI: BH over every channel's Wilcoxon p, and an increase. */
 static PetscErrorCode Responsiveness(const RsaOptions *o, Cohort *c, int roi, uint8_t *responsive)
 {
-  PetscInt   lo, hi, n;
-  double    *p, *inc, *all_p, *all_inc, *qv;
-  uint8_t   *incr;
+  PetscInt lo, hi, n;
+  double *p, *inc, *all_p, *all_inc, *qv;
+  uint8_t *incr;
   PetscBool *reject;
 
   PetscFunctionBegin;
@@ -304,12 +325,14 @@ static PetscErrorCode Responsiveness(const RsaOptions *o, Cohort *c, int roi, ui
   hi = (PetscInt)((long long)c->n * (o->ctx.rank + 1) / o->ctx.size);
   PetscCall(PetscMalloc3(hi - lo + 1, &p, hi - lo + 1, &inc, hi - lo + 1, &incr));
   PetscCall(CohortReadRoi(c, roi, lo, hi, NULL, p, incr));
-  for (PetscInt i = 0; i < hi - lo; i++) inc[i] = incr[i];
+  for (PetscInt i = 0; i < hi - lo; i++)
+    inc[i] = incr[i];
   PetscCall(GatherToAll(o->ctx.comm, hi - lo, p, &n, &all_p));
   PetscCall(GatherToAll(o->ctx.comm, hi - lo, inc, &n, &all_inc));
   PetscCall(PetscMalloc2(n, &qv, n, &reject));
   PetscCall(StatsFdr(n, all_p, BA_FDR_BH, o->responsive_q, qv, reject));
-  for (PetscInt g = 0; g < n; g++) responsive[g] = (uint8_t)(reject[g] && all_inc[g] > 0.5);
+  for (PetscInt g = 0; g < n; g++)
+    responsive[g] = (uint8_t)(reject[g] && all_inc[g] > 0.5);
   PetscCall(PetscFree2(qv, reject));
   PetscCall(PetscFree(all_p));
   PetscCall(PetscFree(all_inc));
@@ -333,8 +356,8 @@ static void CheckpointPath(int roi, const char *what, char *buf, size_t len)
 static PetscErrorCode CheckpointSave(const RsaOptions *o, int nroi, PermCount **counts, const PetscInt *npairs_global,
                                      const PetscInt *pair_lo, const PetscInt *pair_hi, double **maxnull)
 {
-  H5File  f;
-  char    name[128];
+  H5File f;
+  char name[128];
   hsize_t dims[2];
 
   PetscFunctionBegin;
@@ -344,7 +367,7 @@ static PetscErrorCode CheckpointSave(const RsaOptions *o, int nroi, PermCount **
   PetscCall(H5AttrWriteInt(&f, "/", "sequential", o->sequential_h));
   for (int roi = 0; roi < nroi; roi++) {
     const PetscInt nloc = pair_hi[roi] - pair_lo[roi];
-    int64_t       *buf;
+    int64_t *buf;
 
     CheckpointPath(roi, "count", name, sizeof(name));
     dims[0] = (hsize_t)npairs_global[roi];
@@ -371,29 +394,31 @@ static PetscErrorCode CheckpointSave(const RsaOptions *o, int nroi, PermCount **
 }
 
 /* Loads this rank's counts of one ROI if the checkpoint has them; *found says so. */
-static PetscErrorCode CheckpointLoadRoi(const RsaOptions *o, int roi, PetscInt npairs_global, PetscInt pair_lo, PetscInt pair_hi,
-                                        PermCount *count, double *maxnull, PetscBool *found)
+static PetscErrorCode CheckpointLoadRoi(const RsaOptions *o, int roi, PetscInt npairs_global, PetscInt pair_lo,
+                                        PetscInt pair_hi, PermCount *count, double *maxnull, PetscBool *found)
 {
-  H5File     f;
-  char       name[128];
+  H5File f;
+  char name[128];
   PetscInt64 m, h;
-  int        nd;
-  hsize_t    dims[3];
-  int64_t   *buf;
+  int nd;
+  hsize_t dims[3];
+  int64_t *buf;
 
   PetscFunctionBegin;
   PetscCall(H5FileOpen(o->ctx.comm, o->checkpoint, "bandalign-checkpoint", &f));
   PetscCall(H5AttrReadInt(&f, "/", "permutations", &m));
   PetscCall(H5AttrReadInt(&f, "/", "sequential", &h));
   PetscCheck(m == o->permutations && h == o->sequential_h, o->ctx.comm, BA_ERR_INPUT,
-             "%s: written with -permutations %" PetscInt64_FMT " -sequential %" PetscInt64_FMT ", not the options of this run", o->checkpoint, m, h);
+             "%s: written with -permutations %" PetscInt64_FMT " -sequential %" PetscInt64_FMT
+             ", not the options of this run",
+             o->checkpoint, m, h);
   CheckpointPath(roi, "count", name, sizeof(name));
   PetscCall(H5Exists(&f, name, found));
   if (*found) {
     PetscCall(H5DatasetShape(&f, name, &nd, dims));
     PetscCheck(dims[0] == (hsize_t)npairs_global, o->ctx.comm, BA_ERR_INPUT,
-               "%s: %llu pairs saved for this ROI, but this run has %" PetscInt_FMT " (different inputs?)", o->checkpoint,
-               (unsigned long long)dims[0], npairs_global);
+               "%s: %llu pairs saved for this ROI, but this run has %" PetscInt_FMT " (different inputs?)",
+               o->checkpoint, (unsigned long long)dims[0], npairs_global);
     PetscCall(PetscMalloc1(3 * (pair_hi - pair_lo) + 1, &buf));
     PetscCall(H5ReadRows(&f, name, H5T_NATIVE_INT64, (hsize_t)pair_lo, (hsize_t)pair_hi, buf));
     for (PetscInt i = 0; i < pair_hi - pair_lo; i++) {
@@ -405,8 +430,9 @@ static PetscErrorCode CheckpointLoadRoi(const RsaOptions *o, int roi, PetscInt n
     if (maxnull) {
       CheckpointPath(roi, "maxnull", name, sizeof(name));
       PetscCall(H5DatasetShape(&f, name, &nd, dims));
-      PetscCheck(dims[0] == (hsize_t)o->ctx.size, o->ctx.comm, BA_ERR_INPUT, "%s: -correction maxstat resumes on the %llu ranks that wrote it",
-                 o->checkpoint, (unsigned long long)dims[0]);
+      PetscCheck(dims[0] == (hsize_t)o->ctx.size, o->ctx.comm, BA_ERR_INPUT,
+                 "%s: -correction maxstat resumes on the %llu ranks that wrote it", o->checkpoint,
+                 (unsigned long long)dims[0]);
       PetscCall(H5ReadRows(&f, name, H5T_NATIVE_DOUBLE, (hsize_t)o->ctx.rank, (hsize_t)o->ctx.rank + 1, maxnull));
     }
   }
@@ -418,10 +444,10 @@ static PetscErrorCode CheckpointLoadRoi(const RsaOptions *o, int roi, PetscInt n
 
 /* What one ROI needs besides the permutation engine. */
 typedef struct {
-  PetscInt  nresp;          /* responsive channels in the cohort */
-  PetscInt *resp;           /* [nresp] their global indices, ascending */
-  PetscInt  rlo, rhi;       /* my responsive channels: resp[rlo..rhi) */
-  PetscInt  row_lo, row_hi; /* my rows of the output: every channel between my first and the next rank's first */
+  PetscInt nresp;          /* responsive channels in the cohort */
+  PetscInt *resp;          /* [nresp] their global indices, ascending */
+  PetscInt rlo, rhi;       /* my responsive channels: resp[rlo..rhi) */
+  PetscInt row_lo, row_hi; /* my rows of the output: every channel between my first and the next rank's first */
 } RoiSplit;
 
 static void SplitResponsive(const RsaOptions *o, const Cohort *c, const uint8_t *responsive, RoiSplit *s)
@@ -466,13 +492,13 @@ static PetscErrorCode Correct(const RsaOptions *o, PetscInt n, const double *p, 
 
 /* Noise estimate: the alignment of random half-cohorts, split s computed by rank s % size.
    Patients are balanced by all their channels in the five areas. */
-static PetscErrorCode NoiseSplits(const RsaOptions *o, const Cohort *c, const int *area_index, PetscInt nl, const uint8_t *sig,
-                                  double *noise)
+static PetscErrorCode NoiseSplits(const RsaOptions *o, const Cohort *c, const int *area_index, PetscInt nl,
+                                  const uint8_t *sig, double *noise)
 {
   PetscInt npat = 0;
-  int     *pat_of, *counts;
+  int *pat_of, *counts;
   uint8_t *in_half;
-  double  *mine;
+  double *mine;
 
   PetscFunctionBegin;
   if (o->noise_splits == 0) PetscFunctionReturn(PETSC_SUCCESS);
@@ -506,24 +532,24 @@ static int CompareDouble(const void *a, const void *b)
 
 PetscErrorCode StageRsa(void)
 {
-  RsaOptions      o;
-  Cohort          c;
-  Network         net;
-  Results         res;
-  Atlas           atlas;
-  PermTest        pt;
-  Progress        prog;
-  RoiSplit        split;
-  double        **rdm, *layer_corr, t0, t_last_save;
-  int            *area_index;
-  uint8_t        *responsive;
-  PetscInt        nl, n;
-  PermCount      *counts[BA_NROIS]  = {NULL};
-  double         *maxnull[BA_NROIS] = {NULL};
-  PetscInt        npairs_global[BA_NROIS], pair_lo[BA_NROIS], pair_hi[BA_NROIS];
-  double         *noise[BA_NROIS] = {NULL};
-  double          compare_p[BA_NROIS * BA_NROIS];
-  PetscBool       help;
+  RsaOptions o;
+  Cohort c;
+  Network net;
+  Results res;
+  Atlas atlas;
+  PermTest pt;
+  Progress prog;
+  RoiSplit split;
+  double **rdm, *layer_corr, t0, t_last_save;
+  int *area_index;
+  uint8_t *responsive;
+  PetscInt nl, n;
+  PermCount *counts[BA_NROIS] = {NULL};
+  double *maxnull[BA_NROIS]   = {NULL};
+  PetscInt npairs_global[BA_NROIS], pair_lo[BA_NROIS], pair_hi[BA_NROIS];
+  double *noise[BA_NROIS] = {NULL};
+  double compare_p[BA_NROIS * BA_NROIS];
+  PetscBool help;
 
   PetscFunctionBegin;
   PetscCall(RsaSetFromOptions(&o));
@@ -566,31 +592,34 @@ PetscErrorCode StageRsa(void)
     res.area[g]   = AtlasLabel(atlas, &c.mni[3 * g]);
     area_index[g] = AtlasVentralIndex(res.area[g]);
   }
-  PetscCall(ContextPrintf(&o.ctx, "rsa: %" PetscInt_FMT " channels from %" PetscInt_FMT " file(s), %" PetscInt_FMT " images, %" PetscInt_FMT
-                                  " layers, %" PetscInt_FMT " permutations, correction %s, %d ranks\n",
+  PetscCall(ContextPrintf(&o.ctx,
+                          "rsa: %" PetscInt_FMT " channels from %" PetscInt_FMT " file(s), %" PetscInt_FMT
+                          " images, %" PetscInt_FMT " layers, %" PetscInt_FMT
+                          " permutations, correction %s, %d ranks\n",
                           c.n, c.nfiles, n, nl, o.permutations, CorrectionNames[o.correction], o.ctx.size));
 
   PetscCall(LayerRdms(&o, &net, &c, &rdm));
   PetscCall(LayerCorrelation(n, nl, rdm, layer_corr));
-  PetscCall(PermTestCreate(n, nl, (const double *const *)rdm, o.ctx.protocol, (uint64_t)o.ctx.seed, o.sequential_h, &pt));
+  PetscCall(
+      PermTestCreate(n, nl, (const double *const *)rdm, o.ctx.protocol, (uint64_t)o.ctx.seed, o.sequential_h, &pt));
   PetscCall(ResultsCreate(&o.ctx, o.ctx.out, &res));
   PetscCall(ResultsWriteLayerCorrelation(&res, layer_corr));
 
   for (int roi = 0; roi < BA_NROIS; roi++) {
-    char               rname[64];
-    PetscInt           nloc, rows, nall;
-    float             *x;
-    double            *rho, *pv, *all_p, *all_rho, *all_sig, *qv, *sigd, *out_rho, *out_p, *out_q;
-    uint8_t           *out_sig, *out_resp, *sig_full;
-    double            *rho_full;
-    PetscBool         *reject;
-    ResultsRoiSummary  sum;
+    char rname[64];
+    PetscInt nloc, rows, nall;
+    float *x;
+    double *rho, *pv, *all_p, *all_rho, *all_sig, *qv, *sigd, *out_rho, *out_p, *out_q;
+    uint8_t *out_sig, *out_resp, *sig_full;
+    double *rho_full;
+    PetscBool *reject;
+    ResultsRoiSummary sum;
 
     RoiName(roi, rname, sizeof(rname));
     PetscCall(Responsiveness(&o, &c, roi, responsive));
     SplitResponsive(&o, &c, responsive, &split);
-    nloc = split.rhi - split.rlo;
-    rows = split.row_hi - split.row_lo;
+    nloc               = split.rhi - split.rlo;
+    rows               = split.row_hi - split.row_lo;
     npairs_global[roi] = split.nresp * nl;
     pair_lo[roi]       = split.rlo * nl;
     pair_hi[roi]       = split.rhi * nl;
@@ -606,8 +635,9 @@ PetscErrorCode StageRsa(void)
         if (!responsive[g]) continue;
         for (PetscInt i = 0; i < n; i++) {
           x[k * n + i] = block[(size_t)(g - split.row_lo) * n + i];
-          PetscCheck(isfinite(x[k * n + i]), PETSC_COMM_SELF, BA_ERR_INPUT, "features: channel %s of patient %s has no feature for image %s in %s",
-                     c.name[g], c.patient[g], c.file[0].image_name[i], rname);
+          PetscCheck(isfinite(x[k * n + i]), PETSC_COMM_SELF, BA_ERR_INPUT,
+                     "features: channel %s of patient %s has no feature for image %s in %s", c.name[g], c.patient[g],
+                     c.file[0].image_name[i], rname);
         }
         k++;
       }
@@ -618,19 +648,21 @@ PetscErrorCode StageRsa(void)
     PetscCall(PetscCalloc1(nloc * nl + 1, &counts[roi]));
     if (o.correction == CORRECTION_MAXSTAT) {
       PetscCall(PetscMalloc1(o.permutations, &maxnull[roi]));
-      for (PetscInt i = 0; i < o.permutations; i++) maxnull[roi][i] = -INFINITY;
+      for (PetscInt i = 0; i < o.permutations; i++)
+        maxnull[roi][i] = -INFINITY;
     }
     if (o.resume) {
       PetscBool found;
-      PetscCall(CheckpointLoadRoi(&o, roi, npairs_global[roi], pair_lo[roi], pair_hi[roi], counts[roi], maxnull[roi], &found));
+      PetscCall(CheckpointLoadRoi(&o, roi, npairs_global[roi], pair_lo[roi], pair_hi[roi], counts[roi], maxnull[roi],
+                                  &found));
     }
 
     /* my channels in chunks (ranks take 8 x pairs bytes per channel), each through the
        permutations in blocks: progress, early exit, checkpoints between blocks */
     {
-      char     what[96];
-      double  *chunk_max = NULL;
-      PetscInt nchunks = (nloc + o.channel_chunk - 1) / o.channel_chunk, maxchunks;
+      char what[96];
+      double *chunk_max = NULL;
+      PetscInt nchunks  = (nloc + o.channel_chunk - 1) / o.channel_chunk, maxchunks;
 
       PetscCallMPI(MPI_Allreduce(&nchunks, &maxchunks, 1, MPIU_INT, MPI_MAX, o.ctx.comm));
       PetscCall(PetscSNPrintf(what, sizeof(what), "rsa %s, %" PetscInt_FMT " responsive", rname, split.nresp));
@@ -638,8 +670,8 @@ PetscErrorCode StageRsa(void)
       PetscCall(PetscMalloc1(o.perm_chunk, &chunk_max));
       for (PetscInt ch = 0; ch < maxchunks; ch++) {
         const PetscInt c0 = PetscMin(ch * o.channel_chunk, nloc), c1 = PetscMin(c0 + o.channel_chunk, nloc);
-        PermCount     *cnt = counts[roi] + c0 * nl;
-        PetscInt       first = o.permutations;
+        PermCount *cnt = counts[roi] + c0 * nl;
+        PetscInt first = o.permutations;
 
         PetscCall(PetscLogEventBegin(BaLogIds.ranks, 0, 0, 0, 0));
         PetscCall(PermTestObserve(pt, c1 - c0, x + (size_t)c0 * n, rho + c0 * nl));
@@ -648,10 +680,11 @@ PetscErrorCode StageRsa(void)
         for (PetscInt k = 0; k < (c1 - c0) * nl; k++)
           if (!cnt[k].done) first = PetscMin(first, (PetscInt)cnt[k].used);
         while (1) {
-          int            active = 0, any;
-          const PetscInt last   = PetscMin(first + o.perm_chunk, o.permutations);
+          int active          = 0, any;
+          const PetscInt last = PetscMin(first + o.perm_chunk, o.permutations);
 
-          for (PetscInt k = 0; k < (c1 - c0) * nl && first < o.permutations; k++) active |= !cnt[k].done;
+          for (PetscInt k = 0; k < (c1 - c0) * nl && first < o.permutations; k++)
+            active |= !cnt[k].done;
           /* every rank takes part in the decisions, also when its chunks have run out */
           PetscCallMPI(MPI_Allreduce(&active, &any, 1, MPI_INT, MPI_LOR, o.ctx.comm));
           if (!any) break;
@@ -677,31 +710,37 @@ PetscErrorCode StageRsa(void)
       }
       ProgressEnd(&prog);
       PetscCall(PetscFree(chunk_max));
-      if (maxnull[roi]) PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, maxnull[roi], (int)o.permutations, MPI_DOUBLE, MPI_MAX, o.ctx.comm));
+      if (maxnull[roi])
+        PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, maxnull[roi], (int)o.permutations, MPI_DOUBLE, MPI_MAX, o.ctx.comm));
     }
 
     /* p-values, gathered for the correction over the ROI's whole family */
     for (PetscInt k = 0; k < nloc * nl; k++) {
-      if (isnan(rho[k])) pv[k] = NAN;
+      if (isnan(rho[k]))
+        pv[k] = NAN;
       else if (maxnull[roi]) {
         PetscInt b = 0;
-        for (PetscInt i = 0; i < o.permutations; i++) b += maxnull[roi][i] >= rho[k];
+        for (PetscInt i = 0; i < o.permutations; i++)
+          b += maxnull[roi][i] >= rho[k];
         pv[k] = (b + 1.0) / (o.permutations + 1.0);
-      } else pv[k] = PermTestPValue(pt, &counts[roi][k], o.permutations);
+      } else
+        pv[k] = PermTestPValue(pt, &counts[roi][k], o.permutations);
     }
     PetscCall(GatherToAll(o.ctx.comm, nloc * nl, pv, &nall, &all_p));
     PetscCall(GatherToAll(o.ctx.comm, nloc * nl, rho, &nall, &all_rho));
     PetscCall(PetscMalloc3(nall + 1, &qv, nall + 1, &reject, nall + 1, &sigd));
     PetscCall(Correct(&o, nall, all_p, qv, reject));
-    for (PetscInt k = 0; k < nall; k++) sigd[k] = reject[k] && all_rho[k] > 0;
+    for (PetscInt k = 0; k < nall; k++)
+      sigd[k] = reject[k] && all_rho[k] > 0;
 
     /* my rows of the output */
-    PetscCall(PetscMalloc5(rows * nl + 1, &out_rho, rows * nl + 1, &out_p, rows * nl + 1, &out_q, rows * nl + 1, &out_sig, rows + 1, &out_resp));
+    PetscCall(PetscMalloc5(rows * nl + 1, &out_rho, rows * nl + 1, &out_p, rows * nl + 1, &out_q, rows * nl + 1,
+                           &out_sig, rows + 1, &out_resp));
     for (PetscInt g = split.row_lo, k = split.rlo; g < split.row_hi; g++) {
       const PetscInt r = g - split.row_lo;
       out_resp[r]      = responsive[g];
       for (PetscInt l = 0; l < nl; l++) {
-        const PetscInt kk = k * nl + l;
+        const PetscInt kk   = k * nl + l;
         out_rho[r * nl + l] = responsive[g] ? all_rho[kk] : NAN;
         out_p[r * nl + l]   = responsive[g] ? all_p[kk] : NAN;
         out_q[r * nl + l]   = responsive[g] ? qv[kk] : NAN;
@@ -732,12 +771,16 @@ PetscErrorCode StageRsa(void)
       PetscCall(PetscMalloc1(o.noise_splits, &sorted));
       PetscCall(PetscArraycpy(sorted, noise[roi], o.noise_splits));
       qsort(sorted, (size_t)o.noise_splits, sizeof(double), CompareDouble);
-      sum.noise_median = o.noise_splits % 2 ? sorted[o.noise_splits / 2] : 0.5 * (sorted[o.noise_splits / 2 - 1] + sorted[o.noise_splits / 2]);
+      sum.noise_median = o.noise_splits % 2 ? sorted[o.noise_splits / 2]
+                                            : 0.5 * (sorted[o.noise_splits / 2 - 1] + sorted[o.noise_splits / 2]);
       PetscCall(PetscFree(sorted));
-    } else sum.noise_median = NAN;
+    } else
+      sum.noise_median = NAN;
     PetscCall(PetscLogEventEnd(BaLogIds.alignment, 0, 0, 0, 0));
     PetscCall(ResultsWriteRoiSummary(&res, roi, &sum, noise[roi]));
-    PetscCall(ContextPrintf(&o.ctx, "rsa %-18s responsive %5" PetscInt_FMT "  significant pairs %6" PetscInt_FMT "  alignment rho %7.4f p %.3g\n",
+    PetscCall(ContextPrintf(&o.ctx,
+                            "rsa %-18s responsive %5" PetscInt_FMT "  significant pairs %6" PetscInt_FMT
+                            "  alignment rho %7.4f p %.3g\n",
                             rname, sum.n_responsive, sum.n_significant_pairs, sum.alignment_rho, sum.alignment_p));
 
     PetscCall(PetscFree2(rho_full, sig_full));
@@ -774,7 +817,8 @@ PetscErrorCode StageRsa(void)
     PetscCall(PetscFree(maxnull[roi]));
     PetscCall(PetscFree(noise[roi]));
   }
-  for (PetscInt l = 0; l < nl; l++) PetscCall(PetscFree(rdm[l]));
+  for (PetscInt l = 0; l < nl; l++)
+    PetscCall(PetscFree(rdm[l]));
   PetscCall(PetscFree(rdm));
   PetscCall(PetscFree(res.area));
   PetscCall(PermTestDestroy(&pt));

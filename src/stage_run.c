@@ -9,10 +9,10 @@
 #include <sys/stat.h>
 
 typedef struct {
-  BaContext ctx;                          /* common options; -out is the folder of everything */
-  char      preset[32];                   /* -preset: simulate this preset first */
-  char      dataset[PETSC_MAX_PATH_LEN];  /* -dataset: recordings (without -preset) */
-  char      network[PETSC_MAX_PATH_LEN];  /* -network: network file (without -preset) */
+  BaContext ctx;                    /* common options; -out is the folder of everything */
+  char preset[32];                  /* -preset: simulate this preset first */
+  char dataset[PETSC_MAX_PATH_LEN]; /* -dataset: recordings (without -preset) */
+  char network[PETSC_MAX_PATH_LEN]; /* -network: network file (without -preset) */
 } RunOptions;
 
 /* Defaults of the later stages that a preset implies (the simulator's own live in the
@@ -22,9 +22,9 @@ typedef struct {
 } PresetDefaults;
 
 static const PresetDefaults Presets[] = {
-  {"tiny", "1000", "100"},
-  {"demo", "2000", "200"},
-  {"paper", "10000", "1000"},
+    {"tiny", "1000", "100"},
+    {"demo", "2000", "200"},
+    {"paper", "10000", "1000"},
 };
 
 static PetscErrorCode SetDefault(const char *name, const char *value)
@@ -54,21 +54,26 @@ static PetscErrorCode Path(char *buf, const char *dir, const char *file)
 PetscErrorCode StageRun(void)
 {
   RunOptions o;
-  PetscBool  help, has_preset;
-  char       dir[PETSC_MAX_PATH_LEN], p[PETSC_MAX_PATH_LEN], truth[PETSC_MAX_PATH_LEN] = "";
-  double     t0 = MPI_Wtime();
+  PetscBool help, has_preset;
+  char dir[PETSC_MAX_PATH_LEN], p[PETSC_MAX_PATH_LEN], truth[PETSC_MAX_PATH_LEN] = "";
+  double t0 = MPI_Wtime();
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(&o, sizeof(o)));
-  PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign run: every stage in order (see each stage's -help for its options)", NULL);
+  PetscOptionsBegin(PETSC_COMM_WORLD, NULL,
+                    "bandalign run: every stage in order (see each stage's -help for its options)", NULL);
   PetscCall(ContextSetFromOptions(PetscOptionsObject, &o.ctx, "Output folder of every stage", "bandalign-out"));
-  PetscCall(PetscOptionsString("-preset", "Simulate this preset (tiny, demo, paper) first", NULL, o.preset, o.preset, sizeof(o.preset), &has_preset));
-  PetscCall(PetscOptionsString("-dataset", "Input recordings (without -preset)", NULL, o.dataset, o.dataset, sizeof(o.dataset), NULL));
-  PetscCall(PetscOptionsString("-network", "Input network file (without -preset)", NULL, o.network, o.network, sizeof(o.network), NULL));
+  PetscCall(PetscOptionsString("-preset", "Simulate this preset (tiny, demo, paper) first", NULL, o.preset, o.preset,
+                               sizeof(o.preset), &has_preset));
+  PetscCall(PetscOptionsString("-dataset", "Input recordings (without -preset)", NULL, o.dataset, o.dataset,
+                               sizeof(o.dataset), NULL));
+  PetscCall(PetscOptionsString("-network", "Input network file (without -preset)", NULL, o.network, o.network,
+                               sizeof(o.network), NULL));
   PetscOptionsEnd();
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCheck(has_preset || (o.dataset[0] && o.network[0]), o.ctx.comm, BA_ERR_INPUT, "-preset: give a preset, or both -dataset and -network");
+  PetscCheck(has_preset || (o.dataset[0] && o.network[0]), o.ctx.comm, BA_ERR_INPUT,
+             "-preset: give a preset, or both -dataset and -network");
   PetscCheck(!(has_preset && o.dataset[0]), o.ctx.comm, BA_ERR_INPUT, "-dataset: cannot be combined with -preset");
 
   PetscCall(PetscStrncpy(dir, o.ctx.out, sizeof(dir)));

@@ -14,14 +14,16 @@ typedef struct {
   int64_t i;
 } RankItem;
 
-static int RankItemCompare(const void *a, const void *b) {
+static int RankItemCompare(const void *a, const void *b)
+{
   const RankItem *x = a, *y = b;
   if (x->v < y->v) return -1;
   if (x->v > y->v) return 1;
   return (x->i > y->i) - (x->i < y->i);
 }
 
-PetscErrorCode StatsRank(PetscInt n, const double *x, double *rank, double *tie_term) {
+PetscErrorCode StatsRank(PetscInt n, const double *x, double *rank, double *tie_term)
+{
   RankItem *item;
   double tt = 0;
 
@@ -47,7 +49,8 @@ PetscErrorCode StatsRank(PetscInt n, const double *x, double *rank, double *tie_
 
 /* Continued fraction of the incomplete beta function (modified Lentz), valid for
    x < (a + 1) / (a + b + 2). */
-static double BetaContinuedFraction(double a, double b, double x) {
+static double BetaContinuedFraction(double a, double b, double x)
+{
   const double tiny = 1e-300, eps = 1e-16;
   double c = 1, d = 1 - (a + b) * x / (a + 1), f;
 
@@ -56,18 +59,18 @@ static double BetaContinuedFraction(double a, double b, double x) {
   f = d;
   for (int m = 1; m <= 1000; m++) {
     double num = m * (b - m) * x / ((a + 2 * m - 1) * (a + 2 * m)); /* even step */
-    d = 1 + num * d;
-    c = 1 + num / c;
+    d          = 1 + num * d;
+    c          = 1 + num / c;
     if (fabs(d) < tiny) d = tiny;
     if (fabs(c) < tiny) c = tiny;
     d = 1 / d;
     f *= c * d;
     num = -(a + m) * (a + b + m) * x / ((a + 2 * m) * (a + 2 * m + 1)); /* odd step */
-    d = 1 + num * d;
-    c = 1 + num / c;
+    d   = 1 + num * d;
+    c   = 1 + num / c;
     if (fabs(d) < tiny) d = tiny;
     if (fabs(c) < tiny) c = tiny;
-    d = 1 / d;
+    d            = 1 / d;
     double delta = c * d;
     f *= delta;
     if (fabs(delta - 1) < eps) break;
@@ -76,7 +79,8 @@ static double BetaContinuedFraction(double a, double b, double x) {
 }
 
 /* Regularized incomplete beta I_x(a, b). */
-static double BetaIncomplete(double a, double b, double x) {
+static double BetaIncomplete(double a, double b, double x)
+{
   if (x <= 0) return 0;
   if (x >= 1) return 1;
   double lfront = lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x);
@@ -85,12 +89,14 @@ static double BetaIncomplete(double a, double b, double x) {
 }
 
 /* scipy.special.stdtr(df, t) for t <= 0: P(T <= t) of Student's t with df degrees of freedom. */
-static double StudentLowerTail(double df, double t) {
+static double StudentLowerTail(double df, double t)
+{
   if (isinf(t)) return 0;
   return 0.5 * BetaIncomplete(0.5 * df, 0.5, df / (df + t * t));
 }
 
-PetscErrorCode StatsSpearman(PetscInt n, const double *x, const double *y, double *rho, double *p) {
+PetscErrorCode StatsSpearman(PetscInt n, const double *x, const double *y, double *rho, double *p)
+{
   double *rx, *ry, mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0, r;
 
   PetscFunctionBegin;
@@ -120,14 +126,15 @@ PetscErrorCode StatsSpearman(PetscInt n, const double *x, const double *y, doubl
     else {
       /* scipy: t = r sqrt(dof / ((r + 1)(1 - r))), p = 2 stdtr(dof, -|t|) */
       double dof = (double)(n - 2), q = dof / ((r + 1) * (1 - r)), t;
-      t = r * sqrt(q > 0 ? q : 0);
+      t  = r * sqrt(q > 0 ? q : 0);
       *p = 2 * StudentLowerTail(dof, -fabs(t));
     }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode StatsWilcoxon(PetscInt n, const double *x, const double *y, double *p) {
+PetscErrorCode StatsWilcoxon(PetscInt n, const double *x, const double *y, double *p)
+{
   double *d, *ad, *r, tie, rplus = 0, rminus = 0, count, T, mn, se, z;
   PetscInt k = 0;
 
@@ -136,7 +143,7 @@ PetscErrorCode StatsWilcoxon(PetscInt n, const double *x, const double *y, doubl
   for (PetscInt i = 0; i < n; i++) {
     double di = x[i] - y[i];
     if (di != 0) { /* zero_method 'wilcox': zero differences leave the test */
-      d[k] = di;
+      d[k]  = di;
       ad[k] = fabs(di);
       k++;
     }
@@ -155,25 +162,24 @@ PetscErrorCode StatsWilcoxon(PetscInt n, const double *x, const double *y, doubl
   }
   PetscCall(PetscFree3(d, ad, r));
   count = (double)k;
-  T = rplus < rminus ? rplus : rminus;
-  mn = count * (count + 1) * 0.25;
-  se = count * (count + 1) * (2 * count + 1);
+  T     = rplus < rminus ? rplus : rminus;
+  mn    = count * (count + 1) * 0.25;
+  se    = count * (count + 1) * (2 * count + 1);
   se -= 0.5 * tie;
   se = sqrt(se / 24);
-  z = (T - mn) / se;
+  z  = (T - mn) / se;
   *p = erfc(fabs(z) / M_SQRT2); /* 2 * norm.sf(|z|) */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode StatsMannWhitney(PetscInt nx, const double *x, PetscInt ny, const double *y,
-                                double *U, double *p) {
+PetscErrorCode StatsMannWhitney(PetscInt nx, const double *x, PetscInt ny, const double *y, double *U, double *p)
+{
   double *xy, *r, tie, R1 = 0, n1 = (double)nx, n2 = (double)ny, n = n1 + n2, U1, s, z, pv;
   PetscInt nt = nx + ny;
 
   PetscFunctionBegin;
   PetscCheck(nx > 0 && ny > 0, PETSC_COMM_SELF, PETSC_ERR_ARG_SIZ,
-             "Mann-Whitney needs two non-empty samples (%" PetscInt_FMT ", %" PetscInt_FMT ")", nx,
-             ny);
+             "Mann-Whitney needs two non-empty samples (%" PetscInt_FMT ", %" PetscInt_FMT ")", nx, ny);
   PetscCall(PetscMalloc2(nt, &xy, nt, &r));
   for (PetscInt i = 0; i < nx; i++)
     xy[i] = x[i];
@@ -184,8 +190,8 @@ PetscErrorCode StatsMannWhitney(PetscInt nx, const double *x, PetscInt ny, const
     R1 += r[i];
   PetscCall(PetscFree2(xy, r));
   U1 = R1 - n1 * (n1 + 1) / 2;
-  s = sqrt(n1 * n2 / 12 * ((n + 1) - tie / (n * (n - 1))));
-  z = (U1 - n1 * n2 / 2 - 0.5) / s;
+  s  = sqrt(n1 * n2 / 12 * ((n + 1) - tie / (n * (n - 1))));
+  z  = (U1 - n1 * n2 / 2 - 0.5) / s;
   pv = 0.5 * erfc(z / M_SQRT2); /* norm.sf(z) */
   if (isnan(pv)) pv = z > 0 ? 0 : 1;
   *U = U1;
@@ -193,8 +199,8 @@ PetscErrorCode StatsMannWhitney(PetscInt nx, const double *x, PetscInt ny, const
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode StatsFdr(PetscInt m, const double *p, BaFdrMethod method, double q, double *qvalue,
-                        PetscBool *reject) {
+PetscErrorCode StatsFdr(PetscInt m, const double *p, BaFdrMethod method, double q, double *qvalue, PetscBool *reject)
+{
   RankItem *item;
   PetscInt k = 0, kmax = -1;
   double cm = 1, mm, qmin = INFINITY;

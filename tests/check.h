@@ -34,6 +34,9 @@ static inline double RelErr(double a, double b, double floor_)
   return fabs(a - b) / d;
 }
 
-static inline int CheckDone(void) { return check_failures ? 1 : 0; }
+static inline int CheckDone(void)
+{
+  return check_failures ? 1 : 0;
+}
 
 #endif

@@ -8,14 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-typedef enum {
-  EDIT_DELETE,
-  EDIT_SET,
-  EDIT_RESHAPE,
-  EDIT_ATTR_STRING,
-  EDIT_ATTR_INT,
-  EDIT_DELETE_ATTR
-} EditKind;
+typedef enum { EDIT_DELETE, EDIT_SET, EDIT_RESHAPE, EDIT_ATTR_STRING, EDIT_ATTR_INT, EDIT_DELETE_ATTR } EditKind;
 
 typedef struct {
   EditKind kind;
@@ -28,7 +21,8 @@ typedef struct {
 } Edit;
 
 /* Copies a file byte for byte; 1 on success. */
-static int CopyFile(const char *from, const char *to) {
+static int CopyFile(const char *from, const char *to)
+{
   FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
   char buf[65536];
   size_t n;
@@ -42,9 +36,10 @@ static int CopyFile(const char *from, const char *to) {
 }
 
 /* Applies one edit to the file at path; 1 on success. */
-static int ApplyEdit(const char *path, const Edit *e) {
+static int ApplyEdit(const char *path, const Edit *e)
+{
   hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT), d, s, m, t, a;
-  int ok = f >= 0;
+  int ok  = f >= 0;
 
   if (!ok) return 0;
   switch (e->kind) {
@@ -52,23 +47,23 @@ static int ApplyEdit(const char *path, const Edit *e) {
     ok = H5Ldelete(f, e->object, H5P_DEFAULT) >= 0;
     break;
   case EDIT_SET:
-    d = H5Dopen2(f, e->object, H5P_DEFAULT);
-    s = H5Dget_space(d);
+    d  = H5Dopen2(f, e->object, H5P_DEFAULT);
+    s  = H5Dget_space(d);
     ok = H5Sselect_elements(s, H5S_SELECT_SET, 1, e->at) >= 0;
-    m = H5Screate(H5S_SCALAR);
+    m  = H5Screate(H5S_SCALAR);
     ok = ok && H5Dwrite(d, H5T_NATIVE_DOUBLE, m, s, H5P_DEFAULT, &e->value) >= 0;
     H5Sclose(m);
     H5Sclose(s);
     H5Dclose(d);
     break;
   case EDIT_RESHAPE: {
-    int nd = e->dims[2] == 0 ? 2 : 3;
-    hsize_t n = e->dims[0] * e->dims[1] * (nd == 3 ? e->dims[2] : 1);
+    int nd       = e->dims[2] == 0 ? 2 : 3;
+    hsize_t n    = e->dims[0] * e->dims[1] * (nd == 3 ? e->dims[2] : 1);
     double *zero = calloc(n + 1, sizeof(double));
-    ok = H5Ldelete(f, e->object, H5P_DEFAULT) >= 0;
-    s = H5Screate_simple(nd, e->dims, NULL);
-    d = H5Dcreate2(f, e->object, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    ok = ok && d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, zero) >= 0;
+    ok           = H5Ldelete(f, e->object, H5P_DEFAULT) >= 0;
+    s            = H5Screate_simple(nd, e->dims, NULL);
+    d            = H5Dcreate2(f, e->object, H5T_IEEE_F64LE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    ok           = ok && d >= 0 && H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, zero) >= 0;
     free(zero);
     H5Dclose(d);
     H5Sclose(s);
@@ -80,16 +75,14 @@ static int ApplyEdit(const char *path, const Edit *e) {
     if (H5Aexists(d, e->attr) > 0) H5Adelete(d, e->attr);
     if (e->kind != EDIT_DELETE_ATTR) {
       int64_t v = (int64_t)e->value;
-      s = H5Screate(H5S_SCALAR);
+      s         = H5Screate(H5S_SCALAR);
       if (e->kind == EDIT_ATTR_STRING) {
         t = H5Tcopy(H5T_C_S1);
         H5Tset_size(t, H5T_VARIABLE);
       } else
         t = H5Tcopy(H5T_NATIVE_INT64);
-      a = H5Acreate2(d, e->attr, t, s, H5P_DEFAULT, H5P_DEFAULT);
-      ok = a >= 0 &&
-           H5Awrite(a, t,
-                    e->kind == EDIT_ATTR_STRING ? (const void *)&e->string : (const void *)&v) >= 0;
+      a  = H5Acreate2(d, e->attr, t, s, H5P_DEFAULT, H5P_DEFAULT);
+      ok = a >= 0 && H5Awrite(a, t, e->kind == EDIT_ATTR_STRING ? (const void *)&e->string : (const void *)&v) >= 0;
       H5Aclose(a);
       H5Tclose(t);
       H5Sclose(s);

@@ -4,19 +4,20 @@
 #include "check.h"
 
 /* Alignment of pairs given as (area, layer) lists: one channel per pair. */
-static void PairsAlignment(int n, const int *area, const int *layer, int nlayers, double *rho,
-                           double *p) {
+static void PairsAlignment(int n, const int *area, const int *layer, int nlayers, double *rho, double *p)
+{
   uint8_t sig[64 * 9] = {0};
   int ai[64];
 
   for (int i = 0; i < n; i++) {
-    ai[i] = area[i];
+    ai[i]                       = area[i];
     sig[i * nlayers + layer[i]] = 1;
   }
   AlignmentRho(n, nlayers, ai, sig, NULL, rho, p);
 }
 
-static void TestDegenerate(void) {
+static void TestDegenerate(void)
+{
   double rho, p;
   int a2[] = {0, 1}, l2[] = {0, 1};
   int ac[] = {2, 2, 2, 2}, lc[] = {0, 1, 2, 3};
@@ -34,35 +35,31 @@ static void TestDegenerate(void) {
   PairsAlignment(4, av, lv, 9, &rho, &p);
   CHECK(rho == 0 && p == 1, "constant layer index: rho 0, p 1");
   PairsAlignment(5, ao, lo, 9, &rho, &p);
-  CHECK(fabs(rho - 1) < 1e-12,
-        "channels outside the five areas are left out (3 pairs, monotone): rho %.17g", rho);
+  CHECK(fabs(rho - 1) < 1e-12, "channels outside the five areas are left out (3 pairs, monotone): rho %.17g", rho);
   PairsAlignment(5, am, lm, 9, &rho, &p);
-  CHECK(fabs(rho - 1) < 1e-12 && p < 1e-12, "strictly increasing pairs: rho 1 (%.17g), p 0 (%.3g)",
-        rho, p);
+  CHECK(fabs(rho - 1) < 1e-12 && p < 1e-12, "strictly increasing pairs: rho 1 (%.17g), p 0 (%.3g)", rho, p);
   PairsAlignment(5, an, ln, 9, &rho, &p);
   CHECK(fabs(rho + 1) < 1e-12, "strictly decreasing pairs: rho -1 (%.17g)", rho);
 }
 
 /* Three layers; channels: 0 in BA17 (area 0), 1 and 2 in BA18 (area 1), 3 outside, 4 in
    BA20 (area 4) but not responsive and with nothing significant. */
-static void TestSums(void) {
-  const int area[5] = {0, 1, 1, -1, 4};
+static void TestSums(void)
+{
+  const int area[5]     = {0, 1, 1, -1, 4};
   const uint8_t resp[5] = {1, 1, 1, 1, 0};
   const uint8_t sig[15] = {1, 0, 0, 1, 0, 1, 0, 0, 1, 1, 1, 0, 0, 0, 0};
-  const double rho[15] = {0.1, 0.9, 0.9, 0.1, 0.7, 0.3, 0.5, 0.5,
-                          0.2, 0.4, 0.6, 0.8, 0.9, 0.9, 0.9};
+  const double rho[15]  = {0.1, 0.9, 0.9, 0.1, 0.7, 0.3, 0.5, 0.5, 0.2, 0.4, 0.6, 0.8, 0.9, 0.9, 0.9};
   ResultsRoiSummary s;
   double exp_all = 0.1 + 0.1 + 0.3 + 0.2 + 0.4 + 0.6, exp_vol = 0.1 + 0.1 + 0.3 + 0.2;
 
   s.noise_median = 0.25;
   AlignmentCompute(5, 3, area, sig, rho, resp, &s);
   CHECK(s.n_responsive == 4, "n_responsive counts responsive channels (%d)", (int)s.n_responsive);
-  CHECK(s.n_significant_pairs == 6, "n_significant_pairs counts all areas (%d)",
-        (int)s.n_significant_pairs);
-  CHECK(fabs(s.volume - exp_vol) < 1e-15, "volume sums significant rho in the five areas (%.17g)",
-        s.volume);
-  CHECK(fabs(s.specificity - exp_vol / exp_all) < 1e-15,
-        "specificity is volume over the sum over all channels (%.17g)", s.specificity);
+  CHECK(s.n_significant_pairs == 6, "n_significant_pairs counts all areas (%d)", (int)s.n_significant_pairs);
+  CHECK(fabs(s.volume - exp_vol) < 1e-15, "volume sums significant rho in the five areas (%.17g)", s.volume);
+  CHECK(fabs(s.specificity - exp_vol / exp_all) < 1e-15, "specificity is volume over the sum over all channels (%.17g)",
+        s.specificity);
   CHECK(s.area_significant[0] == 1 && s.area_significant[1] == 2 && s.area_significant[4] == 0 &&
             s.area_significant[2] == 0,
         "area_significant counts channels with a significant layer");
@@ -70,8 +67,8 @@ static void TestSums(void) {
         "area_responsive counts responsive channels");
   CHECK(fabs(s.area_layer[0 * 3 + 0] - 0.1) < 1e-15 && s.area_layer[0 * 3 + 1] == 0,
         "area_layer of BA17: rho over 1 channel");
-  CHECK(fabs(s.area_layer[1 * 3 + 0] - 0.05) < 1e-15 &&
-            fabs(s.area_layer[1 * 3 + 2] - 0.25) < 1e-15 && s.area_layer[1 * 3 + 1] == 0,
+  CHECK(fabs(s.area_layer[1 * 3 + 0] - 0.05) < 1e-15 && fabs(s.area_layer[1 * 3 + 2] - 0.25) < 1e-15 &&
+            s.area_layer[1 * 3 + 1] == 0,
         "area_layer of BA18: sums over its 2 significant channels, divided by 2");
   CHECK(s.area_layer[4 * 3 + 0] == 0 && s.area_layer[4 * 3 + 1] == 0,
         "area_layer is 0 for an area without significant channels");
@@ -96,7 +93,8 @@ static void TestSums(void) {
   }
 }
 
-static double Imbalance(int np, const int *counts, const uint8_t *half) {
+static double Imbalance(int np, const int *counts, const uint8_t *half)
+{
   long d[BA_NAREAS] = {0}, s = 0;
   for (int p = 0; p < np; p++)
     for (int a = 0; a < BA_NAREAS; a++)
@@ -106,7 +104,8 @@ static double Imbalance(int np, const int *counts, const uint8_t *half) {
   return (double)s;
 }
 
-static void TestSplits(void) {
+static void TestSplits(void)
+{
   enum { NP = 40, NS = 200 };
   int counts[NP * BA_NAREAS];
   uint8_t h1[NP], h2[NP], hr[NP];
@@ -143,10 +142,8 @@ static void TestSplits(void) {
   }
   CHECK(same, "a split is the same for the same (seed, split)");
   CHECK(valid && nonempty, "every split puts patients in both halves, flags 0/1");
-  CHECK(differ > NS * 5, "consecutive splits differ (%d patients moved over %d splits)", differ,
-        NS - 1);
-  CHECK(greedy < 0.25 * random,
-        "balanced splits: mean L1 imbalance %.2g channels vs %.2g for coin flips", greedy / NS,
+  CHECK(differ > NS * 5, "consecutive splits differ (%d patients moved over %d splits)", differ, NS - 1);
+  CHECK(greedy < 0.25 * random, "balanced splits: mean L1 imbalance %.2g channels vs %.2g for coin flips", greedy / NS,
         random / NS);
   AlignmentSplitHalves(NP, counts, 12346, 0, h2);
   AlignmentSplitHalves(NP, counts, 12345, 0, h1);
@@ -165,12 +162,13 @@ static void TestSplits(void) {
   }
 }
 
-static void TestHalf(void) {
-  const int area[6] = {0, 1, 2, 3, 4, 2};
-  const int patient[6] = {0, 0, 1, 1, 2, 2};
-  const uint8_t sig[12] = {1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 1, 0};
+static void TestHalf(void)
+{
+  const int area[6]        = {0, 1, 2, 3, 4, 2};
+  const int patient[6]     = {0, 0, 1, 1, 2, 2};
+  const uint8_t sig[12]    = {1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 1, 0};
   const uint8_t in_half[3] = {1, 0, 1};
-  const uint8_t mask[6] = {1, 1, 0, 0, 1, 1};
+  const uint8_t mask[6]    = {1, 1, 0, 0, 1, 1};
   double a, b;
 
   AlignmentHalf(6, 2, area, patient, in_half, sig, &a);
@@ -178,7 +176,8 @@ static void TestHalf(void) {
   CHECK(a == b, "the alignment of a half is the alignment over its patients' channels (%.17g)", a);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   TestDegenerate();
   TestSums();

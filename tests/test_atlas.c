@@ -11,22 +11,24 @@
 #define NY 5
 #define NZ 4
 
-static int Label(int i, int j, int k) {
+static int Label(int i, int j, int k)
+{
   return 1 + i + NX * j + NX * NY * k;
 }
 
 /* voxel (i, j, k) -> MNI (2i - 10, 2j - 20, 2k + 5) */
-static void Mni(int i, int j, int k, double m[3]) {
+static void Mni(int i, int j, int k, double m[3])
+{
   m[0] = 2.0 * i - 10;
   m[1] = 2.0 * j - 20;
   m[2] = 2.0 * k + 5;
 }
 
-static int WriteNifti(const char *path) {
+static int WriteNifti(const char *path)
+{
   unsigned char hdr[352] = {0}, data[NX * NY * NZ];
-  int32_t sizeof_hdr = 348;
-  int16_t dim[8] = {3, NX, NY, NZ, 1, 1, 1, 1}, datatype = 2 /* DT_UINT8 */, bitpix = 8,
-          sform_code = 4;
+  int32_t sizeof_hdr     = 348;
+  int16_t dim[8] = {3, NX, NY, NZ, 1, 1, 1, 1}, datatype = 2 /* DT_UINT8 */, bitpix = 8, sform_code = 4;
   float pixdim[8] = {1, 2, 2, 2, 1, 1, 1, 1}, vox_offset = 352, slope = 1, inter = 0;
   float srow[3][4] = {{2, 0, 0, -10}, {0, 2, 0, -20}, {0, 0, 2, 5}};
   FILE *f;
@@ -54,7 +56,8 @@ static int WriteNifti(const char *path) {
   return 1;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   char path[PETSC_MAX_PATH_LEN];
   const char *tmp = getenv("BA_TMP");
   Atlas atlas;
@@ -62,13 +65,11 @@ int main(int argc, char **argv) {
   PetscErrorCode ierr;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
-  PetscCall(
-      PetscSNPrintf(path, sizeof(path), "%s/atlas-test-%d.nii", tmp ? tmp : "/tmp", (int)getpid()));
+  PetscCall(PetscSNPrintf(path, sizeof(path), "%s/atlas-test-%d.nii", tmp ? tmp : "/tmp", (int)getpid()));
   CHECK(WriteNifti(path), "wrote a %dx%dx%d NIfTI-1 label volume", NX, NY, NZ);
   PetscCall(AtlasOpen(path, &atlas));
   AtlasDims(atlas, dims);
-  CHECK(dims[0] == NX && dims[1] == NY && dims[2] == NZ, "dimensions %d %d %d", dims[0], dims[1],
-        dims[2]);
+  CHECK(dims[0] == NX && dims[1] == NY && dims[2] == NZ, "dimensions %d %d %d", dims[0], dims[1], dims[2]);
   for (int k = 0; k < NZ; k++)
     for (int j = 0; j < NY; j++)
       for (int i = 0; i < NX; i++) {
@@ -77,12 +78,8 @@ int main(int argc, char **argv) {
         Mni(i, j, k, m);
         AtlasVoxelToMni(atlas, i, j, k, got);
         AtlasMniToVoxel(atlas, m, v);
-        if (got[0] != m[0] || got[1] != m[1] || got[2] != m[2] || v[0] != i || v[1] != j ||
-            v[2] != k)
-          voxel_ok = 0;
-        if (AtlasVoxelLabel(atlas, i, j, k) != Label(i, j, k) ||
-            AtlasLabel(atlas, m) != Label(i, j, k))
-          label_ok = 0;
+        if (got[0] != m[0] || got[1] != m[1] || got[2] != m[2] || v[0] != i || v[1] != j || v[2] != k) voxel_ok = 0;
+        if (AtlasVoxelLabel(atlas, i, j, k) != Label(i, j, k) || AtlasLabel(atlas, m) != Label(i, j, k)) label_ok = 0;
         /* within half a mm the coordinate rounds to the voxel centre */
         off[0] = m[0] + 0.4, off[1] = m[1] - 0.4, off[2] = m[2] + 0.3;
         if (AtlasLabel(atlas, off) != Label(i, j, k)) round_ok = 0;
@@ -96,8 +93,7 @@ int main(int argc, char **argv) {
   CHECK(next_ok, "a coordinate rounding into the next voxel takes its label, outside the volume 0");
   {
     const double far[3] = {100, 0, 0}, below[3] = {-12, -20, 5};
-    CHECK(AtlasLabel(atlas, far) == 0 && AtlasLabel(atlas, below) == 0,
-          "outside the volume the label is 0");
+    CHECK(AtlasLabel(atlas, far) == 0 && AtlasLabel(atlas, below) == 0, "outside the volume the label is 0");
   }
   PetscCall(AtlasClose(&atlas));
   CHECK(atlas == NULL, "AtlasClose clears the handle");
@@ -109,8 +105,8 @@ int main(int argc, char **argv) {
   PetscCall(PetscPopErrorHandler());
 
   CHECK(AtlasVentralIndex(17) == 0 && AtlasVentralIndex(18) == 1 && AtlasVentralIndex(19) == 2 &&
-            AtlasVentralIndex(37) == 3 && AtlasVentralIndex(20) == 4 &&
-            AtlasVentralIndex(6) == -1 && AtlasVentralIndex(0) == -1,
+            AtlasVentralIndex(37) == 3 && AtlasVentralIndex(20) == 4 && AtlasVentralIndex(6) == -1 &&
+            AtlasVentralIndex(0) == -1,
         "ventral stream order 17, 18, 19, 37, 20");
 
   /* simulator streams: counter-based, so the same key and counter give the same numbers and
@@ -137,10 +133,10 @@ int main(int argc, char **argv) {
       nvar += g * g / n;
     }
     /* standard errors: 1/sqrt(12 n) for the uniform mean, 1/sqrt(n) and sqrt(2/n) for the normal */
-    CHECK(fabs(mean - 0.5) < 5 / sqrt(12.0 * n) && fabs(var - 1.0 / 12) < 0.002,
-          "uniforms: mean %.4f, variance %.5f", mean, var);
-    CHECK(fabs(nmean) < 5 / sqrt((double)n) && fabs(nvar - 1) < 5 * sqrt(2.0 / n),
-          "normals: mean %.4f, variance %.4f", nmean, nvar);
+    CHECK(fabs(mean - 0.5) < 5 / sqrt(12.0 * n) && fabs(var - 1.0 / 12) < 0.002, "uniforms: mean %.4f, variance %.5f",
+          mean, var);
+    CHECK(fabs(nmean) < 5 / sqrt((double)n) && fabs(nvar - 1) < 5 * sqrt(2.0 / n), "normals: mean %.4f, variance %.4f",
+          nmean, nvar);
   }
 
   /* stimuli: 250 images are the study's, in its order, each shown once among the trials */
@@ -148,7 +144,7 @@ int main(int argc, char **argv) {
     SimParams par = {0};
     SimStimuli st;
     int *seen, ok = 1, ntarget = 0, order_ok = 1;
-    par.nimages = 250;
+    par.nimages      = 250;
     par.target_share = 0.04;
     PetscCall(SimStimuliCreate(&par, &st));
     PetscCall(PetscCalloc1(st.nimages, &seen));
@@ -166,8 +162,8 @@ int main(int argc, char **argv) {
       ok &= strcmp(st.name[i - 1], st.name[i]) < 0;
     CHECK(ok && order_ok, "250 images in name order, shown once each in the study's sequence");
     CHECK(ntarget == 10 && st.ntrials == 260, "4%% extra target trials (%d)", ntarget);
-    CHECK(!strcmp(st.name[0], "AA01") && st.category[0] == 30 && !strcmp(st.name[50], "H01") &&
-              st.category[50] == 10 && !strcmp(st.name[249], "V50") && st.category[249] == 20,
+    CHECK(!strcmp(st.name[0], "AA01") && st.category[0] == 30 && !strcmp(st.name[50], "H01") && st.category[50] == 10 &&
+              !strcmp(st.name[249], "V50") && st.category[249] == 20,
           "names and category codes as stimgroups.txt");
     PetscCall(PetscFree(seen));
     PetscCall(SimStimuliDestroy(&st));

@@ -16,22 +16,26 @@
 static PetscMPIInt rank, size;
 
 /* The sample of patient number p (from its id), contact c, trial t, sample k. */
-static float Sample(int p, int c, int t, int k) {
+static float Sample(int p, int c, int t, int k)
+{
   double v = (((p * 16.0 + c) * 16.0 + t) * 64.0 + k) / 8.0;
   return (float)(c % 2 ? -v : v);
 }
 
-static double Mni(int p, int c, int d) {
+static double Mni(int p, int c, int d)
+{
   return (d == 0 ? c : d == 1 ? -2.0 * c : 0.25 * p) + 0.5 * d;
 }
 
-static int Stimulus(int p, int t, int nimages) {
+static int Stimulus(int p, int t, int nimages)
+{
   return (3 * t + p) % (nimages + 1) - 1;
 }
 
 /* Rows [lo, hi) of n on this rank when split in order (reverse: rank r takes the block of
    rank size-1-r; skip0: rank 0 takes nothing when there are several ranks). */
-static void Split(PetscInt n, int mode, PetscInt *lo, PetscInt *hi) {
+static void Split(PetscInt n, int mode, PetscInt *lo, PetscInt *hi)
+{
   int r = mode == 1 ? size - 1 - rank : rank, s = size;
   if (mode == 2 && size > 1) {
     if (rank == 0) {
@@ -48,16 +52,15 @@ static void Split(PetscInt n, int mode, PetscInt *lo, PetscInt *hi) {
 /* ---- the bipolar file: three patients written from every rank ---- */
 
 #define NIMAGES 5
-static const char *Ids[] = {"P010", "P001", "P002"}; /* written in this order */
+static const char *Ids[]   = {"P010", "P001", "P002"}; /* written in this order */
 static const int Numbers[] = {10, 1, 2};
-static const int Nch[] = {4, 5, 7};
+static const int Nch[]     = {4, 5, 7};
 static const int Ntrials[] = {8, 6, 6};
 static const int NSAMPLES = 40, ONSET = 10;
-static const char *ImageNames[NIMAGES] = {"cat.png", "dog.png", "house.png", "Ünïcode ✓.png",
-                                          "tree.png"};
+static const char *ImageNames[NIMAGES] = {"cat.png", "dog.png", "house.png", "Ünïcode ✓.png", "tree.png"};
 
-static PetscErrorCode WritePatient(Dataset *ds, int p, const char *id, int nch, int ntrials,
-                                   int nsamples, char **names) {
+static PetscErrorCode WritePatient(Dataset *ds, int p, const char *id, int nch, int ntrials, int nsamples, char **names)
+{
   double *mni;
   int *stim;
   float *buf;
@@ -83,7 +86,8 @@ static PetscErrorCode WritePatient(Dataset *ds, int p, const char *id, int nch, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode WriteBipolar(const char *path) {
+static PetscErrorCode WriteBipolar(const char *path)
+{
   Dataset ds;
   int category[NIMAGES];
   char *names[16], buf[16][16];
@@ -91,8 +95,8 @@ static PetscErrorCode WriteBipolar(const char *path) {
   PetscFunctionBegin;
   for (int i = 0; i < NIMAGES; i++)
     category[i] = i % 2;
-  PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512.0, ONSET, BA_MONTAGE_BIPOLAR, NIMAGES,
-                          (char *const *)ImageNames, category, &ds));
+  PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512.0, ONSET, BA_MONTAGE_BIPOLAR, NIMAGES, (char *const *)ImageNames,
+                          category, &ds));
   for (int p = 0; p < 3; p++) {
     for (int c = 0; c < Nch[p]; c++) {
       PetscCall(PetscSNPrintf(buf[c], sizeof(buf[c]), "E%d-E%d", c + 1, c + 2));
@@ -106,7 +110,8 @@ static PetscErrorCode WriteBipolar(const char *path) {
 
 /* Checks every value of the bipolar file as opened on comm (its ranks split the channels
    by mode). */
-static PetscErrorCode CheckBipolar(MPI_Comm comm, const char *path, int mode, const char *label) {
+static PetscErrorCode CheckBipolar(MPI_Comm comm, const char *path, int mode, const char *label)
+{
   Dataset ds;
   PetscMPIInt crank;
   int meta = 1, values = 1, all;
@@ -115,20 +120,19 @@ static PetscErrorCode CheckBipolar(MPI_Comm comm, const char *path, int mode, co
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(comm, &crank));
   PetscCall(DatasetOpen(comm, path, BA_PROTOCOL_CANONICAL, &ds));
-  meta = ds.sfreq == 512.0 && ds.onset == ONSET && ds.montage == BA_MONTAGE_BIPOLAR &&
-         ds.nimages == NIMAGES && ds.npatients == 3;
+  meta = ds.sfreq == 512.0 && ds.onset == ONSET && ds.montage == BA_MONTAGE_BIPOLAR && ds.nimages == NIMAGES &&
+         ds.npatients == 3;
   for (int i = 0; meta && i < NIMAGES; i++)
     meta = !strcmp(ds.image_name[i], ImageNames[i]) && ds.category[i] == i % 2;
   for (int q = 0; meta && q < 3; q++) {
     DatasetPatient *pt = &ds.patient[q];
-    int w = order[q];
-    meta = !strcmp(pt->id, Ids[w]) && pt->nchannels == Nch[w] && pt->ncontacts == Nch[w] &&
-           pt->ntrials == Ntrials[w] && pt->nsamples == NSAMPLES;
+    int w              = order[q];
+    meta = !strcmp(pt->id, Ids[w]) && pt->nchannels == Nch[w] && pt->ncontacts == Nch[w] && pt->ntrials == Ntrials[w] &&
+           pt->nsamples == NSAMPLES;
     for (int c = 0; meta && c < Nch[w]; c++) {
       char expect[16];
       PetscCall(PetscSNPrintf(expect, sizeof(expect), "E%d-E%d", c + 1, c + 2));
-      meta =
-          !strcmp(pt->channel_name[c], expect) && pt->pair[2 * c] == c && pt->pair[2 * c + 1] == -1;
+      meta = !strcmp(pt->channel_name[c], expect) && pt->pair[2 * c] == c && pt->pair[2 * c + 1] == -1;
       for (int d = 0; d < 3; d++)
         meta = meta && pt->mni[3 * c + d] == Mni(Numbers[w], c, d);
     }
@@ -148,8 +152,8 @@ static PetscErrorCode CheckBipolar(MPI_Comm comm, const char *path, int mode, co
     for (PetscInt c = lo; c < hi; c++)
       for (int t = 0; t < pt->ntrials; t++)
         for (int k = 0; k < pt->nsamples; k++)
-          values = values && buf[((c - lo) * pt->ntrials + t) * pt->nsamples + k] ==
-                                 Sample(Numbers[order[q]], (int)c, t, k);
+          values =
+              values && buf[((c - lo) * pt->ntrials + t) * pt->nsamples + k] == Sample(Numbers[order[q]], (int)c, t, k);
     PetscCall(PetscFree(buf));
   }
   PetscCall(DatasetClose(&ds));
@@ -157,9 +161,7 @@ static PetscErrorCode CheckBipolar(MPI_Comm comm, const char *path, int mode, co
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &meta, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
   if (rank == 0) {
-    CHECK(meta,
-          "bipolar %s: attributes, stimuli, patients in name order, names, MNI, stimulus indices",
-          label);
+    CHECK(meta, "bipolar %s: attributes, stimuli, patients in name order, names, MNI, stimulus indices", label);
     CHECK(all, "bipolar %s: every sample of every patient", label);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -172,25 +174,25 @@ static const char *Contacts[NCONTACTS] = {"A1",   "A2",   "A3", "B'1", "B'2", "O
                                           "OF11", "OF12", "C5", "A4",  "C7",  "AB2"};
 /* worked out by hand: contact k with k+1 of the same shaft, in stored order */
 #define NPAIRS 6
-static const int Pairs[NPAIRS][2] = {{0, 1}, {1, 2}, {2, 9}, {3, 4}, {5, 6}, {6, 7}};
-static const char *PairNames[NPAIRS] = {"A1-A2",   "A2-A3",     "A3-A4",
-                                        "B'1-B'2", "OF10-OF11", "OF11-OF12"};
+static const int Pairs[NPAIRS][2]    = {{0, 1}, {1, 2}, {2, 9}, {3, 4}, {5, 6}, {6, 7}};
+static const char *PairNames[NPAIRS] = {"A1-A2", "A2-A3", "A3-A4", "B'1-B'2", "OF10-OF11", "OF11-OF12"};
 
-static PetscErrorCode WriteMonopolar(const char *path) {
+static PetscErrorCode WriteMonopolar(const char *path)
+{
   Dataset ds;
   int category[NIMAGES] = {0, 0, 1, 1, 2};
 
   PetscFunctionBegin;
-  PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 1000.0, 3, BA_MONTAGE_MONOPOLAR, NIMAGES,
-                          (char *const *)ImageNames, category, &ds));
+  PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 1000.0, 3, BA_MONTAGE_MONOPOLAR, NIMAGES, (char *const *)ImageNames,
+                          category, &ds));
   PetscCall(WritePatient(&ds, 7, "S07", NCONTACTS, 3, 16, (char **)Contacts));
   PetscCall(DatasetCommit(&ds));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Checks the monopolar patient number p of ds (opened on WORLD with protocol). */
-static PetscErrorCode CheckMonopolar(Dataset *ds, PetscInt q, int p, BaProtocol protocol,
-                                     const char *label) {
+static PetscErrorCode CheckMonopolar(Dataset *ds, PetscInt q, int p, BaProtocol protocol, const char *label)
+{
   DatasetPatient *pt = &ds->patient[q];
   int meta = pt->ncontacts == NCONTACTS && pt->nchannels == NPAIRS, values = 1, single = 1;
   PetscInt lo, hi;
@@ -200,12 +202,10 @@ static PetscErrorCode CheckMonopolar(Dataset *ds, PetscInt q, int p, BaProtocol 
   PetscFunctionBegin;
   for (int c = 0; meta && c < NPAIRS; c++) {
     int a = Pairs[c][0], b = Pairs[c][1];
-    meta = !strcmp(pt->channel_name[c], PairNames[c]) && pt->pair[2 * c] == a &&
-           pt->pair[2 * c + 1] == b;
+    meta = !strcmp(pt->channel_name[c], PairNames[c]) && pt->pair[2 * c] == a && pt->pair[2 * c + 1] == b;
     for (int d = 0; d < 3; d++) {
-      double expect =
-          protocol == BA_PROTOCOL_KUZOVKIN2018 ? Mni(p, a, d) : 0.5 * (Mni(p, a, d) + Mni(p, b, d));
-      meta = meta && pt->mni[3 * c + d] == expect;
+      double expect = protocol == BA_PROTOCOL_KUZOVKIN2018 ? Mni(p, a, d) : 0.5 * (Mni(p, a, d) + Mni(p, b, d));
+      meta          = meta && pt->mni[3 * c + d] == expect;
     }
   }
   Split(pt->nchannels, 1, &lo, &hi);
@@ -225,26 +225,25 @@ static PetscErrorCode CheckMonopolar(Dataset *ds, PetscInt q, int p, BaProtocol 
   for (PetscInt c = lo; c < hi; c++)
     for (int t = 0; t < pt->ntrials; t++)
       for (int k = 0; k < pt->nsamples; k++)
-        single =
-            single && buf[(size_t)t * pt->nsamples + k] == Sample(p, 2, t, k) - Sample(p, 9, t, k);
+        single = single && buf[(size_t)t * pt->nsamples + k] == Sample(p, 2, t, k) - Sample(p, 9, t, k);
   PetscCall(PetscFree(buf));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &meta, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &values, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &single, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
   if (rank == 0) {
-    CHECK(meta, "monopolar %s %s (%s): pairs of neighbouring contacts per shaft, names and MNI",
-          label, pt->id, BaProtocolNames[protocol]);
-    CHECK(values, "monopolar %s %s (%s): every re-referenced sample is contact k minus k+1", label,
-          pt->id, BaProtocolNames[protocol]);
-    CHECK(single,
-          "monopolar %s %s (%s): a channel whose contacts are 7 rows apart, read by one rank",
-          label, pt->id, BaProtocolNames[protocol]);
+    CHECK(meta, "monopolar %s %s (%s): pairs of neighbouring contacts per shaft, names and MNI", label, pt->id,
+          BaProtocolNames[protocol]);
+    CHECK(values, "monopolar %s %s (%s): every re-referenced sample is contact k minus k+1", label, pt->id,
+          BaProtocolNames[protocol]);
+    CHECK(single, "monopolar %s %s (%s): a channel whose contacts are 7 rows apart, read by one rank", label, pt->id,
+          BaProtocolNames[protocol]);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode CheckMonopolarFile(const char *path, const char *label,
-                                         PetscInt npatients_expect, const int *numbers) {
+static PetscErrorCode CheckMonopolarFile(const char *path, const char *label, PetscInt npatients_expect,
+                                         const int *numbers)
+{
   PetscFunctionBegin;
   for (int proto = 0; proto < 2; proto++) {
     Dataset ds;
@@ -264,8 +263,9 @@ static PetscErrorCode CheckMonopolarFile(const char *path, const char *label,
 /* Makes dir/name from good with edits (rank 0), then expects DatasetOpen on every rank to
    fail (or, with read, DatasetReadChannels of patient q over all channels) with a message
    holding expect. */
-static PetscErrorCode ExpectBad(const char *dir, const char *good, const char *name, int nedits,
-                                const Edit *edits, PetscInt read_q, const char *expect) {
+static PetscErrorCode ExpectBad(const char *dir, const char *good, const char *name, int nedits, const Edit *edits,
+                                PetscInt read_q, const char *expect)
+{
   char path[PETSC_MAX_PATH_LEN];
   int made = 1, failed, agree, named;
   const char *text;
@@ -297,8 +297,8 @@ static PetscErrorCode ExpectBad(const char *dir, const char *good, const char *n
   PetscCall(PetscPopErrorHandler());
   if (ierr) PetscErrorMessage(ierr, &text, &msg);
   failed = ierr != 0;
-  named = failed && msg && strstr(msg, expect) != NULL;
-  agree = failed;
+  named  = failed && msg && strstr(msg, expect) != NULL;
+  agree  = failed;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &agree, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &named, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
   if (rank == 0) {
@@ -308,7 +308,8 @@ static PetscErrorCode ExpectBad(const char *dir, const char *good, const char *n
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode BadInput(const char *dir, const char *bi, const char *mono) {
+static PetscErrorCode BadInput(const char *dir, const char *bi, const char *mono)
+{
   char missing[PETSC_MAX_PATH_LEN], expect[PETSC_MAX_PATH_LEN + 64];
 
   PetscFunctionBegin;
@@ -317,75 +318,64 @@ static PetscErrorCode BadInput(const char *dir, const char *bi, const char *mono
   PetscCall(ExpectBad(dir, NULL, "no-such-file.h5", 0, NULL, -1, expect));
   {
     Edit e = {EDIT_DELETE, "/patients/P002/mni", NULL, {0}, 0, NULL, {0}};
-    PetscCall(PetscSNPrintf(expect, sizeof(expect),
-                            "%s/missing-mni.h5: missing dataset /patients/P002/mni", dir));
+    PetscCall(PetscSNPrintf(expect, sizeof(expect), "%s/missing-mni.h5: missing dataset /patients/P002/mni", dir));
     PetscCall(ExpectBad(dir, bi, "missing-mni.h5", 1, &e, -1, expect));
   }
   {
     Edit e = {EDIT_RESHAPE, "/patients/P002/mni", NULL, {0}, 0, NULL, {6, 3, 0}};
-    PetscCall(PetscSNPrintf(expect, sizeof(expect),
-                            "%s/short-mni.h5: /patients/P002/mni has 6 rows, expected 7", dir));
+    PetscCall(PetscSNPrintf(expect, sizeof(expect), "%s/short-mni.h5: /patients/P002/mni has 6 rows, expected 7", dir));
     PetscCall(ExpectBad(dir, bi, "short-mni.h5", 1, &e, -1, expect));
   }
   {
     Edit e = {EDIT_RESHAPE, "/patients/P002/mni", NULL, {0}, 0, NULL, {7, 2, 0}};
-    PetscCall(ExpectBad(dir, bi, "narrow-mni.h5", 1, &e, -1,
-                        "/patients/P002/mni has 2 columns, expected 3"));
+    PetscCall(ExpectBad(dir, bi, "narrow-mni.h5", 1, &e, -1, "/patients/P002/mni has 2 columns, expected 3"));
   }
   {
     Edit e = {EDIT_RESHAPE, "/patients/P001/stimulus", NULL, {0}, 0, NULL, {6, 1, 0}};
-    PetscCall(ExpectBad(dir, bi, "stimulus-2d.h5", 1, &e, -1,
-                        "/patients/P001/stimulus has 2 dimensions, expected 1"));
+    PetscCall(ExpectBad(dir, bi, "stimulus-2d.h5", 1, &e, -1, "/patients/P001/stimulus has 2 dimensions, expected 1"));
   }
   {
     Edit e = {EDIT_RESHAPE, "/patients/P010/lfp", NULL, {0}, 0, NULL, {4, 8, 39}};
-    PetscCall(ExpectBad(dir, bi, "short-trials.h5", 1, &e, -1,
-                        "/patients/P010/lfp has 39 samples per trial, expected 40"));
+    PetscCall(
+        ExpectBad(dir, bi, "short-trials.h5", 1, &e, -1, "/patients/P010/lfp has 39 samples per trial, expected 40"));
   }
   {
     Edit e = {EDIT_ATTR_INT, "/", "onset_sample", {0}, 40, NULL, {0}};
-    PetscCall(
-        ExpectBad(dir, bi, "late-onset.h5", 1, &e, -1,
-                  "/patients/P001/lfp has 40 samples per trial, not more than onset_sample 40"));
+    PetscCall(ExpectBad(dir, bi, "late-onset.h5", 1, &e, -1,
+                        "/patients/P001/lfp has 40 samples per trial, not more than onset_sample 40"));
   }
   {
     Edit e = {EDIT_SET, "/patients/P002/lfp", NULL, {3, 2, 5}, NAN, NULL, {0}};
-    PetscCall(PetscSNPrintf(
-        expect, sizeof(expect),
-        "%s/nan.h5: /patients/P002/lfp has a non-finite sample in channel 3 (E4-E5), trial 2",
-        dir));
+    PetscCall(PetscSNPrintf(expect, sizeof(expect),
+                            "%s/nan.h5: /patients/P002/lfp has a non-finite sample in channel 3 (E4-E5), trial 2",
+                            dir));
     PetscCall(ExpectBad(dir, bi, "nan.h5", 1, &e, 1, expect));
   }
   {
     Edit e = {EDIT_SET, "/patients/P001/lfp", NULL, {4, 5, 39}, -INFINITY, NULL, {0}};
-    PetscCall(
-        ExpectBad(dir, bi, "inf.h5", 1, &e, 0,
-                  "/patients/P001/lfp has a non-finite sample in channel 4 (E5-E6), trial 5"));
+    PetscCall(ExpectBad(dir, bi, "inf.h5", 1, &e, 0,
+                        "/patients/P001/lfp has a non-finite sample in channel 4 (E5-E6), trial 5"));
   }
   {
     /* contact OF11 (row 6) feeds channels 4 and 5: the first is named */
     Edit e = {EDIT_SET, "/patients/S07/lfp", NULL, {6, 1, 0}, NAN, NULL, {0}};
-    PetscCall(
-        ExpectBad(dir, mono, "nan-monopolar.h5", 1, &e, 0,
-                  "/patients/S07/lfp has a non-finite sample in channel 4 (OF10-OF11), trial 1"));
+    PetscCall(ExpectBad(dir, mono, "nan-monopolar.h5", 1, &e, 0,
+                        "/patients/S07/lfp has a non-finite sample in channel 4 (OF10-OF11), trial 1"));
   }
   {
     Edit e = {EDIT_SET, "/patients/P002/stimulus", NULL, {4, 0, 0}, NIMAGES, NULL, {0}};
     PetscCall(PetscSNPrintf(expect, sizeof(expect),
-                            "%s/stimulus-high.h5: /patients/P002/stimulus[4] is 5, outside [-1, 5)",
-                            dir));
+                            "%s/stimulus-high.h5: /patients/P002/stimulus[4] is 5, outside [-1, 5)", dir));
     PetscCall(ExpectBad(dir, bi, "stimulus-high.h5", 1, &e, -1, expect));
   }
   {
     Edit e = {EDIT_SET, "/patients/P010/stimulus", NULL, {0, 0, 0}, -2, NULL, {0}};
-    PetscCall(ExpectBad(dir, bi, "stimulus-low.h5", 1, &e, -1,
-                        "/patients/P010/stimulus[0] is -2, outside [-1, 5)"));
+    PetscCall(ExpectBad(dir, bi, "stimulus-low.h5", 1, &e, -1, "/patients/P010/stimulus[0] is -2, outside [-1, 5)"));
   }
   {
     Edit e = {EDIT_ATTR_STRING, "/", "format", {0}, 0, "bandalign-network", {0}};
-    PetscCall(PetscSNPrintf(
-        expect, sizeof(expect),
-        "%s/format.h5: format is 'bandalign-network', expected 'bandalign-dataset'", dir));
+    PetscCall(PetscSNPrintf(expect, sizeof(expect),
+                            "%s/format.h5: format is 'bandalign-network', expected 'bandalign-dataset'", dir));
     PetscCall(ExpectBad(dir, bi, "format.h5", 1, &e, -1, expect));
   }
   {
@@ -398,13 +388,13 @@ static PetscErrorCode BadInput(const char *dir, const char *bi, const char *mono
   }
   {
     Edit e = {EDIT_ATTR_STRING, "/", "montage", {0}, 0, "common-average", {0}};
-    PetscCall(ExpectBad(dir, bi, "montage.h5", 1, &e, -1,
-                        "montage is 'common-average', expected 'bipolar' or 'monopolar'"));
+    PetscCall(
+        ExpectBad(dir, bi, "montage.h5", 1, &e, -1, "montage is 'common-average', expected 'bipolar' or 'monopolar'"));
   }
   {
     Edit e = {EDIT_SET, "/patients/P010/mni", NULL, {2, 1, 0}, NAN, NULL, {0}};
-    PetscCall(ExpectBad(dir, bi, "nan-mni.h5", 1, &e, -1,
-                        "/patients/P010/mni has a non-finite coordinate in row 2 (E3-E4)"));
+    PetscCall(
+        ExpectBad(dir, bi, "nan-mni.h5", 1, &e, -1, "/patients/P010/mni has a non-finite coordinate in row 2 (E3-E4)"));
   }
   {
     Edit e[2] = {{EDIT_DELETE, "/patients/P001", NULL, {0}, 0, NULL, {0}},
@@ -420,7 +410,8 @@ static PetscErrorCode BadInput(const char *dir, const char *bi, const char *mono
 }
 
 /* Files whose strings are bad are written through the module itself. */
-static PetscErrorCode BadStrings(const char *dir) {
+static PetscErrorCode BadStrings(const char *dir)
+{
   char path[PETSC_MAX_PATH_LEN];
   Dataset ds;
   int category[NIMAGES] = {0};
@@ -428,20 +419,19 @@ static PetscErrorCode BadStrings(const char *dir) {
   PetscFunctionBegin;
   {
     const char *dup[NIMAGES] = {"a", "b", "c", "b", "e"};
-    char *names[2] = {"E1-E2", "E2-E3"};
+    char *names[2]           = {"E1-E2", "E2-E3"};
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/dup-images.h5", dir));
-    PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_BIPOLAR, NIMAGES,
-                            (char *const *)dup, category, &ds));
+    PetscCall(
+        DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_BIPOLAR, NIMAGES, (char *const *)dup, category, &ds));
     PetscCall(WritePatient(&ds, 1, "P1", 2, 2, 4, names));
     PetscCall(DatasetCommit(&ds));
-    PetscCall(ExpectBad(dir, NULL, "dup-images.h5", 0, NULL, -1,
-                        "/stimuli/name holds 'b' more than once"));
+    PetscCall(ExpectBad(dir, NULL, "dup-images.h5", 0, NULL, -1, "/stimuli/name holds 'b' more than once"));
   }
   {
     char *names[3] = {"A1", "A2-A3", "A3"};
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/not-contacts.h5", dir));
-    PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_MONOPOLAR, NIMAGES,
-                            (char *const *)ImageNames, category, &ds));
+    PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_MONOPOLAR, NIMAGES, (char *const *)ImageNames,
+                            category, &ds));
     PetscCall(WritePatient(&ds, 1, "P1", 3, 2, 4, names));
     PetscCall(DatasetCommit(&ds));
     PetscCall(ExpectBad(dir, NULL, "not-contacts.h5", 0, NULL, -1,
@@ -450,32 +440,30 @@ static PetscErrorCode BadStrings(const char *dir) {
   {
     char *names[3] = {"A1", "B1", "C1"};
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/no-pairs.h5", dir));
-    PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_MONOPOLAR, NIMAGES,
-                            (char *const *)ImageNames, category, &ds));
+    PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_MONOPOLAR, NIMAGES, (char *const *)ImageNames,
+                            category, &ds));
     PetscCall(WritePatient(&ds, 1, "P1", 3, 2, 4, names));
     PetscCall(DatasetCommit(&ds));
-    PetscCall(ExpectBad(dir, NULL, "no-pairs.h5", 0, NULL, -1,
-                        "/patients/P1 has no two neighbouring contacts"));
+    PetscCall(ExpectBad(dir, NULL, "no-pairs.h5", 0, NULL, -1, "/patients/P1 has no two neighbouring contacts"));
   }
   {
     char *names[3] = {"A1", "A01", "A2"};
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/same-number.h5", dir));
-    PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_MONOPOLAR, NIMAGES,
-                            (char *const *)ImageNames, category, &ds));
+    PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_MONOPOLAR, NIMAGES, (char *const *)ImageNames,
+                            category, &ds));
     PetscCall(WritePatient(&ds, 1, "P1", 3, 2, 4, names));
     PetscCall(DatasetCommit(&ds));
-    PetscCall(ExpectBad(dir, NULL, "same-number.h5", 0, NULL, -1,
-                        "contacts 'A1' and 'A01' with the same number"));
+    PetscCall(ExpectBad(dir, NULL, "same-number.h5", 0, NULL, -1, "contacts 'A1' and 'A01' with the same number"));
   }
   {
     char *names[3] = {"E1-E2", "E2-E3", "E1-E2"};
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s/dup-channels.h5", dir));
-    PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_BIPOLAR, NIMAGES,
-                            (char *const *)ImageNames, category, &ds));
+    PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_BIPOLAR, NIMAGES, (char *const *)ImageNames,
+                            category, &ds));
     PetscCall(WritePatient(&ds, 1, "P1", 3, 2, 4, names));
     PetscCall(DatasetCommit(&ds));
-    PetscCall(ExpectBad(dir, NULL, "dup-channels.h5", 0, NULL, -1,
-                        "/patients/P1/channel_name holds 'E1-E2' more than once"));
+    PetscCall(
+        ExpectBad(dir, NULL, "dup-channels.h5", 0, NULL, -1, "/patients/P1/channel_name holds 'E1-E2' more than once"));
   }
   {
     /* not HDF5 at all */
@@ -494,7 +482,8 @@ static PetscErrorCode BadStrings(const char *dir) {
 }
 
 /* An abandoned write leaves nothing behind. */
-static PetscErrorCode Abandon(const char *dir) {
+static PetscErrorCode Abandon(const char *dir)
+{
   char path[PETSC_MAX_PATH_LEN], partial[PETSC_MAX_PATH_LEN + 16];
   Dataset ds;
   int category[NIMAGES] = {0}, gone;
@@ -502,20 +491,20 @@ static PetscErrorCode Abandon(const char *dir) {
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/abandoned.h5", dir));
   PetscCall(PetscSNPrintf(partial, sizeof(partial), "%s.partial", path));
-  PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_BIPOLAR, NIMAGES,
-                          (char *const *)ImageNames, category, &ds));
+  PetscCall(DatasetCreate(PETSC_COMM_WORLD, path, 512, 0, BA_MONTAGE_BIPOLAR, NIMAGES, (char *const *)ImageNames,
+                          category, &ds));
   PetscCall(DatasetClose(&ds));
   PetscCallMPI(MPI_Barrier(PETSC_COMM_WORLD));
   gone = access(path, F_OK) != 0 && access(partial, F_OK) != 0;
-  if (rank == 0)
-    CHECK(gone, "a dataset closed before DatasetCommit leaves no file and no partial file");
+  if (rank == 0) CHECK(gone, "a dataset closed before DatasetCommit leaves no file and no partial file");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int main(int argc, char **argv) {
-  char dir[PETSC_MAX_PATH_LEN] = "", bi[PETSC_MAX_PATH_LEN], mono[PETSC_MAX_PATH_LEN],
+int main(int argc, char **argv)
+{
+  char dir[PETSC_MAX_PATH_LEN]       = "", bi[PETSC_MAX_PATH_LEN], mono[PETSC_MAX_PATH_LEN],
        h5py_file[PETSC_MAX_PATH_LEN] = "";
-  PetscBool keep = PETSC_FALSE, own;
+  PetscBool keep                     = PETSC_FALSE, own;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);

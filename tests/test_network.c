@@ -15,36 +15,38 @@ static PetscMPIInt rank, size;
 
 #define NIMG    6
 #define NLAYERS 4
-static const char *Images[NIMG] = {"im0.jpg", "im1.jpg", "im2.jpg",
-                                   "im3.jpg", "im4.jpg", "im5.jpg"};
-static const char *Layers[NLAYERS] = {"pixels", "conv1", "conv2", "fc8"};
+static const char *Images[NIMG]      = {"im0.jpg", "im1.jpg", "im2.jpg", "im3.jpg", "im4.jpg", "im5.jpg"};
+static const char *Layers[NLAYERS]   = {"pixels", "conv1", "conv2", "fc8"};
 static const PetscInt Width[NLAYERS] = {37, 290400, 1000, 0}; /* fc8 is an RDM */
 
-static float Act(int l, int i, PetscInt f) {
+static float Act(int l, int i, PetscInt f)
+{
   double v = ((l * 8.0 + i) * 4096.0 + (double)(f % 4096)) / 4.0 + (double)(f / 4096);
   return (float)(f % 3 == 1 ? -v : v);
 }
 
-static double Rdm(int i, int j) {
+static double Rdm(int i, int j)
+{
   return i == j ? 0 : fabs((double)(i - j)) + 0.125 * (i + j);
 }
 
-static void Split(PetscInt n, PetscInt *lo, PetscInt *hi) {
+static void Split(PetscInt n, PetscInt *lo, PetscInt *hi)
+{
   *lo = n * rank / size;
   *hi = n * (rank + 1) / size;
 }
 
 /* Writes the network: pixels from rank 0, conv1 and conv2 by columns from every rank, fc8
    as an RDM. */
-static PetscErrorCode WriteNetwork(const char *path) {
+static PetscErrorCode WriteNetwork(const char *path)
+{
   Network net;
   float *buf;
   double *rdm;
   PetscInt lo, hi;
 
   PetscFunctionBegin;
-  PetscCall(NetworkCreate(PETSC_COMM_WORLD, path, NIMG, (char *const *)Images, NLAYERS,
-                          (char *const *)Layers, &net));
+  PetscCall(NetworkCreate(PETSC_COMM_WORLD, path, NIMG, (char *const *)Images, NLAYERS, (char *const *)Layers, &net));
   PetscCall(PetscMalloc1(NIMG * Width[0], &buf));
   for (int i = 0; i < NIMG; i++)
     for (PetscInt f = 0; f < Width[0]; f++)
@@ -72,7 +74,8 @@ static PetscErrorCode WriteNetwork(const char *path) {
 }
 
 /* Reads layer l in blocks of `block` columns on this rank alone; 1 if every value matches. */
-static PetscErrorCode ReadLayer(Network *net, int l, PetscInt block, int *ok) {
+static PetscErrorCode ReadLayer(Network *net, int l, PetscInt block, int *ok)
+{
   float *buf;
 
   PetscFunctionBegin;
@@ -88,7 +91,8 @@ static PetscErrorCode ReadLayer(Network *net, int l, PetscInt block, int *ok) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode CheckNetwork(const char *path) {
+static PetscErrorCode CheckNetwork(const char *path)
+{
   Network net;
   int meta, layers = 1, rdmok = 1, all;
   double *rdm;
@@ -99,11 +103,9 @@ static PetscErrorCode CheckNetwork(const char *path) {
   for (int i = 0; meta && i < NIMG; i++)
     meta = !strcmp(net.image_name[i], Images[i]);
   for (int l = 0; meta && l < NLAYERS; l++)
-    meta = !strcmp(net.layer_name[l], Layers[l]) && net.has_rdm[l] == (Width[l] == 0) &&
-           net.nfeatures[l] == Width[l];
+    meta = !strcmp(net.layer_name[l], Layers[l]) && net.has_rdm[l] == (Width[l] == 0) && net.nfeatures[l] == Width[l];
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &meta, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
-  if (rank == 0)
-    CHECK(meta, "network: image names, layer names in order, which layers are RDMs, widths");
+  if (rank == 0) CHECK(meta, "network: image names, layer names in order, which layers are RDMs, widths");
 
   /* rank 0 reads pixels and conv2, rank 1 conv1 (290,400 wide, 4096 columns at a time),
      rank 2 conv2 twice with another block size; alone, one rank reads all three */
@@ -118,10 +120,7 @@ static PetscErrorCode CheckNetwork(const char *path) {
   }
   all = layers;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &all, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
-  if (rank == 0)
-    CHECK(
-        all,
-        "network: every activation, read by column blocks, each rank its own layers independently");
+  if (rank == 0) CHECK(all, "network: every activation, read by column blocks, each rank its own layers independently");
 
   PetscCall(PetscMalloc1(NIMG * NIMG, &rdm));
   PetscCall(NetworkReadRdm(&net, 3, rdm));
@@ -136,7 +135,8 @@ static PetscErrorCode CheckNetwork(const char *path) {
 }
 
 /* Expects NetworkOpen of path on every rank to fail with a message holding expect. */
-static PetscErrorCode ExpectBad(const char *path, const char *label, const char *expect) {
+static PetscErrorCode ExpectBad(const char *path, const char *label, const char *expect)
+{
   Network net;
   PetscErrorCode ierr;
   const char *text;
@@ -150,21 +150,20 @@ static PetscErrorCode ExpectBad(const char *path, const char *label, const char 
   PetscCall(PetscPopErrorHandler());
   if (ierr) PetscErrorMessage(ierr, &text, &msg);
   failed = ierr != 0;
-  named = failed && msg && strstr(msg, expect) != NULL;
+  named  = failed && msg && strstr(msg, expect) != NULL;
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &failed, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
   PetscCallMPI(MPI_Allreduce(MPI_IN_PLACE, &named, 1, MPI_INT, MPI_LAND, PETSC_COMM_WORLD));
   if (rank == 0) {
     CHECK(failed, "bad network %s: an error on every rank", label);
-    CHECK(named, "bad network %s: message \"%s\" holds \"%s\"", label, msg ? msg : "(none)",
-          expect);
+    CHECK(named, "bad network %s: message \"%s\" holds \"%s\"", label, msg ? msg : "(none)", expect);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* A two-layer network of 4 images: layer a as activations [4, 3], layer b as the RDM rdm
    (NULL: b is left out); with both, b also gets activations. */
-static PetscErrorCode WriteSmall(const char *path, char *const *images, const double *rdm,
-                                 PetscBool both) {
+static PetscErrorCode WriteSmall(const char *path, char *const *images, const double *rdm, PetscBool both)
+{
   Network net;
   const char *layers[2] = {"a", "b"};
   float acts[12];
@@ -180,7 +179,8 @@ static PetscErrorCode WriteSmall(const char *path, char *const *images, const do
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode BadInput(const char *dir, const char *good) {
+static PetscErrorCode BadInput(const char *dir, const char *good)
+{
   char path[PETSC_MAX_PATH_LEN], expect[2 * PETSC_MAX_PATH_LEN];
   const char *images[4] = {"w", "x", "y", "z"};
   double rdm[16];
@@ -196,15 +196,13 @@ static PetscErrorCode BadInput(const char *dir, const char *good) {
 
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/neither.h5", dir));
   PetscCall(WriteSmall(path, (char *const *)images, NULL, PETSC_FALSE));
-  PetscCall(PetscSNPrintf(expect, sizeof(expect),
-                          "%s: layer 'b' has neither /layers/b/activations nor /layers/b/rdm",
-                          path));
+  PetscCall(
+      PetscSNPrintf(expect, sizeof(expect), "%s: layer 'b' has neither /layers/b/activations nor /layers/b/rdm", path));
   PetscCall(ExpectBad(path, "layer without data", expect));
 
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/both.h5", dir));
   PetscCall(WriteSmall(path, (char *const *)images, rdm, PETSC_TRUE));
-  PetscCall(ExpectBad(path, "layer with both",
-                      "layer 'b' has both /layers/b/activations and /layers/b/rdm"));
+  PetscCall(ExpectBad(path, "layer with both", "layer 'b' has both /layers/b/activations and /layers/b/rdm"));
 
   rdm[1 * 4 + 2] += 1e-6;
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/asymmetric.h5", dir));
@@ -216,8 +214,7 @@ static PetscErrorCode BadInput(const char *dir, const char *good) {
   {
     Network net;
     PetscCall(NetworkOpen(PETSC_COMM_WORLD, path, &net));
-    if (rank == 0)
-      CHECK(net.has_rdm[1] && !net.has_rdm[0], "an RDM symmetric to 1e-12 relative is accepted");
+    if (rank == 0) CHECK(net.has_rdm[1] && !net.has_rdm[0], "an RDM symmetric to 1e-12 relative is accepted");
     PetscCall(NetworkClose(&net));
   }
   rdm[1 * 4 + 2] = Rdm(1, 2);
@@ -225,8 +222,7 @@ static PetscErrorCode BadInput(const char *dir, const char *good) {
   rdm[2 * 4 + 2] = 0.5;
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/diagonal.h5", dir));
   PetscCall(WriteSmall(path, (char *const *)images, rdm, PETSC_FALSE));
-  PetscCall(ExpectBad(path, "RDM diagonal",
-                      "/layers/b/rdm has 0.5 on the diagonal at [2, 2], expected 0"));
+  PetscCall(ExpectBad(path, "RDM diagonal", "/layers/b/rdm has 0.5 on the diagonal at [2, 2], expected 0"));
   rdm[2 * 4 + 2] = 0;
 
   rdm[3 * 4 + 0] = rdm[0 * 4 + 3] = NAN;
@@ -285,7 +281,8 @@ static PetscErrorCode BadInput(const char *dir, const char *good) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   char dir[PETSC_MAX_PATH_LEN] = "", good[PETSC_MAX_PATH_LEN];
   PetscBool own;
 

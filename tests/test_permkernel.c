@@ -8,7 +8,8 @@
 
 static uint64_t state = 0x9e3779b97f4a7c15ULL;
 
-static uint64_t Next(void) {
+static uint64_t Next(void)
+{
   state ^= state << 13;
   state ^= state >> 7;
   state ^= state << 17;
@@ -16,14 +17,15 @@ static uint64_t Next(void) {
 }
 
 /* A random permutation of the doubled centred ranks 2 r - (K + 1), r = 1..K, into v[K]. */
-static void Ranks(PetscInt K, int32_t *v) {
+static void Ranks(PetscInt K, int32_t *v)
+{
   for (PetscInt k = 0; k < K; k++)
     v[k] = (int32_t)(2 * (k + 1) - (K + 1));
   for (PetscInt k = K - 1; k > 0; k--) {
     PetscInt j = (PetscInt)(Next() % (uint64_t)(k + 1));
-    int32_t t = v[k];
-    v[k] = v[j];
-    v[j] = t;
+    int32_t t  = v[k];
+    v[k]       = v[j];
+    v[j]       = t;
   }
 }
 
@@ -38,7 +40,8 @@ enum { NTAB = 3 };
 
 /* One case for every kernel this CPU runs, with NTAB tables: d equals the int64 sum and
    cblas_dgemm. */
-static PetscErrorCode RunCase(const Case *cs) {
+static PetscErrorCode RunCase(const Case *cs)
+{
   PetscInt n = cs->n, m = cs->m, np = cs->np, K = cs->upper ? n * (n - 1) / 2 : n * n;
   PetscInt ldd = np + 3;
   int32_t *rows, *pairs;
@@ -50,11 +53,10 @@ static PetscErrorCode RunCase(const Case *cs) {
   char *wanted;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc6((size_t)m * K, &rows, (size_t)NTAB * K, &pairs, m, &rp,
-                         (size_t)NTAB * n * n, &table, (size_t)K * np, &bfull, (size_t)m * K,
-                         &afull));
-  PetscCall(PetscMalloc6((size_t)NTAB * m * ldd, &dref, (size_t)NTAB * m * ldd, &d,
-                         (size_t)NTAB * m * np, &exact, (size_t)np * n, &perm, K, &ea, K, &eb));
+  PetscCall(PetscMalloc6((size_t)m * K, &rows, (size_t)NTAB * K, &pairs, m, &rp, (size_t)NTAB * n * n, &table,
+                         (size_t)K * np, &bfull, (size_t)m * K, &afull));
+  PetscCall(PetscMalloc6((size_t)NTAB * m * ldd, &dref, (size_t)NTAB * m * ldd, &d, (size_t)NTAB * m * np, &exact,
+                         (size_t)np * n, &perm, K, &ea, K, &eb));
   PetscCall(PetscMalloc1(NTAB * m, &wanted));
   /* the tables: ranks of the entries (symmetric when upper); row 0 is table 0's own
      entries, so its dot products reach the largest possible size, K (K^2 - 1) / 3 */
@@ -98,7 +100,7 @@ static PetscErrorCode RunCase(const Case *cs) {
   for (PetscInt t = 0; t < NTAB; t++) {
     for (PetscInt k = 0; k < K; k++)
       for (PetscInt p = 0; p < np; p++) {
-        const PetscInt *pp = perm + (size_t)p * n;
+        const PetscInt *pp        = perm + (size_t)p * n;
         bfull[(size_t)k * np + p] = tables[t][pp[ea[k]] * n + pp[eb[k]]];
       }
     for (PetscInt i = 0; i < m; i++)
@@ -108,8 +110,8 @@ static PetscErrorCode RunCase(const Case *cs) {
           sum += (int64_t)rows[(size_t)i * K + k] * (int64_t)bfull[(size_t)k * np + p];
         exact[(t * m + i) * np + p] = sum;
       }
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)K, 1.0, afull,
-                (int)K, bfull, (int)np, 0.0, dref + (size_t)t * m * ldd, (int)ldd);
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)K, 1.0, afull, (int)K, bfull, (int)np,
+                0.0, dref + (size_t)t * m * ldd, (int)ldd);
   }
   CHECK(exact[0] == (int64_t)K * ((int64_t)K * K - 1) / 3,
         "n %d: the int64 reference gives K (K^2 - 1) / 3 for ranks against themselves", (int)n);
@@ -127,8 +129,7 @@ static PetscErrorCode RunCase(const Case *cs) {
     PetscCall(PermKernelSetRows(pk, m, rp));
     for (PetscInt i = 0; i < NTAB * m * ldd; i++)
       d[i] = -0.5; /* not an integer: a sentinel */
-    PetscCall(PermKernelProduct(pk, NTAB, tables, np, perm, cs->mask ? wanted : NULL, cs->nthreads,
-                                d, ldd));
+    PetscCall(PermKernelProduct(pk, NTAB, tables, np, perm, cs->mask ? wanted : NULL, cs->nthreads, d, ldd));
     for (PetscInt r = 0; r < NTAB * m; r++) {
       for (PetscInt p = 0; p < np && wanted[r]; p++) {
         exact_ok &= d[r * ldd + p] == (double)exact[r * np + p];
@@ -142,8 +143,7 @@ static PetscErrorCode RunCase(const Case *cs) {
           "%d), %d threads: every product equals the int64 sum and cblas_dgemm bit for bit, "
           "columns past np untouched",
           PermKernelTypeNames[type], (int)n, cs->upper ? "pairs" : "full", (int)K, (int)m,
-          cs->mask ? " (some unwanted, none for the last table)" : "", NTAB, (int)np, (int)cs->pmax,
-          (int)cs->nthreads);
+          cs->mask ? " (some unwanted, none for the last table)" : "", NTAB, (int)np, (int)cs->pmax, (int)cs->nthreads);
     PetscCall(PermKernelDestroy(&pk));
     CHECK(pk == NULL, "%s kernel: destroy clears the handle", PermKernelTypeNames[type]);
   }
@@ -153,7 +153,8 @@ static PetscErrorCode RunCase(const Case *cs) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   /* sizes around the register blocks (14 x 16, 6 x 8), the 256-entry blocks (rows of
      entries cut mid-row), thread splits that leave threads without a full share, and the
      paper's 250 images where the dot products come near 2^53 / 20 */

@@ -13,20 +13,20 @@
 #include <Random123/philox.h>
 #include <check.h>
 
-static PetscErrorCode ReadFile(const char *path, size_t size, size_t count, void *buf) {
+static PetscErrorCode ReadFile(const char *path, size_t size, size_t count, void *buf)
+{
   FILE *f = fopen(path, "rb");
 
   PetscFunctionBegin;
-  PetscCheck(f && fread(buf, size, count, f) == count, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-             "%s: cannot read", path);
+  PetscCheck(f && fread(buf, size, count, f) == count, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read", path);
   fclose(f);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode DriverRun(PetscInt n, PetscInt nch, PetscInt L, BaProtocol protocol,
-                                uint64_t seed, PetscInt m, PetscInt h, PetscInt calls,
-                                PetscInt groups, const float *x, const double *rdm,
-                                const char *path) {
+static PetscErrorCode DriverRun(PetscInt n, PetscInt nch, PetscInt L, BaProtocol protocol, uint64_t seed, PetscInt m,
+                                PetscInt h, PetscInt calls, PetscInt groups, const float *x, const double *rdm,
+                                const char *path)
+{
   double *out, *maxg;
   PermCount *count;
   FILE *f;
@@ -52,7 +52,7 @@ static PetscErrorCode DriverRun(PetscInt n, PetscInt nch, PetscInt L, BaProtocol
     for (PetscInt i = 0; i < m && !h; i++)
       out[5 * nch * L + i] = fmax(out[5 * nch * L + i], maxg[i]);
     for (PetscInt k = c0 * L; k < c1 * L; k++) {
-      out[nch * L + k] = PermTestPValue(pt, &count[k], m);
+      out[nch * L + k]     = PermTestPValue(pt, &count[k], m);
       out[2 * nch * L + k] = (double)count[k].b;
       out[3 * nch * L + k] = (double)count[k].used;
       out[4 * nch * L + k] = (double)count[k].done;
@@ -68,10 +68,11 @@ static PetscErrorCode DriverRun(PetscInt n, PetscInt nch, PetscInt L, BaProtocol
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode Driver(char **argv) {
+static PetscErrorCode Driver(char **argv)
+{
   PetscInt n = atoi(argv[3]), nch = atoi(argv[4]), L = atoi(argv[5]), m = atoi(argv[8]), r = 0;
   BaProtocol protocol = atoi(argv[6]) ? BA_PROTOCOL_KUZOVKIN2018 : BA_PROTOCOL_CANONICAL;
-  uint64_t seed = strtoull(argv[7], NULL, 10);
+  uint64_t seed       = strtoull(argv[7], NULL, 10);
   float *x;
   double *rdm;
 
@@ -82,8 +83,8 @@ static PetscErrorCode Driver(char **argv) {
   for (char *run = strtok(argv[9], ","); run; run = strtok(NULL, ","), r++) {
     int h, calls, groups;
     char path[PETSC_MAX_PATH_LEN];
-    PetscCheck(sscanf(run, "%d:%d:%d", &h, &calls, &groups) == 3, PETSC_COMM_SELF,
-               PETSC_ERR_ARG_WRONG, "run %s is not H:CALLS:GROUPS", run);
+    PetscCheck(sscanf(run, "%d:%d:%d", &h, &calls, &groups) == 3, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+               "run %s is not H:CALLS:GROUPS", run);
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s.%d", argv[10], (int)r));
     PetscCall(DriverRun(n, nch, L, protocol, seed, m, h, calls, groups, x, rdm, path));
   }
@@ -92,13 +93,14 @@ static PetscErrorCode Driver(char **argv) {
 }
 
 /* Random123's known-answer vectors of philox4x32 with 10 rounds (kat_vectors). */
-static void TestPhiloxKat(void) {
+static void TestPhiloxKat(void)
+{
   const uint32_t kat[3][10] = {
       {0, 0, 0, 0, 0, 0, 0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
-      {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0x408f276d,
-       0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
-      {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 0xd16cfe09,
-       0x94fdcceb, 0x5001e420, 0x24126ea1},
+      {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0x408f276d, 0x41c83b0e, 0xa20bc7c6,
+       0x6d5451fd},
+      {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0, 0xd16cfe09, 0x94fdcceb, 0x5001e420,
+       0x24126ea1},
   };
   for (int t = 0; t < 3; t++) {
     philox4x32_ctr_t c = {{kat[t][0], kat[t][1], kat[t][2], kat[t][3]}};
@@ -109,9 +111,9 @@ static void TestPhiloxKat(void) {
   }
 }
 
-static void TestDraw(void) {
-  PetscInt n = 250, perm[250], perm2[250], seen[250], valid = 1, same = 1, diffseed = 0,
-           diffindex = 0, firstword = 1;
+static void TestDraw(void)
+{
+  PetscInt n = 250, perm[250], perm2[250], seen[250], valid = 1, same = 1, diffseed = 0, diffindex = 0, firstword = 1;
   PetscInt counts[6] = {0}, ok = 1;
 
   for (uint64_t i = 0; i < 200; i++) {
@@ -137,10 +139,10 @@ static void TestDraw(void) {
   /* n = 2: Fisher-Yates swaps labels 1 and j = (u * 2) >> 32, u the first word of
      philox({index, 0, 0, 0}, {seed lo, seed hi}) */
   for (uint64_t i = 0; i < 64; i++) {
-    uint64_t seed = 0x123456789abcdefULL;
+    uint64_t seed      = 0x123456789abcdefULL;
     philox4x32_ctr_t c = {{(uint32_t)i, 0, 0, 0}};
     philox4x32_key_t k = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
-    uint32_t u = philox4x32(c, k).v[0];
+    uint32_t u         = philox4x32(c, k).v[0];
     PermutationDraw(seed, i, 2, perm);
     firstword &= (u >> 31) ? (perm[0] == 0 && perm[1] == 1) : (perm[0] == 1 && perm[1] == 0);
   }
@@ -152,11 +154,12 @@ static void TestDraw(void) {
   }
   for (int k = 0; k < 6; k++)
     ok &= counts[k] > 850 && counts[k] < 1150;
-  CHECK(ok, "permutations of 3 labels are uniform (counts %d %d %d %d %d %d)", (int)counts[0],
-        (int)counts[1], (int)counts[2], (int)counts[3], (int)counts[4], (int)counts[5]);
+  CHECK(ok, "permutations of 3 labels are uniform (counts %d %d %d %d %d %d)", (int)counts[0], (int)counts[1],
+        (int)counts[2], (int)counts[3], (int)counts[4], (int)counts[5]);
 }
 
-static PetscErrorCode TestEngine(BaProtocol protocol) {
+static PetscErrorCode TestEngine(BaProtocol protocol)
+{
   const char *name = BaProtocolNames[protocol];
   PetscInt n = 30, nch = 4, m = 300;
   float x[4 * 30];
@@ -174,10 +177,10 @@ static PetscErrorCode TestEngine(BaProtocol protocol) {
     for (PetscInt j = 0; j < n; j++)
       rdm[i * n + j] = fabs(z[i] - z[j]);
   for (PetscInt i = 0; i < n; i++) {
-    x[i] = (float)z[i];             /* channel 0 is the layer's own feature */
-    x[n + i] = (float)cos(2.9 * i); /* channel 1 unrelated */
-    x[2 * n + i] = (float)(i % 3);  /* channel 2 with many ties */
-    x[3 * n + i] = 1.5f;            /* channel 3 constant */
+    x[i]         = (float)z[i];         /* channel 0 is the layer's own feature */
+    x[n + i]     = (float)cos(2.9 * i); /* channel 1 unrelated */
+    x[2 * n + i] = (float)(i % 3);      /* channel 2 with many ties */
+    x[3 * n + i] = 1.5f;                /* channel 3 constant */
   }
   PetscCall(PermTestCreate(n, 1, layers, protocol, 99, 0, &pt));
   PetscCall(PermTestObserve(pt, nch, x, rho));
@@ -185,11 +188,9 @@ static PetscErrorCode TestEngine(BaProtocol protocol) {
         "%s: rho of a channel against its own RDM is 1, of a constant channel NaN", name);
   PetscCall(PetscMemzero(count, sizeof(count)));
   PetscCall(PermTestRun(pt, 0, m, count, maxall));
-  CHECK(count[0].b == 0 && count[0].used == m &&
-            PermTestPValue(pt, &count[0], m) == (protocol ? 0.0 : 1.0 / (m + 1)),
+  CHECK(count[0].b == 0 && count[0].used == m && PermTestPValue(pt, &count[0], m) == (protocol ? 0.0 : 1.0 / (m + 1)),
         "%s: nothing beats a perfect match: p = %s", name, protocol ? "0 / m" : "1 / (m + 1)");
-  CHECK(count[3].done == -1 && isnan(PermTestPValue(pt, &count[3], m)),
-        "%s: a constant channel has p NaN", name);
+  CHECK(count[3].done == -1 && isnan(PermTestPValue(pt, &count[3], m)), "%s: a constant channel has p NaN", name);
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
   ierr = PermTestRun(pt, 10, 20, count, NULL);
   PetscCall(PetscPopErrorHandler());
@@ -219,8 +220,7 @@ static PetscErrorCode TestEngine(BaProtocol protocol) {
   PetscCall(PermTestRun(pt, 0, m, &one, NULL));
   CHECK(one.done == 1 && one.b == 3 && one.used >= 3 && one.used < 50 &&
             PermTestPValue(pt, &one, m) == 3.0 / (double)one.used,
-        "%s: sequential test stops at b = h = 3 after %d permutations, p = h / used", name,
-        (int)one.used);
+        "%s: sequential test stops at b = h = 3 after %d permutations, p = h / used", name, (int)one.used);
   PetscCall(PermTestDestroy(&pt));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -229,7 +229,8 @@ static PetscErrorCode TestEngine(BaProtocol protocol) {
    layers: pairs stop at different permutations, so the products skip blocks of channels done
    with a layer and repack as channels retire. Every kernel, and each channel run alone
    through the BLAS kernel, gives the same counts. */
-static PetscErrorCode TestKernels(void) {
+static PetscErrorCode TestKernels(void)
+{
   enum { N = 30, NCH = 45, L = 4, M = 700, H = 6 };
   float x[NCH * N];
   double z[L][N], rdm[L][N * N], rho[NCH * L], rho1[L];
@@ -280,15 +281,16 @@ static PetscErrorCode TestKernels(void) {
     stopped += count[0][k].done == 1;
     running += count[0][k].done == 0;
   }
-  CHECK(stopped > 20 && running > 20,
-        "kernels: %d pairs stopped early and %d ran all %d permutations", stopped, running, M);
-  CHECK(same, "kernels: blas%s%s give the same counts with sequential stopping",
-        have[1] ? ", avx2" : "", have[2] ? ", avx512" : "");
+  CHECK(stopped > 20 && running > 20, "kernels: %d pairs stopped early and %d ran all %d permutations", stopped,
+        running, M);
+  CHECK(same, "kernels: blas%s%s give the same counts with sequential stopping", have[1] ? ", avx2" : "",
+        have[2] ? ", avx512" : "");
   CHECK(alone, "kernels: counts do not depend on the other channels in the product");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc == 11)
     PetscCall(Driver(argv));

@@ -5,12 +5,14 @@
 #include "check.h"
 
 /* |H(e^{i 2 pi f / fs})| of one second-order section. */
-static double Gain(const double b[3], const double a[3], double f, double fs) {
+static double Gain(const double b[3], const double a[3], double f, double fs)
+{
   const double complex z = cexp(-I * 2.0 * M_PI * f / fs);
   return cabs((b[0] + b[1] * z + b[2] * z * z) / (a[0] + a[1] * z + a[2] * z * z));
 }
 
-static void TestDetrend(void) {
+static void TestDetrend(void)
+{
   double x[768], err = 0, s0 = 0, s1 = 0;
 
   for (int i = 0; i < 768; i++)
@@ -26,17 +28,16 @@ static void TestDetrend(void) {
     s0 += x[i];
     s1 += i * x[i];
   }
-  CHECK(fabs(s0) < 1e-9 && fabs(s1) < 1e-6,
-        "detrended signal is orthogonal to 1 and t (%.1e, %.1e)", s0, s1);
+  CHECK(fabs(s0) < 1e-9 && fabs(s1) < 1e-6, "detrended signal is orthogonal to 1 and t (%.1e, %.1e)", s0, s1);
 }
 
-static void TestDesign(void) {
+static void TestDesign(void)
+{
   Preprocess pp;
   double worst = 0, unity = 0;
 
   PetscCallAbort(PETSC_COMM_SELF, PreprocessSetUp(&pp, BA_PROTOCOL_CANONICAL, 512.0, 50.0));
-  CHECK(pp.nnotch == 5 && pp.notch_hz[0] == 50 && pp.notch_hz[4] == 250,
-        "512 Hz: notches 50..250 Hz (%d)", pp.nnotch);
+  CHECK(pp.nnotch == 5 && pp.notch_hz[0] == 50 && pp.notch_hz[4] == 250, "512 Hz: notches 50..250 Hz (%d)", pp.nnotch);
   for (int k = 0; k < pp.nnotch; k++) {
     worst = fmax(worst, Gain(pp.b[k], pp.a[k], pp.notch_hz[k], 512.0));
     unity = fmax(unity, fabs(Gain(pp.b[k], pp.a[k], 0.0, 512.0) - 1.0));
@@ -52,7 +53,8 @@ static void TestDesign(void) {
 /* A long 50 Hz + 30 Hz signal: away from the edges, where the transients have died out
    (bandwidth 1 Hz: decay exp(-pi t) per pass), the chain leaves the 30 Hz part scaled by
    the product of the gains (squared for the zero-phase filtfilt) and removes 50 Hz. */
-static void TestFilter(BaProtocol protocol) {
+static void TestFilter(BaProtocol protocol)
+{
   enum { N = 8192 };
   static double x[N], work[N + 64];
   Preprocess pp;
@@ -69,9 +71,7 @@ static void TestFilter(BaProtocol protocol) {
   if (protocol == BA_PROTOCOL_CANONICAL) {
     for (int i = 3000; i < 5000; i++)
       err = fmax(err, fabs(x[i] - g * sin(2 * M_PI * 30 * i / fs)));
-    CHECK(err < 1e-6,
-          "filtfilt chain: zero-phase, removes 50 Hz, passes 30 Hz at |H|^2 = %.6f (err %.1e)", g,
-          err);
+    CHECK(err < 1e-6, "filtfilt chain: zero-phase, removes 50 Hz, passes 30 Hz at |H|^2 = %.6f (err %.1e)", g, err);
   } else {
     /* causal: the 30 Hz part comes out with the chain's phase; compare amplitudes over the
        last 2048 samples, exactly 120 periods of 30 Hz */
@@ -82,8 +82,7 @@ static void TestFilter(BaProtocol protocol) {
     }
     amp = sqrt(c * c + s * s);
     err = fabs(amp - g);
-    CHECK(err < 1e-6, "lfilter chain: removes 50 Hz, passes 30 Hz at |H| = %.6f (amplitude %.6f)",
-          g, amp);
+    CHECK(err < 1e-6, "lfilter chain: removes 50 Hz, passes 30 Hz at |H| = %.6f (amplitude %.6f)", g, amp);
   }
   for (int i = 0; i < N; i++)
     x[i] = 7.25;
@@ -91,11 +90,11 @@ static void TestFilter(BaProtocol protocol) {
   err = 0;
   for (int i = protocol == BA_PROTOCOL_CANONICAL ? 0 : 4096; i < N; i++)
     err = fmax(err, fabs(x[i] - 7.25));
-  CHECK(err < 1e-9, "%s chain passes a constant (max deviation %.1e)", BaProtocolNames[protocol],
-        err);
+  CHECK(err < 1e-9, "%s chain passes a constant (max deviation %.1e)", BaProtocolNames[protocol], err);
 }
 
-static void TestArtifacts(void) {
+static void TestArtifacts(void)
+{
   enum { T = 20, N = 256 };
   static double x[T * N];
   PetscBool use[T], art[T];
@@ -106,20 +105,19 @@ static void TestArtifacts(void) {
     for (int i = 0; i < N; i++)
       x[t * N + i] = sin(0.1 * i + t); /* sd about 0.71 */
   }
-  x[3 * N + 10] = 20;   /* above 10 avg_sd ~ 7.1 either way */
-  x[6 * N + 10] = -20;  /* only |x| sees this one */
-  x[9 * N + 10] = 5;    /* below the threshold */
+  x[3 * N + 10]  = 20;  /* above 10 avg_sd ~ 7.1 either way */
+  x[6 * N + 10]  = -20; /* only |x| sees this one */
+  x[9 * N + 10]  = 5;   /* below the threshold */
   x[12 * N + 10] = 1e6; /* not used: neither flagged nor counted in avg_sd */
-  use[12] = PETSC_FALSE;
-  nc = PreprocessArtifacts(BA_PROTOCOL_CANONICAL, T, N, x, use, art);
-  CHECK(nc == 2 && art[3] && art[6] && !art[9] && !art[12],
-        "canonical flags the two large |x| spikes (%d)", (int)nc);
+  use[12]        = PETSC_FALSE;
+  nc             = PreprocessArtifacts(BA_PROTOCOL_CANONICAL, T, N, x, use, art);
+  CHECK(nc == 2 && art[3] && art[6] && !art[9] && !art[12], "canonical flags the two large |x| spikes (%d)", (int)nc);
   nk = PreprocessArtifacts(BA_PROTOCOL_KUZOVKIN2018, T, N, x, use, art);
-  CHECK(nk == 1 && art[3] && !art[6] && !art[12], "kuzovkin2018 flags only the positive spike (%d)",
-        (int)nk);
+  CHECK(nk == 1 && art[3] && !art[6] && !art[12], "kuzovkin2018 flags only the positive spike (%d)", (int)nk);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   TestDetrend();
   TestDesign();

@@ -8,7 +8,8 @@
 #include <bandalign/rdm.h>
 #include <check.h>
 
-static PetscErrorCode Driver(char **argv) {
+static PetscErrorCode Driver(char **argv)
+{
   PetscInt n = atoi(argv[2]), ncols = atoi(argv[3]), block = atoi(argv[4]);
   float *act, *blk;
   double *gram, *rowsum, *rdm;
@@ -18,8 +19,8 @@ static PetscErrorCode Driver(char **argv) {
   PetscCall(PetscMalloc2((size_t)n * ncols, &act, (size_t)n * block, &blk));
   PetscCall(PetscCalloc3((size_t)n * n, &gram, n, &rowsum, (size_t)2 * n * n, &rdm));
   f = fopen(argv[1], "rb");
-  PetscCheck(f && fread(act, sizeof(float), (size_t)n * ncols, f) == (size_t)n * ncols,
-             PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read activations", argv[1]);
+  PetscCheck(f && fread(act, sizeof(float), (size_t)n * ncols, f) == (size_t)n * ncols, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_READ, "%s: cannot read activations", argv[1]);
   fclose(f);
   for (PetscInt c0 = 0; c0 < ncols; c0 += block) {
     PetscInt w = ncols - c0 < block ? ncols - c0 : block;
@@ -31,15 +32,16 @@ static PetscErrorCode Driver(char **argv) {
   PetscCall(RdmFromGram(n, ncols, gram, rowsum, BA_DISTANCE_EUCLIDEAN, rdm));
   PetscCall(RdmFromGram(n, ncols, gram, rowsum, BA_DISTANCE_CORRELATION, rdm + n * n));
   f = fopen(argv[5], "wb");
-  PetscCheck(f && fwrite(rdm, sizeof(double), (size_t)2 * n * n, f) == (size_t)2 * n * n,
-             PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot write", argv[5]);
+  PetscCheck(f && fwrite(rdm, sizeof(double), (size_t)2 * n * n, f) == (size_t)2 * n * n, PETSC_COMM_SELF,
+             PETSC_ERR_FILE_WRITE, "%s: cannot write", argv[5]);
   fclose(f);
   PetscCall(PetscFree2(act, blk));
   PetscCall(PetscFree3(gram, rowsum, rdm));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode UnitTests(void) {
+static PetscErrorCode UnitTests(void)
+{
   /* three images, four features: image 1 is image 0 shifted by (3, 4, 0, 0); image 2 is
      2 * image 0 + 1 */
   const float act[12] = {1, 2, 3, 4, 4, 6, 3, 4, 3, 5, 7, 9};
@@ -56,8 +58,7 @@ static PetscErrorCode UnitTests(void) {
       sym &= rdm[i * 3 + j] == rdm[j * 3 + i] && gram[i * 3 + j] == gram[j * 3 + i];
   CHECK(sym, "Gram matrix and RDM are exactly symmetric");
   PetscCall(RdmFromGram(3, 4, gram, rowsum, BA_DISTANCE_CORRELATION, rdm));
-  CHECK(fabs(rdm[2]) < 1e-14 && rdm[0] == 0,
-        "correlation distance of an affine image (2 x + 1) is 0 (got %g)", rdm[2]);
+  CHECK(fabs(rdm[2]) < 1e-14 && rdm[0] == 0, "correlation distance of an affine image (2 x + 1) is 0 (got %g)", rdm[2]);
   /* the same activations in two column blocks {0,1} and {2,3} */
   {
     const float b0[6] = {1, 2, 4, 6, 3, 5}, b1[6] = {3, 4, 3, 4, 7, 9};
@@ -67,13 +68,13 @@ static PetscErrorCode UnitTests(void) {
     double err = 0;
     for (int i = 0; i < 9; i++)
       err = fmax(err, fabs(rdm2[i] - rdm[i]));
-    CHECK(err < 1e-14 && rowsum2[2] == 24,
-          "two column blocks give the same RDM as one (max diff %.1e)", err);
+    CHECK(err < 1e-14 && rowsum2[2] == 24, "two column blocks give the same RDM as one (max diff %.1e)", err);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc == 6)
     PetscCall(Driver(argv));

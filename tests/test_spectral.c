@@ -10,15 +10,15 @@ enum { N = 768 };
 /* |sum_j x[j] w[n - j + h]|^2 with w = MNE's zero-mean Morlet: t_j = (j - h) / fs with
    h = ceil(5 sigma_t fs) - 1, (exp(2 pi i f t) - exp(-n_cycles^2 / 2)) exp(-t^2 / 2 sigma_t^2),
    scaled so that sum |w|^2 = 2. */
-static double DirectPower(const double *x, double fs, double f, double nc, int n) {
+static double DirectPower(const double *x, double fs, double f, double nc, int n)
+{
   const double sigma = nc / (2 * M_PI * f);
-  const int h = (int)ceil(5 * sigma * fs) - 1;
+  const int h        = (int)ceil(5 * sigma * fs) - 1;
   double re = 0, im = 0, norm = 0;
 
   for (int j = -h; j <= h; j++) {
     const double t = j / fs, g = exp(-t * t / (2 * sigma * sigma));
-    const double wr = (cos(2 * M_PI * f * t) - exp(-nc * nc / 2)) * g,
-                 wi = sin(2 * M_PI * f * t) * g;
+    const double wr = (cos(2 * M_PI * f * t) - exp(-nc * nc / 2)) * g, wi = sin(2 * M_PI * f * t) * g;
     norm += wr * wr + wi * wi;
     if (n - j >= 0 && n - j < N) {
       re += x[n - j] * wr;
@@ -28,7 +28,8 @@ static double DirectPower(const double *x, double fs, double f, double nc, int n
   return 2 * (re * re + im * im) / norm;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   static double x[N], power[BA_MAX_FREQS * N];
   double sums[BA_MAX_FREQS * BA_NSUMS], err = 0, serr = 0, fs = 512;
   BaFrequencies freqs;
@@ -49,10 +50,9 @@ int main(int argc, char **argv) {
   for (int k = 0; k < freqs.nfreq; k += 7)
     for (int n = 0; n < N; n += 37) {
       const double d = DirectPower(x, fs, freqs.hz[k], freqs.n_cycles[k], n);
-      err = fmax(err, RelErr(power[k * N + n], d, 1e-300));
+      err            = fmax(err, RelErr(power[k * N + n], d, 1e-300));
     }
-  CHECK(err < 1e-10, "SpectralPower equals the direct time-domain convolution (max rel err %.1e)",
-        err);
+  CHECK(err < 1e-10, "SpectralPower equals the direct time-domain convolution (max rel err %.1e)", err);
 
   PetscCall(SpectralWindowSums(sp, x, sums));
   for (int k = 0; k < freqs.nfreq; k++) {
@@ -65,8 +65,7 @@ int main(int argc, char **argv) {
       serr = fmax(serr, RelErr(sums[k * BA_NSUMS + s], acc, 1e-300));
     }
   }
-  CHECK(serr < 1e-12,
-        "SpectralWindowSums equals SpectralPower summed over the ranges (max rel err %.1e)", serr);
+  CHECK(serr < 1e-12, "SpectralWindowSums equals SpectralPower summed over the ranges (max rel err %.1e)", serr);
 
   /* A sinusoid at f0: among wavelets of one width the response peaks within 1 Hz of f0
      (the unit-norm scaling favours the longer, lower wavelet by sqrt(f0 / f), a shift of
@@ -77,8 +76,8 @@ int main(int argc, char **argv) {
     const int far[] = {70, 70, 90, 30}, farband[] = {3, 3, 4, 3}; /* 6 cycles */
     for (int i = 0; i < 4; i++) {
       const BaBand *b = &BaBands[band[i]];
-      int best = -1;
-      double pbest = -1, p0, pfar;
+      int best        = -1;
+      double pbest    = -1, p0, pfar;
 
       for (int n = 0; n < N; n++)
         x[n] = cos(2 * M_PI * f0[i] * n / fs);
@@ -87,14 +86,13 @@ int main(int argc, char **argv) {
         const double p = sums[freqs.freq_index[band[i]][hz - b->lo_hz] * BA_NSUMS + 1];
         if (p > pbest) {
           pbest = p;
-          best = hz;
+          best  = hz;
         }
       }
-      p0 = sums[freqs.freq_index[band[i]][f0[i] - b->lo_hz] * BA_NSUMS + 1];
+      p0   = sums[freqs.freq_index[band[i]][f0[i] - b->lo_hz] * BA_NSUMS + 1];
       pfar = sums[freqs.freq_index[farband[i]][far[i] - BaBands[farband[i]].lo_hz] * BA_NSUMS + 1];
       CHECK(abs(best - f0[i]) <= 1 && pbest / p0 < 1.01 && pfar < exp(-9.0) * f0[i] / far[i] * p0,
-            "%d Hz sinusoid: window power peaks at %d Hz; %.1e of it at %d Hz", f0[i], best,
-            pfar / p0, far[i]);
+            "%d Hz sinusoid: window power peaks at %d Hz; %.1e of it at %d Hz", f0[i], best, pfar / p0, far[i]);
     }
   }
   PetscCall(SpectralDestroy(&sp));

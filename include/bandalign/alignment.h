@@ -14,15 +14,13 @@
    ventral index 0..4 of channel c or -1; significant and rho are [nchannels][nlayers];
    responsive is [nchannels]. noise_median is left as it is. Not collective; errors only
    when nlayers is outside 1..64 or a helper fails. */
-PetscErrorCode AlignmentCompute(PetscInt nchannels, PetscInt nlayers, const int *area_index,
-                                const uint8_t *significant, const double *rho,
-                                const uint8_t *responsive, ResultsRoiSummary *s);
+PetscErrorCode AlignmentCompute(PetscInt nchannels, PetscInt nlayers, const int *area_index, const uint8_t *significant,
+                                const double *rho, const uint8_t *responsive, ResultsRoiSummary *s);
 
 /* Alignment rho and two-sided p of the channels c with mask[c] set (mask NULL: every
    channel), as AlignmentCompute computes them. p may be NULL. Not collective. */
-PetscErrorCode AlignmentRho(PetscInt nchannels, PetscInt nlayers, const int *area_index,
-                            const uint8_t *significant, const uint8_t *mask, double *rho,
-                            double *p);
+PetscErrorCode AlignmentRho(PetscInt nchannels, PetscInt nlayers, const int *area_index, const uint8_t *significant,
+                            const uint8_t *mask, double *rho, double *p);
 
 /* One random split of npatients into two halves balanced by their channels in the five
    areas; patient_area_counts is [npatients][BA_NAREAS]. in_half[p] is 1 for the patients
@@ -32,13 +30,12 @@ PetscErrorCode AlignmentRho(PetscInt nchannels, PetscInt nlayers, const int *are
    |channels in half 1 - channels in half 0| ends up smaller; on a tie, the half with fewer
    patients; on a further tie, a random bit of the same stream. Deterministic in
    (seed, split) and independent of how splits are shared between ranks. Not collective. */
-PetscErrorCode AlignmentSplitHalves(PetscInt npatients, const int *patient_area_counts,
-                                    uint64_t seed, PetscInt split, uint8_t *in_half);
+PetscErrorCode AlignmentSplitHalves(PetscInt npatients, const int *patient_area_counts, uint64_t seed, PetscInt split,
+                                    uint8_t *in_half);
 
 /* Alignment rho of one half: AlignmentRho over the channels whose patient (index
    channel_patient[c] into in_half) is in the half. Not collective. */
-PetscErrorCode AlignmentHalf(PetscInt nchannels, PetscInt nlayers, const int *area_index,
-                             const int *channel_patient, const uint8_t *in_half,
-                             const uint8_t *significant, double *rho);
+PetscErrorCode AlignmentHalf(PetscInt nchannels, PetscInt nlayers, const int *area_index, const int *channel_patient,
+                             const uint8_t *in_half, const uint8_t *significant, double *rho);
 
 #endif

@@ -6,13 +6,13 @@
 
 /* Options every stage knows (interface.md). */
 typedef struct {
-  MPI_Comm   comm;                    /* the communicator the stage runs on */
-  PetscMPIInt rank, size;             /* this rank and the number of ranks */
-  char       stage[32];               /* the stage name, first argument of the command */
-  char       out[PETSC_MAX_PATH_LEN]; /* output file or folder of the stage */
-  PetscInt64 seed;                    /* seed of every random stream */
-  BaProtocol protocol;                /* canonical or kuzovkin2018 */
-  PetscBool  quiet;                   /* no progress or summary on stderr/stdout */
+  MPI_Comm comm;                /* the communicator the stage runs on */
+  PetscMPIInt rank, size;       /* this rank and the number of ranks */
+  char stage[32];               /* the stage name, first argument of the command */
+  char out[PETSC_MAX_PATH_LEN]; /* output file or folder of the stage */
+  PetscInt64 seed;              /* seed of every random stream */
+  BaProtocol protocol;          /* canonical or kuzovkin2018 */
+  PetscBool quiet;              /* no progress or summary on stderr/stdout */
 } BaContext;
 
 /* Records the stage name given on the command line (main does this once). */
@@ -20,8 +20,8 @@ void ContextSetStage(const char *stage);
 
 /* Reads the common options into ctx inside the caller's PetscOptionsBegin block.
    out_default may be NULL (then -out is required by the stage). Collective. */
-PetscErrorCode ContextSetFromOptions(PetscOptionItems *PetscOptionsObject, BaContext *ctx,
-                                     const char *out_help, const char *out_default);
+PetscErrorCode ContextSetFromOptions(PetscOptionItems *PetscOptionsObject, BaContext *ctx, const char *out_help,
+                                     const char *out_default);
 
 /* Reads option name as one of choices[] (NULL terminated) with a default; an unknown value
    is a user-input error naming the option and the accepted values. Call inside

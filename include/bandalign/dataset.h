@@ -10,26 +10,26 @@ extern const char *const BaMontageNames[]; /* "bipolar", "monopolar" */
 /* One patient as the analysis sees it: its analysis channels are bipolar (either stored so,
    or re-referenced from monopolar contacts on read). */
 typedef struct {
-  char      id[64];        /* group name under /patients */
-  PetscInt  ncontacts;     /* rows of /patients/<id>/lfp */
-  PetscInt  nchannels;     /* analysis channels (== ncontacts for a bipolar montage) */
-  PetscInt  ntrials, nsamples;
-  char    **channel_name;  /* [nchannels]; "A1-A2" for re-referenced pairs */
-  double   *mni;           /* [nchannels * 3] */
-  PetscInt *pair;          /* [nchannels * 2]: contacts c0 - c1 of each channel (c1 = -1: as stored) */
-  int      *stimulus;      /* [ntrials]: index into the file's stimuli, -1 = not analysed */
+  char id[64];        /* group name under /patients */
+  PetscInt ncontacts; /* rows of /patients/<id>/lfp */
+  PetscInt nchannels; /* analysis channels (== ncontacts for a bipolar montage) */
+  PetscInt ntrials, nsamples;
+  char **channel_name; /* [nchannels]; "A1-A2" for re-referenced pairs */
+  double *mni;         /* [nchannels * 3] */
+  PetscInt *pair;      /* [nchannels * 2]: contacts c0 - c1 of each channel (c1 = -1: as stored) */
+  int *stimulus;       /* [ntrials]: index into the file's stimuli, -1 = not analysed */
 } DatasetPatient;
 
 typedef struct {
-  H5File          file;
-  double          sfreq;        /* Hz */
-  PetscInt        onset;        /* sample of stimulus onset, 0-based */
-  BaMontage       montage;
-  PetscInt        nimages;
-  char          **image_name;   /* [nimages] as stored in /stimuli/name */
-  int            *category;     /* [nimages] */
-  PetscInt        npatients;
-  DatasetPatient *patient;      /* [npatients] in file (name) order */
+  H5File file;
+  double sfreq;   /* Hz */
+  PetscInt onset; /* sample of stimulus onset, 0-based */
+  BaMontage montage;
+  PetscInt nimages;
+  char **image_name; /* [nimages] as stored in /stimuli/name */
+  int *category;     /* [nimages] */
+  PetscInt npatients;
+  DatasetPatient *patient; /* [npatients] in file (name) order */
 } Dataset;
 
 /* Opens and validates a dataset file on every rank of comm: format and version, root

@@ -7,23 +7,23 @@
 
 /* Metadata of a features file, the same on every rank. */
 typedef struct {
-  H5File    file;
-  PetscInt  nimages;
-  char    **image_name;   /* [nimages], analysis order (sorted by name) */
-  PetscInt  nchannels;    /* rows of every per-channel dataset */
-  char    **patient;      /* [nchannels] patient id of each channel */
-  char    **channel_name; /* [nchannels] */
-  double   *mni;          /* [nchannels * 3] */
-  int      *n_artifacts;  /* [nchannels] (filled on open; on create, written per block) */
+  H5File file;
+  PetscInt nimages;
+  char **image_name;   /* [nimages], analysis order (sorted by name) */
+  PetscInt nchannels;  /* rows of every per-channel dataset */
+  char **patient;      /* [nchannels] patient id of each channel */
+  char **channel_name; /* [nchannels] */
+  double *mni;         /* [nchannels * 3] */
+  int *n_artifacts;    /* [nchannels] (filled on open; on create, written per block) */
 } Features;
 
 /* One block of consecutive channel rows computed by one rank. */
 typedef struct {
   PetscInt nrows;
-  float   *feature;     /* [BA_NROIS][nrows][nimages] */
-  double  *resp_p;      /* [BA_NROIS][nrows] Wilcoxon p of window vs baseline */
-  uint8_t *increase;    /* [BA_NROIS][nrows] mean window power > mean baseline power */
-  int     *n_artifacts; /* [nrows] */
+  float *feature;    /* [BA_NROIS][nrows][nimages] */
+  double *resp_p;    /* [BA_NROIS][nrows] Wilcoxon p of window vs baseline */
+  uint8_t *increase; /* [BA_NROIS][nrows] mean window power > mean baseline power */
+  int *n_artifacts;  /* [nrows] */
 } FeaturesBlock;
 
 /* Creates path (under a temporary name) with the metadata every rank passes identically,

@@ -7,18 +7,17 @@
 
 /* Turns a negative HDF5 return into a PETSc error naming the call and the file. Evaluates
    call once; use as PetscCallH5(id = H5Dopen2(...), path). */
-#define PetscCallH5(call, path) \
-  do { \
-    if ((call) < 0) \
-      SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: HDF5 call failed: %s", (path), #call); \
+#define PetscCallH5(call, path)                                                                                        \
+  do {                                                                                                                 \
+    if ((call) < 0) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: HDF5 call failed: %s", (path), #call);    \
   } while (0)
 
 /* An open HDF5 file and what it takes to finish or abandon it. */
 typedef struct {
-  MPI_Comm  comm;                          /* every rank that opened it */
-  hid_t     id;                            /* HDF5 file id, or H5I_INVALID_HID */
-  char      path[PETSC_MAX_PATH_LEN];      /* the name users see */
-  char      tmppath[PETSC_MAX_PATH_LEN];   /* where it is written until H5FileCommit */
+  MPI_Comm comm;                    /* every rank that opened it */
+  hid_t id;                         /* HDF5 file id, or H5I_INVALID_HID */
+  char path[PETSC_MAX_PATH_LEN];    /* the name users see */
+  char tmppath[PETSC_MAX_PATH_LEN]; /* where it is written until H5FileCommit */
   PetscBool writing;
 } H5File;
 
@@ -79,16 +78,13 @@ PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void
 /* Collective hyperslab I/O of rows [row_lo, row_hi) along the first dimension; each rank
    passes its own range (possibly empty). buf holds (row_hi - row_lo) * rowsize elements. */
 PetscErrorCode H5ReadRows(H5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi, void *buf);
-PetscErrorCode H5WriteRows(H5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi,
-                           const void *buf);
+PetscErrorCode H5WriteRows(H5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi, const void *buf);
 
 /* Creates the groups on the way to name ("/a/b/c" creates /a and /a/b). Collective. */
 PetscErrorCode H5CreateGroups(H5File *f, const char *name);
 
 /* Names of the members of a group, in name order. Free with H5FreeStrings. */
 PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***names);
-
-
 
 #include <bandalign/context.h>
 /* Records what produced a file as root attributes: bandalign_version, options (the whole

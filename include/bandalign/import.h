@@ -13,12 +13,12 @@
 typedef struct {
   char root[PETSC_MAX_PATH_LEN]; /* -bids: the BIDS folder */
   char task[256];                /* -task: the task label of the recordings */
-  char subjects[4096]; /* -subjects: comma-separated labels (with or without "sub-"); empty = all */
-  char stim_column[256];     /* -stim_column: events.tsv column naming the stimulus */
-  char category_column[256]; /* -category_column: events.tsv integer column of categories; empty =
-                                none */
-  char exclude[4096];        /* -exclude: comma-separated stimulus values not analysed */
-  PetscInt block_channels;   /* -block_channels: channels epoched and written at once per rank */
+  char subjects[4096];           /* -subjects: comma-separated labels (with or without "sub-"); empty = all */
+  char stim_column[256];         /* -stim_column: events.tsv column naming the stimulus */
+  char category_column[256];     /* -category_column: events.tsv integer column of categories; empty =
+                                    none */
+  char exclude[4096];            /* -exclude: comma-separated stimulus values not analysed */
+  PetscInt block_channels;       /* -block_channels: channels epoched and written at once per rank */
 } ImportBidsOptions;
 
 /* Reads the recordings of task under root (sub-<label>[/ses-<label>]/ieeg/) and writes a

@@ -5,13 +5,13 @@
 #include <bandalign/h5io.h>
 
 typedef struct {
-  H5File    file;
-  PetscInt  nimages;
-  char    **image_name;  /* [nimages] */
-  PetscInt  nlayers;
-  char    **layer_name;  /* [nlayers], hierarchy order */
-  PetscBool *has_rdm;    /* [nlayers]: the layer is given as an RDM rather than activations */
-  PetscInt  *nfeatures;  /* [nlayers]: activation width (0 for an RDM layer) */
+  H5File file;
+  PetscInt nimages;
+  char **image_name; /* [nimages] */
+  PetscInt nlayers;
+  char **layer_name;   /* [nlayers], hierarchy order */
+  PetscBool *has_rdm;  /* [nlayers]: the layer is given as an RDM rather than activations */
+  PetscInt *nfeatures; /* [nlayers]: activation width (0 for an RDM layer) */
 } Network;
 
 /* Opens and validates a network file on every rank of comm: format, image names (unique),
@@ -39,8 +39,8 @@ PetscErrorCode NetworkClose(Network *net);
 /* Writing: every rank passes the same arguments. Layer names must be unique, non-empty,
    without '/' and not "name". Each layer gets exactly one of the writes below. On error,
    call NetworkClose. Collective. */
-PetscErrorCode NetworkCreate(MPI_Comm comm, const char *path, PetscInt nimages, char *const *image_name, PetscInt nlayers,
-                             char *const *layer_name, Network *net);
+PetscErrorCode NetworkCreate(MPI_Comm comm, const char *path, PetscInt nimages, char *const *image_name,
+                             PetscInt nlayers, char *const *layer_name, Network *net);
 
 /* Writes layer l's activations, float [nimages][nfeatures] held on rank 0 (others may pass
    NULL). Collective. */

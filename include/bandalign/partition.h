@@ -7,10 +7,10 @@
 /* Channels are numbered globally in file order (patient by patient). Each rank owns one
    contiguous range of global channels, so a range may start or end inside a patient. */
 typedef struct {
-  PetscMPIInt size;        /* number of ranks */
-  PetscInt    npatients;   /* number of patients */
-  PetscInt   *first;       /* [npatients + 1]: global index of each patient's first channel */
-  PetscInt   *rank_lo;     /* [size + 1]: rank r owns global channels [rank_lo[r], rank_lo[r+1]) */
+  PetscMPIInt size;   /* number of ranks */
+  PetscInt npatients; /* number of patients */
+  PetscInt *first;    /* [npatients + 1]: global index of each patient's first channel */
+  PetscInt *rank_lo;  /* [size + 1]: rank r owns global channels [rank_lo[r], rank_lo[r+1]) */
 } Partition;
 
 /* Splits the channels of npatients patients (nchannels[p] channels, each costing work[p],

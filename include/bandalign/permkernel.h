@@ -23,8 +23,7 @@ typedef struct _p_PermKernel *PermKernel;
 /* A kernel for the entries of n x n matrices: the pairs (a, b) with a < b in row order
    (upper) or every (a, b) in row order; K entries in all. Products take at most pmax
    permutations. PETSC_ERR_SUP if the CPU cannot run type. Not collective. */
-PetscErrorCode PermKernelCreate(PermKernelType type, PetscInt n, PetscBool upper, PetscInt pmax,
-                                PermKernel *pk);
+PetscErrorCode PermKernelCreate(PermKernelType type, PetscInt n, PetscBool upper, PetscInt pmax, PermKernel *pk);
 
 /* The kernel actually used (BEST resolved). */
 PermKernelType PermKernelGetType(PermKernel pk);
@@ -42,9 +41,8 @@ PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const
    2^53 in magnitude (which sum |rows[i][k]| |table entries| < 2^53 guarantees). Runs on
    nthreads threads (1: the caller's only; PERM_KERNEL_BLAS gathers on nthreads and
    multiplies on the OpenBLAS threads). */
-PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *const *tables,
-                                 PetscInt np, const PetscInt *perm, const char *wanted,
-                                 PetscInt nthreads, double *d, PetscInt ldd);
+PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *const *tables, PetscInt np,
+                                 const PetscInt *perm, const char *wanted, PetscInt nthreads, double *d, PetscInt ldd);
 
 PetscErrorCode PermKernelDestroy(PermKernel *pk);
 

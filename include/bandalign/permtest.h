@@ -35,9 +35,8 @@ typedef struct _p_PermTest *PermTest;
    images canonical, 62,500 kuzovkin2018). Fails (PETSC_ERR_SUP) where the exact integer
    arithmetic of the test would overflow: entries (entries^2 - 1) / 3 >= 2^53, i.e. beyond
    about 775 images (canonical) or 548 (kuzovkin2018). */
-PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *const *rdm,
-                              BaProtocol protocol, uint64_t seed, PetscInt sequential_h,
-                              PermTest *pt);
+PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *const *rdm, BaProtocol protocol,
+                              uint64_t seed, PetscInt sequential_h, PermTest *pt);
 
 /* Observed score of nch channels (features x[c][nimages]) with every layer:
    rho[c * nlayers + l], NaN where a channel's or layer's RDM is constant. canonical: the
@@ -61,8 +60,7 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
    maxnull are bit-identical for any cut of [0, m) into calls, any split of the channels
    and any BLAS thread count. Uses OpenBLAS threads as set by the caller
    (openblas_set_num_threads; use 1 with one MPI rank per core). */
-PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount *count,
-                           double *maxnull);
+PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount *count, double *maxnull);
 
 /* p-value of one pair after m permutations: h / used where stopped early, NaN where
    done = -1, otherwise (b + 1) / (m + 1) (canonical) or b / m (kuzovkin2018). */

@@ -8,11 +8,11 @@
 
 /* Second-order notch sections at the line frequency and its harmonics below Nyquist. */
 typedef struct {
-  BaProtocol protocol;                     /* canonical: zero-phase filtfilt; kuzovkin2018: causal */
-  double     sfreq;                        /* Hz */
-  int        nnotch;                       /* number of notch frequencies */
-  double     notch_hz[BA_MAX_NOTCH];
-  double     b[BA_MAX_NOTCH][3], a[BA_MAX_NOTCH][3]; /* as scipy.signal.iirnotch(f, 50, sfreq) */
+  BaProtocol protocol; /* canonical: zero-phase filtfilt; kuzovkin2018: causal */
+  double sfreq;        /* Hz */
+  int nnotch;          /* number of notch frequencies */
+  double notch_hz[BA_MAX_NOTCH];
+  double b[BA_MAX_NOTCH][3], a[BA_MAX_NOTCH][3]; /* as scipy.signal.iirnotch(f, 50, sfreq) */
 } Preprocess;
 
 /* Designs the notch filters for line_hz (0 = none) and its multiples below sfreq / 2. */

@@ -5,12 +5,12 @@
 #include <bandalign/bandalign.h>
 
 typedef struct {
-  char        what[64];  /* what is being counted, e.g. "features: channels" */
-  double      total;     /* units of work in all */
-  double      t_start;   /* wall time at ProgressBegin */
-  double      t_last;    /* wall time of the last line printed */
-  PetscBool   active;    /* rank 0 and not quiet */
-  PetscBool   printed;   /* a progress line was printed */
+  char what[64];     /* what is being counted, e.g. "features: channels" */
+  double total;      /* units of work in all */
+  double t_start;    /* wall time at ProgressBegin */
+  double t_last;     /* wall time of the last line printed */
+  PetscBool active;  /* rank 0 and not quiet */
+  PetscBool printed; /* a progress line was printed */
 } Progress;
 
 /* Starts counting total units on this rank; prints only on rank 0 of comm unless quiet.

@@ -11,15 +11,14 @@ extern const char *const BaDistanceNames[]; /* "euclidean", "correlation" */
    matrix gram[nimages][nimages] (+= A A^T, BLAS) and rowsum[nimages] (+= row sums), in
    double (the full symmetric matrix is kept up to date). Blocks must be added in a fixed
    order for reproducible results. gram and rowsum start zeroed. */
-PetscErrorCode RdmGramAccumulate(PetscInt nimages, PetscInt ncols, const float *act, double *gram,
-                                 double *rowsum);
+PetscErrorCode RdmGramAccumulate(PetscInt nimages, PetscInt ncols, const float *act, double *gram, double *rowsum);
 
 /* Turns the accumulated Gram matrix of nfeatures columns into a full symmetric RDM
    rdm[nimages][nimages] with zero diagonal: Euclidean distance, or 1 - Pearson correlation
    of the activation vectors (NaN for an image whose activations are constant, as scipy's
    pdist), both computed from the Gram matrix (a distance much smaller than the vectors'
    norms loses digits to cancellation). */
-PetscErrorCode RdmFromGram(PetscInt nimages, PetscInt nfeatures, const double *gram,
-                           const double *rowsum, BaDistance distance, double *rdm);
+PetscErrorCode RdmFromGram(PetscInt nimages, PetscInt nfeatures, const double *gram, const double *rowsum,
+                           BaDistance distance, double *rdm);
 
 #endif

@@ -24,8 +24,7 @@ PetscErrorCode ResamplerCreate(MPI_Comm comm, double fs_in, double fs_out, Resam
 
 /* Output samples n0 .. n0 + nout - 1 of the resampled x[0 .. nx) (output sample n lies at
    time n / fs_out, input sample j at j / fs_in; x is zero outside its range) into y. */
-void ResamplerApply(const Resampler *r, PetscInt64 nx, const double *x, PetscInt64 n0,
-                    PetscInt nout, double *y);
+void ResamplerApply(const Resampler *r, PetscInt64 nx, const double *x, PetscInt64 n0, PetscInt nout, double *y);
 
 /* Frees the filter. */
 PetscErrorCode ResamplerDestroy(Resampler *r);

@@ -8,38 +8,38 @@
 
 /* The headline numbers of one ROI (methods.md section 6). */
 typedef struct {
-  double   alignment_rho, alignment_p; /* Spearman of area index vs layer index over significant pairs */
-  double   volume, specificity;        /* sum of significant rho in the five areas; share of all areas */
-  PetscInt n_responsive;               /* responsive channels */
-  PetscInt n_significant_pairs;        /* significant (channel, layer) pairs, all areas */
-  double   area_layer[BA_NAREAS * 64]; /* [BA_NAREAS][nlayers], rows BA 17, 18, 19, 37, 20 */
-  int      area_significant[BA_NAREAS];/* channels of the area with at least one significant layer */
-  int      area_responsive[BA_NAREAS]; /* responsive channels of the area */
-  double   noise_median;               /* median alignment over the split-half noise estimate */
+  double alignment_rho, alignment_p; /* Spearman of area index vs layer index over significant pairs */
+  double volume, specificity;        /* sum of significant rho in the five areas; share of all areas */
+  PetscInt n_responsive;             /* responsive channels */
+  PetscInt n_significant_pairs;      /* significant (channel, layer) pairs, all areas */
+  double area_layer[BA_NAREAS * 64]; /* [BA_NAREAS][nlayers], rows BA 17, 18, 19, 37, 20 */
+  int area_significant[BA_NAREAS];   /* channels of the area with at least one significant layer */
+  int area_responsive[BA_NAREAS];    /* responsive channels of the area */
+  double noise_median;               /* median alignment over the split-half noise estimate */
 } ResultsRoiSummary;
 
 /* Per-ROI arrays over all channels, [nchannels] or [nchannels][nlayers]. */
 typedef struct {
   uint8_t *responsive;
-  double  *rho, *pvalue, *qvalue; /* NaN where not tested */
+  double *rho, *pvalue, *qvalue; /* NaN where not tested */
   uint8_t *significant;
-  double  *noise;                 /* [nsplits] alignment rho of random half-cohorts */
+  double *noise; /* [nsplits] alignment rho of random half-cohorts */
 } ResultsRoiData;
 
 typedef struct {
-  H5File            file;
-  char              protocol[32], correction[32];
-  PetscInt          permutations, nsplits;
-  double            q;
-  PetscInt          nimages, nlayers, nchannels;
-  char            **image_name, **layer_name, **patient, **channel_name; /* [nimages], [nlayers], [nchannels] x2 */
-  double           *mni;                 /* [nchannels * 3] */
-  int              *area;                /* [nchannels] Brodmann label, 0 = none */
+  H5File file;
+  char protocol[32], correction[32];
+  PetscInt permutations, nsplits;
+  double q;
+  PetscInt nimages, nlayers, nchannels;
+  char **image_name, **layer_name, **patient, **channel_name; /* [nimages], [nlayers], [nchannels] x2 */
+  double *mni;                                                /* [nchannels * 3] */
+  int *area;                                                  /* [nchannels] Brodmann label, 0 = none */
   ResultsRoiSummary roi[BA_NROIS];
-  ResultsRoiData    data[BA_NROIS];      /* filled by ResultsOpen only */
-  double            compare_p[BA_NROIS * BA_NROIS]; /* Bonferroni-corrected one-sided Mann-Whitney p: row better than column */
-  double           *layer_corr;          /* [nlayers * nlayers] or NULL when absent */
-  char              options[4096];       /* options text of the run that wrote it (truncated) */
+  ResultsRoiData data[BA_NROIS];         /* filled by ResultsOpen only */
+  double compare_p[BA_NROIS * BA_NROIS]; /* Bonferroni-corrected one-sided Mann-Whitney p: row better than column */
+  double *layer_corr;                    /* [nlayers * nlayers] or NULL when absent */
+  char options[4096];                    /* options text of the run that wrote it (truncated) */
 } Results;
 
 /* Creates path under a temporary name with channel, image and layer metadata (identical on
@@ -48,8 +48,9 @@ PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *re
 
 /* Writes rows [lo, hi) of one ROI from each rank: responsive [hi-lo], rho/pvalue/qvalue
    [hi-lo][nlayers] and significant [hi-lo][nlayers]. Collective. */
-PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt hi, const uint8_t *responsive, const double *rho,
-                                   const double *pvalue, const double *qvalue, const uint8_t *significant);
+PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt hi, const uint8_t *responsive,
+                                   const double *rho, const double *pvalue, const double *qvalue,
+                                   const uint8_t *significant);
 
 /* Writes the ROI's summary (attributes and area_layer) and noise distribution, and the ROI
    comparison matrix. Collective, same values on every rank. */

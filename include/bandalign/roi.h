@@ -4,28 +4,28 @@
 
 #include <bandalign/bandalign.h>
 
-#define BA_NBANDS       5
-#define BA_NWINDOWS     3
-#define BA_NROIS        (BA_NBANDS * BA_NWINDOWS)
-#define BA_MAX_SUBBINS  8
-#define BA_MAX_FREQS    160 /* distinct (frequency, n_cycles) pairs over all bands */
-#define BA_NSUMS        (1 + BA_NWINDOWS) /* per frequency: baseline sum, then one per window */
+#define BA_NBANDS      5
+#define BA_NWINDOWS    3
+#define BA_NROIS       (BA_NBANDS * BA_NWINDOWS)
+#define BA_MAX_SUBBINS 8
+#define BA_MAX_FREQS   160               /* distinct (frequency, n_cycles) pairs over all bands */
+#define BA_NSUMS       (1 + BA_NWINDOWS) /* per frequency: baseline sum, then one per window */
 
 typedef struct {
-  const char *name;                /* theta, alpha, beta, lowgamma, highgamma */
-  int         lo_hz, hi_hz;        /* every integer frequency in [lo_hz, hi_hz] */
-  double      n_cycles;            /* Morlet width in cycles */
-  int         nsub;                /* number of sub-bins */
-  int         sub_lo[BA_MAX_SUBBINS], sub_hi[BA_MAX_SUBBINS]; /* inclusive, Hz */
+  const char *name;                                   /* theta, alpha, beta, lowgamma, highgamma */
+  int lo_hz, hi_hz;                                   /* every integer frequency in [lo_hz, hi_hz] */
+  double n_cycles;                                    /* Morlet width in cycles */
+  int nsub;                                           /* number of sub-bins */
+  int sub_lo[BA_MAX_SUBBINS], sub_hi[BA_MAX_SUBBINS]; /* inclusive, Hz */
 } BaBand;
 
 typedef struct {
   int t0_ms, t1_ms; /* post-stimulus window, inclusive */
 } BaWindow;
 
-extern const BaBand   BaBands[BA_NBANDS];
+extern const BaBand BaBands[BA_NBANDS];
 extern const BaWindow BaWindows[BA_NWINDOWS];
-extern const char    *const BaBandNames[]; /* for option parsing, then "none" */
+extern const char *const BaBandNames[]; /* for option parsing, then "none" */
 
 /* Inclusive sample ranges of the baseline and of each window within one epoch. */
 typedef struct {
@@ -36,21 +36,23 @@ typedef struct {
 /* The analysis frequencies: each distinct (Hz, n_cycles) once; band b uses
    freq_index[b][f - lo_hz] for f in [lo_hz, hi_hz]. */
 typedef struct {
-  int    nfreq;
+  int nfreq;
   double hz[BA_MAX_FREQS];
   double n_cycles[BA_MAX_FREQS];
-  int    freq_index[BA_NBANDS][200];
+  int freq_index[BA_NBANDS][200];
 } BaFrequencies;
 
 /* Index of ROI (band, window) and its name "<band>_<t0>_<t1>". */
-static inline int RoiIndex(int band, int window) { return band * BA_NWINDOWS + window; }
-void              RoiName(int roi, char *buf, size_t len);
+static inline int RoiIndex(int band, int window)
+{
+  return band * BA_NWINDOWS + window;
+}
+void RoiName(int roi, char *buf, size_t len);
 
 /* Sample ranges for an epoch of nsamples at sfreq with stimulus onset at sample onset
    (0-based); the kuzovkin2018 protocol takes the onset one sample early. Not collective;
    errors when a range falls outside the epoch. */
-PetscErrorCode RoiSampleRanges(double sfreq, PetscInt onset, PetscInt nsamples, BaProtocol protocol,
-                               BaSampleRanges *r);
+PetscErrorCode RoiSampleRanges(double sfreq, PetscInt onset, PetscInt nsamples, BaProtocol protocol, BaSampleRanges *r);
 
 /* Fills the list of analysis frequencies shared by every band. */
 void RoiFrequencies(BaFrequencies *f);
@@ -59,7 +61,7 @@ void RoiFrequencies(BaFrequencies *f);
    of power at frequency k over the samples of s (0 = baseline, 1.. = windows). Writes
    feature[roi] (max over sub-bins of the window/baseline ratio of mean power) and
    win_mean[roi], base_mean[roi] (mean band power in the window and the baseline). */
-void RoiReduce(const BaFrequencies *f, const BaSampleRanges *r, const double *sums,
-               double *feature, double *win_mean, double *base_mean);
+void RoiReduce(const BaFrequencies *f, const BaSampleRanges *r, const double *sums, double *feature, double *win_mean,
+               double *base_mean);
 
 #endif

@@ -8,8 +8,8 @@
    once by LogRegister so that -log_view breaks the time down. */
 typedef struct {
   PetscLogStage simulate, features, rsa, report;
-  PetscLogEvent io_read, io_write, preprocess, morlet, roi, wilcoxon, rdm, ranks, permutation, correction,
-    alignment, simulate_signal;
+  PetscLogEvent io_read, io_write, preprocess, morlet, roi, wilcoxon, rdm, ranks, permutation, correction, alignment,
+      simulate_signal;
 } BaLog;
 
 extern BaLog BaLogIds;

@@ -20,15 +20,13 @@ PetscErrorCode StatsWilcoxon(PetscInt n, const double *x, const double *y, doubl
 /* One-sided Mann-Whitney U of x[nx] against y[ny] (alternative 'greater': x tends to be
    larger), as scipy.stats.mannwhitneyu(x, y, alternative='greater', method='asymptotic',
    use_continuity=True). */
-PetscErrorCode StatsMannWhitney(PetscInt nx, const double *x, PetscInt ny, const double *y,
-                                double *U, double *p);
+PetscErrorCode StatsMannWhitney(PetscInt nx, const double *x, PetscInt ny, const double *y, double *U, double *p);
 
 typedef enum { BA_FDR_BH, BA_FDR_BY } BaFdrMethod;
 
 /* Benjamini-Hochberg or -Yekutieli over p[m] (NaN entries are left out of the family):
    qvalue[i] as statsmodels multipletests(p, q, 'fdr_bh' | 'fdr_by')[1] (NaN where p is
    NaN), reject[i] where p_i <= k q / (m c_m) for the largest such k. */
-PetscErrorCode StatsFdr(PetscInt m, const double *p, BaFdrMethod method, double q, double *qvalue,
-                        PetscBool *reject);
+PetscErrorCode StatsFdr(PetscInt m, const double *p, BaFdrMethod method, double q, double *qvalue, PetscBool *reject);
 
 #endif

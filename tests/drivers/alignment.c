@@ -6,16 +6,16 @@
    half_rho. */
 #include <bandalign/alignment.h>
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   FILE *in, *out;
   int ncases;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCheck(argc == 3, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "usage: alignment CASES OUT");
-  in = fopen(argv[1], "r");
+  in  = fopen(argv[1], "r");
   out = fopen(argv[2], "w");
-  PetscCheck(in && out, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open %s or %s", argv[1],
-             argv[2]);
+  PetscCheck(in && out, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "cannot open %s or %s", argv[1], argv[2]);
   PetscCheck(fscanf(in, "%d", &ncases) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "bad header");
   for (int k = 0; k < ncases; k++) {
     int nch, nl, npat, *area, *patient, v;
@@ -23,10 +23,9 @@ int main(int argc, char **argv) {
     double *rho, hrho;
     ResultsRoiSummary s;
 
-    PetscCheck(fscanf(in, "%d %d %d", &nch, &nl, &npat) == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-               "bad case %d", k);
-    PetscCall(PetscMalloc6(nch + 1, &area, nch + 1, &patient, nch + 1, &resp, nch * nl + 1, &sig,
-                           nch * nl + 1, &rho, npat + 1, &half));
+    PetscCheck(fscanf(in, "%d %d %d", &nch, &nl, &npat) == 3, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "bad case %d", k);
+    PetscCall(PetscMalloc6(nch + 1, &area, nch + 1, &patient, nch + 1, &resp, nch * nl + 1, &sig, nch * nl + 1, &rho,
+                           npat + 1, &half));
     for (int c = 0; c < nch; c++)
       PetscCheck(fscanf(in, "%d", &area[c]) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "area");
     for (int c = 0; c < nch; c++) {
@@ -34,8 +33,7 @@ int main(int argc, char **argv) {
       resp[c] = (uint8_t)v;
     }
     for (int c = 0; c < nch; c++)
-      PetscCheck(fscanf(in, "%d", &patient[c]) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-                 "patient");
+      PetscCheck(fscanf(in, "%d", &patient[c]) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "patient");
     for (int i = 0; i < nch * nl; i++) {
       PetscCheck(fscanf(in, "%d", &v) == 1, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "significant");
       sig[i] = (uint8_t)v;
@@ -48,8 +46,8 @@ int main(int argc, char **argv) {
     }
     PetscCall(AlignmentCompute(nch, nl, area, sig, rho, resp, &s));
     PetscCall(AlignmentHalf(nch, nl, area, patient, half, sig, &hrho));
-    fprintf(out, "%.17g %.17g %.17g %.17g %d %d", s.alignment_rho, s.alignment_p, s.volume,
-            s.specificity, (int)s.n_responsive, (int)s.n_significant_pairs);
+    fprintf(out, "%.17g %.17g %.17g %.17g %d %d", s.alignment_rho, s.alignment_p, s.volume, s.specificity,
+            (int)s.n_responsive, (int)s.n_significant_pairs);
     for (int i = 0; i < BA_NAREAS * nl; i++)
       fprintf(out, " %.17g", s.area_layer[i]);
     for (int a = 0; a < BA_NAREAS; a++)

@@ -10,11 +10,11 @@
 
 int main(int argc, char **argv)
 {
-  char    labels[4096], *tok, *names[EDFLIB_MAXSIGNALS];
-  int     ns = 0, fs, h;
-  long    n;
+  char labels[4096], *tok, *names[EDFLIB_MAXSIGNALS];
+  int ns = 0, fs, h;
+  long n;
   double *x;
-  FILE   *f;
+  FILE *f;
 
   if (argc != 7) {
     fprintf(stderr, "usage: edfwrite OUT FS NSAMP LABELS UNIT DATA\n");
@@ -23,7 +23,8 @@ int main(int argc, char **argv)
   fs = atoi(argv[2]);
   n  = atol(argv[3]);
   snprintf(labels, sizeof(labels), "%s", argv[4]);
-  for (tok = strtok(labels, ","); tok && ns < EDFLIB_MAXSIGNALS; tok = strtok(NULL, ",")) names[ns++] = tok;
+  for (tok = strtok(labels, ","); tok && ns < EDFLIB_MAXSIGNALS; tok = strtok(NULL, ","))
+    names[ns++] = tok;
   if (fs <= 0 || n % fs) {
     fprintf(stderr, "edfwrite: NSAMP must be a multiple of FS\n");
     return 2;
@@ -49,8 +50,8 @@ int main(int argc, char **argv)
     }
     if (hi - lo < 1e-9) hi = lo + 1;
     if (edf_set_samplefrequency(h, s, fs) || edf_set_physical_maximum(h, s, hi) || edf_set_physical_minimum(h, s, lo) ||
-        edf_set_digital_maximum(h, s, 32767) || edf_set_digital_minimum(h, s, -32768) || edf_set_label(h, s, names[s]) ||
-        edf_set_physical_dimension(h, s, argv[5])) {
+        edf_set_digital_maximum(h, s, 32767) || edf_set_digital_minimum(h, s, -32768) ||
+        edf_set_label(h, s, names[s]) || edf_set_physical_dimension(h, s, argv[5])) {
       fprintf(stderr, "edfwrite: cannot set up signal %d\n", s);
       return 1;
     }

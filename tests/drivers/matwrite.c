@@ -17,15 +17,16 @@
 #include <math.h>
 #include <sys/stat.h>
 
-#define NIMG 12
+#define NIMG  12
 #define NPOOL 5
 
-static const char *Bands[] = {"theta", "alpha", "beta", "lowgamma", "highgamma"};
-static const int   T0[] = {50, 150, 250};
-static const char *Images[NIMG] = {"AA01", "AA02", "H01", "H02", "SCEE01", "SCEE02", "T01", "T02", "V01", "V02", "V03", "H03"};
-static const int   Groups[NIMG] = {30, 30, 10, 10, 40, 40, 50, 50, 20, 20, 20, 10};
+static const char *Bands[]      = {"theta", "alpha", "beta", "lowgamma", "highgamma"};
+static const int T0[]           = {50, 150, 250};
+static const char *Images[NIMG] = {"AA01", "AA02", "H01", "H02", "SCEE01", "SCEE02",
+                                   "T01",  "T02",  "V01", "V02", "V03",    "H03"};
+static const int Groups[NIMG]   = {30, 30, 10, 10, 40, 40, 50, 50, 20, 20, 20, 10};
 static const char *Rods[NPOOL]  = {"A", "A", "B'", "B'", "OF"};
-static const int   Ids[NPOOL]   = {1, 2, 5, 6, 10};
+static const int Ids[NPOOL]     = {1, 2, 5, 6, 10};
 
 static matvar_t *Str(const char *name, const char *s)
 {
@@ -41,9 +42,10 @@ static matvar_t *Num(const char *name, size_t rows, size_t cols, const double *x
 
 static matvar_t *Cell(const char *name, size_t n, const char *const *s)
 {
-  size_t    dims[2] = {n, 1};
-  matvar_t *c       = Mat_VarCreate(name, MAT_C_CELL, MAT_T_CELL, 2, dims, NULL, 0);
-  for (size_t i = 0; i < n; i++) Mat_VarSetCell(c, (int)i, Str(NULL, s[i]));
+  size_t dims[2] = {n, 1};
+  matvar_t *c    = Mat_VarCreate(name, MAT_C_CELL, MAT_T_CELL, 2, dims, NULL, 0);
+  for (size_t i = 0; i < n; i++)
+    Mat_VarSetCell(c, (int)i, Str(NULL, s[i]));
   return c;
 }
 
@@ -51,17 +53,18 @@ static int WriteFile(const char *path, int p, int roi, int nch, const int *ch)
 {
   const char *fields[] = {"name", "data", "stimseq", "stimgroups", "probes"};
   const char *pf[]     = {"rod_names", "probe_ids", "mni", "areas"};
-  size_t      one[2]   = {1, 1};
+  size_t one[2]        = {1, 1};
   const char *seq[NIMG], *rods[NPOOL];
-  double      groups[NIMG], data[NIMG * NPOOL], ids[NPOOL], mni[NPOOL * 3], areas[NPOOL];
-  int         order[NIMG];
-  char        pname[8];
-  matvar_t   *s, *probes;
-  mat_t      *mat;
+  double groups[NIMG], data[NIMG * NPOOL], ids[NPOOL], mni[NPOOL * 3], areas[NPOOL];
+  int order[NIMG];
+  char pname[8];
+  matvar_t *s, *probes;
+  mat_t *mat;
 
   snprintf(pname, sizeof(pname), "P%02d", p + 1);
   /* the file's own image order: a rotation and reflection that depend on patient and ROI */
-  for (int i = 0; i < NIMG; i++) order[i] = ((roi + p) % 2 ? NIMG - 1 - i : i + 5 * p + roi) % NIMG;
+  for (int i = 0; i < NIMG; i++)
+    order[i] = ((roi + p) % 2 ? NIMG - 1 - i : i + 5 * p + roi) % NIMG;
   for (int i = 0; i < NIMG; i++) {
     seq[i]    = Images[order[i]];
     groups[i] = Groups[order[i]];
@@ -71,7 +74,8 @@ static int WriteFile(const char *path, int p, int roi, int nch, const int *ch)
     rods[k]     = Rods[c];
     ids[k]      = Ids[c];
     areas[k]    = 17 + c;
-    for (int d = 0; d < 3; d++) mni[k + d * nch] = -40.0 + 7.25 * c + 3.5 * d + 100.0 * p;
+    for (int d = 0; d < 3; d++)
+      mni[k + d * nch] = -40.0 + 7.25 * c + 3.5 * d + 100.0 * p;
     for (int i = 0; i < NIMG; i++) /* column-major [image x channel] */
       data[i + k * NIMG] = 1.0 + 0.5 * sin(1.0 + 0.37 * order[i] + 1.1 * c + 0.13 * roi + 2.9 * p);
   }
@@ -111,9 +115,11 @@ int main(int argc, char **argv)
   mkdir(dir, 0755);
   for (int roi = 0; roi < 15; roi++) {
     const char *band = Bands[roi / 3];
-    const int   t0 = T0[roi % 3], t1 = t0 + 200;
-    if (roi % 2 == 0) snprintf(dir, sizeof(dir), "%s/%s_%d_%d", argv[1], band, t0, t1);
-    else snprintf(dir, sizeof(dir), "%s/mean%s_LFP_5c_artif_bipolar_BA_w%d_%s_resppositive", argv[1], band, t0, band);
+    const int t0 = T0[roi % 3], t1 = t0 + 200;
+    if (roi % 2 == 0)
+      snprintf(dir, sizeof(dir), "%s/%s_%d_%d", argv[1], band, t0, t1);
+    else
+      snprintf(dir, sizeof(dir), "%s/mean%s_LFP_5c_artif_bipolar_BA_w%d_%s_resppositive", argv[1], band, t0, band);
     mkdir(dir, 0755);
     for (int p = 0; p < 3; p++) {
       int ch[NPOOL], n = 0;

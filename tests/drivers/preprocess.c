@@ -4,7 +4,8 @@
    Usage: preprocess <dir> <ntrials> <n> <sfreq> <line_hz> */
 #include <bandalign/preprocess.h>
 
-static PetscErrorCode ReadF64(const char *dir, const char *name, size_t count, double *buf) {
+static PetscErrorCode ReadF64(const char *dir, const char *name, size_t count, double *buf)
+{
   char path[PETSC_MAX_PATH_LEN];
   FILE *fp;
 
@@ -12,13 +13,13 @@ static PetscErrorCode ReadF64(const char *dir, const char *name, size_t count, d
   PetscCall(PetscSNPrintf(path, sizeof path, "%s/%s", dir, name));
   fp = fopen(path, "rb");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open", path);
-  PetscCheck(fread(buf, sizeof(double), count, fp) == count, PETSC_COMM_SELF, PETSC_ERR_FILE_READ,
-             "%s: short", path);
+  PetscCheck(fread(buf, sizeof(double), count, fp) == count, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: short", path);
   fclose(fp);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode WriteF64(const char *dir, const char *name, size_t count, const double *buf) {
+static PetscErrorCode WriteF64(const char *dir, const char *name, size_t count, const double *buf)
+{
   char path[PETSC_MAX_PATH_LEN];
   FILE *fp;
 
@@ -26,13 +27,13 @@ static PetscErrorCode WriteF64(const char *dir, const char *name, size_t count, 
   PetscCall(PetscSNPrintf(path, sizeof path, "%s/%s", dir, name));
   fp = fopen(path, "wb");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot create", path);
-  PetscCheck(fwrite(buf, sizeof(double), count, fp) == count, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE,
-             "%s: short", path);
+  PetscCheck(fwrite(buf, sizeof(double), count, fp) == count, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: short", path);
   fclose(fp);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   const char *dir;
   PetscInt ntrials, n;
   double sfreq, line_hz, *x, *d, *y, *work, *use_d, *flags, coef[2 * BA_MAX_NOTCH * 6 + 1];
@@ -41,15 +42,14 @@ int main(int argc, char **argv) {
   const char *names[2] = {"pp_canonical.f64", "pp_kuzovkin2018.f64"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
-  PetscCheck(argc == 6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "usage: preprocess dir ntrials n sfreq line_hz");
-  dir = argv[1];
+  PetscCheck(argc == 6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "usage: preprocess dir ntrials n sfreq line_hz");
+  dir     = argv[1];
   ntrials = atoi(argv[2]);
-  n = atoi(argv[3]);
-  sfreq = atof(argv[4]);
+  n       = atoi(argv[3]);
+  sfreq   = atof(argv[4]);
   line_hz = atof(argv[5]);
-  PetscCall(PetscMalloc6(ntrials * n, &x, ntrials * n, &d, ntrials * n, &y, n + 64, &work, ntrials,
-                         &use_d, 2 * ntrials, &flags));
+  PetscCall(PetscMalloc6(ntrials * n, &x, ntrials * n, &d, ntrials * n, &y, n + 64, &work, ntrials, &use_d, 2 * ntrials,
+                         &flags));
   PetscCall(PetscMalloc2(ntrials, &use, ntrials, &art));
   PetscCall(ReadF64(dir, "pp_x.f64", ntrials * n, x));
   PetscCall(ReadF64(dir, "pp_use.f64", ntrials, use_d));

@@ -6,8 +6,8 @@
    Usage: spectral <dir> <nepochs> <n> <sfreq> <onset> */
 #include <bandalign/spectral.h>
 
-static PetscErrorCode FileF64(const char *dir, const char *name, const char *mode, size_t count,
-                              double *buf) {
+static PetscErrorCode FileF64(const char *dir, const char *name, const char *mode, size_t count, double *buf)
+{
   char path[PETSC_MAX_PATH_LEN];
   FILE *fp;
   size_t got;
@@ -16,14 +16,14 @@ static PetscErrorCode FileF64(const char *dir, const char *name, const char *mod
   PetscCall(PetscSNPrintf(path, sizeof path, "%s/%s", dir, name));
   fp = fopen(path, mode);
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open", path);
-  got = mode[0] == 'r' ? fread(buf, sizeof(double), count, fp)
-                       : fwrite(buf, sizeof(double), count, fp);
+  got = mode[0] == 'r' ? fread(buf, sizeof(double), count, fp) : fwrite(buf, sizeof(double), count, fp);
   PetscCheck(got == count, PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: short transfer", path);
   fclose(fp);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
   const char *dir;
   PetscInt ne, n, onset;
   double sfreq, *x, *power, *sums, fr[2 * BA_MAX_FREQS], rg[2 * BA_NSUMS];
@@ -32,25 +32,23 @@ int main(int argc, char **argv) {
   Spectral sp;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
-  PetscCheck(argc == 6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
-             "usage: spectral dir nepochs n sfreq onset");
-  dir = argv[1];
-  ne = atoi(argv[2]);
-  n = atoi(argv[3]);
+  PetscCheck(argc == 6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "usage: spectral dir nepochs n sfreq onset");
+  dir   = argv[1];
+  ne    = atoi(argv[2]);
+  n     = atoi(argv[3]);
   sfreq = atof(argv[4]);
   onset = atoi(argv[5]);
   RoiFrequencies(&freqs);
   PetscCall(RoiSampleRanges(sfreq, onset, n, BA_PROTOCOL_CANONICAL, &r));
   PetscCall(SpectralCreate(sfreq, n, &freqs, &r, &sp));
-  PetscCall(
-      PetscMalloc3(ne * n, &x, ne * freqs.nfreq * n, &power, ne * freqs.nfreq * BA_NSUMS, &sums));
+  PetscCall(PetscMalloc3(ne * n, &x, ne * freqs.nfreq * n, &power, ne * freqs.nfreq * BA_NSUMS, &sums));
   PetscCall(FileF64(dir, "sp_x.f64", "rb", ne * n, x));
   for (PetscInt e = 0; e < ne; e++) {
     PetscCall(SpectralPower(sp, x + e * n, power + e * freqs.nfreq * n));
     PetscCall(SpectralWindowSums(sp, x + e * n, sums + e * freqs.nfreq * BA_NSUMS));
   }
   for (int k = 0; k < freqs.nfreq; k++) {
-    fr[2 * k] = freqs.hz[k];
+    fr[2 * k]     = freqs.hz[k];
     fr[2 * k + 1] = freqs.n_cycles[k];
   }
   rg[0] = r.base_lo;
