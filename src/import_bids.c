@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <edflib.h>
 #include <bandalign/dataset.h>
+#include <bandalign/folder.h>
 #include <bandalign/import.h>
 #include <bandalign/resample.h>
 
@@ -101,51 +102,6 @@ static PetscBool DirExists(const char *path)
 {
   struct stat st;
   return (PetscBool)(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
-}
-
-static int CompareStrings(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Sorted names of the entries of dir (without . and ..); dirs selects folders or files. */
-static PetscErrorCode ListDir(const char *dir, PetscBool dirs, PetscInt *n, char ***names)
-{
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  PetscInt cap = 16;
-  char path[PETSC_MAX_PATH_LEN];
-
-  PetscFunctionBegin;
-  *n = 0;
-  PetscCall(PetscMalloc1(cap, names));
-  if (!d) PetscFunctionReturn(PETSC_SUCCESS);
-  while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
-    PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", dir, e->d_name));
-    if (dirs ? !DirExists(path) : !FileExists(path)) continue;
-    if (*n == cap) {
-      char **more;
-      PetscCall(PetscMalloc1(2 * cap, &more));
-      PetscCall(PetscArraycpy(more, *names, cap));
-      PetscCall(PetscFree(*names));
-      *names = more;
-      cap *= 2;
-    }
-    PetscCall(PetscStrallocpy(e->d_name, &(*names)[(*n)++]));
-  }
-  closedir(d);
-  qsort(*names, (size_t)*n, sizeof(char *), CompareStrings);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscErrorCode FreeNames(PetscInt n, char ***names)
-{
-  PetscFunctionBegin;
-  for (PetscInt i = 0; i < n; i++)
-    PetscCall(PetscFree((*names)[i]));
-  PetscCall(PetscFree(*names));
-  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* A tab-separated table: row 0 is the header. */
@@ -607,7 +563,7 @@ static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *dir, const char 
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(el, sizeof(*el)));
-  PetscCall(ListDir(dir, PETSC_FALSE, &n, &files));
+  PetscCall(FolderList(dir, PETSC_FALSE, NULL, &n, &files, NULL));
   for (PetscInt i = 0; i < n && !el->path[0]; i++) {
     const size_t len = strlen(files[i]), sl = strlen("_electrodes.tsv");
     char json[PETSC_MAX_PATH_LEN], *text, sys[128] = "", units[32] = "mm";
@@ -636,7 +592,7 @@ static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *dir, const char 
       SETERRQ(comm, BA_ERR_INPUT, "%s: iEEGCoordinateUnits is %s, not m, cm or mm", json, units);
     PetscCall(PetscSNPrintf(el->path, sizeof(el->path), "%s/%s", dir, files[i]));
   }
-  PetscCall(FreeNames(n, &files));
+  PetscCall(FolderFreeNames(n, &files));
   PetscCheck(el->path[0] || !why[0], comm, BA_ERR_INPUT, "%s", why);
   PetscCheck(el->path[0], comm, BA_ERR_INPUT, "%s: no %s*_electrodes.tsv with its _coordsystem.json", dir, sub);
   PetscCall(TsvRead(comm, el->path, &el->tsv));
@@ -748,11 +704,11 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
   PetscCall(PetscSNPrintf(subdir, sizeof(subdir), "%s/%s", o->root, sub));
   PetscCheck(DirExists(subdir), comm, BA_ERR_INPUT, "%s: no such subject folder", subdir);
   PetscCall(PetscSNPrintf(dirs[ndirs++], sizeof(dirs[0]), "%s/ieeg", subdir));
-  PetscCall(ListDir(subdir, PETSC_TRUE, &nses, &ses));
+  PetscCall(FolderList(subdir, PETSC_TRUE, NULL, &nses, &ses, NULL));
   for (PetscInt i = 0; i < nses && ndirs < 64; i++)
     if (!strncmp(ses[i], "ses-", 4))
       PetscCall(PetscSNPrintf(dirs[ndirs++], sizeof(dirs[0]), "%s/%s/ieeg", subdir, ses[i]));
-  PetscCall(FreeNames(nses, &ses));
+  PetscCall(FolderFreeNames(nses, &ses));
 
   /* the recordings of the task, in folder then name order */
   PetscCall(PetscMalloc1(64, &s->rec));
@@ -760,7 +716,7 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
     PetscInt n;
     char **files;
 
-    PetscCall(ListDir(dirs[d], PETSC_FALSE, &n, &files));
+    PetscCall(FolderList(dirs[d], PETSC_FALSE, NULL, &n, &files, NULL));
     for (PetscInt i = 0; i < n; i++) {
       const int kind = RecordingKind(files[i], sub, o->task);
       Recording *r;
@@ -819,7 +775,7 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
                      s->rec[0].path);
         }
       }
-      PetscCall(FreeNames(nkept, &kept));
+      PetscCall(FolderFreeNames(nkept, &kept));
 
       /* each channel's signal; all in one run must be found */
       double duration = INFINITY;
@@ -835,7 +791,7 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
       PetscCall(EventsRead(comm, o, r, duration));
       s->ntrials += r->ntrials;
     }
-    PetscCall(FreeNames(n, &files));
+    PetscCall(FolderFreeNames(n, &files));
   }
   s->nrec = nrec;
   PetscCheck(nrec > 0, comm, BA_ERR_INPUT,
@@ -874,12 +830,12 @@ static PetscErrorCode SubjectList(MPI_Comm comm, const ImportBidsOptions *o, Pet
   if (!o->subjects[0]) {
     PetscInt m;
     char **all;
-    PetscCall(ListDir(o->root, PETSC_TRUE, &m, &all));
+    PetscCall(FolderList(o->root, PETSC_TRUE, NULL, &m, &all, NULL));
     PetscCall(PetscMalloc1(m + 1, subs));
     *n = 0;
     for (PetscInt i = 0; i < m; i++)
       if (!strncmp(all[i], "sub-", 4)) PetscCall(PetscStrallocpy(all[i], &(*subs)[(*n)++]));
-    PetscCall(FreeNames(m, &all));
+    PetscCall(FolderFreeNames(m, &all));
     PetscCheck(*n > 0, comm, BA_ERR_INPUT, "%s: no sub-* folders (is it a BIDS folder?)", o->root);
   } else {
     char *copy, *tok, *save = NULL;
@@ -915,7 +871,7 @@ static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, Petsc
     for (PetscInt i = 0; i < sub[s].nrec; i++)
       for (PetscInt t = 0; t < sub[s].rec[i].ntrials; t++)
         if (sub[s].rec[i].stim[t]) all[n++] = sub[s].rec[i].stim[t];
-  qsort(all, (size_t)n, sizeof(char *), CompareStrings);
+  qsort(all, (size_t)n, sizeof(char *), FolderCompareNames);
   *nimg = 0;
   for (PetscInt i = 0; i < n; i++)
     if (*nimg == 0 || strcmp(all[*nimg - 1], all[i])) all[(*nimg)++] = all[i];
@@ -928,8 +884,9 @@ static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, Petsc
     for (PetscInt i = 0, g = 0; i < sub[s].nrec; i++) {
       const Recording *r = &sub[s].rec[i];
       for (PetscInt t = 0; t < r->ntrials; t++, g++) {
-        char *const *hit = r->stim[t] ? bsearch(&r->stim[t], all, (size_t)*nimg, sizeof(char *), CompareStrings) : NULL;
-        const int k      = hit ? (int)(hit - all) : -1;
+        char *const *hit =
+            r->stim[t] ? bsearch(&r->stim[t], all, (size_t)*nimg, sizeof(char *), FolderCompareNames) : NULL;
+        const int k        = hit ? (int)(hit - all) : -1;
         sub[s].stimulus[g] = k;
         if (k < 0) continue;
         if (!where[k]) {
@@ -1062,6 +1019,6 @@ PetscErrorCode ImportBids(const BaContext *ctx, const ImportBidsOptions *o)
   for (PetscInt s = 0; s < nsub; s++)
     PetscCall(SubjectFree(&sub[s]));
   PetscCall(PetscFree(sub));
-  PetscCall(FreeNames(nsub, &subs));
+  PetscCall(FolderFreeNames(nsub, &subs));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <matio.h>
 #include <bandalign/features.h>
+#include <bandalign/folder.h>
 #include <bandalign/import.h>
 
 /* One file: one patient in one ROI. */
@@ -67,58 +68,21 @@ static void QuietLog(int level, char *message)
   (void)message;
 }
 
-static int CompareStrings(const void *a, const void *b)
-{
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 static int ComparePatients(const void *a, const void *b)
 {
   return strcmp(((const KPatient *)a)->id, ((const KPatient *)b)->id);
 }
 
-/* Sorted entries of dir that are folders (dirs) or files ending in suffix. */
+/* Sorted entries of dir that are folders (dirs) or files ending in suffix; a folder that
+   cannot be opened is an input error. */
 static PetscErrorCode ListDir(MPI_Comm comm, const char *dir, PetscBool dirs, const char *suffix, PetscInt *n,
                               char ***names)
 {
-  DIR *d = opendir(dir);
-  struct dirent *e;
-  PetscInt cap = 64;
-  char path[PETSC_MAX_PATH_LEN];
-  struct stat st;
+  PetscBool opened;
 
   PetscFunctionBegin;
-  PetscCheck(d, comm, BA_ERR_INPUT, "%s: cannot open folder", dir);
-  *n = 0;
-  PetscCall(PetscMalloc1(cap, names));
-  while ((e = readdir(d))) {
-    const size_t len = strlen(e->d_name);
-    if (e->d_name[0] == '.') continue;
-    PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", dir, e->d_name));
-    if (stat(path, &st) || (dirs ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) continue;
-    if (suffix && (len <= strlen(suffix) || strcmp(e->d_name + len - strlen(suffix), suffix))) continue;
-    if (*n == cap) {
-      char **more;
-      PetscCall(PetscMalloc1(2 * cap, &more));
-      PetscCall(PetscArraycpy(more, *names, cap));
-      PetscCall(PetscFree(*names));
-      *names = more;
-      cap *= 2;
-    }
-    PetscCall(PetscStrallocpy(e->d_name, &(*names)[(*n)++]));
-  }
-  closedir(d);
-  qsort(*names, (size_t)*n, sizeof(char *), CompareStrings);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscErrorCode FreeNames(PetscInt n, char ***names)
-{
-  PetscFunctionBegin;
-  if (!*names) PetscFunctionReturn(PETSC_SUCCESS);
-  for (PetscInt i = 0; i < n; i++)
-    PetscCall(PetscFree((*names)[i]));
-  PetscCall(PetscFree(*names));
+  PetscCall(FolderList(dir, dirs, suffix, n, names, &opened));
+  PetscCheck(opened, comm, BA_ERR_INPUT, "%s: cannot open folder", dir);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -328,7 +292,7 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
       PetscCall(PetscStrallocpy(n, &kf->name[c]));
     }
     PetscCall(PetscFree(buf));
-    PetscCall(FreeNames(nr, &rn));
+    PetscCall(FolderFreeNames(nr, &rn));
   }
 
   /* the values, checked everywhere, kept on rank 0 as [image][channel] */
@@ -355,8 +319,8 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
 static PetscErrorCode KFileFree(KFile *kf)
 {
   PetscFunctionBegin;
-  PetscCall(FreeNames(kf->nimages, &kf->stimseq));
-  PetscCall(FreeNames(kf->nchannels, &kf->name));
+  PetscCall(FolderFreeNames(kf->nimages, &kf->stimseq));
+  PetscCall(FolderFreeNames(kf->nchannels, &kf->name));
   PetscCall(PetscFree(kf->mni));
   PetscCall(PetscFree(kf->data));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -435,7 +399,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
                strrchr(folder[roi], '/') + 1, dirs[i], roi_name);
     PetscCall(PetscSNPrintf(folder[roi], sizeof(folder[roi]), "%s/%s", o->dir, dirs[i]));
   }
-  PetscCall(FreeNames(ndirs, &dirs));
+  PetscCall(FolderFreeNames(ndirs, &dirs));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     RoiName(roi, roi_name, sizeof(roi_name));
     PetscCheck(folder[roi][0], comm, BA_ERR_INPUT,
@@ -456,7 +420,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
       PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", folder[roi], names[i]));
       PetscCall(KFileRead(comm, path, (PetscBool)(ctx->rank == 0), &files[roi][i]));
     }
-    PetscCall(FreeNames(n, &names));
+    PetscCall(FolderFreeNames(n, &names));
     nfiles += n;
   }
   PetscCheck(nfiles > 0, comm, BA_ERR_INPUT, "%s: no .mat files in the ROI folders", o->dir);
@@ -483,7 +447,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
       PetscCall(PetscMalloc1(nimg + 1, &img));
       for (PetscInt i = 0; i < nimg; i++)
         img[i] = files[roi][0].stimseq[i];
-      qsort(img, (size_t)nimg, sizeof(char *), CompareStrings);
+      qsort(img, (size_t)nimg, sizeof(char *), FolderCompareNames);
       for (PetscInt i = 1; i < nimg; i++)
         PetscCheck(strcmp(img[i - 1], img[i]), comm, BA_ERR_INPUT, "%s: s.stimseq names image %s twice",
                    files[roi][0].path, img[i]);
@@ -497,7 +461,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
                  "%s: s.stimseq names %" PetscInt_FMT " images, other files %" PetscInt_FMT, kf->path, kf->nimages,
                  nimg);
       for (PetscInt k = 0; k < nimg; k++) {
-        char *const *hit = bsearch(&kf->stimseq[k], img, (size_t)nimg, sizeof(char *), CompareStrings);
+        char *const *hit = bsearch(&kf->stimseq[k], img, (size_t)nimg, sizeof(char *), FolderCompareNames);
         PetscCheck(hit, comm, BA_ERR_INPUT, "%s: image %s of s.stimseq is not in the other files", kf->path,
                    kf->stimseq[k]);
       }
@@ -545,7 +509,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
         b.resp_p[(size_t)roi * nr + c]   = 0;
         b.increase[(size_t)roi * nr + c] = 1;
         for (PetscInt i = 0; i < nimg; i++) {
-          char *const *hit   = bsearch(&kf->stimseq[i], img, (size_t)nimg, sizeof(char *), CompareStrings);
+          char *const *hit   = bsearch(&kf->stimseq[i], img, (size_t)nimg, sizeof(char *), FolderCompareNames);
           const PetscInt col = (PetscInt)(hit - img);
           b.feature[((size_t)roi * nr + c) * nimg + col] = kf->data[(size_t)i * kf->nchannels + k];
         }
@@ -561,7 +525,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
 
   PetscCall(PetscFree3(pname, cname, mni));
   for (PetscInt p = 0; p < npat; p++) {
-    PetscCall(FreeNames(pat[p].nchannels, &pat[p].name));
+    PetscCall(FolderFreeNames(pat[p].nchannels, &pat[p].name));
     PetscCall(PetscFree(pat[p].mni));
     for (int roi = 0; roi < BA_NROIS; roi++)
       PetscCall(PetscFree(pat[p].row[roi]));
