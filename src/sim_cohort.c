@@ -343,6 +343,15 @@ static int PatientShafts(PetscInt nch, SimRng *r, int *ncontacts) {
 
 /* ---- planted truth ---- */
 
+/* Frequencies of a band's bursts (Hz). A Morlet wavelet of n cycles at f has a spectral SD
+   of f / n, wide at high frequencies: a burst anywhere in its band leaks into the next
+   band's wavelets (a 60 Hz burst gives the 70 Hz wavelet of high gamma half its power), and
+   the image code leaks with it. Each range is near the frequency whose distance, in those
+   SDs, to the nearest wavelets of both neighbours is largest (low gamma: about 2.3 SD from
+   beta's 30 Hz and high gamma's 70 Hz, under 1 % of the power), and off 50 Hz. */
+static const double BurstRange[BA_NBANDS][2] = {
+    {5.5, 6.5}, {11, 12}, {19.5, 21.5}, {41, 46}, {100, 130}};
+
 /* What a channel carries: see docs/simulator.md, "Planted truth". */
 static void PlantChannel(const SimParams *par, SimChannel *c) {
   SimRng r;
@@ -354,7 +363,7 @@ static void PlantChannel(const SimParams *par, SimChannel *c) {
              SIM_STREAM_PARAMS);
   c->noise_sd = 30.0 * exp(0.4 * SimRngNormal(&r));
   c->noise_exponent = 1.0 + 1.0 * SimRngUniform(&r);
-  c->line_amp = c->noise_sd * (0.02 + 0.2 * SimRngUniform(&r));
+  c->line_amp = c->noise_sd * (0.01 + 0.09 * SimRngUniform(&r)) /* bipolar: mostly cancelled */;
   c->erp_amp = a >= 0 ? c->noise_sd * (0.5 + 1.5 * SimRngUniform(&r)) : 0.0;
   c->artifact_rate = SimRngUniform(&r) < 0.15 ? 0.02 : 0.0;
   c->band = c->layer = -1;
@@ -380,11 +389,10 @@ static void PlantChannel(const SimParams *par, SimChannel *c) {
   c->power_increase = 0.5 + 1.5 * SimRngUniform(&r);
   c->gain = par->gain_min + (par->gain_max - par->gain_min) * SimRngUniform(&r);
   {
-    const BaBand *b = &BaBands[c->band];
-    /* inside the middle half of the band: Morlet wavelets of a neighbouring band would pick up
-       a burst near the edge, and the image code with it */
+    /* where the wavelets of the neighbouring bands see least of it (see BurstRange) */
     for (int k = 0; k < SIM_NBURST; k++)
-      c->burst_hz[k] = b->lo_hz + (b->hi_hz - b->lo_hz) * (0.25 + 0.5 * SimRngUniform(&r));
+      c->burst_hz[k] = BurstRange[c->band][0] +
+                       (BurstRange[c->band][1] - BurstRange[c->band][0]) * SimRngUniform(&r);
   }
   if (!responsive) {
     c->band = c->layer = -1;

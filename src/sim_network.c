@@ -188,30 +188,71 @@ static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l
 }
 
 /* Standardised projections of layer l's centred activations onto SIM_NPROJ random directions. */
-static void Project(const SimParams *par, PetscInt n, int l, PetscInt m, const float *a,
-                    double *proj) {
-  for (int k = 0; k < SIM_NPROJ; k++) {
-    double *z = proj + ((size_t)l * SIM_NPROJ + k) * n, mean = 0, var = 0;
-    SimRng r;
-    for (PetscInt i = 0; i < n; i++)
-      z[i] = 0;
-    SimRngInit(&r, par->seed, SIM_GLOBAL, (uint32_t)k, (uint32_t)l, SIM_STREAM_PROJECTION);
-    for (PetscInt f = 0; f < m; f++) {
-      const double v = SimRngNormal(&r);
-      double colmean = 0;
-      for (PetscInt i = 0; i < n; i++)
-        colmean += a[i * m + f];
-      colmean /= n;
-      for (PetscInt i = 0; i < n; i++)
-        z[i] += v * (a[i * m + f] - colmean);
+/* The layer's SIM_NPROJ leading principal components, as score vectors scaled so that the
+   first has unit SD (the others in proportion to their own SD): a channel's code is a random
+   combination of them, a projection onto a random direction that favours the directions
+   that carry the layer's distances. Block power iteration on the images' Gram matrix. */
+static PetscErrorCode Project(const SimParams *par, PetscInt n, int l, PetscInt m, const float *a,
+                              double *proj) {
+  double *G, *c, *V, *W, lambda[SIM_NPROJ];
+  SimRng r;
+
+  PetscFunctionBegin;
+  PetscCall(
+      PetscCalloc4((size_t)n * n, &G, m, &c, (size_t)n * SIM_NPROJ, &V, (size_t)n * SIM_NPROJ, &W));
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt f = 0; f < m; f++)
+      c[f] += a[i * m + f] / (double)n;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = i; j < n; j++) {
+      double s = 0;
+      for (PetscInt f = 0; f < m; f++)
+        s += (a[i * m + f] - c[f]) * (a[j * m + f] - c[f]);
+      G[i * n + j] = G[j * n + i] = s;
     }
-    for (PetscInt i = 0; i < n; i++)
-      mean += z[i] / n;
-    for (PetscInt i = 0; i < n; i++)
-      var += (z[i] - mean) * (z[i] - mean) / n;
-    for (PetscInt i = 0; i < n; i++)
-      z[i] = var > 0 ? (z[i] - mean) / sqrt(var) : 0;
+  SimRngInit(&r, par->seed, SIM_GLOBAL, 0, (uint32_t)l, SIM_STREAM_PROJECTION);
+  for (PetscInt q = 0; q < n * SIM_NPROJ; q++)
+    V[q] = SimRngNormal(&r);
+  for (int it = 0; it < 100; it++) {
+    for (int k = 0; k < SIM_NPROJ; k++) /* W = G V, then Gram-Schmidt back into V */
+      for (PetscInt i = 0; i < n; i++) {
+        double s = 0;
+        for (PetscInt j = 0; j < n; j++)
+          s += G[i * n + j] * V[k * n + j];
+        W[k * n + i] = s;
+      }
+    for (int k = 0; k < SIM_NPROJ; k++) {
+      double norm = 0;
+      for (int q = 0; q < k; q++) {
+        double d = 0;
+        for (PetscInt i = 0; i < n; i++)
+          d += W[k * n + i] * V[q * n + i];
+        for (PetscInt i = 0; i < n; i++)
+          W[k * n + i] -= d * V[q * n + i];
+      }
+      for (PetscInt i = 0; i < n; i++)
+        norm += W[k * n + i] * W[k * n + i];
+      norm = norm > 0 ? sqrt(norm) : 1;
+      for (PetscInt i = 0; i < n; i++)
+        V[k * n + i] = W[k * n + i] / norm;
+    }
   }
+  for (int k = 0; k < SIM_NPROJ; k++) { /* Rayleigh quotients: the components' variances */
+    lambda[k] = 0;
+    for (PetscInt i = 0; i < n; i++) {
+      double s = 0;
+      for (PetscInt j = 0; j < n; j++)
+        s += G[i * n + j] * V[k * n + j];
+      lambda[k] += V[k * n + i] * s;
+    }
+  }
+  for (int k = 0; k < SIM_NPROJ; k++) {
+    const double scale = lambda[0] > 0 ? sqrt(PetscMax(lambda[k], 0.0) / lambda[0] * n) : 0;
+    for (PetscInt i = 0; i < n; i++)
+      proj[((size_t)l * SIM_NPROJ + k) * n + i] = scale * V[k * n + i];
+  }
+  PetscCall(PetscFree4(G, c, V, W));
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimNetwork *net) {
@@ -246,7 +287,7 @@ PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimN
   }
   PetscCall(PetscFree(pooled));
   for (int l = 0; l < SIM_NLAYERS; l++)
-    Project(par, n, l, net->nfeatures[l], net->act[l], net->proj);
+    PetscCall(Project(par, n, l, net->nfeatures[l], net->act[l], net->proj));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -62,8 +62,8 @@ static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help
   o->par.nimages = PresetDefaults[preset].nimages;
   o->par.layer_scale = PresetDefaults[preset].layer_scale;
   o->par.ventral_share = PresetDefaults[preset].ventral_share;
-  o->par.gain_min = 0.3;
-  o->par.gain_max = 1.0;
+  o->par.gain_min = 0.4;
+  o->par.gain_max = 1.2;
   o->par.target_share = 0.04;
   PetscCall(PetscOptionsInt("-sim_patients", "Patients", NULL, o->par.npatients, &o->par.npatients,
                             NULL));

@@ -10,7 +10,7 @@
 #define SIM_SFREQ     512.0
 #define SIM_NSAMPLES  768
 #define SIM_ONSET     256
-#define SIM_NPROJ     16 /* random directions per layer from which channel projections are mixed */
+#define SIM_NPROJ     16 /* principal components per layer from which channel codes are mixed */
 #define SIM_NBURST    4  /* sinusoids of a channel's band-limited burst */
 #define SIM_NCATEGORY 5
 
@@ -112,8 +112,8 @@ typedef struct {
 PetscErrorCode SimCohortCreate(const SimParams *par, Atlas atlas, SimCohort *co);
 PetscErrorCode SimCohortDestroy(SimCohort *co);
 
-/* The network model: activations of the 9 layers and, per layer, SIM_NPROJ standardised
-   projections of its centred activations onto random directions. */
+/* The network model: activations of the 9 layers and, per layer, the scores of its SIM_NPROJ
+   leading principal components (the first with unit SD, the others in proportion). */
 typedef struct {
   PetscInt nimages;
   PetscInt nfeatures[SIM_NLAYERS];
