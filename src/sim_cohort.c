@@ -18,19 +18,20 @@
 
 /* ---- random streams ---- */
 
-void SimRngInit(SimRng *r, uint32_t seed, uint32_t patient, uint32_t channel, uint32_t trial,
-                uint32_t stream) {
-  r->key[0] = seed;
-  r->key[1] = patient;
-  r->ctr[0] = channel;
-  r->ctr[1] = trial;
-  r->ctr[2] = 0;
-  r->ctr[3] = stream;
-  r->left = 0;
+void SimRngInit(SimRng *r, uint32_t seed, uint32_t patient, uint32_t channel, uint32_t trial, uint32_t stream)
+{
+  r->key[0]    = seed;
+  r->key[1]    = patient;
+  r->ctr[0]    = channel;
+  r->ctr[1]    = trial;
+  r->ctr[2]    = 0;
+  r->ctr[3]    = stream;
+  r->left      = 0;
   r->has_spare = 0;
 }
 
-static uint32_t SimRngNext(SimRng *r) {
+static uint32_t SimRngNext(SimRng *r)
+{
   if (!r->left) {
     philox4x32_ctr_t c = {{r->ctr[0], r->ctr[1], r->ctr[2], r->ctr[3]}};
     philox4x32_key_t k = {{r->key[0], r->key[1]}};
@@ -43,12 +44,14 @@ static uint32_t SimRngNext(SimRng *r) {
   return r->out[4 - r->left--];
 }
 
-double SimRngUniform(SimRng *r) {
+double SimRngUniform(SimRng *r)
+{
   const uint64_t hi = SimRngNext(r) >> 5, lo = SimRngNext(r) >> 6; /* 53 bits */
   return ((double)(hi * 67108864u + lo) + 0.5) / 9007199254740992.0;
 }
 
-void SimRngNormalPair(SimRng *r, double *a, double *b) {
+void SimRngNormalPair(SimRng *r, double *a, double *b)
+{
   /* Box-Muller on two 32-bit uniforms: one Philox block gives two pairs */
   const double u = (SimRngNext(r) + 0.5) / 4294967296.0, v = (SimRngNext(r) + 0.5) / 4294967296.0;
   const double rad = sqrt(-2.0 * log(u));
@@ -58,7 +61,8 @@ void SimRngNormalPair(SimRng *r, double *a, double *b) {
   *b = rad * s;
 }
 
-double SimRngNormal(SimRng *r) {
+double SimRngNormal(SimRng *r)
+{
   double a;
   if (r->has_spare) {
     r->has_spare = 0;
@@ -69,7 +73,8 @@ double SimRngNormal(SimRng *r) {
   return a;
 }
 
-int SimRngInt(SimRng *r, int n) {
+int SimRngInt(SimRng *r, int n)
+{
   int k = (int)(SimRngUniform(r) * n);
   return k < n ? k : n - 1;
 }
@@ -78,13 +83,15 @@ int SimRngInt(SimRng *r, int n) {
 
 /* The study's five categories: name prefix and code (stimgroups.txt). */
 static const char *const CategoryPrefix[SIM_NCATEGORY] = {"AA", "H", "SCEE", "T", "V"};
-static const int CategoryCode[SIM_NCATEGORY] = {30, 10, 40, 50, 20};
+static const int CategoryCode[SIM_NCATEGORY]           = {30, 10, 40, 50, 20};
 
-static int CompareNames(const void *a, const void *b) {
+static int CompareNames(const void *a, const void *b)
+{
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-PetscErrorCode SimStimuliCreate(const SimParams *par, SimStimuli *st) {
+PetscErrorCode SimStimuliCreate(const SimParams *par, SimStimuli *st)
+{
   const PetscInt n = par->nimages, per = n / SIM_NCATEGORY;
   const PetscInt ntargets = (PetscInt)lround(par->target_share * n);
   int *order;
@@ -99,8 +106,7 @@ PetscErrorCode SimStimuliCreate(const SimParams *par, SimStimuli *st) {
   for (PetscInt c = 0, i = 0; c < SIM_NCATEGORY; c++)
     for (PetscInt k = 1; k <= per; k++, i++) {
       char buf[32];
-      PetscCall(PetscSNPrintf(buf, sizeof(buf), per < 100 ? "%s%02d" : "%s%03d", CategoryPrefix[c],
-                              (int)k));
+      PetscCall(PetscSNPrintf(buf, sizeof(buf), per < 100 ? "%s%02d" : "%s%03d", CategoryPrefix[c], (int)k));
       PetscCall(PetscStrallocpy(buf, &st->name[i]));
       st->category[i] = CategoryCode[c];
     }
@@ -110,10 +116,8 @@ PetscErrorCode SimStimuliCreate(const SimParams *par, SimStimuli *st) {
   PetscCall(PetscMalloc1(n, &order));
   if (n == 250) {
     for (PetscInt t = 0; t < n; t++) {
-      char *key = (char *)SimStudySequence[t],
-           **hit = bsearch(&key, st->name, n, sizeof(char *), CompareNames);
-      PetscCheck(hit, PETSC_COMM_SELF, PETSC_ERR_PLIB, "study sequence name %s is not an image",
-                 key);
+      char *key = (char *)SimStudySequence[t], **hit = bsearch(&key, st->name, n, sizeof(char *), CompareNames);
+      PetscCheck(hit, PETSC_COMM_SELF, PETSC_ERR_PLIB, "study sequence name %s is not an image", key);
       order[t] = (int)(hit - st->name);
     }
   } else {
@@ -148,7 +152,8 @@ PetscErrorCode SimStimuliCreate(const SimParams *par, SimStimuli *st) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode SimStimuliDestroy(SimStimuli *st) {
+PetscErrorCode SimStimuliDestroy(SimStimuli *st)
+{
   PetscFunctionBegin;
   for (PetscInt i = 0; i < st->nimages; i++)
     PetscCall(PetscFree(st->name[i]));
@@ -181,7 +186,8 @@ typedef struct {
   int *row_lo, *row_hi; /* [dims[2]][dims[1]] */
 } Targets;
 
-static PetscErrorCode TargetsCreate(Atlas atlas, Targets *t) {
+static PetscErrorCode TargetsCreate(Atlas atlas, Targets *t)
+{
   size_t fill[BA_NAREAS + 1] = {0};
 
   PetscFunctionBegin;
@@ -219,7 +225,8 @@ static PetscErrorCode TargetsCreate(Atlas atlas, Targets *t) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode TargetsDestroy(Targets *t) {
+static PetscErrorCode TargetsDestroy(Targets *t)
+{
   PetscFunctionBegin;
   for (int a = 0; a <= BA_NAREAS; a++)
     PetscCall(PetscFree(t->list[a]));
@@ -227,7 +234,8 @@ static PetscErrorCode TargetsDestroy(Targets *t) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static int InsideBrain(const Targets *t, const double mni[3]) {
+static int InsideBrain(const Targets *t, const double mni[3])
+{
   int v[3];
   AtlasMniToVoxel(t->atlas, mni, v);
   if (v[1] < 0 || v[2] < 0 || v[1] >= t->dims[1] || v[2] >= t->dims[2]) return 0;
@@ -242,10 +250,10 @@ typedef struct {
 } Shaft;
 
 /* Places a shaft of n contacts through a random voxel of list s, entering laterally. */
-static void ShaftPlace(const Targets *t, int s, int n, SimRng *r, Shaft *sh) {
+static void ShaftPlace(const Targets *t, int s, int n, SimRng *r, Shaft *sh)
+{
   const int v = t->list[s][(size_t)(SimRngUniform(r) * t->nlist[s]) % t->nlist[s]];
-  const int i = v % t->dims[0], j = (v / t->dims[0]) % t->dims[1],
-            k = v / (t->dims[0] * t->dims[1]);
+  const int i = v % t->dims[0], j = (v / t->dims[0]) % t->dims[1], k = v / (t->dims[0] * t->dims[1]);
   double T[3], d[3], norm, side, len = CONTACT_MM * (n - 1), t_mid, t_edge = 0, lo, hi, t0;
 
   AtlasVoxelToMni(t->atlas, i, j, k, T);
@@ -278,14 +286,15 @@ static void ShaftPlace(const Targets *t, int s, int n, SimRng *r, Shaft *sh) {
     for (int e = 0; e < 3; e++)
       m[e] = 0.5 * (sh->contact[c][e] + sh->contact[c + 1][e]);
     sh->label[c] = AtlasLabel(t->atlas, m);
-    const int a = AtlasVentralIndex(sh->label[c]);
+    const int a  = AtlasVentralIndex(sh->label[c]);
     if (a >= 0) sh->gained[a]++;
   }
 }
 
 /* Splits total into n parts proportional to weights, largest remainder first. */
-static void Apportion(PetscInt total, PetscInt n, const double *w, PetscInt *part) {
-  double sum = 0;
+static void Apportion(PetscInt total, PetscInt n, const double *w, PetscInt *part)
+{
+  double sum     = 0;
   PetscInt given = 0;
 
   for (PetscInt i = 0; i < n; i++)
@@ -296,12 +305,12 @@ static void Apportion(PetscInt total, PetscInt n, const double *w, PetscInt *par
   }
   while (given < total) {
     PetscInt best = 0;
-    double bestr = -1;
+    double bestr  = -1;
     for (PetscInt i = 0; i < n; i++) {
       const double rem = total * w[i] / sum - part[i];
       if (rem > bestr + 1e-12) {
         bestr = rem;
-        best = i;
+        best  = i;
       }
     }
     part[best]++;
@@ -311,9 +320,9 @@ static void Apportion(PetscInt total, PetscInt n, const double *w, PetscInt *par
 
 /* Shafts and contacts of one patient with nch channels: 8-15 shafts of 8-15 contacts where
    that can hold nch channels, else as few shafts as needed. */
-static int PatientShafts(PetscInt nch, SimRng *r, int *ncontacts) {
-  int lo = (int)((nch + MAX_CONTACTS - 2) / (MAX_CONTACTS - 1)),
-      hi = (int)(nch / (MIN_CONTACTS - 1)), ns;
+static int PatientShafts(PetscInt nch, SimRng *r, int *ncontacts)
+{
+  int lo = (int)((nch + MAX_CONTACTS - 2) / (MAX_CONTACTS - 1)), hi = (int)(nch / (MIN_CONTACTS - 1)), ns;
 
   if (lo < 1) lo = 1;
   if (hi < lo) hi = lo;
@@ -324,7 +333,7 @@ static int PatientShafts(PetscInt nch, SimRng *r, int *ncontacts) {
   ns = lo + SimRngInt(r, hi - lo + 1);
   /* channels per shaft: start each at the fewest and hand out the rest at random */
   {
-    PetscInt left = nch;
+    PetscInt left  = nch;
     const int base = (int)PetscMin((PetscInt)(MIN_CONTACTS - 1), nch / ns);
     for (int s = 0; s < ns; s++) {
       ncontacts[s] = base + 1;
@@ -349,69 +358,66 @@ static int PatientShafts(PetscInt nch, SimRng *r, int *ncontacts) {
    the image code leaks with it. Each range is near the frequency whose distance, in those
    SDs, to the nearest wavelets of both neighbours is largest (low gamma: about 2.3 SD from
    beta's 30 Hz and high gamma's 70 Hz, under 1 % of the power), and off 50 Hz. */
-static const double BurstRange[BA_NBANDS][2] = {
-    {5.5, 6.5}, {11, 12}, {19.5, 21.5}, {41, 46}, {100, 130}};
+static const double BurstRange[BA_NBANDS][2] = {{5.5, 6.5}, {11, 12}, {19.5, 21.5}, {41, 46}, {100, 130}};
 
 /* What a channel carries: see docs/simulator.md, "Planted truth". */
-static void PlantChannel(const SimParams *par, SimChannel *c) {
+static void PlantChannel(const SimParams *par, SimChannel *c)
+{
   SimRng r;
-  const int a = AtlasVentralIndex(c->area);
+  const int a  = AtlasVentralIndex(c->area);
   const int hb = par->hierarchy_band;
   int responsive, encoding;
 
-  SimRngInit(&r, par->seed, (uint32_t)c->patient, (uint32_t)c->local, SIM_GLOBAL,
-             SIM_STREAM_PARAMS);
-  c->noise_sd = 30.0 * exp(0.4 * SimRngNormal(&r));
+  SimRngInit(&r, par->seed, (uint32_t)c->patient, (uint32_t)c->local, SIM_GLOBAL, SIM_STREAM_PARAMS);
+  c->noise_sd       = 30.0 * exp(0.4 * SimRngNormal(&r));
   c->noise_exponent = 1.0 + 1.0 * SimRngUniform(&r);
-  c->line_amp = c->noise_sd * (0.01 + 0.09 * SimRngUniform(&r)) /* bipolar: mostly cancelled */;
-  c->erp_amp = a >= 0 ? c->noise_sd * (0.5 + 1.5 * SimRngUniform(&r)) : 0.0;
-  c->artifact_rate = SimRngUniform(&r) < 0.15 ? 0.02 : 0.0;
+  c->line_amp       = c->noise_sd * (0.01 + 0.09 * SimRngUniform(&r)) /* bipolar: mostly cancelled */;
+  c->erp_amp        = a >= 0 ? c->noise_sd * (0.5 + 1.5 * SimRngUniform(&r)) : 0.0;
+  c->artifact_rate  = SimRngUniform(&r) < 0.15 ? 0.02 : 0.0;
   c->band = c->layer = -1;
   c->gain = c->power_increase = 0;
   if (a >= 0) {
     responsive = SimRngUniform(&r) < 0.9;
-    encoding = SimRngUniform(&r) < 0.8;
+    encoding   = SimRngUniform(&r) < 0.8;
     if (hb < BA_NBANDS && SimRngUniform(&r) < 0.75) {
-      c->band = hb;
-      c->layer =
-          (int)PetscClipInterval(lround(2.0 * a + 0.5 * SimRngNormal(&r)), 0, SIM_NLAYERS - 1);
+      c->band  = hb;
+      c->layer = (int)PetscClipInterval(lround(2.0 * a + 0.5 * SimRngNormal(&r)), 0, SIM_NLAYERS - 1);
     } else {
-      c->band = hb < BA_NBANDS ? (hb + 1 + SimRngInt(&r, BA_NBANDS - 1)) % BA_NBANDS
-                               : SimRngInt(&r, BA_NBANDS);
+      c->band  = hb < BA_NBANDS ? (hb + 1 + SimRngInt(&r, BA_NBANDS - 1)) % BA_NBANDS : SimRngInt(&r, BA_NBANDS);
       c->layer = SimRngInt(&r, SIM_NLAYERS);
     }
   } else {
     responsive = SimRngUniform(&r) < 0.3;
-    encoding = SimRngUniform(&r) < 0.4;
-    c->band = SimRngInt(&r, BA_NBANDS);
-    c->layer = SimRngInt(&r, SIM_NLAYERS);
+    encoding   = SimRngUniform(&r) < 0.4;
+    c->band    = SimRngInt(&r, BA_NBANDS);
+    c->layer   = SimRngInt(&r, SIM_NLAYERS);
   }
   c->power_increase = 0.5 + 1.5 * SimRngUniform(&r);
-  c->gain = par->gain_min + (par->gain_max - par->gain_min) * SimRngUniform(&r);
+  c->gain           = par->gain_min + (par->gain_max - par->gain_min) * SimRngUniform(&r);
   {
     /* where the wavelets of the neighbouring bands see least of it (see BurstRange) */
     for (int k = 0; k < SIM_NBURST; k++)
-      c->burst_hz[k] = BurstRange[c->band][0] +
-                       (BurstRange[c->band][1] - BurstRange[c->band][0]) * SimRngUniform(&r);
+      c->burst_hz[k] = BurstRange[c->band][0] + (BurstRange[c->band][1] - BurstRange[c->band][0]) * SimRngUniform(&r);
   }
   if (!responsive) {
     c->band = c->layer = -1;
     c->gain = c->power_increase = 0;
   } else if (!encoding) {
     c->layer = -1;
-    c->gain = 0;
+    c->gain  = 0;
   }
 }
 
-PetscErrorCode SimCohortCreate(const SimParams *par, Atlas atlas, SimCohort *co) {
+PetscErrorCode SimCohortCreate(const SimParams *par, Atlas atlas, SimCohort *co)
+{
   Targets t;
   PetscInt *nch, placed = 0, cap;
   double *w, quota[BA_NAREAS], study = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(co, sizeof(*co)));
-  PetscCheck(par->npatients > 0 && par->nchannels >= par->npatients, PETSC_COMM_SELF,
-             PETSC_ERR_ARG_OUTOFRANGE, "need at least one channel per patient");
+  PetscCheck(par->npatients > 0 && par->nchannels >= par->npatients, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "need at least one channel per patient");
   PetscCall(TargetsCreate(atlas, &t));
   co->npatients = par->npatients;
   co->nchannels = par->nchannels;
@@ -431,18 +437,16 @@ PetscErrorCode SimCohortCreate(const SimParams *par, Atlas atlas, SimCohort *co)
     quota[a] = par->ventral_share * StudyAreaChannels[a] / study;
 
   co->first[0] = 0;
-  cap = co->npatients >= 1000 ? 4 : 3;
+  cap          = co->npatients >= 1000 ? 4 : 3;
   for (PetscInt p = 0; p < co->npatients; p++) {
     SimRng r;
     int ncontacts[1024], ns;
     PetscInt local = 0;
 
-    PetscCheck(nch[p] < 1024 * 7, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "too many channels for one patient");
-    PetscCall(
-        PetscSNPrintf(co->patient_id[p], sizeof(co->patient_id[p]), "P%0*d", (int)cap, (int)p + 1));
+    PetscCheck(nch[p] < 1024 * 7, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "too many channels for one patient");
+    PetscCall(PetscSNPrintf(co->patient_id[p], sizeof(co->patient_id[p]), "P%0*d", (int)cap, (int)p + 1));
     SimRngInit(&r, par->seed, (uint32_t)p, SIM_GLOBAL, 0, SIM_STREAM_COHORT);
-    ns = PatientShafts(nch[p], &r, ncontacts);
+    ns               = PatientShafts(nch[p], &r, ncontacts);
     co->first[p + 1] = co->first[p] + nch[p];
     for (int s = 0; s < ns; s++) {
       const int n = ncontacts[s];
@@ -451,8 +455,7 @@ PetscErrorCode SimCohortCreate(const SimParams *par, Atlas atlas, SimCohort *co)
       Shaft sh, best;
       char shaft_name[4];
 
-      PetscCheck(n <= MAX_CONTACTS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-                 "shaft of %d contacts", n);
+      PetscCheck(n <= MAX_CONTACTS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE, "shaft of %d contacts", n);
       for (int a = 0; a < BA_NAREAS; a++) {
         need[a] = quota[a] * (placed + n - 1) - co->area_count[a];
         if (need[a] >= 1.0 && (aim == BA_NAREAS || need[a] > need[aim])) aim = a;
@@ -467,39 +470,38 @@ PetscErrorCode SimCohortCreate(const SimParams *par, Atlas atlas, SimCohort *co)
         }
         if (score > best_score) {
           best_score = score;
-          best = sh;
+          best       = sh;
         }
       }
       /* shafts named A..Z, then AA.. */
       if (s < 26)
         PetscCall(PetscSNPrintf(shaft_name, sizeof(shaft_name), "%c", 'A' + s));
       else
-        PetscCall(
-            PetscSNPrintf(shaft_name, sizeof(shaft_name), "%c%c", 'A' + s / 26 - 1, 'A' + s % 26));
+        PetscCall(PetscSNPrintf(shaft_name, sizeof(shaft_name), "%c%c", 'A' + s / 26 - 1, 'A' + s % 26));
       for (int c = 0; c + 1 < n; c++, local++) {
         SimChannel *ch = &co->ch[co->first[p] + local];
-        ch->patient = p;
-        ch->local = local;
-        PetscCall(PetscSNPrintf(ch->name, sizeof(ch->name), "%s%d-%s%d", shaft_name, c + 1,
-                                shaft_name, c + 2));
+        ch->patient    = p;
+        ch->local      = local;
+        PetscCall(PetscSNPrintf(ch->name, sizeof(ch->name), "%s%d-%s%d", shaft_name, c + 1, shaft_name, c + 2));
         for (int e = 0; e < 3; e++)
           ch->mni[e] = 0.5 * (best.contact[c][e] + best.contact[c + 1][e]);
-        ch->area = best.label[c];
+        ch->area    = best.label[c];
         const int a = AtlasVentralIndex(ch->area);
         if (a >= 0) co->area_count[a]++;
         PlantChannel(par, ch);
       }
       placed += n - 1;
     }
-    PetscCheck(local == nch[p], PETSC_COMM_SELF, PETSC_ERR_PLIB,
-               "patient %d: %d channels placed, %d planned", (int)p, (int)local, (int)nch[p]);
+    PetscCheck(local == nch[p], PETSC_COMM_SELF, PETSC_ERR_PLIB, "patient %d: %d channels placed, %d planned", (int)p,
+               (int)local, (int)nch[p]);
   }
   PetscCall(PetscFree2(nch, w));
   PetscCall(TargetsDestroy(&t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode SimCohortDestroy(SimCohort *co) {
+PetscErrorCode SimCohortDestroy(SimCohort *co)
+{
   PetscFunctionBegin;
   PetscCall(PetscFree(co->patient_id));
   PetscCall(PetscFree(co->first));

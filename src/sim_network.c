@@ -22,11 +22,10 @@
 
 const char *const SimLayerNames[SIM_NLAYERS] = {"pixels", "conv1", "conv2", "conv3", "conv4",
                                                 "conv5",  "fc6",   "fc7",   "fc8"};
-const double SimStudyLayerWidth[SIM_NLAYERS] = {51529, 290400, 186624, 64896, 64896,
-                                                43264, 4096,   4096,   1000};
+const double SimStudyLayerWidth[SIM_NLAYERS] = {51529, 290400, 186624, 64896, 64896, 43264, 4096, 4096, 1000};
 
-static const int PooledAfter[SIM_NLAYERS] = {0, 1, 1, 0, 0, 1, 0, 0, 0};
-static const int LocalLayer[SIM_NLAYERS] = {0, 1, 1, 1, 1, 1, 0, 0, 0};
+static const int PooledAfter[SIM_NLAYERS]      = {0, 1, 1, 0, 0, 1, 0, 0, 0};
+static const int LocalLayer[SIM_NLAYERS]       = {0, 1, 1, 1, 1, 1, 0, 0, 0};
 static const double TemplateShare[SIM_NLAYERS] = {0, 0, 0.05, 0.1, 0.2, 0.3, 0.6, 0.8, 0.9};
 /* Rectification threshold (in SDs of the unit): sparser units bend the geometry more per layer. */
 static const double Threshold[SIM_NLAYERS] = {0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0};
@@ -38,13 +37,15 @@ static const double Threshold[SIM_NLAYERS] = {0, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0
 #define MIN_WIDTH  16
 
 /* Adds a smooth blob of amplitude amp and width s at (cx, cy) to an S x S image. */
-static void AddBlob(int S, double *img, double cx, double cy, double s, double amp) {
+static void AddBlob(int S, double *img, double cx, double cy, double s, double amp)
+{
   for (int y = 0; y < S; y++)
     for (int x = 0; x < S; x++)
       img[y * S + x] += amp * exp(-((x - cx) * (x - cx) + (y - cy) * (y - cy)) / (2 * s * s));
 }
 
-static void RandomBlobs(int S, double *img, int nblobs, SimRng *r) {
+static void RandomBlobs(int S, double *img, int nblobs, SimRng *r)
+{
   for (int b = 0; b < nblobs; b++) {
     const double cx = S * SimRngUniform(r), cy = S * SimRngUniform(r);
     const double s = S * (0.06 + 0.2 * SimRngUniform(r)), amp = SimRngNormal(r);
@@ -52,7 +53,8 @@ static void RandomBlobs(int S, double *img, int nblobs, SimRng *r) {
   }
 }
 
-static PetscErrorCode MakeImages(const SimParams *par, const SimStimuli *st, int S, float *pix) {
+static PetscErrorCode MakeImages(const SimParams *par, const SimStimuli *st, int S, float *pix)
+{
   const PetscInt n = st->nimages;
   double *proto, *img, theta[SIM_NCATEGORY], period[SIM_NCATEGORY];
 
@@ -63,27 +65,24 @@ static PetscErrorCode MakeImages(const SimParams *par, const SimStimuli *st, int
     SimRng r;
     SimRngInit(&r, par->seed, SIM_GLOBAL, (uint32_t)c, 0, SIM_STREAM_NETWORK);
     RandomBlobs(S, proto + (size_t)c * S * S, 6, &r);
-    theta[c] = M_PI * (c + 0.3 * SimRngUniform(&r)) / SIM_NCATEGORY;
+    theta[c]  = M_PI * (c + 0.3 * SimRngUniform(&r)) / SIM_NCATEGORY;
     period[c] = PetscMax(3.0, S * (0.08 + 0.1 * SimRngUniform(&r)));
   }
   for (PetscInt i = 0; i < n; i++) {
     SimRng r;
-    const int c =
-        (st->category[i] / 10 + 1) % SIM_NCATEGORY; /* codes 10..50 to 0..4, any bijection */
+    const int c = (st->category[i] / 10 + 1) % SIM_NCATEGORY; /* codes 10..50 to 0..4, any bijection */
     double lum, contrast, phase;
     SimRngInit(&r, par->seed, SIM_GLOBAL, (uint32_t)i, 1, SIM_STREAM_NETWORK);
-    lum = 20.0 * SimRngNormal(&r);
+    lum      = 20.0 * SimRngNormal(&r);
     contrast = 0.8 + 0.4 * SimRngUniform(&r);
-    phase = 2 * M_PI * SimRngUniform(&r);
+    phase    = 2 * M_PI * SimRngUniform(&r);
     PetscCall(PetscArrayzero(img, (size_t)S * S));
     RandomBlobs(S, img, 8, &r);
     for (int y = 0; y < S; y++)
       for (int x = 0; x < S; x++) {
-        const double g =
-            cos(2 * M_PI * (x * cos(theta[c]) + y * sin(theta[c])) / period[c] + phase);
-        double v = 0.5 * proto[(size_t)c * S * S + y * S + x] + img[y * S + x] + 0.6 * g +
-                   0.3 * SimRngNormal(&r);
-        v = 128 + lum + 40 * contrast * v;
+        const double g = cos(2 * M_PI * (x * cos(theta[c]) + y * sin(theta[c])) / period[c] + phase);
+        double v       = 0.5 * proto[(size_t)c * S * S + y * S + x] + img[y * S + x] + 0.6 * g + 0.3 * SimRngNormal(&r);
+        v              = 128 + lum + 40 * contrast * v;
         pix[(size_t)i * S * S + y * S + x] = (float)PetscClipInterval(v, 0.0, 255.0);
       }
   }
@@ -93,7 +92,8 @@ static PetscErrorCode MakeImages(const SimParams *par, const SimStimuli *st, int
 }
 
 /* Max over neighbouring pairs of units: [n][m] -> [n][ceil(m/2)]. */
-static void PoolPairs(PetscInt n, PetscInt m, const float *in, float *out) {
+static void PoolPairs(PetscInt n, PetscInt m, const float *in, float *out)
+{
   const PetscInt h = (m + 1) / 2;
   for (PetscInt i = 0; i < n; i++)
     for (PetscInt k = 0; k < h; k++) {
@@ -103,10 +103,11 @@ static void PoolPairs(PetscInt n, PetscInt m, const float *in, float *out) {
 }
 
 /* One layer: out[n][nout] from x[n][nin]. */
-static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l, PetscInt nin,
-                               const float *x, PetscInt nout, float *out) {
+static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l, PetscInt nin, const float *x,
+                               PetscInt nout, float *out)
+{
   const PetscInt n = st->nimages;
-  const int K = (int)PetscMin((PetscInt)(LocalLayer[l] ? FANIN_CONV : FANIN_FC), nin);
+  const int K      = (int)PetscMin((PetscInt)(LocalLayer[l] ? FANIN_CONV : FANIN_FC), nin);
   double *mu, *u, *w, *latent, v[NLATENT];
   int *idx, *ncat;
 
@@ -142,7 +143,7 @@ static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l
       const PetscInt half = PetscMax((PetscInt)K, nin / 64);
       for (int k = 0; k < K; k++) {
         PetscInt f = (PetscInt)floor(centre + (2 * SimRngUniform(&r) - 1) * half);
-        idx[k] = (int)((f % nin + nin) % nin);
+        idx[k]     = (int)((f % nin + nin) % nin);
       }
     } else
       for (int k = 0; k < K; k++)
@@ -176,7 +177,7 @@ static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l
       double xi = 0, y;
       for (int k = 0; k < NLATENT; k++)
         xi += v[k] * latent[i * NLATENT + k] / norm2;
-      y = sqrt(1 - INNOVATION) * (u[i] - mean) / sd + sqrt(INNOVATION) * xi;
+      y                 = sqrt(1 - INNOVATION) * (u[i] - mean) / sd + sqrt(INNOVATION) * xi;
       out[i * nout + j] = (float)(l == SIM_NLAYERS - 1 ? y : PetscMax(y - Threshold[l], 0.0));
     }
   }
@@ -192,14 +193,13 @@ static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l
    first has unit SD (the others in proportion to their own SD): a channel's code is a random
    combination of them, a projection onto a random direction that favours the directions
    that carry the layer's distances. Block power iteration on the images' Gram matrix. */
-static PetscErrorCode Project(const SimParams *par, PetscInt n, int l, PetscInt m, const float *a,
-                              double *proj) {
+static PetscErrorCode Project(const SimParams *par, PetscInt n, int l, PetscInt m, const float *a, double *proj)
+{
   double *G, *c, *V, *W, lambda[SIM_NPROJ];
   SimRng r;
 
   PetscFunctionBegin;
-  PetscCall(
-      PetscCalloc4((size_t)n * n, &G, m, &c, (size_t)n * SIM_NPROJ, &V, (size_t)n * SIM_NPROJ, &W));
+  PetscCall(PetscCalloc4((size_t)n * n, &G, m, &c, (size_t)n * SIM_NPROJ, &V, (size_t)n * SIM_NPROJ, &W));
   for (PetscInt i = 0; i < n; i++)
     for (PetscInt f = 0; f < m; f++)
       c[f] += a[i * m + f] / (double)n;
@@ -255,7 +255,8 @@ static PetscErrorCode Project(const SimParams *par, PetscInt n, int l, PetscInt 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimNetwork *net) {
+PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimNetwork *net)
+{
   const PetscInt n = st->nimages;
   int S;
   float *pooled = NULL;
@@ -263,17 +264,16 @@ PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimN
   PetscFunctionBegin;
   PetscCall(PetscMemzero(net, sizeof(*net)));
   net->nimages = n;
-  S = (int)PetscMax(4, lround(sqrt(SimStudyLayerWidth[0] * par->layer_scale)));
+  S            = (int)PetscMax(4, lround(sqrt(SimStudyLayerWidth[0] * par->layer_scale)));
   for (int l = 0; l < SIM_NLAYERS; l++)
     net->nfeatures[l] =
-        l == 0 ? (PetscInt)S * S
-               : PetscMax(MIN_WIDTH, (PetscInt)lround(SimStudyLayerWidth[l] * par->layer_scale));
+        l == 0 ? (PetscInt)S * S : PetscMax(MIN_WIDTH, (PetscInt)lround(SimStudyLayerWidth[l] * par->layer_scale));
   for (int l = 0; l < SIM_NLAYERS; l++)
     PetscCall(PetscMalloc1((size_t)n * net->nfeatures[l], &net->act[l]));
   PetscCall(PetscMalloc1((size_t)SIM_NLAYERS * SIM_NPROJ * n, &net->proj));
   PetscCall(MakeImages(par, st, S, net->act[0]));
   for (int l = 1; l < SIM_NLAYERS; l++) {
-    PetscInt nin = net->nfeatures[l - 1];
+    PetscInt nin   = net->nfeatures[l - 1];
     const float *x = net->act[l - 1];
     if (PooledAfter[l - 1]) {
       const PetscInt h = (nin + 1) / 2;
@@ -281,7 +281,7 @@ PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimN
       PetscCall(PetscMalloc1((size_t)n * h, &pooled));
       PoolPairs(n, nin, x, pooled);
       nin = h;
-      x = pooled;
+      x   = pooled;
     }
     PetscCall(MapLayer(par, st, l, nin, x, net->nfeatures[l], net->act[l]));
   }
@@ -291,7 +291,8 @@ PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimN
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode SimNetworkDestroy(SimNetwork *net) {
+PetscErrorCode SimNetworkDestroy(SimNetwork *net)
+{
   PetscFunctionBegin;
   for (int l = 0; l < SIM_NLAYERS; l++)
     PetscCall(PetscFree(net->act[l]));
@@ -300,7 +301,8 @@ PetscErrorCode SimNetworkDestroy(SimNetwork *net) {
 }
 
 PetscErrorCode SimNetworkRdmCorrelation(const SimNetwork *net, const SimStimuli *st, double *corr,
-                                        double *category_index) {
+                                        double *category_index)
+{
   const PetscInt n = net->nimages, np = n * (n - 1) / 2;
   double *rdm;
 
@@ -308,7 +310,7 @@ PetscErrorCode SimNetworkRdmCorrelation(const SimNetwork *net, const SimStimuli 
   PetscCall(PetscMalloc1((size_t)SIM_NLAYERS * np, &rdm));
   for (int l = 0; l < SIM_NLAYERS; l++) {
     const PetscInt m = net->nfeatures[l];
-    const float *a = net->act[l];
+    const float *a   = net->act[l];
     double within = 0, between = 0;
     PetscInt nw = 0, nb = 0;
     for (PetscInt i = 0, q = 0; i < n; i++)
@@ -333,8 +335,7 @@ PetscErrorCode SimNetworkRdmCorrelation(const SimNetwork *net, const SimStimuli 
       else if (a == b)
         corr[a * SIM_NLAYERS + b] = 1;
       else
-        PetscCall(StatsSpearman(np, rdm + (size_t)a * np, rdm + (size_t)b * np,
-                                &corr[a * SIM_NLAYERS + b], NULL));
+        PetscCall(StatsSpearman(np, rdm + (size_t)a * np, rdm + (size_t)b * np, &corr[a * SIM_NLAYERS + b], NULL));
     }
   PetscCall(PetscFree(rdm));
   PetscFunctionReturn(PETSC_SUCCESS);

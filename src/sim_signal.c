@@ -28,17 +28,17 @@ struct _p_SimSignal {
   fftw_complex *spec;
   double *time;
   fftw_plan plan;
-  double amp[NFFT / 2 + 1];             /* background amplitude per bin of the current channel */
-  double line_cos[NLINE][SIM_NSAMPLES]; /* cos, sin of 2 pi 50 h n / fs: a phase shift is then */
-  double line_sin[NLINE][SIM_NSAMPLES]; /* two products per sample, no sin() */
-  double burst_cos[SIM_NBURST]
-                  [SIM_NSAMPLES]; /* the same for the current channel's burst, from onset */
+  double amp[NFFT / 2 + 1];                   /* background amplitude per bin of the current channel */
+  double line_cos[NLINE][SIM_NSAMPLES];       /* cos, sin of 2 pi 50 h n / fs: a phase shift is then */
+  double line_sin[NLINE][SIM_NSAMPLES];       /* two products per sample, no sin() */
+  double burst_cos[SIM_NBURST][SIM_NSAMPLES]; /* the same for the current channel's burst, from onset */
   double burst_sin[SIM_NBURST][SIM_NSAMPLES];
   double envelope[SIM_NSAMPLES];
   double erp[SIM_NSAMPLES];
 };
 
-static double Envelope(double t) {
+static double Envelope(double t)
+{
   const double a = 0.020, b = 0.070, c = 0.430, d = 0.480;
   if (t <= a || t >= d) return 0;
   if (t < b) return 0.5 - 0.5 * cos(M_PI * (t - a) / (b - a));
@@ -46,12 +46,14 @@ static double Envelope(double t) {
   return 1;
 }
 
-static double Erp(double t) {
+static double Erp(double t)
+{
   const double g1 = (t - 0.10) / 0.035, g2 = (t - 0.19) / 0.05, g3 = (t - 0.32) / 0.07;
   return -exp(-0.5 * g1 * g1) + 0.8 * exp(-0.5 * g2 * g2) - 0.3 * exp(-0.5 * g3 * g3);
 }
 
-PetscErrorCode SimSignalCreate(SimSignal *sig) {
+PetscErrorCode SimSignalCreate(SimSignal *sig)
+{
   SimSignal s;
 
   PetscFunctionBegin;
@@ -69,13 +71,14 @@ PetscErrorCode SimSignalCreate(SimSignal *sig) {
   for (int n = 0; n < SIM_NSAMPLES; n++) {
     const double t = (n - SIM_ONSET) / SIM_SFREQ;
     s->envelope[n] = n >= SIM_ONSET ? Envelope(t) : 0;
-    s->erp[n] = n >= SIM_ONSET ? Erp(t) : 0;
+    s->erp[n]      = n >= SIM_ONSET ? Erp(t) : 0;
   }
   *sig = s;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode SimSignalDestroy(SimSignal *sig) {
+PetscErrorCode SimSignalDestroy(SimSignal *sig)
+{
   PetscFunctionBegin;
   if (!*sig) PetscFunctionReturn(PETSC_SUCCESS);
   fftw_destroy_plan((*sig)->plan);
@@ -85,16 +88,15 @@ PetscErrorCode SimSignalDestroy(SimSignal *sig) {
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-void SimChannelCode(const SimParams *par, const SimChannel *c, PetscInt n, const double *proj,
-                    double *z) {
+void SimChannelCode(const SimParams *par, const SimChannel *c, PetscInt n, const double *proj, double *z)
+{
   double u[SIM_NPROJ], mean = 0, var = 0;
   SimRng r;
 
   for (PetscInt i = 0; i < n; i++)
     z[i] = 0;
   if (c->layer < 0) return;
-  SimRngInit(&r, par->seed, (uint32_t)c->patient, (uint32_t)c->local, SIM_GLOBAL,
-             SIM_STREAM_PROJECTION);
+  SimRngInit(&r, par->seed, (uint32_t)c->patient, (uint32_t)c->local, SIM_GLOBAL, SIM_STREAM_PROJECTION);
   for (int k = 0; k < SIM_NPROJ; k++)
     u[k] = SimRngNormal(&r);
   for (int k = 0; k < SIM_NPROJ; k++)
@@ -108,8 +110,9 @@ void SimChannelCode(const SimParams *par, const SimChannel *c, PetscInt n, const
     z[i] = var > 0 ? (z[i] - mean) / sqrt(var) : 0;
 }
 
-PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimStimuli *st,
-                                const SimChannel *c, const double *proj, float *out) {
+PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimStimuli *st, const SimChannel *c,
+                                const double *proj, float *out)
+{
   static const double harmonic[NLINE] = {1.0, 0.3, 0.15, 0.05, 0.03};
   const double df = SIM_SFREQ / NFFT, floor_sd = 0.1 * c->noise_sd;
   const uint32_t pat = (uint32_t)c->patient, ch = (uint32_t)c->local;
@@ -122,12 +125,11 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
     sum2 += pow(PetscMax(k * df, 1.0), -c->noise_exponent);
   /* the c2r output of bins with E|X_k|^2 = a_k^2 (0 < k < N/2) has variance 2 sum a_k^2: scale
      the 1/f part to noise_sd and add a white floor of floor_sd (variance spread evenly) */
-  scale = c->noise_sd / sqrt(2 * sum2);
-  floor_amp = floor_sd / sqrt(2.0 * (NFFT / 2 - 1));
+  scale       = c->noise_sd / sqrt(2 * sum2);
+  floor_amp   = floor_sd / sqrt(2.0 * (NFFT / 2 - 1));
   sig->amp[0] = sig->amp[NFFT / 2] = 0;
   for (int k = 1; k < NFFT / 2; k++)
-    sig->amp[k] = sqrt(scale * scale * pow(PetscMax(k * df, 1.0), -c->noise_exponent) +
-                       floor_amp * floor_amp);
+    sig->amp[k] = sqrt(scale * scale * pow(PetscMax(k * df, 1.0), -c->noise_exponent) + floor_amp * floor_amp);
   if (c->band >= 0) {
     const BaBand *b = &BaBands[c->band];
     for (int k = 1; k < NFFT / 2; k++)
@@ -135,7 +137,7 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
     burst_amp = sqrt(c->power_increase * p_band);
     for (int k = 0; k < SIM_NBURST; k++)
       for (int n = 0; n < SIM_NSAMPLES; n++) {
-        const double w = 2 * M_PI * c->burst_hz[k] * (n - SIM_ONSET) / SIM_SFREQ;
+        const double w       = 2 * M_PI * c->burst_hz[k] * (n - SIM_ONSET) / SIM_SFREQ;
         sig->burst_cos[k][n] = cos(w);
         sig->burst_sin[k][n] = sin(w);
       }
@@ -193,10 +195,9 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
     if (c->artifact_rate > 0) {
       SimRngInit(&r, par->seed, pat, ch, (uint32_t)t, SIM_STREAM_ARTIFACT);
       if (SimRngUniform(&r) < c->artifact_rate) {
-        const double a =
-            c->noise_sd * (15 + 25 * SimRngUniform(&r)) * (SimRngUniform(&r) < 0.5 ? -1 : 1);
+        const double a   = c->noise_sd * (15 + 25 * SimRngUniform(&r)) * (SimRngUniform(&r) < 0.5 ? -1 : 1);
         const double tau = (0.01 + 0.05 * SimRngUniform(&r)) * SIM_SFREQ;
-        const int n0 = SimRngInt(&r, SIM_NSAMPLES);
+        const int n0     = SimRngInt(&r, SIM_NSAMPLES);
         for (int n = n0; n < SIM_NSAMPLES; n++)
           x[n] += a * exp(-(n - n0) / tau);
       }

@@ -42,7 +42,8 @@ typedef struct {
   PetscBool rdm_report;           /* -sim_rdm_report: print the network's layer RDM correlations */
 } SimulateOptions;
 
-static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help) {
+static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help)
+{
   int band = 3, preset = PRESET_DEMO;
   PetscInt seed;
 
@@ -51,122 +52,108 @@ static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help
   PetscCall(PetscStrncpy(o->atlas, BA_DEFAULT_ATLAS, sizeof(o->atlas)));
   o->block = 16;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign simulate options", NULL);
-  PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx,
-                                  "Output folder (dataset.h5, network.h5, truth.h5)", "sim-out"));
-  PetscCall(OptionsChoice(PetscOptionsObject, "-preset",
-                          "Size of the cohort; sets the defaults below", PresetNames, PRESET_DEMO,
-                          &preset));
-  o->preset = preset;
-  o->par.npatients = PresetDefaults[preset].npatients;
-  o->par.nchannels = PresetDefaults[preset].nchannels;
-  o->par.nimages = PresetDefaults[preset].nimages;
-  o->par.layer_scale = PresetDefaults[preset].layer_scale;
+  PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx, "Output folder (dataset.h5, network.h5, truth.h5)",
+                                  "sim-out"));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-preset", "Size of the cohort; sets the defaults below", PresetNames,
+                          PRESET_DEMO, &preset));
+  o->preset            = preset;
+  o->par.npatients     = PresetDefaults[preset].npatients;
+  o->par.nchannels     = PresetDefaults[preset].nchannels;
+  o->par.nimages       = PresetDefaults[preset].nimages;
+  o->par.layer_scale   = PresetDefaults[preset].layer_scale;
   o->par.ventral_share = PresetDefaults[preset].ventral_share;
-  o->par.gain_min = 0.4;
-  o->par.gain_max = 1.2;
-  o->par.target_share = 0.04;
-  PetscCall(PetscOptionsInt("-sim_patients", "Patients", NULL, o->par.npatients, &o->par.npatients,
-                            NULL));
+  o->par.gain_min      = 0.4;
+  o->par.gain_max      = 1.2;
+  o->par.target_share  = 0.04;
+  PetscCall(PetscOptionsInt("-sim_patients", "Patients", NULL, o->par.npatients, &o->par.npatients, NULL));
   PetscCall(PetscOptionsInt(
-      "-sim_channels",
-      "Bipolar channels in all, split over patients (8-15 shafts of 8-15 contacts where that fits)",
+      "-sim_channels", "Bipolar channels in all, split over patients (8-15 shafts of 8-15 contacts where that fits)",
       NULL, o->par.nchannels, &o->par.nchannels, NULL));
-  PetscCall(PetscOptionsInt("-sim_images",
-                            "Images, a multiple of 5 (250: the study's names and order)", NULL,
+  PetscCall(PetscOptionsInt("-sim_images", "Images, a multiple of 5 (250: the study's names and order)", NULL,
                             o->par.nimages, &o->par.nimages, NULL));
   PetscCall(OptionsChoice(PetscOptionsObject, "-sim_hierarchy_band",
-                          "Band whose planted layers rise along the ventral stream", BaBandNames, 3,
-                          &band));
+                          "Band whose planted layers rise along the ventral stream", BaBandNames, 3, &band));
   o->par.hierarchy_band = band;
-  PetscCall(PetscOptionsReal("-sim_layer_scale",
-                             "Network layer widths as a fraction of CaffeNet's (0, 1]", NULL,
+  PetscCall(PetscOptionsReal("-sim_layer_scale", "Network layer widths as a fraction of CaffeNet's (0, 1]", NULL,
                              o->par.layer_scale, &o->par.layer_scale, NULL));
-  PetscCall(PetscOptionsReal("-sim_ventral_share",
-                             "Fraction of channels in BA 17, 18, 19, 37, 20 (the study: 0.052)",
+  PetscCall(PetscOptionsReal("-sim_ventral_share", "Fraction of channels in BA 17, 18, 19, 37, 20 (the study: 0.052)",
                              NULL, o->par.ventral_share, &o->par.ventral_share, NULL));
-  PetscCall(PetscOptionsReal("-sim_gain_min",
-                             "Smallest encoding gain g (burst amplitude x (1 + g z))", NULL,
+  PetscCall(PetscOptionsReal("-sim_gain_min", "Smallest encoding gain g (burst amplitude x (1 + g z))", NULL,
                              o->par.gain_min, &o->par.gain_min, NULL));
-  PetscCall(PetscOptionsReal("-sim_gain_max", "Largest encoding gain g", NULL, o->par.gain_max,
-                             &o->par.gain_max, NULL));
-  PetscCall(PetscOptionsReal("-sim_target_share",
-                             "Extra target trials (stimulus -1, not analysed) per image", NULL,
+  PetscCall(
+      PetscOptionsReal("-sim_gain_max", "Largest encoding gain g", NULL, o->par.gain_max, &o->par.gain_max, NULL));
+  PetscCall(PetscOptionsReal("-sim_target_share", "Extra target trials (stimulus -1, not analysed) per image", NULL,
                              o->par.target_share, &o->par.target_share, NULL));
-  PetscCall(PetscOptionsString("-atlas", "Brodmann atlas (NIfTI, MNI space)", NULL, o->atlas,
-                               o->atlas, sizeof(o->atlas), NULL));
-  PetscCall(PetscOptionsInt("-sim_block_channels",
-                            "Channels generated and written per collective write", NULL, o->block,
-                            &o->block, NULL));
-  PetscCall(PetscOptionsBool("-sim_rdm_report",
-                             "Print the Spearman correlations of the network's layer RDMs", NULL,
+  PetscCall(PetscOptionsString("-atlas", "Brodmann atlas (NIfTI, MNI space)", NULL, o->atlas, o->atlas,
+                               sizeof(o->atlas), NULL));
+  PetscCall(PetscOptionsInt("-sim_block_channels", "Channels generated and written per collective write", NULL,
+                            o->block, &o->block, NULL));
+  PetscCall(PetscOptionsBool("-sim_rdm_report", "Print the Spearman correlations of the network's layer RDMs", NULL,
                              o->rdm_report, &o->rdm_report, NULL));
   PetscOptionsEnd();
   PetscCall(PetscOptionsHasHelp(NULL, help));
   if (*help) PetscFunctionReturn(PETSC_SUCCESS);
 
-  seed = (PetscInt)o->ctx.seed;
+  seed        = (PetscInt)o->ctx.seed;
   o->par.seed = (uint32_t)seed;
   {
-    const MPI_Comm c = o->ctx.comm;
+    const MPI_Comm c   = o->ctx.comm;
     const SimParams *p = &o->par;
-    PetscCheck(p->npatients >= 1, c, BA_ERR_INPUT,
-               "-sim_patients: must be at least 1, got %" PetscInt_FMT, p->npatients);
-    PetscCheck(p->npatients < 100000, c, BA_ERR_INPUT,
-               "-sim_patients: at most 99999, got %" PetscInt_FMT, p->npatients);
+    PetscCheck(p->npatients >= 1, c, BA_ERR_INPUT, "-sim_patients: must be at least 1, got %" PetscInt_FMT,
+               p->npatients);
+    PetscCheck(p->npatients < 100000, c, BA_ERR_INPUT, "-sim_patients: at most 99999, got %" PetscInt_FMT,
+               p->npatients);
     PetscCheck(p->nchannels >= p->npatients, c, BA_ERR_INPUT,
-               "-sim_channels: need at least one channel per patient (%" PetscInt_FMT
-               " channels, %" PetscInt_FMT " patients)",
+               "-sim_channels: need at least one channel per patient (%" PetscInt_FMT " channels, %" PetscInt_FMT
+               " patients)",
                p->nchannels, p->npatients);
     PetscCheck(p->nchannels <= 150 * p->npatients, c, BA_ERR_INPUT,
                "-sim_channels: at most 150 per patient (15 shafts of up to 15 contacts), got "
                "%" PetscInt_FMT " for %" PetscInt_FMT " patients",
                p->nchannels, p->npatients);
     PetscCheck(p->nimages >= 5 && p->nimages % 5 == 0 && p->nimages <= 4995, c, BA_ERR_INPUT,
-               "-sim_images: must be a positive multiple of 5 (at most 4995), got %" PetscInt_FMT,
-               p->nimages);
+               "-sim_images: must be a positive multiple of 5 (at most 4995), got %" PetscInt_FMT, p->nimages);
     PetscCheck(p->layer_scale > 0 && p->layer_scale <= 1, c, BA_ERR_INPUT,
                "-sim_layer_scale: must be in (0, 1], got %g", p->layer_scale);
     PetscCheck(p->ventral_share >= 0 && p->ventral_share < 1, c, BA_ERR_INPUT,
                "-sim_ventral_share: must be in [0, 1), got %g", p->ventral_share);
     PetscCheck(p->gain_min >= 0 && p->gain_max >= p->gain_min, c, BA_ERR_INPUT,
-               "-sim_gain_min, -sim_gain_max: need 0 <= min <= max, got %g, %g", p->gain_min,
-               p->gain_max);
+               "-sim_gain_min, -sim_gain_max: need 0 <= min <= max, got %g, %g", p->gain_min, p->gain_max);
     PetscCheck(p->target_share >= 0 && p->target_share <= 1, c, BA_ERR_INPUT,
                "-sim_target_share: must be in [0, 1], got %g", p->target_share);
-    PetscCheck(o->block >= 1, c, BA_ERR_INPUT,
-               "-sim_block_channels: must be at least 1, got %" PetscInt_FMT, o->block);
+    PetscCheck(o->block >= 1, c, BA_ERR_INPUT, "-sim_block_channels: must be at least 1, got %" PetscInt_FMT, o->block);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode MakeFolder(const BaContext *ctx) {
+static PetscErrorCode MakeFolder(const BaContext *ctx)
+{
   int err = 0;
 
   PetscFunctionBegin;
   if (ctx->rank == 0 && mkdir(ctx->out, 0755) != 0 && errno != EEXIST) err = errno;
   PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, ctx->comm));
-  PetscCheck(!err, ctx->comm, BA_ERR_INPUT, "%s: cannot create the output folder (%s)", ctx->out,
-             strerror(err));
+  PetscCheck(!err, ctx->comm, BA_ERR_INPUT, "%s: cannot create the output folder (%s)", ctx->out, strerror(err));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode FillNetwork(const SimulateOptions *o, const SimNetwork *net, Network *file) {
+static PetscErrorCode FillNetwork(const SimulateOptions *o, const SimNetwork *net, Network *file)
+{
   PetscFunctionBegin;
   PetscCall(H5WriteProvenance(&file->file, &o->ctx));
   for (int l = 0; l < SIM_NLAYERS; l++)
-    PetscCall(
-        NetworkWriteActivations(file, l, net->nfeatures[l], o->ctx.rank == 0 ? net->act[l] : NULL));
+    PetscCall(NetworkWriteActivations(file, l, net->nfeatures[l], o->ctx.rank == 0 ? net->act[l] : NULL));
   PetscCall(NetworkCommit(file));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* network.h5 from rank 0's model; every rank receives the projections. */
-static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *st, const char *path,
-                                   double *proj) {
+static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *st, const char *path, double *proj)
+{
   SimNetwork net;
   Network file;
   const PetscInt n = st->nimages;
-  double t0 = MPI_Wtime();
+  double t0        = MPI_Wtime();
   PetscErrorCode ierr;
 
   PetscFunctionBegin;
@@ -177,11 +164,9 @@ static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *s
   }
   PetscCallMPI(MPI_Bcast(net.nfeatures, SIM_NLAYERS, MPIU_INT, 0, o->ctx.comm));
   PetscCallMPI(MPI_Bcast(proj, SIM_NLAYERS * SIM_NPROJ * (int)n, MPI_DOUBLE, 0, o->ctx.comm));
-  PetscCall(ContextPrintf(&o->ctx,
-                          "simulate: network of %d layers (%" PetscInt_FMT " .. %" PetscInt_FMT
-                          " units) built in %.1f s\n",
-                          SIM_NLAYERS, net.nfeatures[0], net.nfeatures[SIM_NLAYERS - 1],
-                          MPI_Wtime() - t0));
+  PetscCall(ContextPrintf(
+      &o->ctx, "simulate: network of %d layers (%" PetscInt_FMT " .. %" PetscInt_FMT " units) built in %.1f s\n",
+      SIM_NLAYERS, net.nfeatures[0], net.nfeatures[SIM_NLAYERS - 1], MPI_Wtime() - t0));
   if (o->rdm_report && o->ctx.rank == 0) {
     double corr[SIM_NLAYERS * SIM_NLAYERS], cat[SIM_NLAYERS];
     PetscCall(SimNetworkRdmCorrelation(&net, st, corr, cat));
@@ -201,8 +186,7 @@ static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *s
     printf("\n");
     fflush(stdout);
   }
-  PetscCall(NetworkCreate(o->ctx.comm, path, n, st->name, SIM_NLAYERS, (char *const *)SimLayerNames,
-                          &file));
+  PetscCall(NetworkCreate(o->ctx.comm, path, n, st->name, SIM_NLAYERS, (char *const *)SimLayerNames, &file));
   ierr = FillNetwork(o, &net, &file);
   if (ierr) H5FileAbandon(&file.file);
   PetscCall(ierr);
@@ -211,9 +195,9 @@ static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *s
 }
 
 /* The patients of dataset.h5, each rank its own channels a block at a time. */
-static PetscErrorCode FillDataset(const SimulateOptions *o, const SimStimuli *st,
-                                  const SimCohort *co, const double *proj, const Partition *part,
-                                  SimSignal sig, float *buf, Dataset *ds) {
+static PetscErrorCode FillDataset(const SimulateOptions *o, const SimStimuli *st, const SimCohort *co,
+                                  const double *proj, const Partition *part, SimSignal sig, float *buf, Dataset *ds)
+{
   const PetscInt ntrials = st->ntrials, per = ntrials * SIM_NSAMPLES;
   PetscInt done = 0;
   Progress pr;
@@ -221,11 +205,10 @@ static PetscErrorCode FillDataset(const SimulateOptions *o, const SimStimuli *st
   PetscFunctionBegin;
   PetscCall(H5WriteProvenance(&ds->file, &o->ctx));
   ProgressBegin(&pr, o->ctx.comm, "simulate: channels",
-                (double)(part->rank_lo[o->ctx.rank + 1] - part->rank_lo[o->ctx.rank]),
-                o->ctx.quiet);
+                (double)(part->rank_lo[o->ctx.rank + 1] - part->rank_lo[o->ctx.rank]), o->ctx.quiet);
   for (PetscInt p = 0; p < co->npatients; p++) {
     const SimChannel *ch = co->ch + co->first[p];
-    const PetscInt nch = co->first[p + 1] - co->first[p];
+    const PetscInt nch   = co->first[p + 1] - co->first[p];
     char **names;
     double *mni;
     PetscInt lo, hi, nblocks = 0;
@@ -236,8 +219,7 @@ static PetscErrorCode FillDataset(const SimulateOptions *o, const SimStimuli *st
       for (int e = 0; e < 3; e++)
         mni[3 * c + e] = ch[c].mni[e];
     }
-    PetscCall(DatasetAddPatient(ds, co->patient_id[p], nch, ntrials, SIM_NSAMPLES, names, mni,
-                                st->stimulus));
+    PetscCall(DatasetAddPatient(ds, co->patient_id[p], nch, ntrials, SIM_NSAMPLES, names, mni, st->stimulus));
     PetscCall(PetscFree2(names, mni));
     /* as many collective writes on every rank as the rank with the most blocks needs */
     for (PetscMPIInt r = 0; r < o->ctx.size; r++) {
@@ -266,9 +248,9 @@ static PetscErrorCode FillDataset(const SimulateOptions *o, const SimStimuli *st
 }
 
 /* dataset.h5: a partial file is removed on any error. */
-static PetscErrorCode WriteDataset(const SimulateOptions *o, const SimStimuli *st,
-                                   const SimCohort *co, const double *proj, const char *path,
-                                   double *seconds) {
+static PetscErrorCode WriteDataset(const SimulateOptions *o, const SimStimuli *st, const SimCohort *co,
+                                   const double *proj, const char *path, double *seconds)
+{
   const PetscInt per = st->ntrials * SIM_NSAMPLES;
   Dataset ds;
   Partition part;
@@ -281,7 +263,7 @@ static PetscErrorCode WriteDataset(const SimulateOptions *o, const SimStimuli *s
   PetscFunctionBegin;
   PetscCall(PetscMalloc2(co->npatients, &nch, co->npatients, &work));
   for (PetscInt p = 0; p < co->npatients; p++) {
-    nch[p] = co->first[p + 1] - co->first[p];
+    nch[p]  = co->first[p + 1] - co->first[p];
     work[p] = (double)per;
   }
   PetscCall(PartitionCreate(o->ctx.comm, co->npatients, nch, work, &part));
@@ -289,8 +271,8 @@ static PetscErrorCode WriteDataset(const SimulateOptions *o, const SimStimuli *s
   PetscCall(SimSignalCreate(&sig));
   PetscCallMPI(MPI_Barrier(o->ctx.comm));
   t0 = MPI_Wtime();
-  PetscCall(DatasetCreate(o->ctx.comm, path, SIM_SFREQ, SIM_ONSET, BA_MONTAGE_BIPOLAR, st->nimages,
-                          st->name, st->category, &ds));
+  PetscCall(DatasetCreate(o->ctx.comm, path, SIM_SFREQ, SIM_ONSET, BA_MONTAGE_BIPOLAR, st->nimages, st->name,
+                          st->category, &ds));
   ierr = FillDataset(o, st, co, proj, &part, sig, buf, &ds);
   if (ierr) H5FileAbandon(&ds.file);
   PetscCall(ierr);
@@ -303,11 +285,11 @@ static PetscErrorCode WriteDataset(const SimulateOptions *o, const SimStimuli *s
 }
 
 /* The datasets of truth.h5 (rank 0's arrays are written). */
-static PetscErrorCode FillTruth(const SimulateOptions *o, const SimCohort *co, H5File *f,
-                                char **patient, char **name, int *band, int *layer, int *area,
-                                double *gain, double *increase, double *mni) {
+static PetscErrorCode FillTruth(const SimulateOptions *o, const SimCohort *co, H5File *f, char **patient, char **name,
+                                int *band, int *layer, int *area, double *gain, double *increase, double *mni)
+{
   const PetscInt N = co->nchannels;
-  hsize_t dims[2] = {(hsize_t)N, 3};
+  hsize_t dims[2]  = {(hsize_t)N, 3};
 
   PetscFunctionBegin;
   PetscCall(H5WriteProvenance(f, &o->ctx));
@@ -331,7 +313,8 @@ static PetscErrorCode FillTruth(const SimulateOptions *o, const SimCohort *co, H
 }
 
 /* truth.h5: the planted band, layer and gain of every channel (rank 0 holds them all). */
-static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, const char *path) {
+static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, const char *path)
+{
   const PetscInt N = co->nchannels;
   H5File f;
   char **patient, **name;
@@ -344,13 +327,13 @@ static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, 
   PetscCall(PetscMalloc4(N, &area, N, &gain, N, &increase, 3 * N, &mni));
   for (PetscInt c = 0; c < N; c++) {
     const SimChannel *ch = &co->ch[c];
-    patient[c] = co->patient_id[ch->patient];
-    name[c] = (char *)ch->name;
-    band[c] = ch->band;
-    layer[c] = ch->layer;
-    area[c] = ch->area;
-    gain[c] = ch->gain;
-    increase[c] = ch->power_increase;
+    patient[c]           = co->patient_id[ch->patient];
+    name[c]              = (char *)ch->name;
+    band[c]              = ch->band;
+    layer[c]             = ch->layer;
+    area[c]              = ch->area;
+    gain[c]              = ch->gain;
+    increase[c]          = ch->power_increase;
     for (int e = 0; e < 3; e++)
       mni[3 * c + e] = ch->mni[e];
   }
@@ -363,11 +346,10 @@ static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode PrintSummary(const SimulateOptions *o, const SimCohort *co,
-                                   const SimStimuli *st, double seconds) {
+static PetscErrorCode PrintSummary(const SimulateOptions *o, const SimCohort *co, const SimStimuli *st, double seconds)
+{
   PetscInt resp = 0, enc = 0, in_band[BA_NBANDS] = {0};
-  double mb = (double)co->nchannels * st->ntrials * SIM_NSAMPLES * sizeof(float) / 1e6, tmin, tmax,
-         tsum;
+  double mb = (double)co->nchannels * st->ntrials * SIM_NSAMPLES * sizeof(float) / 1e6, tmin, tmax, tsum;
 
   PetscFunctionBegin;
   PetscCallMPI(MPI_Allreduce(&seconds, &tmin, 1, MPI_DOUBLE, MPI_MIN, o->ctx.comm));
@@ -377,20 +359,18 @@ static PetscErrorCode PrintSummary(const SimulateOptions *o, const SimCohort *co
     if (co->ch[c].band >= 0) resp++, in_band[co->ch[c].band]++;
     if (co->ch[c].layer >= 0) enc++;
   }
+  PetscCall(ContextPrintf(&o->ctx,
+                          "simulate: %" PetscInt_FMT " patients, %" PetscInt_FMT
+                          " channels (BA 17/18/19/37/20: %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT
+                          "/%" PetscInt_FMT "/%" PetscInt_FMT "), %" PetscInt_FMT " images, %" PetscInt_FMT " trials\n",
+                          co->npatients, co->nchannels, co->area_count[0], co->area_count[1], co->area_count[2],
+                          co->area_count[3], co->area_count[4], st->nimages, st->ntrials));
   PetscCall(ContextPrintf(
       &o->ctx,
-      "simulate: %" PetscInt_FMT " patients, %" PetscInt_FMT
-      " channels (BA 17/18/19/37/20: %" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT
-      "/%" PetscInt_FMT "/%" PetscInt_FMT "), %" PetscInt_FMT " images, %" PetscInt_FMT " trials\n",
-      co->npatients, co->nchannels, co->area_count[0], co->area_count[1], co->area_count[2],
-      co->area_count[3], co->area_count[4], st->nimages, st->ntrials));
-  PetscCall(ContextPrintf(&o->ctx,
-                          "simulate: %" PetscInt_FMT
-                          " responsive channels (theta/alpha/beta/lowgamma/highgamma %" PetscInt_FMT
-                          "/%" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT
-                          "), %" PetscInt_FMT " encoding; hierarchy in %s\n",
-                          resp, in_band[0], in_band[1], in_band[2], in_band[3], in_band[4], enc,
-                          BaBandNames[o->par.hierarchy_band]));
+      "simulate: %" PetscInt_FMT " responsive channels (theta/alpha/beta/lowgamma/highgamma %" PetscInt_FMT
+      "/%" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT "), %" PetscInt_FMT
+      " encoding; hierarchy in %s\n",
+      resp, in_band[0], in_band[1], in_band[2], in_band[3], in_band[4], enc, BaBandNames[o->par.hierarchy_band]));
   PetscCall(ContextPrintf(&o->ctx,
                           "simulate: dataset %.1f MB generated and written in %.2f s (min %.2f, "
                           "mean %.2f over %d ranks): %.1f MB/s\n",
@@ -398,7 +378,8 @@ static PetscErrorCode PrintSummary(const SimulateOptions *o, const SimCohort *co
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode StageSimulate(void) {
+PetscErrorCode StageSimulate(void)
+{
   SimulateOptions o;
   PetscBool help;
   Atlas atlas;
@@ -416,7 +397,7 @@ PetscErrorCode StageSimulate(void) {
   {
     /* every rank reads the atlas; a failure on any rank stops all of them */
     PetscErrorCode ierr = AtlasOpen(o.atlas, &atlas);
-    int bad = ierr != 0, anybad;
+    int bad             = ierr != 0, anybad;
     PetscCallMPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, o.ctx.comm));
     PetscCheck(!anybad, o.ctx.comm, BA_ERR_INPUT, "%s: cannot read the atlas", o.atlas);
   }
@@ -433,8 +414,8 @@ PetscErrorCode StageSimulate(void) {
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/truth.h5", o.ctx.out));
   PetscCall(WriteTruth(&o, &co, path));
   PetscCall(PrintSummary(&o, &co, &st, seconds));
-  PetscCall(ContextPrintf(&o.ctx, "simulate: wrote %s/{dataset,network,truth}.h5 in %.1f s\n",
-                          o.ctx.out, MPI_Wtime() - t0));
+  PetscCall(
+      ContextPrintf(&o.ctx, "simulate: wrote %s/{dataset,network,truth}.h5 in %.1f s\n", o.ctx.out, MPI_Wtime() - t0));
 
   PetscCall(PetscFree(proj));
   PetscCall(SimStimuliDestroy(&st));

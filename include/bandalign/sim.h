@@ -51,11 +51,9 @@ enum {
   SIM_STREAM_ARTIFACT,
   SIM_STREAM_PROJECTION
 };
-#define SIM_GLOBAL                                                                                 \
-  0xFFFFFFFFu /* the "patient" (or trial) of streams that belong to no patient (trial) */
+#define SIM_GLOBAL 0xFFFFFFFFu /* the "patient" (or trial) of streams that belong to no patient (trial) */
 
-void SimRngInit(SimRng *r, uint32_t seed, uint32_t patient, uint32_t channel, uint32_t trial,
-                uint32_t stream);
+void SimRngInit(SimRng *r, uint32_t seed, uint32_t patient, uint32_t channel, uint32_t trial, uint32_t stream);
 double SimRngUniform(SimRng *r); /* in (0, 1) */
 double SimRngNormal(SimRng *r);
 void SimRngNormalPair(SimRng *r, double *a, double *b);
@@ -138,11 +136,10 @@ PetscErrorCode SimSignalDestroy(SimSignal *sig);
 
 /* The channel's standardised image code z [nimages] from its planted layer's projections
    (zeros when it encodes nothing). */
-void SimChannelCode(const SimParams *par, const SimChannel *c, PetscInt nimages, const double *proj,
-                    double *z);
+void SimChannelCode(const SimParams *par, const SimChannel *c, PetscInt nimages, const double *proj, double *z);
 
 /* Writes channel c's epochs as float [ntrials][SIM_NSAMPLES]. Deterministic. */
-PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimStimuli *st,
-                                const SimChannel *c, const double *proj, float *out);
+PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimStimuli *st, const SimChannel *c,
+                                const double *proj, float *out);
 
 #endif
