@@ -788,6 +788,7 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
       const uint8_t *sig         = res->data[RoiIndex(b, w)].significant;
 
       rec->mean_rho[b] += s->alignment_rho / BA_NWINDOWS;
+      if (s->alignment_p < REPORT_RIVAL_P) rec->score[b] += s->alignment_rho / BA_NWINDOWS;
       if (s->alignment_rho > res->roi[RoiIndex(b, rec->best_window[b])].alignment_rho) rec->best_window[b] = w;
       if (s->alignment_p < REPORT_ALIGNED_P) rec->aligned[b] = PETSC_TRUE;
       for (PetscInt c = 0; c < res->nchannels; c++)
@@ -828,12 +829,15 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
     const char *planted = BaBands[H].name;
     int rival           = -1;
     for (int b = 0; b < BA_NBANDS; b++)
-      if (b != H && (rival < 0 || rec->mean_rho[b] > rec->mean_rho[rival])) rival = b;
-    if (!(rec->mean_rho[H] > rec->mean_rho[rival])) {
+      if (b != H && (rival < 0 || rec->score[b] > rec->score[rival])) rival = b;
+    /* best aligned: the highest window-averaged alignment rho, where a window counts only
+       when its alignment is nominally significant (chance alignments of a few pairs in
+       another band do not make it a rival) */
+    if (!(rec->score[H] > rec->score[rival])) {
       rec->pass = PETSC_FALSE;
       snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%splanted band %s is not the best aligned (mean rho %.4f, %s %.4f)", why[0] ? "; " : "", planted,
-               rec->mean_rho[H], BaBands[rival].name, rec->mean_rho[rival]);
+               "%splanted band %s is not the best aligned (score %.4f, %s %.4f)", why[0] ? "; " : "", planted,
+               rec->score[H], BaBands[rival].name, rec->score[rival]);
     }
     if (!rec->aligned[H]) {
       double pmin = 1;
@@ -853,9 +857,9 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
     WindowName(rec->best_window[H], wname, sizeof(wname));
     if (rec->pass)
       snprintf(rec->verdict, sizeof(rec->verdict),
-               "recovery passed: planted band %s is the best aligned (mean rho %.4f, next %s "
+               "recovery passed: planted band %s is the best aligned (score %.4f, next %s "
                "%.4f), aligned at %s (p %.3g < %.3g), FDP %.4f <= q %g",
-               planted, rec->mean_rho[H], BaBands[rival].name, rec->mean_rho[rival], wname,
+               planted, rec->score[H], BaBands[rival].name, rec->score[rival], wname,
                res->roi[RoiIndex(H, rec->best_window[H])].alignment_p, REPORT_ALIGNED_P, rec->fdp[H], rec->q);
     else
       snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: %s", why);

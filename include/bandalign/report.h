@@ -7,12 +7,14 @@
 
 /* The study's threshold for an aligned ROI: p < 0.005 / 15. */
 #define REPORT_ALIGNED_P (0.005 / BA_NROIS)
+#define REPORT_RIVAL_P   0.05 /* a window's alignment counts towards "best aligned" only below this p */
 
 /* How well a run recovered the truth planted by simulate. */
 typedef struct {
   int hierarchy_band;              /* band index of the planted hierarchy, -1 = none */
   double q;                        /* the results' FDR level, the FDP bound */
   double mean_rho[BA_NBANDS];      /* alignment rho averaged over the three windows */
+  double score[BA_NBANDS];         /* the same average counting only windows with alignment p < REPORT_RIVAL_P */
   int best_window[BA_NBANDS];      /* window of the highest alignment rho */
   PetscBool aligned[BA_NBANDS];    /* some window has alignment p < REPORT_ALIGNED_P */
   PetscInt nsig[BA_NBANDS];        /* significant pairs over the band's three ROIs */
