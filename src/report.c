@@ -373,7 +373,7 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
     for (PetscInt i = 0; i < BA_NAREAS * nl; i++)
       vmax = PetscMax(vmax, s->area_layer[i]);
     PetscCall(ScriptFigure(&sc, dir, f->file, 560, 320));
-    fprintf(fp, "set title '%s: mean significant rho per channel with a significant layer'\n", name);
+    fprintf(fp, "set title '%s: significant rho per channel with a significant layer' font ',10'\n", name);
     fprintf(fp, "set xrange [-0.5:%d.5]\nset yrange [4.5:-0.5]\nset xtics rotate by 45 right\n", (int)nl - 1);
     LayerTics(fp, res, "xtics");
     fputs("set ytics (", fp);

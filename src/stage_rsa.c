@@ -94,7 +94,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
                             &o->permutations, NULL));
   PetscCall(PetscOptionsInt("-sequential", "Stop a pair after this many exceedances (Besag-Clifford; 0 = run all)",
                             NULL, o->sequential_h, &o->sequential_h, NULL));
-  PetscCall(PetscOptionsInt("-channel_chunk", "Channels ranked and permuted together (memory: 8 x pairs bytes each)",
+  PetscCall(PetscOptionsInt("-channel_chunk", "Channels ranked and permuted together (memory: 12 x pairs bytes each)",
                             NULL, o->channel_chunk, &o->channel_chunk, NULL));
   PetscCall(PetscOptionsInt("-perm_chunk", "Permutations between progress lines and checkpoint decisions", NULL,
                             o->perm_chunk, &o->perm_chunk, NULL));
@@ -657,7 +657,7 @@ PetscErrorCode StageRsa(void)
                                   &found));
     }
 
-    /* my channels in chunks (ranks take 8 x pairs bytes per channel), each through the
+    /* my channels in chunks (ranks take 12 x pairs bytes per channel), each through the
        permutations in blocks: progress, early exit, checkpoints between blocks */
     {
       char what[96];

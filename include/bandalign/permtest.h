@@ -31,8 +31,9 @@ typedef struct _p_PermTest *PermTest;
    full matrices, layer RDMs rounded to 6 decimals (methods.md section 7). seed keys the
    permutation stream. sequential_h > 0 stops a pair once b reaches it (Besag-Clifford);
    0 runs every permutation. Not collective. Memory: 8 nlayers (nimages^2 + entries) bytes
-   plus 8 x 128 x entries for the permutation blocks (entries = 31,125 pairs for 250
-   images canonical, 62,500 kuzovkin2018). Fails (PETSC_ERR_SUP) where the exact integer
+   plus small permutation blocks (entries = 31,125 pairs for 250 images canonical, 62,500
+   kuzovkin2018). PermTestRun runs on the OpenBLAS thread count (openblas_set_num_threads)
+   and picks its kernel with -permtest_kernel blas|avx2|avx512|best [best]. Fails (PETSC_ERR_SUP) where the exact integer
    arithmetic of the test would overflow: entries (entries^2 - 1) / 3 >= 2^53, i.e. beyond
    about 775 images (canonical) or 548 (kuzovkin2018). */
 PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *const *rdm, BaProtocol protocol,
@@ -44,7 +45,7 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
    kuzovkin2018: channel RDM rounded to 3 decimals, both matrices scaled column by column
    to [0, 1] by their own minimum and maximum ((v - min) / (max - min), 0 for a constant
    column), Spearman over the full matrices, rounded to 4 decimals. Also ranks the channels
-   for PermTestRun (replacing those of an earlier call): 8 nch entries bytes, so call it
+   for PermTestRun (replacing those of an earlier call): 12 nch entries bytes, so call it
    on chunks of a few hundred channels; results do not depend on the chunking. Non-finite
    features are an error. */
 PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double *rho);
