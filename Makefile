@@ -20,9 +20,11 @@ SRC      := $(filter-out src/main.c,$(wildcard src/*.c))
 OBJ      := $(SRC:src/%.c=build/%.o)
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTBIN  := $(TESTSRC:tests/%.c=build/tests/%)
+DRIVERS  := $(patsubst tests/drivers/%.c,build/drivers/%,$(wildcard tests/drivers/*.c))
+BENCH    := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
 MPIRUN   := mpirun --allow-run-as-root --oversubscribe -q
 
-all: bin/bandalign $(TESTBIN)
+all: bin/bandalign $(TESTBIN) $(DRIVERS) $(BENCH)
 
 build/%.o: src/%.c $(wildcard include/bandalign/*.h) VERSION | build
 	@echo "  CC      $<"
@@ -40,7 +42,16 @@ build/tests/%: tests/%.c tests/check.h build/libbandalign.a | build/tests
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) -Itests $< build/libbandalign.a $(LDLIBS) -o $@
 
-build build/tests bin:
+# helper programs of the scripted tests and the benchmarks, linked like the tests
+build/drivers/%: tests/drivers/%.c build/libbandalign.a | build/drivers
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $< build/libbandalign.a $(LDLIBS) -o $@
+
+build/bench/%: bench/%.c build/libbandalign.a | build/bench
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS) $< build/libbandalign.a $(LDLIBS) -o $@
+
+build build/tests build/drivers build/bench bin:
 	mkdir -p $@
 
 deps:

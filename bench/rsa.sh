@@ -9,11 +9,6 @@
 set -eu
 cd "$(dirname "$0")/.."
 n=${1:-250} nch=${2:-256} nl=${3:-9} m=${4:-1000}
-pkgs="petsc ompi-c fftw3 hdf5-openmpi"
-mkdir -p build/bench
-mpicc -O3 -march=x86-64-v2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude \
-  $(pkg-config --cflags $pkgs) bench/rsa.c build/libbandalign.a \
-  $(pkg-config --libs $pkgs) -lfftw3_mpi -lfftw3 -lniftiio -lznz -lz -lopenblas -lm -o build/bench/rsa
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 field() { awk -v k="$1" '/^RESULT/ {print $k}' <<<"$2"; }
 

@@ -4,11 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-PKGS="petsc ompi-c fftw3 hdf5-openmpi"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-mpicc -O3 -march=x86-64-v2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude $(pkg-config --cflags $PKGS) \
-  bench/spectral.c build/libbandalign.a \
-  $(pkg-config --libs $PKGS) -lfftw3_mpi -lfftw3 -lniftiio -lznz -lz -lopenblas -lm -o "$out/spectral"
-"$out/spectral" "${1:-3}" estimate
-"$out/spectral" "${1:-3}" measure
+build/bench/spectral "${1:-3}" estimate
+build/bench/spectral "${1:-3}" measure

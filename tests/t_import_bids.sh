@@ -8,5 +8,4 @@ cd "${BA_ROOT:-$(dirname "$0")/..}"
 PY=${BA_PY:-/usr/bin/python3}
 TMP=${BA_TMP:-$(mktemp -d)}/import_bids
 rm -rf "$TMP" && mkdir -p "$TMP"
-cc -O2 -Wall -Wextra -Werror tests/drivers/edfwrite.c -ledf -o "$TMP/edfwrite"
-"$PY" tests/ref/import_bids.py "$TMP/edfwrite" "$TMP"
+"$PY" tests/ref/import_bids.py build/drivers/edfwrite "$TMP"

@@ -8,6 +8,5 @@ cd "${BA_ROOT:-$(dirname "$0")/..}"
 PY=${BA_PY:-/usr/bin/python3}
 TMP=${BA_TMP:-$(mktemp -d)}/import_kuzovkin
 rm -rf "$TMP" && mkdir -p "$TMP"
-cc -O2 -Wall -Wextra -Werror tests/drivers/matwrite.c -lmatio -lm -o "$TMP/matwrite"
-"$TMP/matwrite" "$TMP/study"
+build/drivers/matwrite "$TMP/study"
 "$PY" tests/ref/import_kuzovkin.py "$TMP/study" "$TMP"

@@ -6,11 +6,7 @@ cd "${BA_ROOT:-$(dirname "$0")/..}"
 PY=${BA_PY:-/usr/bin/python3}
 TMP=${BA_TMP:-$(mktemp -d)}/preprocess
 mkdir -p "$TMP"
-PKGS="petsc ompi-c fftw3 hdf5-openmpi"
-mpicc -O2 -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude $(pkg-config --cflags $PKGS) \
-  tests/drivers/preprocess.c build/libbandalign.a \
-  $(pkg-config --libs $PKGS) -lfftw3_mpi -lfftw3 -lniftiio -lznz -lz -lopenblas -lm -o "$TMP/preprocess"
 NT=12 N=768 FS=512 LINE=50
 "$PY" tests/ref/preprocess.py gen "$TMP" $NT $N $FS
-"$TMP/preprocess" "$TMP" $NT $N $FS $LINE
+build/drivers/preprocess "$TMP" $NT $N $FS $LINE
 "$PY" tests/ref/preprocess.py check "$TMP" $NT $N $FS $LINE
