@@ -33,9 +33,9 @@ typedef struct _p_PermTest *PermTest;
    0 runs every permutation. Not collective. Memory: 8 nlayers (nimages^2 + entries) bytes
    plus small permutation blocks (entries = 31,125 pairs for 250 images canonical, 62,500
    kuzovkin2018). PermTestRun runs on the OpenBLAS thread count (openblas_set_num_threads)
-   and picks its kernel with -permtest_kernel blas|avx2|avx512|best [best]. Fails (PETSC_ERR_SUP) where the exact integer
-   arithmetic of the test would overflow: entries (entries^2 - 1) / 3 >= 2^53, i.e. beyond
-   about 775 images (canonical) or 548 (kuzovkin2018). */
+   and picks its kernel with -permtest_kernel blas|avx2|avx512|best [best]. Fails (PETSC_ERR_SUP) where the exact
+   integer arithmetic of the test would overflow: entries (entries^2 - 1) / 3 >= 2^53, i.e. beyond about 775 images
+   (canonical) or 548 (kuzovkin2018). */
 PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *const *rdm, BaProtocol protocol,
                               uint64_t seed, PetscInt sequential_h, PermTest *pt);
 
