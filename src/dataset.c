@@ -334,7 +334,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
   len = (size_t)pt->ntrials * (size_t)pt->nsamples;
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", pt->id));
   if (ds->montage == BA_MONTAGE_BIPOLAR) {
-    PetscCall(H5ReadRows(f, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf));
+    PetscCall(H5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf));
   } else {
     /* the contiguous run of contact rows that holds both contacts of every channel */
     PetscInt cmin = 0, cmax = -1;
@@ -348,7 +348,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
         }
       PetscCall(PetscMalloc1((size_t)(cmax + 1 - cmin) * len, &rows));
     }
-    PetscCall(H5ReadRows(f, name, H5T_NATIVE_FLOAT, (hsize_t)cmin, (hsize_t)(cmax + 1), rows));
+    PetscCall(H5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)cmin, (hsize_t)(cmax + 1), rows));
     for (PetscInt c = lo; c < hi; c++) {
       const float *a = rows + (size_t)(pt->pair[2 * c] - cmin) * len,
                   *b = rows + (size_t)(pt->pair[2 * c + 1] - cmin) * len;
@@ -358,20 +358,24 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
     }
     PetscCall(PetscFree(rows));
   }
-  /* the first non-finite sample, as channel * ntrials + trial, agreed on by every rank; a
-     monopolar difference of two finite floats can overflow to Inf, which is as unusable */
+  /* the first non-finite sample, as (patient, channel * ntrials + trial), agreed on by every
+     rank; a monopolar difference of two finite floats can overflow to Inf, which is as
+     unusable. Ranks may be reading different patients. */
   for (PetscInt c = lo; c < hi && bad == INT64_MAX; c++)
     for (PetscInt t = 0; t < pt->ntrials && bad == INT64_MAX; t++) {
       const float *x = buf + (size_t)(c - lo) * len + (size_t)t * (size_t)pt->nsamples;
       for (PetscInt k = 0; k < pt->nsamples; k++)
         if (!isfinite(x[k])) {
-          bad = (int64_t)c * pt->ntrials + t;
+          bad = ((int64_t)p << 40) | ((int64_t)c * pt->ntrials + t);
           break;
         }
     }
   PetscCallMPI(MPI_Allreduce(&bad, &badall, 1, MPI_INT64_T, MPI_MIN, f->comm));
   if (badall != INT64_MAX) {
-    PetscInt c = (PetscInt)(badall / pt->ntrials), t = (PetscInt)(badall % pt->ntrials);
+    const int64_t k = badall & (((int64_t)1 << 40) - 1);
+    pt              = &ds->patient[badall >> 40];
+    PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", pt->id));
+    PetscInt c = (PetscInt)(k / pt->ntrials), t = (PetscInt)(k % pt->ntrials);
     SETERRQ(f->comm, BA_ERR_INPUT,
             "%s: %s has a non-finite sample in channel %" PetscInt_FMT " (%s), trial %" PetscInt_FMT, f->path, name, c,
             pt->channel_name[c], t);

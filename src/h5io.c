@@ -639,6 +639,21 @@ PetscErrorCode H5ReadRows(H5File *f, const char *name, hid_t memtype, hsize_t lo
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode H5ReadRowsIndependent(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf)
+{
+  hid_t dset, fspace, mspace;
+
+  PetscFunctionBegin;
+  if (hi == lo) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(OpenDataset(f, name, &dset));
+  PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
+  PetscCallH5(H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf), f->path);
+  H5Sclose(mspace);
+  H5Sclose(fspace);
+  H5Dclose(dset);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode H5WriteRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, const void *buf)
 {
   PetscFunctionBegin;

@@ -7,8 +7,11 @@
  * the responsiveness test, average repeated images, write my rows. Memory per rank is one
  * block of raw samples plus one block of features, whatever the cohort size.
  *
- * Collective calls must match across ranks, so every rank walks the same number of blocks
- * per patient (the largest any rank needs); ranks with nothing left pass empty ranges. */
+ * Collective calls must match across ranks, so the work goes in rounds: in round k every rank
+ * reads (independently) and computes its k-th block, whatever patient it is in, then all
+ * write their rows collectively; ranks with nothing left pass empty blocks. (Walking the
+ * patients in order instead would make a rank wait while another computes a patient it
+ * does not share: the ranks' work would run one after the other.) */
 #include <fftw3-mpi.h>
 #include <bandalign/context.h>
 #include <bandalign/dataset.h>
@@ -309,33 +312,47 @@ PetscErrorCode StageFeatures(void)
   PetscCall(SpectralCreateShared(&o, ds.sfreq, ns, &fr, &rg, &sp));
   ProgressBegin(&prog, o.ctx.comm, "features: channels", (double)mine, o.ctx.quiet);
 
-  for (PetscInt p = 0; p < nsel; p++) {
-    const DatasetPatient *pat = &sel[p];
-    const PetscInt B          = o.block_channels;
-    PetscInt lo, hi, nblocks = 0;
-    float *raw;
-    FeaturesBlock blk;
+  /* my blocks: up to -block_channels of my channels of one patient each; in round k every
+     rank does its k-th block (or nothing) and writes it collectively, so ranks working on
+     different patients never wait for each other */
+  {
+    const PetscInt B = o.block_channels;
+    PetscInt       nblocks = 0, nrounds, maxtrials = 0, (*block)[3];
+    float         *raw;
+    FeaturesBlock  blk;
 
-    PetscCheck(pat->nsamples == ns, o.ctx.comm, BA_ERR_INPUT,
-               "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT, o.dataset, pat->id,
-               pat->nsamples, ns);
-    for (PetscMPIInt r = 0; r < o.ctx.size; r++) {
-      PartitionPatientRange(&part, r, p, &lo, &hi);
-      nblocks = PetscMax(nblocks, (hi - lo + B - 1) / B);
+    PetscCall(PetscMalloc1(mine / B + nsel + 1, &block));
+    for (PetscInt p = 0; p < nsel; p++) {
+      PetscInt lo, hi;
+      PetscCheck(sel[p].nsamples == ns, o.ctx.comm, BA_ERR_INPUT,
+                 "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT, o.dataset, sel[p].id,
+                 sel[p].nsamples, ns);
+      PartitionPatientRange(&part, o.ctx.rank, p, &lo, &hi);
+      for (PetscInt a = lo; a < hi; a += B) {
+        block[nblocks][0] = p;
+        block[nblocks][1] = a;
+        block[nblocks][2] = PetscMin(a + B, hi);
+        nblocks++;
+        maxtrials = PetscMax(maxtrials, sel[p].ntrials);
+      }
     }
-    PartitionPatientRange(&part, o.ctx.rank, p, &lo, &hi);
-    PetscCall(PetscMalloc1((size_t)B * pat->ntrials * ns, &raw));
+    PetscCallMPI(MPI_Allreduce(&nblocks, &nrounds, 1, MPIU_INT, MPI_MAX, o.ctx.comm));
+    PetscCall(PetscMalloc1((size_t)B * PetscMax(maxtrials, 1) * ns, &raw));
     PetscCall(FeaturesBlockCreate(B, ds.nimages, &blk));
-    PetscCall(ChannelWorkCreate(pat->ntrials, ns, ds.nimages, &fr, &w));
-    for (PetscInt b = 0; b < nblocks; b++) {
-      const PetscInt a = PetscMin(lo + b * B, hi), z = PetscMin(a + B, hi);
+    PetscCall(ChannelWorkCreate(PetscMax(maxtrials, 1), ns, ds.nimages, &fr, &w));
+    for (PetscInt k = 0; k < nrounds; k++) {
+      const PetscInt p = k < nblocks ? block[k][0] : 0, a = k < nblocks ? block[k][1] : 0,
+                     z = k < nblocks ? block[k][2] : 0;
+      const DatasetPatient *pat = &sel[p];
+
       PetscCall(PetscLogEventBegin(BaLogIds.io_read, 0, 0, 0, 0));
       PetscCall(DatasetReadChannels(&ds, o.patient_lo + p, a, z, raw));
       PetscCall(PetscLogEventEnd(BaLogIds.io_read, 0, 0, 0, 0));
-      blk.nrows = z - a;
+      blk.nrows  = z - a;
+      w.ntrials  = pat->ntrials;
       for (PetscInt c = a; c < z; c++) {
-        PetscCall(ChannelCompute(&o, &pp, sp, &fr, &rg, pat, rank_of, raw + (size_t)(c - a) * pat->ntrials * ns, &w,
-                                 &blk, c - a));
+        PetscCall(ChannelCompute(&o, &pp, sp, &fr, &rg, pat, rank_of, raw + (size_t)(c - a) * pat->ntrials * ns, &w, &blk,
+                                 c - a));
         ProgressUpdate(&prog, (double)++done);
       }
       PetscCall(PetscLogEventBegin(BaLogIds.io_write, 0, 0, 0, 0));
@@ -345,6 +362,7 @@ PetscErrorCode StageFeatures(void)
     PetscCall(ChannelWorkDestroy(&w));
     PetscCall(FeaturesBlockDestroy(&blk));
     PetscCall(PetscFree(raw));
+    PetscCall(PetscFree(block));
   }
   ProgressEnd(&prog);
   PetscCall(FeaturesCommit(&ff));

@@ -48,8 +48,10 @@ PetscErrorCode DatasetOpen(MPI_Comm comm, const char *path, BaProtocol protocol,
 
 /* Reads analysis channels [lo, hi) of patient p as float [hi-lo][ntrials][nsamples],
    re-referencing monopolar contacts (each rank reads the one run of contact rows covering
-   its channels). Collective over the dataset's comm: every rank calls with its own range;
-   an empty range (lo == hi) may lie anywhere. A non-finite sample on any rank is one input
+   its channels). Collective over the dataset's comm: every rank calls, each with its own
+   patient and range (ranks may read different patients at once: the samples move by
+   independent I/O, one contiguous run per rank); an empty range (lo == hi) may lie
+   anywhere. A non-finite sample on any rank is one input
    error on every rank naming the first such channel and trial ("data.h5:
    /patients/P003/lfp has a non-finite sample in channel 5 (A5-A6), trial 2"). */
 PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscInt hi, float *buf);

@@ -80,6 +80,10 @@ PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void
 PetscErrorCode H5ReadRows(H5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi, void *buf);
 PetscErrorCode H5WriteRows(H5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi, const void *buf);
 
+/* Reads rows [lo, hi) on the calling rank alone (independent I/O; nothing when empty).
+   For ranks that read different datasets at the same time. */
+PetscErrorCode H5ReadRowsIndependent(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf);
+
 /* Creates the groups on the way to name ("/a/b/c" creates /a and /a/b). Collective. */
 PetscErrorCode H5CreateGroups(H5File *f, const char *name);
 
