@@ -452,14 +452,11 @@ typedef struct {
 
 static void SplitResponsive(const RsaOptions *o, const Cohort *c, const uint8_t *responsive, RoiSplit *s)
 {
-  PetscInt r = 0;
-
   s->nresp = 0;
   for (PetscInt g = 0; g < c->n; g++)
     if (responsive[g]) s->resp[s->nresp++] = g;
-  s->rlo = (PetscInt)((long long)s->nresp * o->ctx.rank / o->ctx.size);
-  s->rhi = (PetscInt)((long long)s->nresp * (o->ctx.rank + 1) / o->ctx.size);
-  (void)r;
+  s->rlo    = (PetscInt)((long long)s->nresp * o->ctx.rank / o->ctx.size);
+  s->rhi    = (PetscInt)((long long)s->nresp * (o->ctx.rank + 1) / o->ctx.size);
   s->row_lo = o->ctx.rank == 0 ? 0 : (s->rlo < s->nresp ? s->resp[s->rlo] : c->n);
   s->row_hi = o->ctx.rank == o->ctx.size - 1 ? c->n : (s->rhi < s->nresp ? s->resp[s->rhi] : c->n);
 }
@@ -609,7 +606,7 @@ PetscErrorCode StageRsa(void)
     char rname[64];
     PetscInt nloc, rows, nall;
     float *x;
-    double *rho, *pv, *all_p, *all_rho, *all_sig, *qv, *sigd, *out_rho, *out_p, *out_q;
+    double *rho, *pv, *all_p, *all_rho, *qv, *sigd, *out_rho, *out_p, *out_q;
     uint8_t *out_sig, *out_resp, *sig_full;
     double *rho_full;
     PetscBool *reject;
@@ -790,7 +787,6 @@ PetscErrorCode StageRsa(void)
     PetscCall(PetscFree(all_rho));
     PetscCall(PetscFree2(rho, pv));
     PetscCall(PetscFree(x));
-    (void)all_sig;
   }
   if (o.checkpoint[0]) PetscCall(CheckpointSave(&o, BA_NROIS, counts, npairs_global, pair_lo, pair_hi, maxnull));
 
