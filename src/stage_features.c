@@ -38,7 +38,9 @@ typedef struct {
   PetscInt ntrials, nsamples, nimages;
   double *epochs;    /* [ntrials][nsamples] detrended, then cleaned */
   double *work;      /* filter workspace */
-  double *sums;      /* [nfreq * BA_NSUMS] */
+  double *sums;      /* [ntrials][nfreq * BA_NSUMS] */
+  double **ep;       /* the epochs in use, for the batched calls */
+  double **epsums;   /* their sums */
   double *feature;   /* [ntrials][BA_NROIS] */
   double *win_mean;  /* [ntrials][BA_NROIS] */
   double *base_mean; /* [ntrials][BA_NROIS] */
@@ -139,7 +141,7 @@ static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess 
                                      PetscInt row)
 {
   const PetscInt nt = w->ntrials, ns = w->nsamples, ni = w->nimages;
-  PetscInt nart;
+  PetscInt nart, nuse;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(BaLogIds.preprocess, 0, 0, 0, 0));
@@ -152,18 +154,23 @@ static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess 
     PreprocessDetrend(ns, x);
   }
   nart = PreprocessArtifacts(o->ctx.protocol, nt, ns, w->epochs, w->use, w->artifact);
+  nuse = 0;
   for (PetscInt t = 0; t < nt; t++)
-    if (w->use[t]) PreprocessNotch(pp, ns, w->epochs + (size_t)t * ns, w->work);
+    if (w->use[t]) {
+      w->ep[nuse]     = w->epochs + (size_t)t * ns;
+      w->epsums[nuse] = w->sums + (size_t)t * fr->nfreq * BA_NSUMS;
+      nuse++;
+    }
+  PreprocessNotchBatch(pp, nuse, ns, w->ep, w->work);
   PetscCall(PetscLogEventEnd(BaLogIds.preprocess, 0, 0, 0, 0));
 
-  for (PetscInt t = 0; t < nt; t++) {
-    if (!w->use[t]) continue;
-    PetscCall(PetscLogEventBegin(BaLogIds.morlet, 0, 0, 0, 0));
-    PetscCall(SpectralWindowSums(sp, w->epochs + (size_t)t * ns, w->sums));
-    PetscCall(PetscLogEventEnd(BaLogIds.morlet, 0, 0, 0, 0));
-    RoiReduce(fr, rg, w->sums, w->feature + (size_t)t * BA_NROIS, w->win_mean + (size_t)t * BA_NROIS,
-              w->base_mean + (size_t)t * BA_NROIS);
-  }
+  PetscCall(PetscLogEventBegin(BaLogIds.morlet, 0, 0, 0, 0));
+  PetscCall(SpectralWindowSumsBatch(sp, nuse, (const double *const *)w->ep, w->epsums));
+  PetscCall(PetscLogEventEnd(BaLogIds.morlet, 0, 0, 0, 0));
+  for (PetscInt t = 0; t < nt; t++)
+    if (w->use[t])
+      RoiReduce(fr, rg, w->sums + (size_t)t * fr->nfreq * BA_NSUMS, w->feature + (size_t)t * BA_NROIS,
+                w->win_mean + (size_t)t * BA_NROIS, w->base_mean + (size_t)t * BA_NROIS);
 
   PetscCall(PetscLogEventBegin(BaLogIds.wilcoxon, 0, 0, 0, 0));
   blk->n_artifacts[row] = (int)nart;
@@ -213,8 +220,10 @@ static PetscErrorCode ChannelWorkCreate(PetscInt nt, PetscInt ns, PetscInt ni, c
   w->ntrials  = nt;
   w->nsamples = ns;
   w->nimages  = ni;
-  PetscCall(PetscMalloc5((size_t)nt * ns, &w->epochs, ns + 64, &w->work, (size_t)fr->nfreq * BA_NSUMS, &w->sums,
-                         (size_t)nt * BA_NROIS, &w->feature, (size_t)nt * BA_NROIS, &w->win_mean));
+  PetscCall(PetscMalloc5((size_t)nt * ns, &w->epochs, PreprocessNotchWorkSize(ns), &w->work,
+                         (size_t)nt * fr->nfreq * BA_NSUMS, &w->sums, (size_t)nt * BA_NROIS, &w->feature,
+                         (size_t)nt * BA_NROIS, &w->win_mean));
+  PetscCall(PetscMalloc2(nt, &w->ep, nt, &w->epsums));
   PetscCall(PetscMalloc5((size_t)nt * BA_NROIS, &w->base_mean, nt, &w->use, nt, &w->artifact, nt, &w->x, nt, &w->y));
   PetscCall(PetscMalloc2(ni, &w->acc, ni, &w->count));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -224,6 +233,7 @@ static PetscErrorCode ChannelWorkDestroy(ChannelWork *w)
 {
   PetscFunctionBegin;
   PetscCall(PetscFree5(w->epochs, w->work, w->sums, w->feature, w->win_mean));
+  PetscCall(PetscFree2(w->ep, w->epsums));
   PetscCall(PetscFree5(w->base_mean, w->use, w->artifact, w->x, w->y));
   PetscCall(PetscFree2(w->acc, w->count));
   PetscFunctionReturn(PETSC_SUCCESS);

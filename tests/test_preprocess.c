@@ -93,6 +93,33 @@ static void TestFilter(BaProtocol protocol)
   CHECK(err < 1e-9, "%s chain passes a constant (max deviation %.1e)", BaProtocolNames[protocol], err);
 }
 
+/* The batched chain (epochs side by side in SIMD lanes) gives every epoch of 13 (one full
+   group of lanes and a partial one) exactly what PreprocessNotch gives it alone. */
+static void TestBatch(BaProtocol protocol)
+{
+  enum { E = 13, N = 768 };
+  static double x[E][N], y[E][N], work[8 * (N + 64)];
+  double *xp[E];
+  Preprocess pp;
+  int same = 1;
+
+  PetscCallAbort(PETSC_COMM_SELF, PreprocessSetUp(&pp, protocol, 512.0, 50.0));
+  CHECK(PreprocessNotchWorkSize(N) <= sizeof(work) / sizeof(double), "batch work size %zu fits",
+        PreprocessNotchWorkSize(N));
+  for (int e = 0; e < E; e++) {
+    for (int i = 0; i < N; i++)
+      x[e][i] = y[e][i] = sin(0.37 * i * (e + 1)) + 0.5 * cos(2 * M_PI * 50 * i / 512.0 + e) + 0.01 * i;
+    xp[e] = x[e];
+  }
+  PreprocessNotchBatch(&pp, E, N, xp, work);
+  for (int e = 0; e < E; e++) {
+    PreprocessNotch(&pp, N, y[e], work);
+    same = same && !memcmp(x[e], y[e], sizeof(y[e]));
+  }
+  CHECK(same, "%s: PreprocessNotchBatch over %d epochs is bit-identical to PreprocessNotch", BaProtocolNames[protocol],
+        E);
+}
+
 static void TestArtifacts(void)
 {
   enum { T = 20, N = 256 };
@@ -123,6 +150,8 @@ int main(int argc, char **argv)
   TestDesign();
   TestFilter(BA_PROTOCOL_CANONICAL);
   TestFilter(BA_PROTOCOL_KUZOVKIN2018);
+  TestBatch(BA_PROTOCOL_CANONICAL);
+  TestBatch(BA_PROTOCOL_KUZOVKIN2018);
   TestArtifacts();
   PetscCall(PetscFinalize());
   return CheckDone();

@@ -26,6 +26,15 @@ void PreprocessDetrend(PetscInt n, double *x);
    scipy.signal.lfilter(b, a, x) from zero state. work holds at least n + 64 doubles. */
 void PreprocessNotch(const Preprocess *pp, PetscInt n, double *x, double *work);
 
+/* PreprocessNotch on nep epochs x[e][n] at once, several side by side in SIMD lanes (the
+   filters are serial recursions in time, so one epoch alone leaves the vector units idle).
+   Same operations per epoch as PreprocessNotch. work holds PreprocessNotchWorkSize(n)
+   doubles. */
+void PreprocessNotchBatch(const Preprocess *pp, PetscInt nep, PetscInt n, double *const *x, double *work);
+
+/* Doubles of work PreprocessNotchBatch needs for epochs of n samples. */
+size_t PreprocessNotchWorkSize(PetscInt n);
+
 /* Artifact rule over one channel's detrended epochs x[ntrials][n] for the trials where
    use[t] is true: avg_sd = mean of the sample standard deviations (n - 1); trial t is an
    artifact where max |x| (canonical) or max x (kuzovkin2018) exceeds 10 avg_sd. Sets
