@@ -5,6 +5,7 @@
 #include <bandalign/context.h>
 #include <bandalign/stage.h>
 #include <bandalign/h5io.h>
+#include <sys/resource.h>
 
 static const char usage[] = "usage: bandalign <stage> [options]\n"
                             "stages: simulate, features, rsa, report, run, import-bids, import-kuzovkin\n"
@@ -24,6 +25,30 @@ static const StageEntry Stages[] = {
     {"import-bids", StageImportBids},
     {"import-kuzovkin", StageImportKuzovkin},
 };
+
+/* One line on rank 0 after a stage: the largest peak resident set size over the ranks (the
+   figure that bounds a job's memory request) and their mean. Silent with -quiet or -help. */
+static PetscErrorCode ReportPeakMemory(const char *stage)
+{
+  struct rusage ru;
+  double mb, max, sum;
+  PetscMPIInt size;
+  PetscBool quiet, help;
+
+  PetscFunctionBegin;
+  PetscCall(PetscOptionsHasName(NULL, NULL, "-quiet", &quiet));
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  PetscCheck(getrusage(RUSAGE_SELF, &ru) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "getrusage failed");
+  mb = ru.ru_maxrss / 1024.0; /* kB on Linux */
+  PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  PetscCallMPI(MPI_Reduce(&mb, &max, 1, MPI_DOUBLE, MPI_MAX, 0, PETSC_COMM_WORLD));
+  PetscCallMPI(MPI_Reduce(&mb, &sum, 1, MPI_DOUBLE, MPI_SUM, 0, PETSC_COMM_WORLD));
+  if (!quiet && !help)
+    PetscCall(PetscPrintf(PETSC_COMM_WORLD,
+                          "%s: peak resident memory %.0f MB per rank (largest; mean %.0f over %d ranks)\n", stage, max,
+                          sum / size, size));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
 int main(int argc, char **argv)
 {
@@ -61,6 +86,7 @@ int main(int argc, char **argv)
     PetscFinalize();
     return 1;
   }
+  PetscCall(ReportPeakMemory(stage->name));
   PetscCall(PetscFinalize());
   return 0;
 }

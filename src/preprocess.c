@@ -161,7 +161,7 @@ static void FiltFiltLanes(const double b[3], const double a[3], PetscInt n, doub
     for (int l = 0; l < NOTCH_LANES; l++) {
       e[i * NOTCH_LANES + l] = 2.0 * e[PAD_LEN * NOTCH_LANES + l] - e[(2 * PAD_LEN - i) * NOTCH_LANES + l];
       e[(PAD_LEN + n + i) * NOTCH_LANES + l] =
-        2.0 * e[(PAD_LEN + n - 1) * NOTCH_LANES + l] - e[(PAD_LEN + n - 2 - i) * NOTCH_LANES + l];
+          2.0 * e[(PAD_LEN + n - 1) * NOTCH_LANES + l] - e[(PAD_LEN + n - 2 - i) * NOTCH_LANES + l];
     }
   BiquadZi(b, a, zi);
   BiquadLanes(b, a, n + 2 * PAD_LEN, e, zi, 0);

@@ -281,8 +281,8 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
   s->yb   = fftw_alloc_complex(s->maxm);
   s->yo   = fftw_alloc_complex(s->maxm);
   s->xfb  = fftw_alloc_complex((size_t)SPECTRAL_BATCH * s->maxm);
-  PetscCheck(s->xin && s->xf && s->yb && s->yo && s->xfb, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for FFT work of size %d",
-             s->maxm);
+  PetscCheck(s->xin && s->xf && s->yb && s->yo && s->xfb, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "out of memory for FFT work of size %d", s->maxm);
   /* the hot path is planned as the caller asked; the full-power path serves tests only */
   PetscCall(LayoutSetUp(s, nout, PlannerFlags, &s->sums));
   PetscCall(LayoutSetUp(s, (int)nsamples, FFTW_ESTIMATE, &s->full));

@@ -327,16 +327,16 @@ PetscErrorCode StageFeatures(void)
      different patients never wait for each other */
   {
     const PetscInt B = o.block_channels;
-    PetscInt       nblocks = 0, nrounds, maxtrials = 0, (*block)[3];
-    float         *raw;
-    FeaturesBlock  blk;
+    PetscInt nblocks = 0, nrounds, maxtrials = 0, (*block)[3];
+    float *raw;
+    FeaturesBlock blk;
 
     PetscCall(PetscMalloc1(mine / B + nsel + 1, &block));
     for (PetscInt p = 0; p < nsel; p++) {
       PetscInt lo, hi;
       PetscCheck(sel[p].nsamples == ns, o.ctx.comm, BA_ERR_INPUT,
-                 "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT, o.dataset, sel[p].id,
-                 sel[p].nsamples, ns);
+                 "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT, o.dataset,
+                 sel[p].id, sel[p].nsamples, ns);
       PartitionPatientRange(&part, o.ctx.rank, p, &lo, &hi);
       for (PetscInt a = lo; a < hi; a += B) {
         block[nblocks][0] = p;
@@ -352,17 +352,17 @@ PetscErrorCode StageFeatures(void)
     PetscCall(ChannelWorkCreate(PetscMax(maxtrials, 1), ns, ds.nimages, &fr, &w));
     for (PetscInt k = 0; k < nrounds; k++) {
       const PetscInt p = k < nblocks ? block[k][0] : 0, a = k < nblocks ? block[k][1] : 0,
-                     z = k < nblocks ? block[k][2] : 0;
+                     z          = k < nblocks ? block[k][2] : 0;
       const DatasetPatient *pat = &sel[p];
 
       PetscCall(PetscLogEventBegin(BaLogIds.io_read, 0, 0, 0, 0));
       PetscCall(DatasetReadChannels(&ds, o.patient_lo + p, a, z, raw));
       PetscCall(PetscLogEventEnd(BaLogIds.io_read, 0, 0, 0, 0));
-      blk.nrows  = z - a;
-      w.ntrials  = pat->ntrials;
+      blk.nrows = z - a;
+      w.ntrials = pat->ntrials;
       for (PetscInt c = a; c < z; c++) {
-        PetscCall(ChannelCompute(&o, &pp, sp, &fr, &rg, pat, rank_of, raw + (size_t)(c - a) * pat->ntrials * ns, &w, &blk,
-                                 c - a));
+        PetscCall(ChannelCompute(&o, &pp, sp, &fr, &rg, pat, rank_of, raw + (size_t)(c - a) * pat->ntrials * ns, &w,
+                                 &blk, c - a));
         ProgressUpdate(&prog, (double)++done);
       }
       PetscCall(PetscLogEventBegin(BaLogIds.io_write, 0, 0, 0, 0));
