@@ -17,11 +17,16 @@
  * simple M log M cost model. All FFTW plans are made in SpectralCreate (FFTW planning is neither
  * cheap nor thread-safe); the per-epoch functions only execute them.
  *
+ * Epochs go through in batches: each wavelet spectrum is multiplied into the spectra of
+ * several epochs in turn while it sits in L1 (all 147 spectra, 1.6 MB, do not fit in L2).
+ *
  * Why not band-limited, decimated inverse transforms: a wavelet truncated at +-5 sigma_t
- * has spectral sidelobes near 1e-8 of its peak across the whole band, and dropping them
- * moves window sums by 1e-7..1e-9 relative (a 1e-8 cut keeps 87-99 % of the bins). Keeping MNE's
- * numbers to 1e-9 needs every bin, so the full inverse transform stays. The wavelet scale folds in
- * FFTW's 1/M. */
+ * has spectral sidelobes near 1e-8 of its peak across the whole band, and a 1/f epoch puts
+ * its energy near 0 Hz, right under them. Dropping the bins below eps of the peak errs by
+ * 2e-6 (relative, window sums) at eps = 1e-8 for a 1.22x saving, and only reaches 3e-7 at
+ * eps = 1e-9, for 1.02x (bench/bandlimit.py measures it). Keeping the features within
+ * 1e-6 of MNE needs every bin, so the full inverse transform stays. The wavelet scale folds
+ * in FFTW's 1/M. */
 #include <bandalign/spectral.h>
 #include <math.h>
 #include <string.h>
