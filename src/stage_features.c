@@ -22,6 +22,7 @@
 #include <bandalign/spectral.h>
 #include <bandalign/stage.h>
 #include <bandalign/stats.h>
+#include <unistd.h>
 
 typedef struct {
   BaContext ctx;                    /* common options */
@@ -239,6 +240,22 @@ static PetscErrorCode ChannelWorkDestroy(ChannelWork *w)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Saves FFTW's wisdom to path atomically (a temporary file renamed over it), so that array
+   tasks sharing one wisdom file never read a half-written one. A failure to save only
+   costs the next run its planning time, so it is a warning. */
+static PetscErrorCode WisdomSave(const char *path)
+{
+  char tmp[PETSC_MAX_PATH_LEN + 32];
+
+  PetscFunctionBegin;
+  PetscCall(PetscSNPrintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()));
+  if (!fftw_export_wisdom_to_filename(tmp) || rename(tmp, path)) {
+    (void)remove(tmp);
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "features: warning: could not save FFTW wisdom to %s\n", path));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Plans on rank 0 first (loading or measuring wisdom), then shares the wisdom so every rank
    builds the same plans, which keeps results identical across ranks. */
 static PetscErrorCode SpectralCreateShared(const FeaturesOptions *o, double sfreq, PetscInt ns, const BaFrequencies *fr,
@@ -250,7 +267,7 @@ static PetscErrorCode SpectralCreateShared(const FeaturesOptions *o, double sfre
   if (o->ctx.rank == 0) PetscCall(SpectralCreate(sfreq, ns, fr, rg, sp));
   fftw_mpi_broadcast_wisdom(o->ctx.comm);
   if (o->ctx.rank != 0) PetscCall(SpectralCreate(sfreq, ns, fr, rg, sp));
-  if (o->wisdom[0] && o->ctx.rank == 0) (void)fftw_export_wisdom_to_filename(o->wisdom);
+  if (o->wisdom[0] && o->ctx.rank == 0) PetscCall(WisdomSave(o->wisdom));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
