@@ -4,7 +4,7 @@
    Usage: rsa [nimages nch nlayers m threads h kernel]  (defaults 250 256 9 1000 2 0 best)
    Random channel features and layer RDMs (Euclidean distances of random activations); the
    canonical test, with sequential stopping at h (0: none) and the product kernel given
-   (blas, avx2, avx512, best: -permtest_kernel). The kernel's rate counts 2 nch npairs m
+   (blas, avx2, avx512, best: the rsa stage's -permtest_kernel). The kernel's rate counts 2 nch npairs m
    nlayers flops (the matrix products; ranking, gathers and counting are overhead; with
    h > 0 the flops a test without stopping would need, so the rate is an effective one).
    The references measured in the same run: OpenBLAS dgemm on 2000 x 2000 x 2000 with the
@@ -123,6 +123,8 @@ int main(int argc, char **argv)
 {
   PetscInt n = 250, nch = 256, L = 9, m = 1000, threads = 2, dim = 50, h = 0;
   const char *kname = "best";
+  PermKernelType ktype;
+  PetscBool kfound;
   double fma = 0, ghz, fpc, used = 0;
   float *x;
   double *rdm, *rho, *act, t0, tobs, wall = 0, cpu = 0, flops, best = 0, npairs;
@@ -140,7 +142,8 @@ int main(int argc, char **argv)
   if (argc > 5) threads = atoi(argv[5]);
   if (argc > 6) h = atoi(argv[6]);
   if (argc > 7) kname = argv[7];
-  PetscCall(PetscOptionsSetValue(NULL, "-permtest_kernel", kname));
+  PetscCall(PetscEnumFind(PermKernelTypeNames, kname, (PetscEnum *)&ktype, &kfound));
+  PetscCheck(kfound, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "unknown kernel %s (blas, avx2, avx512, best)", kname);
   openblas_set_num_threads((int)threads);
   npairs = n * (n - 1) / 2.0;
   PetscCall(PetscMalloc5((size_t)nch * n, &x, (size_t)L * n * n, &rdm, (size_t)nch * L, &rho, (size_t)n * dim, &act, L,
@@ -164,7 +167,7 @@ int main(int argc, char **argv)
       }
   }
   DgemmPeak(&peak);
-  PetscCall(PermTestCreate(n, L, (const double *const *)layers, BA_PROTOCOL_CANONICAL, 1, h, &pt));
+  PetscCall(PermTestCreate(n, L, (const double *const *)layers, BA_PROTOCOL_CANONICAL, 1, h, ktype, &pt));
   t0 = Clock(CLOCK_MONOTONIC);
   PetscCall(PermTestObserve(pt, nch, x, rho));
   tobs = Clock(CLOCK_MONOTONIC) - t0;

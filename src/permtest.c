@@ -26,8 +26,16 @@
  * pairs: channels whose every layer stopped drop out, and a layer's product skips the
  * register blocks of channels done with that layer. Stopping is decided per permutation
  * index by scanning each block in order, so it does not depend on the block size or on how
- * [0, m) is cut into calls. The option -permtest_kernel blas|avx2|avx512|best picks the
- * kernel (for tests and benchmarks; every kernel gives the same integers).
+ * [0, m) is cut into calls. The caller picks the kernel (blas, avx2, avx512 or best; the
+ * rsa stage's -permtest_kernel, for tests and benchmarks: every kernel gives the same
+ * integers).
+ *
+ * Pairs need not stand at the same permutation. PermTestExtend takes a chosen subset of
+ * pairs further along the same stream (the rsa stage's resolution of p-values below
+ * 1 / (m + 1)), each from its own count: a block of permutations [s, e) counts, for each
+ * pair, only the indices between where the pair stands and where it is to stop, and blocks
+ * before the first pair that wants them are skipped. A pair thus sees the permutations
+ * 0, 1, 2, ... in order whatever the calls, and its count is that of a single run.
  *
  * The kuzovkin2018 protocol runs on the same engine with the full n x n matrices as its
  * entries (both triangles and the diagonal). Its observed score is computed on
@@ -202,13 +210,12 @@ static void ScaleColumns(PetscInt n, const double *m, double *s)
 }
 
 PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *const *rdm, BaProtocol protocol,
-                              uint64_t seed, PetscInt sequential_h, PermTest *ptout)
+                              uint64_t seed, PetscInt sequential_h, PermKernelType ktype, PermTest *ptout)
 {
   PermTest pt;
   PetscInt n = nimages, nn = nimages * nimages;
   double *m, *v, *r2, *s = NULL;
   PermItem *work;
-  PermKernelType ktype = PERM_KERNEL_BEST;
 
   PetscFunctionBegin;
   PetscCheck(nimages >= 3, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
@@ -263,7 +270,6 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
   }
   PetscCall(PetscFree4(m, v, r2, work));
   PetscCall(PetscFree(s));
-  PetscCall(PetscOptionsGetEnum(NULL, NULL, "-permtest_kernel", PermKernelTypeNames, (PetscEnum *)&ktype, NULL));
   PetscCall(PermKernelCreate(ktype, n, protocol == BA_PROTOCOL_CANONICAL ? PETSC_TRUE : PETSC_FALSE, PERM_BLOCK,
                              &pt->kernel));
   PetscCall(PetscMalloc3((size_t)PERM_BLOCK * n, &pt->perm, nlayers, &pt->tables, nlayers, &pt->tablel));
@@ -359,11 +365,23 @@ static int CompareActive(const void *x, const void *y, void *ctx)
   return c ? -c : (a > b) - (a < b);
 }
 
+/* Where pair k stops in a run to last: last, or its own goal if that comes first. */
+static int64_t PairEnd(const int64_t *goal, int64_t last, PetscInt k)
+{
+  return goal && goal[k] < last ? goal[k] : last;
+}
+
+/* Is pair k still to run permutations before end? */
+static int Live(const PermTest pt, const PermCount *c, PetscInt k, int64_t end)
+{
+  return pt->valid[k] && !c[k].done && c[k].used < end;
+}
+
 /* Packs the rows of the channels still tested into the kernel, those testing the same
    layers next to each other (so a layer's product can skip whole register blocks), unless
    the kernel holds exactly these already. Costs a pass over the ranks, at most once per
    block of permutations. */
-static PetscErrorCode PackActive(PermTest pt, const PermCount *count)
+static PetscErrorCode PackActive(PermTest pt, const PermCount *count, const int64_t *goal, int64_t last)
 {
   PetscInt L = pt->nlayers, nact = 0;
   PetscBool same = pt->npacked >= 0 ? PETSC_TRUE : PETSC_FALSE;
@@ -371,7 +389,7 @@ static PetscErrorCode PackActive(PermTest pt, const PermCount *count)
 
   PetscFunctionBegin;
   for (PetscInt k = 0; k < pt->nch * L; k++) {
-    char live = pt->valid[k] && !count[k].done;
+    char live = (char)Live(pt, count, k, PairEnd(goal, last, k));
     if (live != pt->packed[k]) same = PETSC_FALSE;
     pt->packed[k] = live;
   }
@@ -392,95 +410,133 @@ static PetscErrorCode PackActive(PermTest pt, const PermCount *count)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount *count, double *maxnull)
+/* Runs the permutation blocks from first to last for every live pair, each pair from where
+   it stands to where it stops (PairEnd). With maxnull every live pair stands at first. */
+static PetscErrorCode RunBlocks(PermTest pt, int64_t first, int64_t last, const int64_t *goal, PermCount *count,
+                                double *maxnull)
 {
   PetscInt n = pt->n, L = pt->nlayers, nthreads = openblas_get_num_threads();
 
   PetscFunctionBegin;
-  PetscCheck(!maxnull || pt->h == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
-             "the max-statistic null needs every permutation (no sequential stopping)");
-  PetscCheck(0 <= first && first <= last, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-             "permutation range [%" PetscInt_FMT ", %" PetscInt_FMT ")", first, last);
-  for (PetscInt k = 0; k < pt->nch * L; k++) {
-    PetscCheck(count[k].done || count[k].used == first, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
-               "pair %" PetscInt_FMT " has seen %" PetscInt64_FMT " permutations, not %" PetscInt_FMT, k,
-               (PetscInt64)count[k].used, first);
-    if (!pt->valid[k]) count[k].done = -1;
-  }
-  PetscCall(PackActive(pt, count));
-  for (PetscInt s = first, np; s < last; s += np) {
+  PetscCall(PackActive(pt, count, goal, last));
+  for (int64_t s = first, np; s < last; s += np) {
     PetscInt nact = pt->npacked, ntab;
 
-    np = PetscMin(last, BlockEnd(s)) - s;
-
+    if (!maxnull) { /* skip to the first permutation a live pair wants */
+      int64_t next = last;
+      for (PetscInt k = 0; k < pt->nch * L; k++)
+        if (Live(pt, count, k, PairEnd(goal, last, k)) && count[k].used < next) next = count[k].used;
+      if (next >= last) break;
+      if (next > s) s = next;
+    }
+    np = PetscMin(last, (int64_t)BlockEnd((PetscInt)s)) - s;
     if (maxnull)
-      for (PetscInt p = 0; p < np; p++)
+      for (int64_t p = 0; p < np; p++)
         maxnull[s - first + p] = -INFINITY;
     if (nact == 0 && !maxnull) break;
-    for (PetscInt p = 0; p < np; p++)
+    for (int64_t p = 0; p < np; p++)
       PermutationDraw(pt->seed, (uint64_t)(s + p), n, pt->perm + (size_t)p * n);
-    /* one product for every layer with a pair still tested */
+    /* one product for every layer with a pair wanting permutations of this block */
     ntab = 0;
     for (PetscInt l = 0; l < L; l++) {
       char *want    = pt->wanted + ntab * nact;
       PetscBool any = PETSC_FALSE;
       for (PetscInt k = 0; k < nact; k++) {
-        want[k] = !count[pt->rowch[k] * L + l].done;
+        PetscInt kk = pt->rowch[k] * L + l;
+        want[k]     = Live(pt, count, kk, PairEnd(goal, last, kk)) && count[kk].used < s + np;
         any |= want[k] ? PETSC_TRUE : PETSC_FALSE;
       }
       if (!any) continue;
       pt->tables[ntab]   = pt->lfull + (size_t)l * n * n;
       pt->tablel[ntab++] = l;
     }
-    PetscCall(
-        PermKernelProduct(pt->kernel, ntab, pt->tables, np, pt->perm, pt->wanted, nthreads, pt->dots, PERM_BLOCK));
+    PetscCall(PermKernelProduct(pt->kernel, ntab, pt->tables, (PetscInt)np, pt->perm, pt->wanted, nthreads, pt->dots,
+                                PERM_BLOCK));
     for (PetscInt t = 0; t < ntab; t++) {
       PetscInt l = pt->tablel[t];
       for (PetscInt k = 0; k < nact; k++) {
-        PetscInt ch     = pt->rowch[k];
-        PermCount *pc   = &count[ch * L + l];
+        PetscInt ch = pt->rowch[k], kk = ch * L + l;
+        PermCount *pc   = &count[kk];
         const double *d = pt->dots + ((size_t)t * nact + k) * PERM_BLOCK;
-        double thr      = pt->thr[ch * L + l];
-        if (pc->done) continue;
+        double thr      = pt->thr[kk];
+        int64_t p0, p1;
+        if (!pt->wanted[t * nact + k]) continue;
+        p0 = pc->used - s;                              /* where the pair stands */
+        p1 = PetscMin(PairEnd(goal, last, kk) - s, np); /* where it stops in this block */
         if (maxnull) {
           double norm = pt->cnorm[ch] * pt->lnorm[l];
-          for (PetscInt p = 0; p < np; p++) {
+          for (int64_t p = p0; p < p1; p++) {
             double r = d[p] / norm;
             if (r > maxnull[s - first + p]) maxnull[s - first + p] = r;
           }
         }
         if (pt->h == 0) {
           int64_t b = 0;
-          for (PetscInt p = 0; p < np; p++)
+          for (int64_t p = p0; p < p1; p++)
             b += d[p] >= thr;
           pc->b += b;
-          pc->used += np;
+          pc->used += p1 - p0;
         } else {
-          PetscInt p;
-          for (p = 0; p < np; p++)
+          int64_t p;
+          for (p = p0; p < p1; p++)
             if (d[p] >= thr && ++pc->b >= pt->h) break;
-          if (p < np) {
+          if (p < p1) {
             pc->done = 1;
-            pc->used += p + 1;
+            pc->used += p + 1 - p0;
           } else
-            pc->used += np;
+            pc->used += p1 - p0;
         }
       }
     }
     if (maxnull)
-      for (PetscInt p = 0; p < np; p++)
+      for (int64_t p = 0; p < np; p++)
         if (maxnull[s - first + p] == -INFINITY) maxnull[s - first + p] = NAN;
-    PetscCall(PackActive(pt, count));
+    PetscCall(PackActive(pt, count, goal, last));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-double PermTestPValue(PermTest pt, const PermCount *c, PetscInt m)
+PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount *count, double *maxnull)
+{
+  PetscFunctionBegin;
+  PetscCheck(!maxnull || pt->h == 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+             "the max-statistic null needs every permutation (no sequential stopping)");
+  PetscCheck(0 <= first && first <= last, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "permutation range [%" PetscInt_FMT ", %" PetscInt_FMT ")", first, last);
+  for (PetscInt k = 0; k < pt->nch * pt->nlayers; k++) {
+    PetscCheck(count[k].done || count[k].used == first, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+               "pair %" PetscInt_FMT " has seen %" PetscInt64_FMT " permutations, not %" PetscInt_FMT, k,
+               (PetscInt64)count[k].used, first);
+    if (!pt->valid[k]) count[k].done = -1;
+  }
+  if (maxnull)
+    for (PetscInt i = 0; i < last - first; i++)
+      maxnull[i] = NAN;
+  PetscCall(RunBlocks(pt, first, last, NULL, count, maxnull));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode PermTestExtend(PermTest pt, const int64_t *goal, int64_t last, PermCount *count)
+{
+  int64_t first = last;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < pt->nch * pt->nlayers; k++) {
+    PetscCheck(count[k].used >= 0, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONGSTATE,
+               "pair %" PetscInt_FMT " has a negative count", k);
+    if (!pt->valid[k]) count[k].done = -1;
+    if (Live(pt, count, k, PairEnd(goal, last, k)) && count[k].used < first) first = count[k].used;
+  }
+  PetscCall(RunBlocks(pt, first, last, goal, count, NULL));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+double PermTestPValue(PermTest pt, const PermCount *c)
 {
   if (c->done < 0) return NAN;
   if (c->done) return (double)pt->h / (double)c->used;
-  if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) return (double)c->b / (double)m;
-  return (double)(c->b + 1) / (double)(m + 1);
+  if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) return (double)c->b / (double)c->used;
+  return (double)(c->b + 1) / (double)(c->used + 1);
 }
 
 PetscErrorCode PermTestDestroy(PermTest *ptp)

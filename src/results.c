@@ -28,6 +28,7 @@ PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *re
   PetscCall(H5FileCreate(ctx->comm, path, Format, f));
   PetscCall(H5WriteProvenance(f, ctx));
   PetscCall(H5AttrWriteInt(f, "/", "permutations", res->permutations));
+  PetscCall(H5AttrWriteInt(f, "/", "permutations_max", res->permutations_max));
   PetscCall(H5AttrWriteString(f, "/", "correction", res->correction));
   PetscCall(H5AttrWriteDouble(f, "/", "q", res->q));
   PetscCall(H5AttrWriteInt(f, "/", "noise_splits", res->nsplits));
@@ -53,13 +54,15 @@ PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *re
     PetscCall(H5CreateDataset(f, name, H5T_IEEE_F64LE, 2, dims));
     RoiPath(roi, "significant", name, sizeof(name));
     PetscCall(H5CreateDataset(f, name, H5T_STD_U8LE, 2, dims));
+    RoiPath(roi, "permutations_used", name, sizeof(name));
+    PetscCall(H5CreateDataset(f, name, H5T_STD_I64LE, 2, dims));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt hi, const uint8_t *responsive,
                                    const double *rho, const double *pvalue, const double *qvalue,
-                                   const uint8_t *significant)
+                                   const uint8_t *significant, const int64_t *permutations_used)
 {
   H5File *f       = &res->file;
   const hsize_t a = (hsize_t)lo, z = (hsize_t)hi;
@@ -76,6 +79,8 @@ PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt 
   PetscCall(H5WriteRows(f, name, H5T_NATIVE_DOUBLE, a, z, qvalue));
   RoiPath(roi, "significant", name, sizeof(name));
   PetscCall(H5WriteRows(f, name, H5T_NATIVE_UINT8, a, z, significant));
+  RoiPath(roi, "permutations_used", name, sizeof(name));
+  PetscCall(H5WriteRows(f, name, H5T_NATIVE_INT64, a, z, permutations_used));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -211,6 +216,12 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
     PetscCall(H5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)n * v, d->qvalue));
     RoiPath(roi, "significant", name, sizeof(name));
     PetscCall(H5ReadAll(f, name, H5T_NATIVE_UINT8, (hsize_t)n * v, d->significant));
+    RoiPath(roi, "permutations_used", name, sizeof(name));
+    PetscCall(H5Exists(f, name, &has));
+    if (has) {
+      PetscCall(PetscMalloc1(n * v, &d->permutations_used));
+      PetscCall(H5ReadAll(f, name, H5T_NATIVE_INT64, (hsize_t)n * v, d->permutations_used));
+    }
     RoiPath(roi, "noise_alignment", name, sizeof(name));
     PetscCall(H5Exists(f, name, &has));
     if (has && res->nsplits > 0) {
@@ -235,6 +246,7 @@ PetscErrorCode ResultsClose(Results *res)
     ResultsRoiData *d = &res->data[roi];
     PetscCall(PetscFree5(d->responsive, d->rho, d->pvalue, d->qvalue, d->significant));
     PetscCall(PetscFree(d->noise));
+    PetscCall(PetscFree(d->permutations_used));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The rsa stage end to end: identical results for 1, 2 and 3 ranks, for one features file
-# or two halves, and after a kill and -resume (on another rank count); the global
-# responsiveness FDR and the pair correction against statsmodels.
+# or two halves, and after a kill and -resume (on another rank count), also when stopped in
+# the middle of an extension round; the global responsiveness FDR and the pair correction
+# against statsmodels; the resolution of small p-values (-permutations_max) re-checked
+# from the results: p = (b + 1) / (used + 1) with an integer b, and no pair left that the
+# rule would take further.
 set -u
 : "${BA_BIN:?run through tests/run}"
 dir=$BA_TMP/rsa
@@ -47,6 +50,58 @@ print("%s - responsive channels = BH(0.05) over all channels and increase, as st
 print("%s - pair q-values as statsmodels fdr_bh (max relative error %.1e)" % ("ok" if worst <= 1e-12 else "not ok", worst))
 print("%s - significant = rejected and rho > 0, nothing untested" % ("ok" if ok_sig else "not ok"))
 PY
+
+# resolution of small p-values: the runs above extend pairs by default (M = 100 m)
+run 2 rsa -features "$dir/f.h5" $opts -permutations_max 0 -out "$dir/noext.h5"
+"$BA_PY" - "$dir/r1.h5" "$dir/noext.h5" 400 40000 10 <<'PY'
+import sys, h5py, numpy as np
+from statsmodels.stats.multitest import multipletests
+r, z = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
+m, M, h = (int(a) for a in sys.argv[3:6])
+ok_int = ok_fix = ok_off = True
+nres = nbelow = 0
+for roi in r["roi"]:
+    p, used = r["roi/%s/pvalue" % roi][()], r["roi/%s/permutations_used" % roi][()]
+    t = ~np.isnan(p)
+    ok_off &= bool(np.all(z["roi/%s/permutations_used" % roi][()][t] <= m))
+    if not t.sum():
+        continue
+    p, used = p[t], used[t].astype(float)
+    b = p * (used + 1) - 1  # an integer unless the pair stopped early (p = h / used)
+    run = np.abs(b - np.round(b)) < 1e-6
+    stopped = np.abs(p * used - h) < 1e-6
+    ok_int &= bool(np.all(run | stopped)) and bool(np.all(used[run] <= M))
+    # levels: m, then x10 (capped at M)
+    lev = {m}
+    while max(lev) < M:
+        lev.add(min(M, 10 * max(lev)))
+    ok_int &= all(u in lev for u in used[run & ~stopped])
+    nres += int(np.sum(used > m))
+    nbelow += int(np.sum(p < 1 / (m + 1)))
+    # fixed point: every candidate at its best at the next level would not change BH
+    rej = multipletests(p, 0.05, "fdr_bh")[0]
+    cand = run & ~stopped & (np.round(b) < h) & (used < M) & ~rej
+    best = np.where(cand, (np.round(b) + 1) / (np.minimum(M, 10 * used) + 1), p)
+    ok_fix &= not np.any(cand & multipletests(best, 0.05, "fdr_bh")[0])
+print("%s - -permutations_max 0: no pair beyond m = %d" % ("ok" if ok_off else "not ok", m))
+print("%s - %d pairs taken beyond m, %d p-values below 1/(m+1): every p is (b+1)/(used+1) with an integer b "
+      "at a level m 10^k (or h/used, stopped early)" % ("ok" if ok_int and nres and nbelow else "not ok", nres, nbelow))
+print("%s - no pair left that would pass BH with no exceedance in its next x10 permutations" % ("ok" if ok_fix else "not ok"))
+PY
+
+# stopped in the middle of an extension round (right after a checkpoint), resumed on 3 ranks
+ext="-features $dir/f.h5 $opts -perm_chunk 200 -checkpoint $dir/cke.h5 -checkpoint_interval 0"
+run 2 rsa $ext -checkpoint_stop_extension 4 -out "$dir/stopped.h5" 2>/dev/null
+check "stopped during extension: checkpoint with a round under way, no results" '[ ! -e "$dir/stopped.h5" ] &&
+  "$BA_PY" - "$dir/cke.h5" 400 <<PY
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+c = np.concatenate([f[k]["count"][()] for k in f])
+b, used, done, goal = c.T
+assert np.any((done == 0) & (used > int(sys.argv[2])) & (used < goal))
+PY'
+run 3 rsa $ext -resume -out "$dir/extresumed.h5"
+check "stopped during extension and resumed on 3 ranks gives the uninterrupted results" 'same "$dir/r1.h5" "$dir/extresumed.h5"'
 
 # kill in the middle, then resume on another number of ranks
 slow="-permutations 3000 -sequential 0 -perm_chunk 100 -noise_splits 30 -network $dir/sim/network.h5"

@@ -7,7 +7,11 @@
    RUNS is a comma-separated list of H:CALLS:GROUPS; run r uses the sequential limit H,
    splits the channels into GROUPS groups (each with its own PermTest, as on different
    ranks) and [0, M) into CALLS uneven calls of PermTestRun, and writes float64 to OUT.r:
-   rho, p, b, used, done (each [NCH * NLAYERS]) then, when H = 0, maxnull [M]. */
+   rho, p, b, used, done (each [NCH * NLAYERS]) then, when H = 0, maxnull [M].
+   With an 11th argument GOALS, a file of int64 [R][NCH * NLAYERS]: after [0, M), each group
+   takes its pairs further with PermTestExtend, round r to goal GOALS[r] (pairs whose goal
+   is not beyond where they stand stay), each round cut into CALLS uneven calls, and the
+   maxnull part is left out. */
 #include <bandalign/permtest.h>
 #include <bandalign/permkernel.h>
 #include <Random123/philox.h>
@@ -23,9 +27,19 @@ static PetscErrorCode ReadFile(const char *path, size_t size, size_t count, void
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The product kernel of the driver's runs: -permtest_kernel (the engine no longer reads
+   options; the rsa stage does, this driver the same way). */
+static PermKernelType DriverKernel(void)
+{
+  PermKernelType t = PERM_KERNEL_BEST;
+  if (PetscOptionsGetEnum(NULL, NULL, "-permtest_kernel", PermKernelTypeNames, (PetscEnum *)&t, NULL))
+    return PERM_KERNEL_BEST;
+  return t;
+}
+
 static PetscErrorCode DriverRun(PetscInt n, PetscInt nch, PetscInt L, BaProtocol protocol, uint64_t seed, PetscInt m,
                                 PetscInt h, PetscInt calls, PetscInt groups, const float *x, const double *rdm,
-                                const char *path)
+                                PetscInt rounds, const int64_t *goals, const char *path)
 {
   double *out, *maxg;
   PermCount *count;
@@ -43,16 +57,26 @@ static PetscErrorCode DriverRun(PetscInt n, PetscInt nch, PetscInt L, BaProtocol
     PetscCall(PetscMalloc1(L, &layers));
     for (PetscInt l = 0; l < L; l++)
       layers[l] = rdm + (size_t)l * n * n;
-    PetscCall(PermTestCreate(n, L, layers, protocol, seed, h, &pt));
+    PetscCall(PermTestCreate(n, L, layers, protocol, seed, h, DriverKernel(), &pt));
     PetscCall(PermTestObserve(pt, c1 - c0, x + (size_t)c0 * n, out + c0 * L));
     for (PetscInt k = 0; k < calls; k++) {
       PetscInt first = m * k * k / (calls * calls), last = m * (k + 1) * (k + 1) / (calls * calls);
       PetscCall(PermTestRun(pt, first, last, count + c0 * L, h ? NULL : maxg + first));
     }
+    for (PetscInt r = 0; r < rounds; r++) {
+      const int64_t *goal = goals + (size_t)r * nch * L + c0 * L;
+      int64_t lo = INT64_MAX, hi = 0;
+      for (PetscInt k = 0; k < (c1 - c0) * L; k++) {
+        lo = PetscMin(lo, count[c0 * L + k].used);
+        hi = PetscMax(hi, goal[k]);
+      }
+      for (PetscInt k = 1; k <= calls; k++)
+        PetscCall(PermTestExtend(pt, goal, k == calls ? hi : lo + (hi - lo) * k * k / (calls * calls), count + c0 * L));
+    }
     for (PetscInt i = 0; i < m && !h; i++)
       out[5 * nch * L + i] = fmax(out[5 * nch * L + i], maxg[i]);
     for (PetscInt k = c0 * L; k < c1 * L; k++) {
-      out[nch * L + k]     = PermTestPValue(pt, &count[k], m);
+      out[nch * L + k]     = PermTestPValue(pt, &count[k]);
       out[2 * nch * L + k] = (double)count[k].b;
       out[3 * nch * L + k] = (double)count[k].used;
       out[4 * nch * L + k] = (double)count[k].done;
@@ -62,7 +86,7 @@ static PetscErrorCode DriverRun(PetscInt n, PetscInt nch, PetscInt L, BaProtocol
   }
   f = fopen(path, "wb");
   PetscCheck(f, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot open", path);
-  fwrite(out, sizeof(double), (size_t)5 * nch * L + (h ? 0 : m), f);
+  fwrite(out, sizeof(double), (size_t)5 * nch * L + (h || rounds ? 0 : m), f);
   fclose(f);
   PetscCall(PetscFree3(out, count, maxg));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -70,25 +94,37 @@ static PetscErrorCode DriverRun(PetscInt n, PetscInt nch, PetscInt L, BaProtocol
 
 static PetscErrorCode Driver(char **argv)
 {
-  PetscInt n = atoi(argv[3]), nch = atoi(argv[4]), L = atoi(argv[5]), m = atoi(argv[8]), r = 0;
+  PetscInt n = atoi(argv[3]), nch = atoi(argv[4]), L = atoi(argv[5]), m = atoi(argv[8]), r = 0, rounds = 0;
   BaProtocol protocol = atoi(argv[6]) ? BA_PROTOCOL_KUZOVKIN2018 : BA_PROTOCOL_CANONICAL;
   uint64_t seed       = strtoull(argv[7], NULL, 10);
   float *x;
   double *rdm;
+  int64_t *goals = NULL;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc2((size_t)nch * n, &x, (size_t)L * n * n, &rdm));
   PetscCall(ReadFile(argv[1], sizeof(float), (size_t)nch * n, x));
   PetscCall(ReadFile(argv[2], sizeof(double), (size_t)L * n * n, rdm));
+  if (argv[11]) {
+    FILE *f = fopen(argv[11], "rb");
+    long size;
+    PetscCheck(f && !fseek(f, 0, SEEK_END), PETSC_COMM_SELF, PETSC_ERR_FILE_READ, "%s: cannot read", argv[11]);
+    size = ftell(f);
+    fclose(f);
+    rounds = (PetscInt)(size / (long)(sizeof(int64_t) * nch * L));
+    PetscCall(PetscMalloc1((size_t)rounds * nch * L + 1, &goals));
+    PetscCall(ReadFile(argv[11], sizeof(int64_t), (size_t)rounds * nch * L, goals));
+  }
   for (char *run = strtok(argv[9], ","); run; run = strtok(NULL, ","), r++) {
     int h, calls, groups;
     char path[PETSC_MAX_PATH_LEN];
     PetscCheck(sscanf(run, "%d:%d:%d", &h, &calls, &groups) == 3, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
                "run %s is not H:CALLS:GROUPS", run);
     PetscCall(PetscSNPrintf(path, sizeof(path), "%s.%d", argv[10], (int)r));
-    PetscCall(DriverRun(n, nch, L, protocol, seed, m, h, calls, groups, x, rdm, path));
+    PetscCall(DriverRun(n, nch, L, protocol, seed, m, h, calls, groups, x, rdm, rounds, goals, path));
   }
   PetscCall(PetscFree2(x, rdm));
+  PetscCall(PetscFree(goals));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -182,15 +218,15 @@ static PetscErrorCode TestEngine(BaProtocol protocol)
     x[2 * n + i] = (float)(i % 3);      /* channel 2 with many ties */
     x[3 * n + i] = 1.5f;                /* channel 3 constant */
   }
-  PetscCall(PermTestCreate(n, 1, layers, protocol, 99, 0, &pt));
+  PetscCall(PermTestCreate(n, 1, layers, protocol, 99, 0, PERM_KERNEL_BEST, &pt));
   PetscCall(PermTestObserve(pt, nch, x, rho));
   CHECK(fabs(rho[0] - 1) < 1e-15 && isnan(rho[3]) && rho[2] > -1 && rho[2] < 1,
         "%s: rho of a channel against its own RDM is 1, of a constant channel NaN", name);
   PetscCall(PetscMemzero(count, sizeof(count)));
   PetscCall(PermTestRun(pt, 0, m, count, maxall));
-  CHECK(count[0].b == 0 && count[0].used == m && PermTestPValue(pt, &count[0], m) == (protocol ? 0.0 : 1.0 / (m + 1)),
+  CHECK(count[0].b == 0 && count[0].used == m && PermTestPValue(pt, &count[0]) == (protocol ? 0.0 : 1.0 / (m + 1)),
         "%s: nothing beats a perfect match: p = %s", name, protocol ? "0 / m" : "1 / (m + 1)");
-  CHECK(count[3].done == -1 && isnan(PermTestPValue(pt, &count[3], m)), "%s: a constant channel has p NaN", name);
+  CHECK(count[3].done == -1 && isnan(PermTestPValue(pt, &count[3])), "%s: a constant channel has p NaN", name);
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
   ierr = PermTestRun(pt, 10, 20, count, NULL);
   PetscCall(PetscPopErrorHandler());
@@ -214,12 +250,12 @@ static PetscErrorCode TestEngine(BaProtocol protocol)
 
   /* sequential: an unrelated channel (rho near 0) is beaten by about half the permutations,
      so h = 3 stops it within a few of them */
-  PetscCall(PermTestCreate(n, 1, layers, protocol, 5, 3, &pt));
+  PetscCall(PermTestCreate(n, 1, layers, protocol, 5, 3, PERM_KERNEL_BEST, &pt));
   PetscCall(PermTestObserve(pt, 1, x + n, rho));
   PetscCall(PetscMemzero(&one, sizeof(one)));
   PetscCall(PermTestRun(pt, 0, m, &one, NULL));
   CHECK(one.done == 1 && one.b == 3 && one.used >= 3 && one.used < 50 &&
-            PermTestPValue(pt, &one, m) == 3.0 / (double)one.used,
+            PermTestPValue(pt, &one) == 3.0 / (double)one.used,
         "%s: sequential test stops at b = h = 3 after %d permutations, p = h / used", name, (int)one.used);
   PetscCall(PermTestDestroy(&pt));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -255,8 +291,7 @@ static PetscErrorCode TestKernels(void)
   for (int t = PERM_KERNEL_BLAS; t <= PERM_KERNEL_AVX512; t++) {
     PermTest pt;
     if (!PermKernelAvailable((PermKernelType)t)) continue;
-    PetscCall(PetscOptionsSetValue(NULL, "-permtest_kernel", PermKernelTypeNames[t]));
-    PetscCall(PermTestCreate(N, L, layers, BA_PROTOCOL_CANONICAL, 3, H, &pt));
+    PetscCall(PermTestCreate(N, L, layers, BA_PROTOCOL_CANONICAL, 3, H, (PermKernelType)t, &pt));
     PetscCall(PermTestObserve(pt, NCH, x, rho));
     PetscCall(PetscMemzero(count[t], sizeof(count[t])));
     PetscCall(PermTestRun(pt, 0, 300, count[t], NULL));
@@ -264,17 +299,15 @@ static PetscErrorCode TestKernels(void)
     PetscCall(PermTestDestroy(&pt));
     have[t] = 1;
   }
-  PetscCall(PetscOptionsSetValue(NULL, "-permtest_kernel", "blas"));
   for (PetscInt c = 0; c < NCH; c++) {
     PermTest pt;
-    PetscCall(PermTestCreate(N, L, layers, BA_PROTOCOL_CANONICAL, 3, H, &pt));
+    PetscCall(PermTestCreate(N, L, layers, BA_PROTOCOL_CANONICAL, 3, H, PERM_KERNEL_BLAS, &pt));
     PetscCall(PermTestObserve(pt, 1, x + c * N, rho1));
     PetscCall(PetscMemzero(one, sizeof(one)));
     PetscCall(PermTestRun(pt, 0, M, one, NULL));
     PetscCall(PermTestDestroy(&pt));
     alone &= memcmp(one, count[0] + c * L, sizeof(one)) == 0;
   }
-  PetscCall(PetscOptionsClearValue(NULL, "-permtest_kernel"));
   for (int t = 1; t < 3; t++)
     if (have[t]) same &= memcmp(count[t], count[0], sizeof(count[0])) == 0;
   for (PetscInt k = 0; k < NCH * L; k++) {
@@ -289,10 +322,69 @@ static PetscErrorCode TestKernels(void)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* PermTestExtend: a subset of pairs taken further, from different counts, in uneven calls,
+   gives each pair the counts of one PermTestRun of [0, goal) for its channel alone. */
+static PetscErrorCode TestExtend(void)
+{
+  enum { N = 30, NCH = 20, L = 3, M0 = 150, H = 5 };
+  float x[NCH * N];
+  double z[L][N], rdm[L][N * N], rho[NCH * L], rho1[L];
+  const double *layers[L];
+  PermCount count[NCH * L], one[L];
+  int64_t goal[NCH * L], hi = 0;
+  PermTest pt;
+  int same = 1, nstep = 0, nfar = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt l = 0; l < L; l++) {
+    for (PetscInt i = 0; i < N; i++)
+      z[l][i] = cos(0.9 * (l + 1) * i) + 0.03 * i;
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt j = 0; j < N; j++)
+        rdm[l][i * N + j] = fabs(z[l][i] - z[l][j]);
+    layers[l] = rdm[l];
+  }
+  for (PetscInt c = 0; c < NCH; c++)
+    for (PetscInt i = 0; i < N; i++)
+      x[c * N + i] = (float)(z[c % L][i] + 0.04 * c * sin(2.3 * i * (c + 1)));
+  PetscCall(PermTestCreate(N, L, layers, BA_PROTOCOL_CANONICAL, 11, H, PERM_KERNEL_BEST, &pt));
+  PetscCall(PermTestObserve(pt, NCH, x, rho));
+  PetscCall(PetscMemzero(count, sizeof(count)));
+  PetscCall(PermTestRun(pt, 0, M0, count, NULL));
+  /* first round: every other pair to a goal of its own; second round: some of those further */
+  for (PetscInt k = 0; k < NCH * L; k++)
+    goal[k] = k % 2 ? 0 : M0 + 40 * (k % 7) + 3;
+  PetscCall(PermTestExtend(pt, goal, M0 + 100, count));
+  PetscCall(PermTestExtend(pt, goal, M0 + 1000, count));
+  for (PetscInt k = 0; k < NCH * L; k++) {
+    if (k % 3 == 0 && goal[k]) goal[k] = 900 + 13 * k;
+    hi = PetscMax(hi, goal[k]);
+  }
+  for (PetscInt c = 1; c <= 4; c++)
+    PetscCall(PermTestExtend(pt, goal, M0 + (hi - M0) * c / 4, count));
+  PetscCall(PermTestDestroy(&pt));
+  for (PetscInt k = 0; k < NCH * L; k++) {
+    PetscInt c = k / L, l = k % L, g = (PetscInt)PetscMax((int64_t)M0, goal[k]);
+    PetscCall(PermTestCreate(N, L, layers, BA_PROTOCOL_CANONICAL, 11, H, PERM_KERNEL_BLAS, &pt));
+    PetscCall(PermTestObserve(pt, 1, x + c * N, rho1));
+    PetscCall(PetscMemzero(one, sizeof(one)));
+    PetscCall(PermTestRun(pt, 0, g, one, NULL));
+    PetscCall(PermTestDestroy(&pt));
+    same &= memcmp(&one[l], &count[k], sizeof(one[l])) == 0;
+    nstep += count[k].done == 0 && goal[k] > M0;
+    nfar += count[k].used > 900;
+  }
+  CHECK(same && nstep > 3 && nfar > 3,
+        "extend: %d pairs taken from %d permutations to goals of their own (%d past 900) in uneven calls have the "
+        "counts of one run of [0, goal) alone",
+        nstep, (int)M0, nfar);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
-  if (argc == 11)
+  if (argc == 11 || argc == 12)
     PetscCall(Driver(argv));
   else {
     TestPhiloxKat();
@@ -300,6 +392,7 @@ int main(int argc, char **argv)
     PetscCall(TestEngine(BA_PROTOCOL_CANONICAL));
     PetscCall(TestEngine(BA_PROTOCOL_KUZOVKIN2018));
     PetscCall(TestKernels());
+    PetscCall(TestExtend());
   }
   PetscCall(PetscFinalize());
   return CheckDone();

@@ -3,6 +3,7 @@
 #define BANDALIGN_PERMTEST_H
 
 #include <bandalign/bandalign.h>
+#include <bandalign/permkernel.h>
 
 /* The index-th permutation of n image labels for a seed, into perm[n]: the same on every
    rank and for every channel. Fisher-Yates driven by Philox4x32-10 (Random123,
@@ -30,14 +31,16 @@ typedef struct _p_PermTest *PermTest;
    keeps ownership) once. canonical: Spearman over the pairs i < j; kuzovkin2018: over the
    full matrices, layer RDMs rounded to 6 decimals (methods.md section 7). seed keys the
    permutation stream. sequential_h > 0 stops a pair once b reaches it (Besag-Clifford);
-   0 runs every permutation. Not collective. Memory: 8 nlayers (nimages^2 + entries) bytes
-   plus small permutation blocks (entries = 31,125 pairs for 250 images canonical, 62,500
-   kuzovkin2018). PermTestRun runs on the OpenBLAS thread count (openblas_set_num_threads)
-   and picks its kernel with -permtest_kernel blas|avx2|avx512|best [best]. Fails (PETSC_ERR_SUP) where the exact
-   integer arithmetic of the test would overflow: entries (entries^2 - 1) / 3 >= 2^53, i.e. beyond about 775 images
-   (canonical) or 548 (kuzovkin2018). */
+   0 runs every permutation. kernel picks the product kernel (PERM_KERNEL_BEST unless
+   testing; every kernel gives the same counts; the rsa stage reads it from
+   -permtest_kernel). Not collective. Memory: 8 nlayers (nimages^2 + entries) bytes plus
+   small permutation blocks (entries = 31,125 pairs for 250 images canonical, 62,500
+   kuzovkin2018). PermTestRun runs on the OpenBLAS thread count (openblas_set_num_threads).
+   Fails (PETSC_ERR_SUP) where the exact integer arithmetic of the test would overflow:
+   entries (entries^2 - 1) / 3 >= 2^53, i.e. beyond about 775 images (canonical) or 548
+   (kuzovkin2018), or where the CPU cannot run kernel. */
 PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *const *rdm, BaProtocol protocol,
-                              uint64_t seed, PetscInt sequential_h, PermTest *pt);
+                              uint64_t seed, PetscInt sequential_h, PermKernelType kernel, PermTest *pt);
 
 /* Observed score of nch channels (features x[c][nimages]) with every layer:
    rho[c * nlayers + l], NaN where a channel's or layer's RDM is constant. canonical: the
@@ -63,9 +66,19 @@ PetscErrorCode PermTestObserve(PermTest pt, PetscInt nch, const float *x, double
    (openblas_set_num_threads; use 1 with one MPI rank per core). */
 PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount *count, double *maxnull);
 
-/* p-value of one pair after m permutations: h / used where stopped early, NaN where
-   done = -1, otherwise (b + 1) / (m + 1) (canonical) or b / m (kuzovkin2018). */
-double PermTestPValue(PermTest pt, const PermCount *c, PetscInt m);
+/* Runs more permutations for some pairs of the last PermTestObserve: pair k, unless stopped
+   or untestable, runs the permutations [used, min(goal[k], last)) of the same stream, from
+   where it stands, with the same sequential rule; pairs with used >= goal[k] do not run.
+   Pairs may stand at different counts (they are taken up as the permutation index reaches
+   them), so a subset of the pairs can be taken further than the others. Counts are
+   bit-identical to one PermTestRun of [0, goal[k]) for the pair alone, for any cut into
+   calls, any split of the channels and any thread count. */
+PetscErrorCode PermTestExtend(PermTest pt, const int64_t *goal, int64_t last, PermCount *count);
+
+/* p-value of one pair from its own count: h / used where stopped early, NaN where
+   done = -1, otherwise (b + 1) / (used + 1) (canonical) or b / used (kuzovkin2018), so a
+   pair taken further by PermTestExtend gets the resolution of its own permutations. */
+double PermTestPValue(PermTest pt, const PermCount *c);
 
 PetscErrorCode PermTestDestroy(PermTest *pt);
 

@@ -23,13 +23,14 @@ typedef struct {
   uint8_t *responsive;
   double *rho, *pvalue, *qvalue; /* NaN where not tested */
   uint8_t *significant;
-  double *noise; /* [nsplits] alignment rho of random half-cohorts */
+  int64_t *permutations_used; /* permutations behind each p (0 where not tested); NULL in older files */
+  double *noise;              /* [nsplits] alignment rho of random half-cohorts */
 } ResultsRoiData;
 
 typedef struct {
   H5File file;
   char protocol[32], correction[32];
-  PetscInt permutations, nsplits;
+  PetscInt permutations, permutations_max, nsplits;
   double q;
   PetscInt nimages, nlayers, nchannels;
   char **image_name, **layer_name, **patient, **channel_name; /* [nimages], [nlayers], [nchannels] x2 */
@@ -47,10 +48,11 @@ typedef struct {
 PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *res);
 
 /* Writes rows [lo, hi) of one ROI from each rank: responsive [hi-lo], rho/pvalue/qvalue
-   [hi-lo][nlayers] and significant [hi-lo][nlayers]. Collective. */
+   [hi-lo][nlayers], significant [hi-lo][nlayers] and the permutations behind each p
+   [hi-lo][nlayers]. Collective. */
 PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt hi, const uint8_t *responsive,
                                    const double *rho, const double *pvalue, const double *qvalue,
-                                   const uint8_t *significant);
+                                   const uint8_t *significant, const int64_t *permutations_used);
 
 /* Writes the ROI's summary (attributes and area_layer) and noise distribution, and the ROI
    comparison matrix. Collective, same values on every rank. */

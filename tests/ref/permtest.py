@@ -220,3 +220,109 @@ for name, n, nch, nl, m, seed, x, rdm in cases:
             ident = all(np.array_equal(r, got, equal_nan=True) for r in runs[1:])
             print(f"{'ok' if ident else 'not ok'} - {tag}: identical results with [0, m) cut into 1, 3, 7, 2 "
                   f"calls and the channels split into 1, 2, 1, 3 groups")
+
+
+# ---- extension: pairs taken beyond m (PermTestExtend), against a vectorised brute force ----
+# 12 images, m = 100; pairs not stopped at m go to 1,000, those still not stopped to 20,000
+# (the rsa stage's rounds, with goals chosen here). The reference draws every permutation
+# with a numpy Philox (checked against the scalar one above), permutes the layer RDM,
+# ranks it with scipy.stats.rankdata and correlates, then applies the sequential rule
+# to each pair's own number of permutations.
+def philox_vec(index, block, key):
+    """Philox4x32-10 of counters (index lo, block, index hi, 0) for an array of indices."""
+    c0 = (index & M32).astype(np.uint64)
+    c1 = np.full_like(c0, block)
+    c2 = (index >> 32).astype(np.uint64)
+    c3 = np.zeros_like(c0)
+    k0, k1 = np.uint64(key[0]), np.uint64(key[1])
+    m32 = np.uint64(M32)
+    for r in range(10):
+        if r:
+            k0 = (k0 + np.uint64(0x9E3779B9)) & m32
+            k1 = (k1 + np.uint64(0xBB67AE85)) & m32
+        p0 = np.uint64(0xD2511F53) * c0
+        p1 = np.uint64(0xCD9E8D57) * c2
+        c0, c1, c2, c3 = ((p1 >> np.uint64(32)) ^ c1 ^ k0, p1 & m32, (p0 >> np.uint64(32)) ^ c3 ^ k1, p0 & m32)
+    return [c0, c1, c2, c3]
+
+
+def permutations_vec(seed, count, n):
+    idx = np.arange(count, dtype=np.uint64)
+    key = (seed & M32, seed >> 32)
+    perm = np.tile(np.arange(n), (count, 1))
+    rows = np.arange(count)
+    words, block, w = [], 0, 4
+    for k in range(n - 1, 0, -1):
+        if w == 4:
+            words, block, w = philox_vec(idx, block, key), block + 1, 0
+        u = words[w]
+        w += 1
+        j = ((u * np.uint64(k + 1)) >> np.uint64(32)).astype(np.int64)
+        pk = perm[:, k].copy()
+        perm[:, k] = perm[rows, j]
+        perm[rows, j] = pk
+    return perm
+
+
+n_e, nch_e, nl_e, m_e, h_e, seed_e = 12, 8, 2, 100, 4, 99
+goals_e = (1000, 20000)
+rng = np.random.default_rng(12)
+acts = [rng.normal(size=(n_e, 2 + l)) for l in range(nl_e)]
+rdm_e = np.array([np.sqrt(((a[:, None] - a[None]) ** 2).sum(-1)) for a in acts])
+x_e = np.array([acts[c % nl_e][:, 0] + (0.05 + 0.12 * c) * rng.normal(size=n_e) for c in range(nch_e)],
+               dtype=np.float32)
+perms = permutations_vec(seed_e, goals_e[-1], n_e)
+vec_ok = all(np.array_equal(perms[i], permutation(seed_e, i, n_e)) for i in (0, 1, 7, 999, 19999))
+iu = np.triu_indices(n_e, 1)
+cr = [stats.rankdata(np.abs(xc.astype(np.float64)[:, None] - xc.astype(np.float64)[None])[iu]) for xc in x_e]
+cr = np.array([r - r.mean() for r in cr])
+ge = np.empty((goals_e[-1], nch_e, nl_e), dtype=bool)
+obs_e = np.empty((nch_e, nl_e))
+for li in range(nl_e):
+    lr = stats.rankdata(rdm_e[li][iu])
+    lr -= lr.mean()
+    obs_e[:, li] = cr @ lr / (np.linalg.norm(cr, axis=1) * np.linalg.norm(lr))
+    lp = stats.rankdata(rdm_e[li][perms[:, iu[0]], perms[:, iu[1]]], axis=1)
+    lp -= lp.mean(axis=1, keepdims=True)
+    null = (lp @ cr.T) / (np.linalg.norm(lp, axis=1)[:, None] * np.linalg.norm(cr, axis=1)[None])
+    ge[:, :, li] = null >= obs_e[None, :, li] - 1e-11
+cum = np.cumsum(ge, axis=0)
+
+
+def seq(c, l, g):
+    """(p, b, used, done) of pair (c, l) with the sequential rule over permutations [0, g)."""
+    if cum[g - 1, c, l] >= h_e:
+        u = int(np.argmax(cum[:g, c, l] >= h_e)) + 1
+        return h_e / u, h_e, u, 1
+    b = int(cum[g - 1, c, l])
+    return (b + 1) / (g + 1), b, g, 0
+
+
+goal_rounds, own = [], np.full((nch_e, nl_e), m_e)
+for g in goals_e:
+    gr = np.zeros((nch_e, nl_e), dtype=np.int64)
+    for c in range(nch_e):
+        for l in range(nl_e):
+            if seq(c, l, int(own[c, l]))[3] == 0 and own[c, l] == (m_e if g == goals_e[0] else goals_e[0]):
+                gr[c, l], own[c, l] = g, g
+    goal_rounds.append(gr)
+np.array(goal_rounds).tofile(f"{tmp}/pt_goals.bin")
+ref = np.array([[seq(c, l, int(own[c, l])) for l in range(nl_e)] for c in range(nch_e)])
+x_e.tofile(f"{tmp}/pt_x.bin")
+rdm_e.astype(np.float64).tofile(f"{tmp}/pt_rdm.bin")
+subprocess.run([driver, f"{tmp}/pt_x.bin", f"{tmp}/pt_rdm.bin", str(n_e), str(nch_e), str(nl_e), "0", str(seed_e),
+                str(m_e), f"{h_e}:1:1,{h_e}:3:2,{h_e}:5:3", f"{tmp}/pt_ext", f"{tmp}/pt_goals.bin"], check=True)
+k = nch_e * nl_e
+runs = [np.fromfile(f"{tmp}/pt_ext.{r}", dtype=np.float64) for r in range(3)]
+got = runs[0]
+p, b, used, done = (got[i * k:(i + 1) * k].reshape(nch_e, nl_e) for i in range(1, 5))
+same = all(np.array_equal(a, ref[:, :, i]) for i, a in enumerate((p, b, used, done)))
+n1, n2 = int((own >= goals_e[0]).sum()), int((own == goals_e[1]).sum())
+below = int(np.sum((ref[:, :, 0] < 1 / (m_e + 1)) & (ref[:, :, 3] == 0)))
+print(f"{'ok' if vec_ok else 'not ok'} - vectorised reference Philox permutations equal the scalar ones")
+print(f"{'ok' if same and n2 > 0 and below > 0 else 'not ok'} - extension ({n_e} images, m = {m_e}, h = {h_e}): "
+      f"{n1} pairs taken to {goals_e[0]}, {n2} of them to {goals_e[1]}: p, b, used, done equal the brute force with "
+      f"each pair's own permutations exactly ({below} p-values below 1/(m+1), smallest {np.min(ref[:, :, 0]):.2e})")
+ident = all(np.array_equal(r, got, equal_nan=True) for r in runs[1:])
+print(f"{'ok' if ident else 'not ok'} - extension: identical with the rounds cut into 1, 3, 5 calls and the "
+      f"channels split into 1, 2, 3 groups")
