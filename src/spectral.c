@@ -17,9 +17,6 @@
  * simple M log M cost model. All FFTW plans are made in SpectralCreate (FFTW planning is neither
  * cheap nor thread-safe); the per-epoch functions only execute them.
  *
- * Epochs go through in batches: each wavelet spectrum is multiplied into the spectra of
- * several epochs in turn while it sits in L1 (all 147 spectra, 1.6 MB, do not fit in L2).
- *
  * Why not band-limited, decimated inverse transforms: a wavelet truncated at +-5 sigma_t
  * has spectral sidelobes near 1e-8 of its peak across the whole band, and a 1/f epoch puts
  * its energy near 0 Hz, right under them. Dropping the bins below eps of the peak errs by
@@ -29,7 +26,6 @@
  * in FFTW's 1/M. */
 #include <bandalign/spectral.h>
 #include <math.h>
-#include <string.h>
 
 /* One transform size and the frequencies that use it. */
 typedef struct {
@@ -49,11 +45,6 @@ typedef struct {
   fftw_complex **wspec; /* per frequency: spectrum of the rotated wavelet / m, length m */
 } Layout;
 
-/* Epochs transformed together: each wavelet spectrum (up to 16 KB) is then read once per
-   batch from L1 instead of once per epoch from L3 (the 147 spectra, 1.6 MB, do not fit in
-   L2); the product with it cost a third of the FFT time epoch by epoch. */
-#define SPECTRAL_BATCH 8
-
 struct _p_Spectral {
   double sfreq;
   PetscInt nsamples;
@@ -64,7 +55,6 @@ struct _p_Spectral {
   Layout sums, full;          /* outputs up to the last summed sample; every sample */
   double *xin;                /* FFTW work, all of length maxm: real input */
   fftw_complex *xf, *yb, *yo; /* epoch spectrum, product spectrum, outputs */
-  fftw_complex *xfb;          /* [SPECTRAL_BATCH][maxm] spectra of a batch of epochs */
   int maxm;
 };
 
@@ -285,9 +275,8 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
   s->xf   = fftw_alloc_complex(s->maxm); /* r2c fills m / 2 + 1, the rest by symmetry */
   s->yb   = fftw_alloc_complex(s->maxm);
   s->yo   = fftw_alloc_complex(s->maxm);
-  s->xfb  = fftw_alloc_complex((size_t)SPECTRAL_BATCH * s->maxm);
-  PetscCheck(s->xin && s->xf && s->yb && s->yo && s->xfb, PETSC_COMM_SELF, PETSC_ERR_MEM,
-             "out of memory for FFT work of size %d", s->maxm);
+  PetscCheck(s->xin && s->xf && s->yb && s->yo, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for FFT work of size %d",
+             s->maxm);
   /* the hot path is planned as the caller asked; the full-power path serves tests only */
   PetscCall(LayoutSetUp(s, nout, PlannerFlags, &s->sums));
   PetscCall(LayoutSetUp(s, (int)nsamples, FFTW_ESTIMATE, &s->full));
@@ -327,31 +316,32 @@ HOT_LOOP static double RangePower(const double *restrict y, int lo, int hi)
   return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-/* Spectrum of one real epoch for a size group into xf[0..m-1] (xf may be sp->xf or a slot
-   of sp->xfb: the forward plan writes sp->xf, which is copied where it differs). */
-static void EpochSpectrum(Spectral sp, const SizeGroup *grp, const double *x, fftw_complex *xf)
+/* Spectrum of one real epoch for a size group, in sp->xf[0..m-1]. */
+static void EpochSpectrum(Spectral sp, const SizeGroup *grp, const double *x)
 {
-  const int m = grp->m;
+  fftw_complex *xf = sp->xf;
+  const int m      = grp->m;
 
   for (int i = 0; i < grp->nin; i++)
     sp->xin[i] = x[i];
   for (int i = grp->nin; i < m; i++)
     sp->xin[i] = 0;
   fftw_execute(grp->fwd);
-  if (xf != sp->xf) memcpy(xf, sp->xf, (size_t)(m / 2 + 1) * sizeof(fftw_complex));
   for (int i = m / 2 + 1; i < m; i++) { /* a real epoch's spectrum: X[i] = conj(X[m - i]) */
     xf[i][0] = xf[m - i][0];
     xf[i][1] = -xf[m - i][1];
   }
 }
 
-/* Outputs 0..nout-1 of frequency k for the epoch whose spectrum is xf, left in sp->yo. */
-static void WaveletOutputs(Spectral sp, const SizeGroup *grp, const Layout *lay, int k, const fftw_complex *xf)
+/* Outputs 0..nout-1 of frequency k for the epoch whose spectrum is in sp->xf, in sp->yo. */
+static void WaveletOutputs(Spectral sp, const SizeGroup *grp, const Layout *lay, int k)
 {
-  SpectrumProduct(grp->m, (const double *)xf, (const double *)lay->wspec[k], (double *)sp->yb);
+  SpectrumProduct(grp->m, (const double *)sp->xf, (const double *)lay->wspec[k], (double *)sp->yb);
   fftw_execute(grp->inv);
 }
 
+/* Epochs go one after the other: transforming several together (each wavelet spectrum
+   reused over 8 epochs, or FFTW's batched plans) measured no faster here. */
 PetscErrorCode SpectralWindowSumsBatch(Spectral sp, PetscInt nep, const double *const *x, double *const *sums)
 {
   const BaSampleRanges *r = &sp->ranges;
@@ -360,25 +350,19 @@ PetscErrorCode SpectralWindowSumsBatch(Spectral sp, PetscInt nep, const double *
   const Layout *lay       = &sp->sums;
 
   PetscFunctionBegin;
-  for (PetscInt e0 = 0; e0 < nep; e0 += SPECTRAL_BATCH) {
-    const int nb = (int)PetscMin(SPECTRAL_BATCH, nep - e0);
-
+  for (PetscInt e = 0; e < nep; e++)
     for (int g = 0; g < lay->ngroup; g++) {
       const SizeGroup *grp = &lay->group[g];
 
-      for (int e = 0; e < nb; e++)
-        EpochSpectrum(sp, grp, x[e0 + e], sp->xfb + (size_t)e * sp->maxm);
+      EpochSpectrum(sp, grp, x[e]);
       for (int j = 0; j < grp->nfreq; j++) {
         const int k = grp->freq[j];
 
-        for (int e = 0; e < nb; e++) {
-          WaveletOutputs(sp, grp, lay, k, sp->xfb + (size_t)e * sp->maxm);
-          for (int s = 0; s < BA_NSUMS; s++)
-            sums[e0 + e][k * BA_NSUMS + s] = RangePower((const double *)sp->yo, lo[s], hi[s]);
-        }
+        WaveletOutputs(sp, grp, lay, k);
+        for (int s = 0; s < BA_NSUMS; s++)
+          sums[e][k * BA_NSUMS + s] = RangePower((const double *)sp->yo, lo[s], hi[s]);
       }
     }
-  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -397,12 +381,12 @@ PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power)
   for (int g = 0; g < lay->ngroup; g++) {
     const SizeGroup *grp = &lay->group[g];
 
-    EpochSpectrum(sp, grp, x, sp->xf);
+    EpochSpectrum(sp, grp, x);
     for (int j = 0; j < grp->nfreq; j++) {
       const int k = grp->freq[j];
       double *p   = power + (size_t)k * sp->nsamples;
 
-      WaveletOutputs(sp, grp, lay, k, sp->xf);
+      WaveletOutputs(sp, grp, lay, k);
       for (int i = 0; i < lay->nout; i++)
         p[i] = sp->yo[i][0] * sp->yo[i][0] + sp->yo[i][1] * sp->yo[i][1];
     }
@@ -422,7 +406,6 @@ PetscErrorCode SpectralDestroy(Spectral *sp)
   fftw_free(s->xf);
   fftw_free(s->yb);
   fftw_free(s->yo);
-  fftw_free(s->xfb);
   PetscCall(PetscFree(*sp));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -20,9 +20,7 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
    output='power')). */
 PetscErrorCode SpectralWindowSums(Spectral sp, const double *x, double *sums);
 
-/* The same for nep epochs at once: sums[e] receives the sums of epoch x[e]. The preferred
-   call: wavelet spectra are reused across the epochs of a batch. Bit-identical to calling
-   SpectralWindowSums on each epoch. */
+/* The same for nep epochs: sums[e] receives the sums of epoch x[e]. */
 PetscErrorCode SpectralWindowSumsBatch(Spectral sp, PetscInt nep, const double *const *x, double *const *sums);
 
 /* Full power[k][nsamples] of one epoch (for tests and reference checks). */
