@@ -409,8 +409,7 @@ PetscErrorCode DatasetCreate(MPI_Comm comm, const char *path, double sfreq, Pets
   PetscCall(H5AttrWriteDouble(&ds->file, "/", "sfreq", sfreq));
   PetscCall(H5AttrWriteInt(&ds->file, "/", "onset_sample", onset));
   PetscCall(H5AttrWriteString(&ds->file, "/", "montage", BaMontageNames[montage]));
-  PetscCall(H5CreateDataset(&ds->file, "/stimuli/category", H5T_STD_I32LE, 1, &n));
-  PetscCall(H5WriteAll(&ds->file, "/stimuli/category", H5T_NATIVE_INT, category));
+  PetscCall(H5WriteNew(&ds->file, "/stimuli/category", H5T_STD_I32LE, 1, &n, H5T_NATIVE_INT, category));
   PetscCall(H5WriteStrings(&ds->file, "/stimuli/name", nimages, image_name));
   PetscCall(H5CreateGroups(&ds->file, "/patients"));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -433,11 +432,9 @@ PetscErrorCode DatasetAddPatient(Dataset *ds, const char *id, PetscInt nchannels
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", id));
   PetscCall(H5CreateDataset(f, name, H5T_IEEE_F32LE, 3, dims));
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/stimulus", id));
-  PetscCall(H5CreateDataset(f, name, H5T_STD_I32LE, 1, &dims[1]));
-  PetscCall(H5WriteAll(f, name, H5T_NATIVE_INT, stimulus));
+  PetscCall(H5WriteNew(f, name, H5T_STD_I32LE, 1, &dims[1], H5T_NATIVE_INT, stimulus));
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/mni", id));
-  PetscCall(H5CreateDataset(f, name, H5T_IEEE_F64LE, 2, mdims));
-  PetscCall(H5WriteAll(f, name, H5T_NATIVE_DOUBLE, mni));
+  PetscCall(H5WriteNew(f, name, H5T_IEEE_F64LE, 2, mdims, H5T_NATIVE_DOUBLE, mni));
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/channel_name", id));
   PetscCall(H5WriteStrings(f, name, nchannels, channel_name));
   PetscFunctionReturn(PETSC_SUCCESS);

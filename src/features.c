@@ -36,8 +36,7 @@ PetscErrorCode FeaturesCreate(const BaContext *ctx, const char *path, PetscInt n
   PetscCall(H5WriteStrings(&ff->file, "/channels/name", nchannels, channel_name));
   dims[0] = (hsize_t)nchannels;
   dims[1] = 3;
-  PetscCall(H5CreateDataset(&ff->file, "/channels/mni", H5T_IEEE_F64LE, 2, dims));
-  PetscCall(H5WriteAll(&ff->file, "/channels/mni", H5T_NATIVE_DOUBLE, mni));
+  PetscCall(H5WriteNew(&ff->file, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, mni));
   PetscCall(H5CreateDataset(&ff->file, "/channels/n_artifacts", H5T_STD_I32LE, 1, dims));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     dims[1] = (hsize_t)nimages;

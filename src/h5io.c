@@ -678,6 +678,15 @@ PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode H5WriteNew(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims, hid_t memtype,
+                          const void *buf)
+{
+  PetscFunctionBegin;
+  PetscCall(H5CreateDataset(f, name, filetype, ndims, dims));
+  PetscCall(H5WriteAll(f, name, memtype, buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 typedef struct {
   PetscInt n, cap;
   char **names;

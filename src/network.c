@@ -309,8 +309,7 @@ PetscErrorCode NetworkWriteRdm(Network *net, PetscInt l, const double *rdm)
   PetscCheck(l >= 0 && l < net->nlayers, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "layer %" PetscInt_FMT " out of range", l);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/rdm", net->layer_name[l]));
-  PetscCall(H5CreateDataset(&net->file, name, H5T_IEEE_F64LE, 2, dims));
-  PetscCall(H5WriteAll(&net->file, name, H5T_NATIVE_DOUBLE, rdm));
+  PetscCall(H5WriteNew(&net->file, name, H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, rdm));
   net->has_rdm[l] = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -38,10 +38,8 @@ PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *re
   PetscCall(H5WriteStrings(f, "/channels/name", res->nchannels, res->channel_name));
   dims[0] = (hsize_t)res->nchannels;
   dims[1] = 3;
-  PetscCall(H5CreateDataset(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims));
-  PetscCall(H5WriteAll(f, "/channels/mni", H5T_NATIVE_DOUBLE, res->mni));
-  PetscCall(H5CreateDataset(f, "/channels/area", H5T_STD_I32LE, 1, dims));
-  PetscCall(H5WriteAll(f, "/channels/area", H5T_NATIVE_INT, res->area));
+  PetscCall(H5WriteNew(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, res->mni));
+  PetscCall(H5WriteNew(f, "/channels/area", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, res->area));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     dims[1] = (hsize_t)res->nlayers;
     RoiPath(roi, "responsive", name, sizeof(name));
@@ -100,20 +98,16 @@ PetscErrorCode ResultsWriteRoiSummary(Results *res, int roi, const ResultsRoiSum
   PetscCall(H5AttrWriteInt(f, obj, "n_significant_pairs", s->n_significant_pairs));
   PetscCall(H5AttrWriteDouble(f, obj, "noise_median", s->noise_median));
   RoiPath(roi, "area_layer", name, sizeof(name));
-  PetscCall(H5CreateDataset(f, name, H5T_IEEE_F64LE, 2, dims));
-  PetscCall(H5WriteAll(f, name, H5T_NATIVE_DOUBLE, s->area_layer));
+  PetscCall(H5WriteNew(f, name, H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, s->area_layer));
   dims[1] = 0;
   RoiPath(roi, "area_significant", name, sizeof(name));
-  PetscCall(H5CreateDataset(f, name, H5T_STD_I32LE, 1, dims));
-  PetscCall(H5WriteAll(f, name, H5T_NATIVE_INT, s->area_significant));
+  PetscCall(H5WriteNew(f, name, H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, s->area_significant));
   RoiPath(roi, "area_responsive", name, sizeof(name));
-  PetscCall(H5CreateDataset(f, name, H5T_STD_I32LE, 1, dims));
-  PetscCall(H5WriteAll(f, name, H5T_NATIVE_INT, s->area_responsive));
+  PetscCall(H5WriteNew(f, name, H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, s->area_responsive));
   if (res->nsplits > 0) {
     dims[0] = (hsize_t)res->nsplits;
     RoiPath(roi, "noise_alignment", name, sizeof(name));
-    PetscCall(H5CreateDataset(f, name, H5T_IEEE_F64LE, 1, dims));
-    PetscCall(H5WriteAll(f, name, H5T_NATIVE_DOUBLE, noise));
+    PetscCall(H5WriteNew(f, name, H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, noise));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -123,8 +117,8 @@ PetscErrorCode ResultsWriteComparisons(Results *res, const double *compare_p)
   hsize_t dims[2] = {BA_NROIS, BA_NROIS};
 
   PetscFunctionBegin;
-  PetscCall(H5CreateDataset(&res->file, "/comparisons/mannwhitney_p", H5T_IEEE_F64LE, 2, dims));
-  PetscCall(H5WriteAll(&res->file, "/comparisons/mannwhitney_p", H5T_NATIVE_DOUBLE, compare_p));
+  PetscCall(
+      H5WriteNew(&res->file, "/comparisons/mannwhitney_p", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, compare_p));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -133,8 +127,7 @@ PetscErrorCode ResultsWriteLayerCorrelation(Results *res, const double *corr)
   hsize_t dims[2] = {(hsize_t)res->nlayers, (hsize_t)res->nlayers};
 
   PetscFunctionBegin;
-  PetscCall(H5CreateDataset(&res->file, "/layers/rdm_correlation", H5T_IEEE_F64LE, 2, dims));
-  PetscCall(H5WriteAll(&res->file, "/layers/rdm_correlation", H5T_NATIVE_DOUBLE, corr));
+  PetscCall(H5WriteNew(&res->file, "/layers/rdm_correlation", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, corr));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -296,18 +296,12 @@ static PetscErrorCode FillTruth(const SimulateOptions *o, const SimCohort *co, H
   PetscCall(H5AttrWriteString(f, "/", "hierarchy_band", BaBandNames[o->par.hierarchy_band]));
   PetscCall(H5WriteStrings(f, "/channels/patient", N, patient));
   PetscCall(H5WriteStrings(f, "/channels/name", N, name));
-  PetscCall(H5CreateDataset(f, "/channels/planted_band", H5T_STD_I32LE, 1, dims));
-  PetscCall(H5WriteAll(f, "/channels/planted_band", H5T_NATIVE_INT, band));
-  PetscCall(H5CreateDataset(f, "/channels/planted_layer", H5T_STD_I32LE, 1, dims));
-  PetscCall(H5WriteAll(f, "/channels/planted_layer", H5T_NATIVE_INT, layer));
-  PetscCall(H5CreateDataset(f, "/channels/gain", H5T_IEEE_F64LE, 1, dims));
-  PetscCall(H5WriteAll(f, "/channels/gain", H5T_NATIVE_DOUBLE, gain));
-  PetscCall(H5CreateDataset(f, "/channels/area", H5T_STD_I32LE, 1, dims));
-  PetscCall(H5WriteAll(f, "/channels/area", H5T_NATIVE_INT, area));
-  PetscCall(H5CreateDataset(f, "/channels/power_increase", H5T_IEEE_F64LE, 1, dims));
-  PetscCall(H5WriteAll(f, "/channels/power_increase", H5T_NATIVE_DOUBLE, increase));
-  PetscCall(H5CreateDataset(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims));
-  PetscCall(H5WriteAll(f, "/channels/mni", H5T_NATIVE_DOUBLE, mni));
+  PetscCall(H5WriteNew(f, "/channels/planted_band", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, band));
+  PetscCall(H5WriteNew(f, "/channels/planted_layer", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, layer));
+  PetscCall(H5WriteNew(f, "/channels/gain", H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, gain));
+  PetscCall(H5WriteNew(f, "/channels/area", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, area));
+  PetscCall(H5WriteNew(f, "/channels/power_increase", H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, increase));
+  PetscCall(H5WriteNew(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, mni));
   PetscCall(H5FileCommit(f));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

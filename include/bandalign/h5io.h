@@ -70,10 +70,14 @@ PetscErrorCode H5FreeStrings(PetscInt n, char ***strings);
    the expected number of elements; a different size is an input error. Collective. */
 PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nelem, void *buf);
 
-/* Creates a dataset of filetype with dims (ndims <= 3), and optionally writes the whole
-   buffer from rank 0 (buf NULL: create only). Collective. */
+/* Creates a dataset of filetype with dims (ndims <= 3); writes the whole dataset from rank
+   0's buffer (other ranks pass anything). Collective. */
 PetscErrorCode H5CreateDataset(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims);
 PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void *buf);
+
+/* H5CreateDataset followed by H5WriteAll: a new dataset holding rank 0's buf. */
+PetscErrorCode H5WriteNew(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims, hid_t memtype,
+                          const void *buf);
 
 /* Collective hyperslab I/O of rows [row_lo, row_hi) along the first dimension; each rank
    passes its own range (possibly empty). buf holds (row_hi - row_lo) * rowsize elements. */
