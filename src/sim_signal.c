@@ -6,10 +6,16 @@
  * real transform, the first 768 samples kept so the epoch is not periodic) plus a white
  * floor (both drawn in the spectrum); 50 Hz line noise and four harmonics with a random phase per
  * trial; on visual channels an evoked response (three smooth Gaussian deflections, so it stays
- * below the beta band); on responsive channels a band-limited burst (four sinusoids at the
- * channel's own frequencies inside its band, random phases per trial) under a smooth envelope from
- * 20 to 480 ms, whose amplitude follows the image on encoding channels; and, on a few
- * channels, rare large transients that the artifact rule should catch.
+ * below the beta band); on responsive channels a band-limited burst (on each trial one
+ * oscillation at one of the channel's four frequencies inside its band, random phase) under a
+ * smooth envelope from 20 to 480 ms, whose amplitude follows the image on encoding channels;
+ * and, on a few channels, rare large transients that the artifact rule should catch.
+ *
+ * One oscillation per trial, not the sum of the four: sinusoids closer in frequency than one
+ * over the window add up, with random phases, to a sinusoid of random Rayleigh amplitude, so
+ * the trial's burst power would carry an exponential jitter (worst in theta and alpha, whose
+ * frequencies lie within 1 Hz) on top of the planted one, drowning the image code (see
+ * docs/simulator.md, "The signals").
  *
  * The burst's size is set against the background's own power in the band, so R is the
  * relative power increase whatever the channel's 1/f exponent: the amplitude of a trial is
@@ -183,9 +189,10 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
       SimRngInit(&r, par->seed, pat, ch, (uint32_t)t, SIM_STREAM_BURST);
       m = burst_amp * PetscMax(0.0, 1 + c->gain * (s >= 0 ? z[s] : 0.0)) *
           exp(0.15 * SimRngNormal(&r) - 0.5 * 0.15 * 0.15);
-      m *= sqrt(2.0 / SIM_NBURST);
-      for (int k = 0; k < SIM_NBURST; k++) {
-        const double ph = 2 * M_PI * SimRngUniform(&r), cp = m * cos(ph), sp = m * sin(ph);
+      {
+        /* one oscillation of mean power m^2 at one of the channel's frequencies */
+        const int k     = SimRngInt(&r, SIM_NBURST);
+        const double ph = 2 * M_PI * SimRngUniform(&r), cp = M_SQRT2 * m * cos(ph), sp = M_SQRT2 * m * sin(ph);
         for (int n = SIM_ONSET; n < SIM_NSAMPLES; n++)
           x[n] += sig->envelope[n] * (sig->burst_sin[k][n] * cp + sig->burst_cos[k][n] * sp);
       }

@@ -11,7 +11,7 @@
 #define SIM_NSAMPLES  768
 #define SIM_ONSET     256
 #define SIM_NPROJ     16 /* principal components per layer from which channel codes are mixed */
-#define SIM_NBURST    4  /* sinusoids of a channel's band-limited burst */
+#define SIM_NBURST    4  /* frequencies of a channel's burst (one per trial) */
 #define SIM_NCATEGORY 5
 
 extern const char *const SimLayerNames[SIM_NLAYERS];
