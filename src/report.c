@@ -854,14 +854,17 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
                "%sfalse discovery proportion of %s %.4f exceeds q %g (%d of %d pairs)", why[0] ? "; " : "", planted,
                rec->fdp[H], rec->q, (int)rec->nfalse[H], (int)rec->nsig[H]);
     }
-    WindowName(rec->best_window[H], wname, sizeof(wname));
-    if (rec->pass)
+    if (rec->pass) {
+      int wmin = 0; /* the aligned window with the smallest p (the best-rho one may not be aligned) */
+      for (int w = 1; w < BA_NWINDOWS; w++)
+        if (res->roi[RoiIndex(H, w)].alignment_p < res->roi[RoiIndex(H, wmin)].alignment_p) wmin = w;
+      WindowName(wmin, wname, sizeof(wname));
       snprintf(rec->verdict, sizeof(rec->verdict),
                "recovery passed: planted band %s is the best aligned (score %.4f, next %s "
                "%.4f), aligned at %s (p %.3g < %.3g), FDP %.4f <= q %g",
                planted, rec->score[H], BaBands[rival].name, rec->score[rival], wname,
-               res->roi[RoiIndex(H, rec->best_window[H])].alignment_p, REPORT_ALIGNED_P, rec->fdp[H], rec->q);
-    else
+               res->roi[RoiIndex(H, wmin)].alignment_p, REPORT_ALIGNED_P, rec->fdp[H], rec->q);
+    } else
       snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: %s", why);
   } else {
     for (int r = 0; r < BA_NROIS; r++)
