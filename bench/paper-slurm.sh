@@ -48,9 +48,12 @@ total=$(($(date +%s) - t0))
 logs=("$dir"/slurm/logs/features_*.log)
 first=$(grep -h "started" "${logs[@]}" | sed 's/.*started //' | while read -r d; do seconds "$d"; done | sort -n | head -1)
 last=$(grep -h "ended" "${logs[@]}" | sed 's/.*ended //' | while read -r d; do seconds "$d"; done | sort -n | tail -1)
-rlog=$(ls "$dir"/slurm/logs/rsa_*.log)
+rlog=$(ls "$dir"/slurm/logs/rsa_*.log 2>/dev/null | head -1)
+[ -n "$rlog" ] || { echo "paper-slurm: the rsa job never ran (see $dir/slurm/logs)"; exit 1; }
+rsd=$(sed -n 's/.*rsa done //p' "$rlog")
+[ -n "$rsd" ] || { echo "paper-slurm: rsa failed, see $rlog"; exit 1; }
 rs=$(seconds "$(sed -n 's/.*started //p' "$rlog")")
-rd=$(seconds "$(sed -n 's/.*rsa done //p' "$rlog")")
+rd=$(seconds "$rsd")
 pd=$(sed -n 's/.*report done //p' "$rlog")
 {
   echo "features array ($chunks tasks x 1 rank): $((last - first)) s, peak $(peak "${logs[@]}") MB per rank"

@@ -315,6 +315,17 @@ static PetscErrorCode AttrOpen(H5File *f, const char *obj, const char *name, hid
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode H5AttrExists(H5File *f, const char *obj, const char *name, PetscBool *exists)
+{
+  hid_t o = H5I_INVALID_HID;
+
+  PetscFunctionBegin;
+  PetscCall(OpenObject(f, obj, &o));
+  *exists = (PetscBool)(H5Aexists(o, name) > 0);
+  H5Oclose(o);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, char *value, size_t len)
 {
   hid_t o, attr, ftype, type;

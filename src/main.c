@@ -33,10 +33,10 @@ static PetscErrorCode ReportPeakMemory(const char *stage)
   struct rusage ru;
   double mb, max, sum;
   PetscMPIInt size;
-  PetscBool quiet, help;
+  PetscBool quiet = PETSC_FALSE, help;
 
   PetscFunctionBegin;
-  PetscCall(PetscOptionsHasName(NULL, NULL, "-quiet", &quiet));
+  PetscCall(PetscOptionsGetBool(NULL, NULL, "-quiet", &quiet, NULL));
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   PetscCheck(getrusage(RUSAGE_SELF, &ru) == 0, PETSC_COMM_SELF, PETSC_ERR_SYS, "getrusage failed");
   mb = ru.ru_maxrss / 1024.0; /* kB on Linux */

@@ -154,6 +154,12 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
   PetscCall(H5AttrReadString(f, "/", "options", res->options, sizeof(res->options)));
   PetscCall(H5AttrReadInt(f, "/", "permutations", &i64));
   res->permutations = (PetscInt)i64;
+  { /* files written before the resolution of small p-values have no permutations_max */
+    PetscBool has;
+    PetscCall(H5AttrExists(f, "/", "permutations_max", &has));
+    if (has) PetscCall(H5AttrReadInt(f, "/", "permutations_max", &i64));
+    res->permutations_max = has ? (PetscInt)i64 : res->permutations;
+  }
   PetscCall(H5AttrReadInt(f, "/", "noise_splits", &i64));
   res->nsplits = (PetscInt)i64;
   PetscCall(H5AttrReadDouble(f, "/", "q", &res->q));

@@ -108,7 +108,10 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
                                sizeof(o->network), NULL));
   PetscCall(PetscOptionsInt("-permutations", "Permutations of the image labels", NULL, o->permutations,
                             &o->permutations, NULL));
-  o->permutations_max = o->ctx.protocol == BA_PROTOCOL_KUZOVKIN2018 ? o->permutations : 100 * o->permutations;
+  /* 100 m in 64 bits, capped where the permutation blocks would overflow a PetscInt */
+  o->permutations_max = o->ctx.protocol == BA_PROTOCOL_KUZOVKIN2018
+                            ? o->permutations
+                            : (PetscInt)PetscMin(100 * (int64_t)o->permutations, (int64_t)PETSC_MAX_INT / 2);
   PetscCall(PetscOptionsInt("-permutations_max",
                             "Permutations a pair may get to resolve p < 1/(m+1) where the correction needs it "
                             "(m or 0 = off; default 100 m, m under kuzovkin2018)",
@@ -152,6 +155,8 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   if (o->permutations_max == 0) o->permutations_max = o->permutations;
   PetscCheck(o->permutations_max >= o->permutations, PETSC_COMM_WORLD, BA_ERR_INPUT,
              "-permutations_max: must be 0 or at least -permutations (%" PetscInt_FMT ")", o->permutations);
+  PetscCheck(o->permutations_max <= PETSC_MAX_INT / 2, PETSC_COMM_WORLD, BA_ERR_INPUT, "-permutations_max: at most %d",
+             (int)(PETSC_MAX_INT / 2));
   PetscCheck(PermKernelAvailable((PermKernelType)o->kernel), PETSC_COMM_WORLD, BA_ERR_INPUT,
              "-permtest_kernel: this CPU cannot run %s", KernelNames[o->kernel]);
   PetscCheck(o->sequential_h >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-sequential: must be >= 0");
@@ -470,6 +475,13 @@ static PetscErrorCode CheckpointLoadRoi(const RsaOptions *o, int roi, RsaState *
   PetscFunctionBegin;
   PetscCall(H5FileOpen(o->ctx.comm, o->checkpoint, "bandalign-checkpoint", &f));
   PetscCall(H5AttrReadInt(&f, "/", "permutations", &m));
+  {
+    PetscBool has;
+    PetscCall(H5AttrExists(&f, "/", "permutations_max", &has));
+    PetscCheck(has, o->ctx.comm, BA_ERR_INPUT,
+               "%s: a checkpoint of an older bandalign (no permutations_max); start again without -resume",
+               o->checkpoint);
+  }
   PetscCall(H5AttrReadInt(&f, "/", "permutations_max", &mmax));
   PetscCall(H5AttrReadInt(&f, "/", "sequential", &h));
   PetscCheck(m == o->permutations && mmax == o->permutations_max && h == o->sequential_h, o->ctx.comm, BA_ERR_INPUT,
@@ -955,9 +967,35 @@ PetscErrorCode StageRsa(void)
         PetscCall(PetscLogEventBegin(BaLogIds.ranks, 0, 0, 0, 0));
         PetscCall(PermTestObserve(pt, c1 - c0, x + (size_t)c0 * n, rho + c0 * nl));
         PetscCall(PetscLogEventEnd(BaLogIds.ranks, 0, 0, 0, 0));
-        /* resume where the chunk's running pairs stopped (all at the same index) */
-        for (PetscInt k = 0; k < (c1 - c0) * nl; k++)
-          if (!cnt[k].done) first = PetscMin(first, (PetscInt)cnt[k].used);
+        /* resume where the chunk's running pairs stopped. After a resume on another
+           number of ranks a chunk can mix channels a checkpoint caught at different
+           counts (earlier chunks of a rank done, its current one part way): the ones
+           behind are brought level first (up to m at most), as one run of their own
+           would have counted */
+        {
+          PetscInt ahead = 0;
+          for (PetscInt k = 0; k < (c1 - c0) * nl; k++)
+            if (!cnt[k].done) {
+              first = PetscMin(first, (PetscInt)cnt[k].used);
+              /* beyond m only in a resolution round, which follows this phase */
+              ahead = PetscMax(ahead, (PetscInt)PetscMin(cnt[k].used, (int64_t)o.permutations));
+            }
+          if (first < ahead) {
+            int64_t *goal;
+
+            PetscCheck(!st.maxnull[roi], o.ctx.comm, BA_ERR_INPUT,
+                       "-resume: the checkpoint's -correction maxstat counts need the same number of ranks and "
+                       "-channel_chunk as the run that wrote it");
+            PetscCall(PetscMalloc1((c1 - c0) * nl, &goal));
+            for (PetscInt k = 0; k < (c1 - c0) * nl; k++)
+              goal[k] = ahead;
+            PetscCall(PetscLogEventBegin(BaLogIds.permutation, 0, 0, 0, 0));
+            PetscCall(PermTestExtend(pt, goal, ahead, cnt));
+            PetscCall(PetscLogEventEnd(BaLogIds.permutation, 0, 0, 0, 0));
+            PetscCall(PetscFree(goal));
+            first = ahead;
+          }
+        }
         while (1) {
           int active          = 0, any;
           const PetscInt last = PetscMin(first + o.perm_chunk, o.permutations);

@@ -9,7 +9,7 @@ set -u
 : "${BA_BIN:?run through tests/run}"
 dir=$BA_TMP/rsa
 mkdir -p "$dir"
-run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet; }
+run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet || echo "FAILED: $*" >&2; }
 check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
 same() { h5diff -q "$1" "$2" /roi /roi >/dev/null && h5diff -q "$1" "$2" /channels /channels >/dev/null &&
   h5diff -q "$1" "$2" /comparisons /comparisons >/dev/null && h5diff -q "$1" "$2" /layers /layers >/dev/null; }
@@ -116,6 +116,29 @@ wait "$pid" 2>/dev/null
 check "the killed run left a checkpoint and no results" '[ -e "$dir/ck.h5" ] && [ ! -e "$dir/killed.h5" ]'
 run 3 rsa -features "$dir/f.h5" $slow -checkpoint "$dir/ck.h5" -resume -out "$dir/resumed.h5"
 check "kill and -resume on 3 ranks gives the uninterrupted results" 'same "$dir/full.h5" "$dir/resumed.h5"'
+
+# the same with chunks of 2 channels: a checkpoint then holds finished chunks and one part
+# way, and the 3-rank resume cuts chunks that mix channels at different counts
+rm -f "$dir/ck2.h5"
+setsid $BA_MPIRUN -np 2 "$BA_BIN" rsa -features "$dir/f.h5" $slow -channel_chunk 2 -checkpoint "$dir/ck2.h5" \
+  -checkpoint_interval 0 -out "$dir/killed2.h5" -quiet >/dev/null 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do [ -e "$dir/ck2.h5" ] && break; sleep 0.1; done
+sleep 1.5
+kill -KILL -- -"$pid" 2>/dev/null
+wait "$pid" 2>/dev/null
+check "chunks of 2: the checkpoint mixes channels at different counts within one ROI" '"$BA_PY" - "$dir/ck2.h5" <<PY
+import sys, h5py, numpy as np
+f = h5py.File(sys.argv[1], "r")
+mixed = False
+for k in f:
+    c = f[k]["count"][()]
+    run = c[c[:, 2] == 0]
+    mixed |= len(np.unique(run[:, 1])) > 1
+assert mixed
+PY'
+run 3 rsa -features "$dir/f.h5" $slow -channel_chunk 3 -checkpoint "$dir/ck2.h5" -resume -out "$dir/resumed2.h5"
+check "chunks of 2, killed, resumed on 3 ranks with chunks of 3: the uninterrupted results" 'same "$dir/full.h5" "$dir/resumed2.h5"'
 
 # max-statistic FWER: never below the per-pair p of the same permutations
 run 2 rsa -features "$dir/f.h5" -network "$dir/sim/network.h5" -permutations 400 -sequential 0 -noise_splits 0 -out "$dir/plain.h5"

@@ -50,6 +50,8 @@ PetscErrorCode H5AttrWriteString(H5File *f, const char *obj, const char *name, c
 PetscErrorCode H5AttrWriteDouble(H5File *f, const char *obj, const char *name, double value);
 PetscErrorCode H5AttrWriteInt(H5File *f, const char *obj, const char *name, PetscInt64 value);
 PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, char *value, size_t len);
+/* Whether object obj (which must exist) has attribute name. */
+PetscErrorCode H5AttrExists(H5File *f, const char *obj, const char *name, PetscBool *exists);
 PetscErrorCode H5AttrReadDouble(H5File *f, const char *obj, const char *name, double *value);
 PetscErrorCode H5AttrReadInt(H5File *f, const char *obj, const char *name, PetscInt64 *value);
 
