@@ -3,9 +3,9 @@
  * Each step reproduces a named scipy function (methods.md section 1) so that a reader can
  * check the numbers against it: detrend(type='linear'), iirnotch(f, 50, fs), filtfilt with
  * its default odd padding, and lfilter for the study's causal filtering (section 7).
- * Everything runs in double on one epoch at a time; the caller owns the buffers. The
- * filters are second order, so the direct form II transposed recursion is written out by
- * hand rather than through a general lfilter. */
+ * Everything runs in double; the caller owns the buffers. The filters are second order,
+ * so the direct form II transposed recursion is written out by hand rather than through a
+ * general lfilter. */
 #include <bandalign/preprocess.h>
 #include <math.h>
 
@@ -71,17 +71,6 @@ void PreprocessDetrend(PetscInt n, double *x)
     x[i] -= xmean + slope * (i - tmean);
 }
 
-/* y = lfilter(b, a, x) over n samples with initial state z (length 2), in place allowed. */
-static void Biquad(const double b[3], const double a[3], PetscInt n, const double *x, double *y, double z0, double z1)
-{
-  for (PetscInt i = 0; i < n; i++) {
-    const double xi = x[i], yi = b[0] * xi + z0;
-    z0   = b[1] * xi - a[1] * yi + z1;
-    z1   = b[2] * xi - a[2] * yi;
-    y[i] = yi;
-  }
-}
-
 /* Steady-state initial state of a step response, as scipy.signal.lfilter_zi(b, a). */
 static void BiquadZi(const double b[3], const double a[3], double zi[2])
 {
@@ -91,36 +80,11 @@ static void BiquadZi(const double b[3], const double a[3], double zi[2])
   zi[1] = r1 - a[2] * zi[0];
 }
 
-/* scipy.signal.filtfilt(b, a, x) with padtype='odd', padlen=9; e holds n + 2 * 9 doubles. */
-static void FiltFilt(const double b[3], const double a[3], PetscInt n, double *x, double *e)
-{
-  const PetscInt m = n + 2 * PAD_LEN;
-  double zi[2];
-
-  for (PetscInt i = 0; i < PAD_LEN; i++) {
-    e[i]               = 2.0 * x[0] - x[PAD_LEN - i];
-    e[PAD_LEN + n + i] = 2.0 * x[n - 1] - x[n - 2 - i];
-  }
-  for (PetscInt i = 0; i < n; i++)
-    e[PAD_LEN + i] = x[i];
-  BiquadZi(b, a, zi);
-  Biquad(b, a, m, e, e, zi[0] * e[0], zi[1] * e[0]);
-  /* backward pass: filter the reversed sequence, starting from its first sample e[m - 1] */
-  for (PetscInt i = 0; i < m / 2; i++) {
-    const double t = e[i];
-    e[i]           = e[m - 1 - i];
-    e[m - 1 - i]   = t;
-  }
-  Biquad(b, a, m, e, e, zi[0] * e[0], zi[1] * e[0]);
-  for (PetscInt i = 0; i < n; i++)
-    x[i] = e[m - 1 - PAD_LEN - i];
-}
-
-/* The batched notch chain below runs NOTCH_LANES epochs side by side, sample-major
-   (e[i][lane]), so the inner loop over lanes vectorises: a biquad is a serial recursion in
-   time, whose latency bound (about 15 cycles per sample and pass) is the cost of the scalar
-   version; across epochs the recursions are independent. Every lane performs exactly the
-   operations of Biquad and FiltFilt in the same order. */
+/* The notch chain runs NOTCH_LANES epochs side by side, sample-major (e[i][lane]), so the
+   inner loop over lanes vectorises: a biquad is a serial recursion in time, whose latency
+   (about 15 cycles per sample and pass) bounds one epoch alone; across epochs the
+   recursions are independent, and each lane's arithmetic is that of one epoch alone. One
+   epoch (PreprocessNotch) is a batch of one. */
 #define NOTCH_LANES 8
 
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
@@ -196,12 +160,7 @@ size_t PreprocessNotchWorkSize(PetscInt n)
 
 void PreprocessNotch(const Preprocess *pp, PetscInt n, double *x, double *work)
 {
-  for (int k = 0; k < pp->nnotch; k++) {
-    if (pp->protocol == BA_PROTOCOL_KUZOVKIN2018)
-      Biquad(pp->b[k], pp->a[k], n, x, x, 0.0, 0.0);
-    else
-      FiltFilt(pp->b[k], pp->a[k], n, x, work);
-  }
+  PreprocessNotchBatch(pp, 1, n, &x, work);
 }
 
 PetscInt PreprocessArtifacts(BaProtocol protocol, PetscInt ntrials, PetscInt n, const double *x, const PetscBool *use,

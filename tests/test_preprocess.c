@@ -56,11 +56,13 @@ static void TestDesign(void)
 static void TestFilter(BaProtocol protocol)
 {
   enum { N = 8192 };
-  static double x[N], work[N + 64];
+  static double x[N], work[8 * (N + 64)];
   Preprocess pp;
   double g = 1, err = 0, fs = 512.0;
 
   PetscCallAbort(PETSC_COMM_SELF, PreprocessSetUp(&pp, protocol, fs, 50.0));
+  PetscCheckAbort(PreprocessNotchWorkSize(N) <= sizeof(work) / sizeof(double), PETSC_COMM_SELF, PETSC_ERR_PLIB,
+                  "work too small");
   for (int k = 0; k < pp.nnotch; k++) {
     const double gk = Gain(pp.b[k], pp.a[k], 30.0, fs);
     g *= protocol == BA_PROTOCOL_CANONICAL ? gk * gk : gk;
@@ -94,7 +96,8 @@ static void TestFilter(BaProtocol protocol)
 }
 
 /* The batched chain (epochs side by side in SIMD lanes) gives every epoch of 13 (one full
-   group of lanes and a partial one) exactly what PreprocessNotch gives it alone. */
+   group of lanes and a partial one), whatever its lane and neighbours, exactly what
+   PreprocessNotch gives it alone. */
 static void TestBatch(BaProtocol protocol)
 {
   enum { E = 13, N = 768 };

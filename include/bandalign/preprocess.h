@@ -23,16 +23,17 @@ void PreprocessDetrend(PetscInt n, double *x);
 
 /* Applies every notch in order to x[n] in place: canonical as scipy.signal.filtfilt(b, a, x)
    with its default odd padding of 9 samples (so n > 9, as scipy requires); kuzovkin2018 as
-   scipy.signal.lfilter(b, a, x) from zero state. work holds at least n + 64 doubles. */
+   scipy.signal.lfilter(b, a, x) from zero state. work holds PreprocessNotchWorkSize(n)
+   doubles. */
 void PreprocessNotch(const Preprocess *pp, PetscInt n, double *x, double *work);
 
 /* PreprocessNotch on nep epochs x[e][n] at once, several side by side in SIMD lanes (the
    filters are serial recursions in time, so one epoch alone leaves the vector units idle).
-   Same operations per epoch as PreprocessNotch. work holds PreprocessNotchWorkSize(n)
-   doubles. */
+   Each epoch comes out bit-identical to PreprocessNotch on it alone. work holds
+   PreprocessNotchWorkSize(n) doubles. */
 void PreprocessNotchBatch(const Preprocess *pp, PetscInt nep, PetscInt n, double *const *x, double *work);
 
-/* Doubles of work PreprocessNotchBatch needs for epochs of n samples. */
+/* Doubles of work PreprocessNotch and PreprocessNotchBatch need for epochs of n samples. */
 size_t PreprocessNotchWorkSize(PetscInt n);
 
 /* Artifact rule over one channel's detrended epochs x[ntrials][n] for the trials where

@@ -48,8 +48,8 @@ int main(int argc, char **argv)
   n       = atoi(argv[3]);
   sfreq   = atof(argv[4]);
   line_hz = atof(argv[5]);
-  PetscCall(PetscMalloc6(ntrials * n, &x, ntrials * n, &d, ntrials * n, &y, n + 64, &work, ntrials, &use_d, 2 * ntrials,
-                         &flags));
+  PetscCall(PetscMalloc6(ntrials * n, &x, ntrials * n, &d, ntrials * n, &y, PreprocessNotchWorkSize(n), &work, ntrials,
+                         &use_d, 2 * ntrials, &flags));
   PetscCall(PetscMalloc2(ntrials, &use, ntrials, &art));
   PetscCall(ReadF64(dir, "pp_x.f64", ntrials * n, x));
   PetscCall(ReadF64(dir, "pp_use.f64", ntrials, use_d));
