@@ -1,8 +1,9 @@
 /* roi.c: band, window and ROI definitions and the per-trial reduction of power to features.
  *
  * Everything downstream of the wavelet transform needs only the sum of power over the
- * baseline and over each window, per frequency: the spectral kernel produces those four
- * sums and this module turns them into sub-bin ratios and band means. */
+ * baseline and over each window, per sub-bin (its frequencies summed): the spectral kernel
+ * produces those four sums and this module turns them into sub-bin ratios and band means
+ * (the sub-bins of a band cover it exactly once). */
 #include <bandalign/roi.h>
 #include <math.h>
 
@@ -53,6 +54,8 @@ PetscErrorCode RoiSampleRanges(double sfreq, PetscInt onset, PetscInt nsamples, 
 
 void RoiFrequencies(BaFrequencies *f)
 {
+  int bin = 0;
+
   f->nfreq = 0;
   for (int b = 0; b < BA_NBANDS; b++) {
     for (int hz = BaBands[b].lo_hz; hz <= BaBands[b].hi_hz; hz++) {
@@ -65,6 +68,12 @@ void RoiFrequencies(BaFrequencies *f)
         f->nfreq++;
       }
       f->freq_index[b][hz - BaBands[b].lo_hz] = k;
+    }
+    f->band_bin[b] = bin;
+    for (int s = 0; s < BaBands[b].nsub; s++, bin++) {
+      f->bin_nfreq[bin] = 0;
+      for (int hz = BaBands[b].sub_lo[s]; hz <= BaBands[b].sub_hi[s]; hz++)
+        f->bin_freq[bin][f->bin_nfreq[bin]++] = f->freq_index[b][hz - BaBands[b].lo_hz];
     }
   }
 }
@@ -82,12 +91,9 @@ void RoiReduce(const BaFrequencies *f, const BaSampleRanges *r, const double *su
       double best = -INFINITY, tw = 0, tb = 0;
 
       for (int s = 0; s < band->nsub; s++) {
-        double sw = 0, sb = 0;
-        for (int hz = band->sub_lo[s]; hz <= band->sub_hi[s]; hz++) {
-          const int k = f->freq_index[b][hz - band->lo_hz];
-          sw += sums[k * BA_NSUMS + 1 + w];
-          sb += sums[k * BA_NSUMS];
-        }
+        const int bin   = f->band_bin[b] + s;
+        const double sw = sums[bin * BA_NSUMS + 1 + w], sb = sums[bin * BA_NSUMS];
+
         tw += sw;
         tb += sb;
         /* equal bin sizes cancel: mean over (freqs, window) / mean over (freqs, baseline) */

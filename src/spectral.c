@@ -1,48 +1,85 @@
-/* spectral.c: complex Morlet power of one epoch, reduced to sums over the baseline and windows.
+/* spectral.c: complex Morlet power of epochs, reduced to sums over the baseline and windows.
  *
  * The transform is MNE's (tfr_array_morlet with zero_mean=True, use_fft=True): the 'same'
  * part of the linear convolution of the epoch with each wavelet. This is the hot loop of the
- * whole analysis (millions of epochs, 147 wavelets each), so it is arranged around two
+ * whole analysis (millions of epochs, 147 wavelets each), so it is arranged around three
  * facts.
  *
- * Only the outputs 0..K-1 are needed, K one past the last summed sample. Output n of
- * wavelet k (half length h) depends on the samples n - h .. n + h, so the epoch may be cut
- * to nin = min(nsamples, K + h) samples, and a circular convolution of length
- * M >= nin + h then gives outputs 0..K-1 exactly once the wavelet is stored rotated by h
- * (its centre at index 0). A short wavelet thus gets a short transform.
+ * The features need only each sub-bin's power summed over its frequencies, and a sub-bin's
+ * wavelets, a hertz apart, are nearly dependent: their summed power is a quadratic form of
+ * the epoch whose few leading components (BinFilters) hold all but 1e-10 of it. So the
+ * features stage transforms about 90 filters per epoch instead of 147 wavelets, and the
+ * sums stay within about 1e-9 of the wavelets' own (tol = 0 keeps every component: the
+ * same sums to rounding). The per-wavelet paths remain for tests and reference checks.
  *
- * Frequencies with similar M share one transform size: the epoch's forward real FFT is
- * done once per size, then each wavelet costs one complex multiply and one inverse complex
- * FFT. Sizes are a power of two times 1, 3, 5, 7 or 9, grouped to minimise a
- * simple M log M cost model. All FFTW plans are made in SpectralCreate (FFTW planning is neither
- * cheap nor thread-safe); the per-epoch functions only execute them.
+ * Only some outputs are needed: the samples of the baseline and the windows. Output n of a
+ * filter of half length h depends on the samples n - h .. n + h, so a circular convolution
+ * of a cut of the epoch gives them exactly (SpanNeed), and a short filter gets a short
+ * transform. A short one even gets two, one for the baseline and one for the windows (two
+ * transforms of 256 cost less than one of 640); a long one, one for both.
+ *
+ * Filters with similar lengths share one transform size: the epoch's forward real FFT is
+ * done once per size, then each filter costs one multiply and one inverse complex FFT.
+ * Sizes are a power of two times 1, 5 or 7 (FFTW's estimate plans are twice as slow per
+ * point with a factor 3 here), grouped to minimise a simple M log M cost model. All FFTW
+ * plans are made in SpectralCreate (FFTW planning is neither cheap nor thread-safe); the
+ * per-epoch functions only execute them.
  *
  * Why not band-limited, decimated inverse transforms: a wavelet truncated at +-5 sigma_t
  * has spectral sidelobes near 1e-8 of its peak across the whole band, and a 1/f epoch puts
  * its energy near 0 Hz, right under them. Dropping the bins below eps of the peak errs by
  * 2e-6 (relative, window sums) at eps = 1e-8 for a 1.22x saving, and only reaches 3e-7 at
  * eps = 1e-9, for 1.02x (bench/bandlimit.py measures it). Keeping the features within
- * 1e-6 of MNE needs every bin, so the full inverse transform stays. The wavelet scale folds
+ * 1e-6 of MNE needs every bin, so the full inverse transform stays. The filter scale folds
  * in FFTW's 1/M. */
 #include <bandalign/spectral.h>
+#include <limits.h>
 #include <math.h>
+#include <string.h>
 
-/* One transform size and the frequencies that use it. */
+#define MAX_SEGS (2 * BA_NSUMS) /* elementary intervals of the summed ranges */
+
+/* One transform: a complex filter of 2 half + 1 taps centred on tap half. The squares of
+   its real and imaginary outputs are summed into slots slot[0] and slot[1] (-1: none): a
+   wavelet sends both to its frequency, since its power is |W|^2 = Re^2 + Im^2; a pair of
+   real sub-bin components sends each part to its own sub-bin. */
 typedef struct {
-  int m;         /* circular length */
-  int nin;       /* epoch samples fed in (rest zero) */
-  int nfreq;     /* frequencies in this group */
-  int *freq;     /* their indices */
-  fftw_plan fwd; /* r2c: xin[m] -> xf[0..m/2] */
-  fftw_plan inv; /* c2c backward: yb[m] -> yo[m] */
+  int half;
+  int slot[2];
+  fftw_complex *taps;
+} Filter;
+
+/* Outputs olo..ohi of every filter, and the sums taken from them: sum[i] covers samples
+   lo..hi of the ranges, added up from the elementary intervals seg_lo..seg_hi (each summed
+   once, however many ranges overlap it) first[i]..last[i]. */
+typedef struct {
+  int olo, ohi;
+  int nsum, sum[BA_NSUMS], first[BA_NSUMS], last[BA_NSUMS];
+  int nseg, seg_lo[MAX_SEGS], seg_hi[MAX_SEGS];
+} Span;
+
+/* One transform size and the filters that use it. */
+typedef struct {
+  int m;                /* circular length */
+  int start[2], nin[2]; /* per span: first epoch sample fed in, and how many (rest zero) */
+  int nfilt;            /* filters in this group */
+  int *filt;            /* their indices */
+  fftw_plan fwd;        /* r2c: xin[m] -> xf[0..m/2] */
+  fftw_plan inv;        /* c2c backward: yb[m] -> yo[m] */
 } SizeGroup;
 
-/* A set of sizes computing outputs 0..nout-1 of every frequency. */
+/* A set of filters and sizes computing the spans of each filter: one, or two that share
+   the size and each filter's spectrum. Real-spectrum filters (real = true) have an even
+   real part and an odd imaginary part. */
 typedef struct {
-  int nout;
+  int nspan;
+  Span span[2];
+  PetscBool real;
+  int nfilt;
+  Filter *filt;
   int ngroup;
   SizeGroup group[BA_MAX_FREQS];
-  fftw_complex **wspec; /* per frequency: spectrum of the rotated wavelet / m, length m */
+  double **spec; /* per filter: spectrum of the rotated taps / m, m real or complex values */
 } Layout;
 
 struct _p_Spectral {
@@ -52,9 +89,11 @@ struct _p_Spectral {
   int half[BA_MAX_FREQS]; /* (L - 1) / 2 of each wavelet */
   double freq_hz[BA_MAX_FREQS], freq_cycles[BA_MAX_FREQS];
   BaSampleRanges ranges;
-  Layout sums, full;          /* outputs up to the last summed sample; every sample */
-  double *xin;                /* FFTW work, all of length maxm: real input */
-  fftw_complex *xf, *yb, *yo; /* epoch spectrum, product spectrum, outputs */
+  Layout sums, full;             /* per wavelet: the sums, and the power at every sample */
+  Layout bins[2];                /* per sub-bin component: one transform for the baseline and the
+                                    windows, or one for each */
+  double *xin;                   /* FFTW work, all of length maxm: real input */
+  fftw_complex *xf[2], *yb, *yo; /* epoch spectrum per span, product spectrum, outputs */
   int maxm;
 };
 
@@ -91,16 +130,16 @@ static void MorletWavelet(double sfreq, double f, double n_cycles, int h, fftw_c
   }
 }
 
-/* Smallest 2^a q >= n with q in {1, 3, 5, 7} and 2^a >= 16: FFTW is markedly faster on
-   these than on other 7-smooth lengths (525 or 588 cost half again as much as 576), and a
-   factor 9 is slow too (576 costs 1.3-1.5 times 640 here; with FFTW_ESTIMATE plans
-   dropping it saved a quarter of the whole transform time). */
+/* Smallest 2^a q >= n with q in {1, 5, 7} and 2^a >= 16. FFTW is markedly faster on these
+   than on other 7-smooth lengths (525 or 588 cost half again as much as 576); with its
+   estimate plans, sizes with a factor 3 (192, 384, 768) or 9 cost twice as much per point
+   as their neighbours here. */
 static int SmoothSize(int n)
 {
-  static const int odd[] = {1, 3, 5, 7};
+  static const int odd[] = {1, 5, 7};
   int best               = 0;
 
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 3; i++) {
     int m = 16 * odd[i];
     while (m < n)
       m *= 2;
@@ -114,18 +153,73 @@ static double FFTCost(int m)
   return m * log2((double)m);
 }
 
-/* Splits the frequencies, sorted by the length they need, into consecutive groups of one
-   size each, minimising sum over groups of r2c(m) + nfreq * (c2c(m) + m). */
-static PetscErrorCode LayoutGroups(Spectral sp, int nout, Layout *lay)
+/* A span over the sums listed in sums[0..n-1] of the ranges lo[], hi[]. */
+static void SpanSetUp(Span *sp, int n, const int *sums, const int *lo, const int *hi)
+{
+  int cut[2 * BA_NSUMS], ncut = 0;
+
+  sp->nsum = n;
+  sp->olo  = INT_MAX;
+  sp->ohi  = -1;
+  for (int i = 0; i < n; i++) {
+    const int s = sums[i];
+    sp->sum[i]  = s;
+    sp->olo     = PetscMin(sp->olo, lo[s]);
+    sp->ohi     = PetscMax(sp->ohi, hi[s]);
+    cut[ncut++] = lo[s];
+    cut[ncut++] = hi[s] + 1;
+  }
+  for (int i = 1; i < ncut; i++) /* sorted, unique */
+    for (int j = i; j > 0 && cut[j - 1] > cut[j]; j--) {
+      const int t = cut[j];
+      cut[j]      = cut[j - 1];
+      cut[j - 1]  = t;
+    }
+  sp->nseg = 0;
+  for (int i = 0; i + 1 < ncut; i++) {
+    if (cut[i] == cut[i + 1]) continue;
+    sp->seg_lo[sp->nseg]   = cut[i];
+    sp->seg_hi[sp->nseg++] = cut[i + 1] - 1;
+  }
+  for (int i = 0; i < n; i++) {
+    const int s = sums[i];
+    for (int k = 0; k < sp->nseg; k++) {
+      if (sp->seg_lo[k] == lo[s]) sp->first[i] = k;
+      if (sp->seg_hi[k] == hi[s]) sp->last[i] = k;
+    }
+  }
+}
+
+/* Circular length that a filter of half length h needs for the outputs of a span: it is
+   fed the samples start = max(0, olo - h) .. min(nsamples - 1, ohi + h), and output n,
+   at n - start, depends on the positions n - start - h .. n - start + h, zero beyond the
+   samples fed; none of them may wrap onto the samples. */
+static int SpanNeed(const Span *span, PetscInt nsamples, int h)
+{
+  const int a = PetscMax(0, span->olo - h), b = (int)PetscMin(nsamples - 1, (PetscInt)span->ohi + h);
+
+  return PetscMax(b - a + 1 + PetscMax(0, h - (span->olo - a)), span->ohi - a + h + 1);
+}
+
+static int LayoutNeed(const Layout *lay, PetscInt nsamples, int h)
+{
+  int need = 0;
+  for (int s = 0; s < lay->nspan; s++)
+    need = PetscMax(need, SpanNeed(&lay->span[s], nsamples, h));
+  return need;
+}
+
+/* Splits the filters, sorted by the length they need, into consecutive groups of one size
+   each, minimising sum over groups of r2c(m) + nfilt * (c2c(m) + m), per span. */
+static PetscErrorCode LayoutGroups(Spectral sp, Layout *lay)
 {
   int order[BA_MAX_FREQS], need[BA_MAX_FREQS], cut[BA_MAX_FREQS + 1];
   double best[BA_MAX_FREQS + 1];
-  int nf = sp->nfreq;
+  const int nf = lay->nfilt;
 
   PetscFunctionBegin;
   for (int k = 0; k < nf; k++) {
-    int nin  = (int)PetscMin(sp->nsamples, (PetscInt)nout + sp->half[k]);
-    need[k]  = nin + sp->half[k];
+    need[k]  = LayoutNeed(lay, sp->nsamples, lay->filt[k].half);
     order[k] = k;
   }
   for (int i = 1; i < nf; i++) { /* insertion sort by need */
@@ -136,7 +230,7 @@ static PetscErrorCode LayoutGroups(Spectral sp, int nout, Layout *lay)
     }
     order[j] = o;
   }
-  /* best[i] = cheapest cost of the first i sorted frequencies; cut[i] = start of the last group */
+  /* best[i] = cheapest cost of the first i sorted filters; cut[i] = start of the last group */
   best[0] = 0;
   for (int i = 1; i <= nf; i++) {
     best[i] = INFINITY;
@@ -149,7 +243,6 @@ static PetscErrorCode LayoutGroups(Spectral sp, int nout, Layout *lay)
       }
     }
   }
-  lay->nout   = nout;
   lay->ngroup = 0;
   for (int i = nf; i > 0; i = cut[i])
     lay->ngroup++;
@@ -160,70 +253,318 @@ static PetscErrorCode LayoutGroups(Spectral sp, int nout, Layout *lay)
       int hmax       = 0;
 
       grp->m     = SmoothSize(need[order[i - 1]]);
-      grp->nfreq = i - cut[i];
-      PetscCall(PetscMalloc1(grp->nfreq, &grp->freq));
-      for (int j = 0; j < grp->nfreq; j++) {
-        grp->freq[j] = order[cut[i] + j];
-        hmax         = PetscMax(hmax, sp->half[grp->freq[j]]);
+      grp->nfilt = i - cut[i];
+      PetscCall(PetscMalloc1(grp->nfilt, &grp->filt));
+      for (int j = 0; j < grp->nfilt; j++) {
+        grp->filt[j] = order[cut[i] + j];
+        hmax         = PetscMax(hmax, lay->filt[grp->filt[j]].half);
       }
       /* every member sees all the samples its outputs depend on, and no wrap-around */
-      grp->nin = (int)PetscMin(sp->nsamples, (PetscInt)(grp->m - hmax));
+      for (int s = 0; s < lay->nspan; s++) {
+        const Span *span = &lay->span[s];
+        grp->start[s]    = PetscMax(0, span->olo - hmax);
+        grp->nin[s]      = (int)PetscMin(sp->nsamples - 1, (PetscInt)(span->ohi + hmax)) - grp->start[s] + 1;
+      }
     }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Plans every size of a layout and stores each wavelet's spectrum, rotated and scaled. */
-static PetscErrorCode LayoutSetUp(Spectral sp, int nout, unsigned flags, Layout *lay)
+/* Takes the nfilt filters (and their taps), groups them by size, plans every size and
+   stores each filter's spectrum, rotated and scaled: m complex values, or m real ones
+   when lay->real (the imaginary parts vanish for an even real and odd imaginary part). */
+static PetscErrorCode LayoutSetUp(Spectral sp, unsigned flags, int nfilt, Filter *filt, Layout *lay)
 {
   PetscFunctionBegin;
-  PetscCall(LayoutGroups(sp, nout, lay));
-  PetscCall(PetscCalloc1(sp->nfreq, &lay->wspec));
+  PetscCheck(nfilt >= 0 && nfilt <= BA_MAX_FREQS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "%d transforms, need 0..%d", nfilt,
+             BA_MAX_FREQS);
+  lay->nfilt = nfilt;
+  lay->filt  = filt;
+  PetscCall(LayoutGroups(sp, lay));
+  PetscCall(PetscCalloc1(nfilt, &lay->spec));
   for (int g = 0; g < lay->ngroup; g++) {
     SizeGroup *grp = &lay->group[g];
     const int m    = grp->m;
 
     PetscCheck(m <= sp->maxm, PETSC_COMM_SELF, PETSC_ERR_PLIB, "transform size %d exceeds work size %d", m, sp->maxm);
-    grp->fwd = fftw_plan_dft_r2c_1d(m, sp->xin, sp->xf, flags);
+    grp->fwd = fftw_plan_dft_r2c_1d(m, sp->xin, sp->xf[0], flags);
     grp->inv = fftw_plan_dft_1d(m, sp->yb, sp->yo, FFTW_BACKWARD, flags);
     PetscCheck(grp->fwd && grp->inv, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan a transform of size %d", m);
-    for (int j = 0; j < grp->nfreq; j++) {
-      const int k = grp->freq[j], h = sp->half[k];
-      fftw_complex *w = fftw_alloc_complex(2 * h + 1), *spec = fftw_alloc_complex(m);
+    for (int j = 0; j < grp->nfilt; j++) {
+      const Filter *f    = &filt[grp->filt[j]];
+      const int h        = f->half;
+      fftw_complex *spec = fftw_alloc_complex(m);
       fftw_plan p;
 
-      PetscCheck(w && spec, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for wavelet %d", k);
-      MorletWavelet(sp->sfreq, sp->freq_hz[k], sp->freq_cycles[k], h, w);
+      PetscCheck(spec, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for a filter spectrum of size %d", m);
       for (int i = 0; i < m; i++)
         spec[i][0] = spec[i][1] = 0;
       for (int i = 0; i <= 2 * h; i++) { /* centre (index h) goes to 0 */
         const int r = ((i - h) % m + m) % m;
-        spec[r][0]  = w[i][0] / m;
-        spec[r][1]  = w[i][1] / m;
+        spec[r][0]  = f->taps[i][0] / m;
+        spec[r][1]  = f->taps[i][1] / m;
       }
       p = fftw_plan_dft_1d(m, spec, spec, FFTW_FORWARD, FFTW_ESTIMATE);
       PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan a transform of size %d", m);
       fftw_execute(p);
       fftw_destroy_plan(p);
-      fftw_free(w);
-      lay->wspec[k] = spec;
+      if (lay->real) {
+        double *re = fftw_alloc_real(m);
+
+        PetscCheck(re, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for a filter spectrum of size %d", m);
+        for (int i = 0; i < m; i++)
+          re[i] = spec[i][0];
+        fftw_free(spec);
+        lay->spec[grp->filt[j]] = re;
+      } else
+        lay->spec[grp->filt[j]] = (double *)spec;
     }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static void LayoutDestroy(Layout *lay, int nfreq)
+static void LayoutDestroy(Layout *lay)
 {
   for (int g = 0; g < lay->ngroup; g++) {
     if (lay->group[g].fwd) fftw_destroy_plan(lay->group[g].fwd);
     if (lay->group[g].inv) fftw_destroy_plan(lay->group[g].inv);
-    PetscFree(lay->group[g].freq);
+    PetscFree(lay->group[g].filt);
   }
-  if (lay->wspec)
-    for (int k = 0; k < nfreq; k++)
-      fftw_free(lay->wspec[k]);
-  PetscFree(lay->wspec);
+  for (int k = 0; k < lay->nfilt; k++) {
+    if (lay->spec) fftw_free(lay->spec[k]);
+    fftw_free(lay->filt[k].taps);
+  }
+  PetscFree(lay->spec);
+  PetscFree(lay->filt);
   lay->ngroup = 0;
+  lay->nfilt  = 0;
+}
+
+/* One filter per wavelet, its power summed into the wavelet's own slot. */
+static PetscErrorCode WaveletFilters(Spectral sp, Filter **filt)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscCalloc1(sp->nfreq, filt));
+  for (int k = 0; k < sp->nfreq; k++) {
+    Filter *f = &(*filt)[k];
+
+    f->half    = sp->half[k];
+    f->slot[0] = f->slot[1] = k;
+    f->taps                 = fftw_alloc_complex(2 * f->half + 1);
+    PetscCheck(f->taps, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for wavelet %d", k);
+    MorletWavelet(sp->sfreq, sp->freq_hz[k], sp->freq_cycles[k], f->half, f->taps);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Eigen-decomposition of the symmetric a[n][n] by cyclic Jacobi rotations (plain C, so
+   every rank and every machine gets the same bits): on return the diagonal of a holds the
+   eigenvalues and the columns of v[n][n] the eigenvectors. */
+static void JacobiEigen(int n, double *a, double *v)
+{
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < n; j++)
+      v[i * n + j] = i == j;
+  for (int sweep = 0; sweep < 64; sweep++) {
+    double off = 0, diag = 0;
+
+    for (int p = 0; p < n; p++) {
+      diag += a[p * n + p] * a[p * n + p];
+      for (int q = p + 1; q < n; q++)
+        off += a[p * n + q] * a[p * n + q];
+    }
+    if (off <= 1e-34 * diag) break;
+    for (int p = 0; p < n; p++)
+      for (int q = p + 1; q < n; q++) {
+        const double apq = a[p * n + q];
+        if (apq == 0) continue;
+        const double theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        const double t     = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
+        const double c = 1 / sqrt(t * t + 1), s = t * c;
+
+        for (int k = 0; k < n; k++) { /* A J, then J^T (A J), then V J */
+          const double akp = a[k * n + p], akq = a[k * n + q];
+          a[k * n + p] = c * akp - s * akq;
+          a[k * n + q] = s * akp + c * akq;
+        }
+        for (int k = 0; k < n; k++) {
+          const double apk = a[p * n + k], aqk = a[q * n + k];
+          a[p * n + k] = c * apk - s * aqk;
+          a[q * n + k] = s * apk + c * aqk;
+        }
+        for (int k = 0; k < n; k++) {
+          const double vkp = v[k * n + p], vkq = v[k * n + q];
+          v[k * n + p] = c * vkp - s * vkq;
+          v[k * n + q] = s * vkp + c * vkq;
+        }
+      }
+  }
+}
+
+/* A real sub-bin component: taps[2 half + 1], the sub-bin it belongs to, its parity. */
+typedef struct {
+  int half, bin, odd;
+  double lambda;
+  double *taps;
+} Component;
+
+/* The components of every sub-bin, packed two to a transform.
+
+   For a real epoch the summed power of a sub-bin's wavelets at output n is
+   sum_f |(x * w_f)(n)|^2 = |R z_n|^2, where the rows of R are the real and imaginary parts
+   of the wavelets (centred in one frame of the longest one's length) and z_n the epoch
+   around n. With G = R R^T = V diag(l) V^T, it equals sum_i ((x * c_i)(n))^2 for the real
+   components c_i = sum_j V[j][i] R_j, of energy |c_i|^2 = l_i. The real parts of the
+   wavelets are even and the imaginary parts odd, so G has no even-odd block and each half
+   is decomposed on its own: every component is even or odd. Wavelets a hertz apart overlap
+   so much that l falls by about a decade per component: components are dropped, smallest
+   first, while the energy dropped stays at most tol of the sub-bin's total (tol = 0 keeps
+   them all, and the sums are those of the wavelets to rounding).
+
+   An even component in the real part and an odd one in the imaginary part share one
+   complex transform whose spectrum is real; the squares of the two outputs go to their
+   own sub-bins. */
+static PetscErrorCode BinComponents(Spectral sp, const BaFrequencies *fr, double tol, int *ncomp, Component *comp)
+{
+  enum { NMAX = BA_MAX_BINFREQ };
+
+  PetscFunctionBegin;
+  *ncomp = 0;
+  for (int b = 0; b < BA_NBINS; b++) {
+    const int nf = fr->bin_nfreq[b];
+    int h = 0, L, keep = 2 * nf, idx[2 * NMAX];
+    double *R, G[NMAX * NMAX], V[2][NMAX * NMAX], lam[2 * NMAX], tail = 0, total = 0;
+    fftw_complex *w;
+
+    PetscCheck(nf > 0 && nf <= BA_MAX_BINFREQ, PETSC_COMM_SELF, PETSC_ERR_PLIB, "sub-bin %d has %d frequencies", b, nf);
+    for (int j = 0; j < nf; j++)
+      h = PetscMax(h, sp->half[fr->bin_freq[b][j]]);
+    L = 2 * h + 1;
+    /* R[odd][j][t]: real (odd = 0) or imaginary part of wavelet j, centred */
+    PetscCall(PetscCalloc1((size_t)2 * nf * L, &R));
+    w = fftw_alloc_complex(L);
+    PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for a wavelet of %d taps", L);
+    for (int j = 0; j < nf; j++) {
+      const int k = fr->bin_freq[b][j], hk = sp->half[k];
+
+      MorletWavelet(sp->sfreq, sp->freq_hz[k], sp->freq_cycles[k], hk, w);
+      for (int i = 0; i <= 2 * hk; i++) {
+        R[(size_t)j * L + h - hk + i]        = w[i][0];
+        R[(size_t)(nf + j) * L + h - hk + i] = w[i][1];
+      }
+    }
+    fftw_free(w);
+    for (int odd = 0; odd < 2; odd++) {
+      const double *Rp = R + (size_t)odd * nf * L;
+      for (int i = 0; i < nf; i++)
+        for (int j = 0; j <= i; j++) {
+          double g = 0;
+          for (int t = 0; t < L; t++)
+            g += Rp[(size_t)i * L + t] * Rp[(size_t)j * L + t];
+          G[i * nf + j] = G[j * nf + i] = g;
+        }
+      JacobiEigen(nf, G, V[odd]);
+      for (int i = 0; i < nf; i++) {
+        lam[odd * nf + i] = G[i * nf + i];
+        total += G[i * nf + i];
+      }
+    }
+    for (int i = 0; i < 2 * nf; i++) { /* by eigenvalue, largest first */
+      int j = i;
+      while (j > 0 && lam[idx[j - 1]] < lam[i]) {
+        idx[j] = idx[j - 1];
+        j--;
+      }
+      idx[j] = i;
+    }
+    if (tol > 0)
+      while (keep > 1 && tail + lam[idx[keep - 1]] <= tol * total)
+        tail += lam[idx[--keep]];
+    for (int i = 0; i < keep; i++) {
+      const int odd = idx[i] / nf, e = idx[i] % nf;
+      const double *Rp = R + (size_t)odd * nf * L;
+      Component *c     = &comp[(*ncomp)++];
+
+      c->half   = h;
+      c->bin    = b;
+      c->odd    = odd;
+      c->lambda = lam[idx[i]];
+      PetscCall(PetscCalloc1(L, &c->taps));
+      for (int j = 0; j < nf; j++) {
+        const double v = V[odd][j * nf + e];
+        for (int t = 0; t < L; t++)
+          c->taps[t] += v * Rp[(size_t)j * L + t];
+      }
+    }
+    PetscCall(PetscFree(R));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Packs the components into complex filters: the i-th even one (by length, longest first)
+   with the i-th odd one; the ones left over go alone. */
+static PetscErrorCode PackComponents(int ncomp, Component *comp, int *nfilt, Filter **filt)
+{
+  int *list[2], n[2] = {0, 0};
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(ncomp, &list[0], ncomp, &list[1]));
+  for (int i = 0; i < ncomp; i++) { /* per parity, longest first (stable) */
+    int *l = list[comp[i].odd], j = n[comp[i].odd]++;
+    while (j > 0 && comp[l[j - 1]].half < comp[i].half) {
+      l[j] = l[j - 1];
+      j--;
+    }
+    l[j] = i;
+  }
+  *nfilt = PetscMax(n[0], n[1]);
+  PetscCall(PetscCalloc1(*nfilt, filt));
+  for (int t = 0; t < *nfilt; t++) {
+    Filter *f             = &(*filt)[t];
+    const Component *c[2] = {t < n[0] ? &comp[list[0][t]] : NULL, t < n[1] ? &comp[list[1][t]] : NULL};
+
+    f->half = 0;
+    for (int p = 0; p < 2; p++) {
+      f->slot[p] = c[p] ? c[p]->bin : -1;
+      if (c[p]) f->half = PetscMax(f->half, c[p]->half);
+    }
+    f->taps = fftw_alloc_complex(2 * f->half + 1);
+    PetscCheck(f->taps, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for a filter of %d taps", 2 * f->half + 1);
+    for (int i = 0; i <= 2 * f->half; i++)
+      f->taps[i][0] = f->taps[i][1] = 0;
+    for (int p = 0; p < 2; p++)
+      if (c[p])
+        for (int i = 0; i <= 2 * c[p]->half; i++)
+          f->taps[f->half - c[p]->half + i][p] = c[p]->taps[i];
+  }
+  PetscCall(PetscFree2(list[0], list[1]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Gives each sub-bin filter one transform spanning the baseline and the windows
+   (sp->bins[0]) or one for each (bins[1]), whichever the cost model prefers: a short
+   filter needs little more than the samples it sums, and two transforms of 256 cost less
+   than one of 640, while a long one needs 2 h more samples per transform. */
+static PetscErrorCode SplitFilters(Spectral sp, int nfilt, Filter *filt, unsigned flags)
+{
+  Filter *part[2];
+  int n[2] = {0, 0};
+
+  PetscFunctionBegin;
+  for (int l = 0; l < 2; l++)
+    PetscCall(PetscCalloc1(nfilt, &part[l]));
+  for (int k = 0; k < nfilt; k++) {
+    const int h         = filt[k].half;
+    const double joined = FFTCost(SmoothSize(LayoutNeed(&sp->bins[0], sp->nsamples, h)));
+    const double split  = 2 * FFTCost(SmoothSize(LayoutNeed(&sp->bins[1], sp->nsamples, h)));
+    const int l         = joined <= split ? 0 : 1;
+
+    part[l][n[l]++] = filt[k];
+  }
+  PetscCall(PetscFree(filt));
+  for (int l = 0; l < 2; l++)
+    PetscCall(LayoutSetUp(sp, flags, n[l], part[l], &sp->bins[l]));
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Planner rigour of the hot-path FFTs. FFTW_ESTIMATE picks plans by rule, so every run
@@ -237,25 +578,27 @@ void SpectralSetPlanner(unsigned flags)
 }
 
 PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequencies *freqs, const BaSampleRanges *ranges,
-                              Spectral *sp)
+                              double tol, Spectral *sp)
 {
+  const int lo[BA_NSUMS]  = {ranges->base_lo, ranges->win_lo[0], ranges->win_lo[1], ranges->win_lo[2]};
+  const int hi[BA_NSUMS]  = {ranges->base_hi, ranges->win_hi[0], ranges->win_hi[1], ranges->win_hi[2]};
+  const int all[BA_NSUMS] = {0, 1, 2, 3};
   Spectral s;
-  int hmax = 0, nout;
+  int hmax = 0, nfilt = 0, ncomp = 0;
+  Filter *filt;
+  Component *comp;
 
   PetscFunctionBegin;
   PetscCheck(sfreq > 0 && nsamples > 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "need a positive sampling rate and at least 2 samples (got %g Hz, %" PetscInt_FMT ")", sfreq, nsamples);
   PetscCheck(freqs->nfreq > 0 && freqs->nfreq <= BA_MAX_FREQS, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "number of frequencies %d outside 1..%d", freqs->nfreq, BA_MAX_FREQS);
-  nout = ranges->base_hi;
-  for (int w = 0; w < BA_NWINDOWS; w++) {
-    PetscCheck(ranges->win_lo[w] >= 0 && ranges->win_lo[w] <= ranges->win_hi[w], PETSC_COMM_SELF,
-               PETSC_ERR_ARG_OUTOFRANGE, "window %d has samples %d..%d", w, ranges->win_lo[w], ranges->win_hi[w]);
-    nout = PetscMax(nout, ranges->win_hi[w]);
-  }
-  nout++;
-  PetscCheck(ranges->base_lo >= 0 && ranges->base_lo <= ranges->base_hi && nout <= nsamples, PETSC_COMM_SELF,
-             PETSC_ERR_ARG_OUTOFRANGE, "sample ranges fall outside an epoch of %" PetscInt_FMT " samples", nsamples);
+  PetscCheck(tol >= 0 && tol < 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "sub-bin component tolerance %g outside [0, 1)", tol);
+  for (int k = 0; k < BA_NSUMS; k++)
+    PetscCheck(0 <= lo[k] && lo[k] <= hi[k] && hi[k] < nsamples, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+               "summed range %d has samples %d..%d, outside an epoch of %" PetscInt_FMT " samples", k, lo[k], hi[k],
+               nsamples);
   PetscCall(PetscNew(&s));
   s->sfreq    = sfreq;
   s->nsamples = nsamples;
@@ -270,21 +613,53 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
     s->half[k]        = MorletHalf(sfreq, freqs->hz[k], freqs->n_cycles[k]);
     hmax              = PetscMax(hmax, s->half[k]);
   }
-  s->maxm = SmoothSize((int)nsamples + hmax);
-  s->xin  = fftw_alloc_real(s->maxm);
-  s->xf   = fftw_alloc_complex(s->maxm); /* r2c fills m / 2 + 1, the rest by symmetry */
-  s->yb   = fftw_alloc_complex(s->maxm);
-  s->yo   = fftw_alloc_complex(s->maxm);
-  PetscCheck(s->xin && s->xf && s->yb && s->yo, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for FFT work of size %d",
-             s->maxm);
-  /* the hot path is planned as the caller asked; the full-power path serves tests only */
-  PetscCall(LayoutSetUp(s, nout, PlannerFlags, &s->sums));
-  PetscCall(LayoutSetUp(s, (int)nsamples, FFTW_ESTIMATE, &s->full));
+  s->maxm  = SmoothSize((int)nsamples + hmax);
+  s->xin   = fftw_alloc_real(s->maxm);
+  s->xf[0] = fftw_alloc_complex(s->maxm); /* r2c fills m / 2 + 1, the rest by symmetry */
+  s->xf[1] = fftw_alloc_complex(s->maxm);
+  s->yb    = fftw_alloc_complex(s->maxm);
+  s->yo    = fftw_alloc_complex(s->maxm);
+  PetscCheck(s->xin && s->xf[0] && s->xf[1] && s->yb && s->yo, PETSC_COMM_SELF, PETSC_ERR_MEM,
+             "out of memory for FFT work of size %d", s->maxm);
+
+  /* what each layout computes: all four sums from one span; the baseline and the windows
+     from a span each; the power at every sample */
+  s->bins[0].nspan = s->sums.nspan = s->full.nspan = 1;
+  s->bins[1].nspan                                 = 2;
+  s->bins[0].real = s->bins[1].real = PETSC_TRUE;
+  SpanSetUp(&s->bins[0].span[0], BA_NSUMS, all, lo, hi);
+  SpanSetUp(&s->bins[1].span[0], 1, all, lo, hi);
+  SpanSetUp(&s->bins[1].span[1], BA_NSUMS - 1, all + 1, lo, hi);
+  s->sums.span[0] = s->bins[0].span[0];
+  {
+    const int first = 0, last = (int)nsamples - 1;
+    SpanSetUp(&s->full.span[0], 1, all, &first, &last);
+    s->full.span[0].nsum = 0;
+  }
+
+  /* the hot path (sub-bin sums) is planned as the caller asked; the per-wavelet paths
+     serve tests and reference checks */
+  PetscCall(PetscMalloc1(2 * BA_MAX_BINFREQ * BA_NBINS, &comp));
+  PetscCall(BinComponents(s, freqs, tol, &ncomp, comp));
+  PetscCall(PackComponents(ncomp, comp, &nfilt, &filt));
+  for (int i = 0; i < ncomp; i++)
+    PetscCall(PetscFree(comp[i].taps));
+  PetscCall(PetscFree(comp));
+  PetscCall(SplitFilters(s, nfilt, filt, PlannerFlags));
+  PetscCall(WaveletFilters(s, &filt));
+  PetscCall(LayoutSetUp(s, FFTW_ESTIMATE, s->nfreq, filt, &s->sums));
+  PetscCall(WaveletFilters(s, &filt));
+  PetscCall(LayoutSetUp(s, FFTW_ESTIMATE, s->nfreq, filt, &s->full));
   *sp = s;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The two inner loops below are a third of the run time; they are compiled twice, for
+int SpectralTransforms(Spectral sp)
+{
+  return sp->bins[0].nfilt + 2 * sp->bins[1].nfilt;
+}
+
+/* The inner loops below are a third of the run time; they are compiled for AVX-512, for
    AVX2 + FMA and for the baseline target, and picked at load time. */
 #if defined(__GNUC__) && defined(__x86_64__) && !defined(__clang__)
 #define HOT_LOOP __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -302,8 +677,17 @@ HOT_LOOP static void SpectrumProduct(int m, const double *restrict x, const doub
   }
 }
 
-/* Sum of |y[i]|^2 over the interleaved complex values i = lo..hi. */
-HOT_LOOP static double RangePower(const double *restrict y, int lo, int hi)
+/* y = x w over m interleaved complex x and real w. */
+HOT_LOOP static void SpectrumScale(int m, const double *restrict x, const double *restrict w, double *restrict y)
+{
+  for (int i = 0; i < m; i++) {
+    y[2 * i]     = x[2 * i] * w[i];
+    y[2 * i + 1] = x[2 * i + 1] * w[i];
+  }
+}
+
+/* Sums of the squared real and imaginary parts of the interleaved complex y[lo..hi]. */
+HOT_LOOP static void RangePower(const double *restrict y, int lo, int hi, double *re, double *im)
 {
   double acc[8] = {0};
   int i = 2 * lo, end = 2 * hi + 2;
@@ -311,58 +695,104 @@ HOT_LOOP static double RangePower(const double *restrict y, int lo, int hi)
   for (; i + 8 <= end; i += 8)
     for (int j = 0; j < 8; j++)
       acc[j] += y[i + j] * y[i + j];
-  for (; i < end; i++)
+  for (; i < end; i += 2) {
     acc[0] += y[i] * y[i];
-  return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    acc[1] += y[i + 1] * y[i + 1];
+  }
+  *re = (acc[0] + acc[2]) + (acc[4] + acc[6]);
+  *im = (acc[1] + acc[3]) + (acc[5] + acc[7]);
 }
 
-/* Spectrum of one real epoch for a size group, in sp->xf[0..m-1]. */
-static void EpochSpectrum(Spectral sp, const SizeGroup *grp, const double *x)
+/* Spectrum of one real epoch, fed from sample start, for a size group, in xf[0..m-1]. */
+static void EpochSpectrum(Spectral sp, const SizeGroup *grp, int start, int nin, const double *x, fftw_complex *xf)
 {
-  fftw_complex *xf = sp->xf;
-  const int m      = grp->m;
+  const int m = grp->m;
 
-  for (int i = 0; i < grp->nin; i++)
-    sp->xin[i] = x[i];
-  for (int i = grp->nin; i < m; i++)
+  for (int i = 0; i < nin; i++)
+    sp->xin[i] = x[start + i];
+  for (int i = nin; i < m; i++)
     sp->xin[i] = 0;
-  fftw_execute(grp->fwd);
+  fftw_execute_dft_r2c(grp->fwd, sp->xin, xf);
   for (int i = m / 2 + 1; i < m; i++) { /* a real epoch's spectrum: X[i] = conj(X[m - i]) */
     xf[i][0] = xf[m - i][0];
     xf[i][1] = -xf[m - i][1];
   }
 }
 
-/* Outputs 0..nout-1 of frequency k for the epoch whose spectrum is in sp->xf, in sp->yo. */
-static void WaveletOutputs(Spectral sp, const SizeGroup *grp, const Layout *lay, int k)
+/* Outputs of filter k for the epoch spectrum xf, in sp->yo (sample n at n - start). */
+static void FilterOutputs(Spectral sp, const SizeGroup *grp, const Layout *lay, int k, const fftw_complex *xf)
 {
-  SpectrumProduct(grp->m, (const double *)sp->xf, (const double *)lay->wspec[k], (double *)sp->yb);
+  if (lay->real)
+    SpectrumScale(grp->m, (const double *)xf, lay->spec[k], (double *)sp->yb);
+  else
+    SpectrumProduct(grp->m, (const double *)xf, lay->spec[k], (double *)sp->yb);
   fftw_execute(grp->inv);
 }
 
-/* Epochs go one after the other: transforming several together (each wavelet spectrum
-   reused over 8 epochs, or FFTW's batched plans) measured no faster here. */
-PetscErrorCode SpectralWindowSumsBatch(Spectral sp, PetscInt nep, const double *const *x, double *const *sums)
+/* Adds one epoch's sums of a layout into out[slot * BA_NSUMS + sum]. */
+static void LayoutSums(Spectral sp, const Layout *lay, const double *x, double *out)
 {
-  const BaSampleRanges *r = &sp->ranges;
-  const int lo[BA_NSUMS]  = {r->base_lo, r->win_lo[0], r->win_lo[1], r->win_lo[2]};
-  const int hi[BA_NSUMS]  = {r->base_hi, r->win_hi[0], r->win_hi[1], r->win_hi[2]};
-  const Layout *lay       = &sp->sums;
+  for (int g = 0; g < lay->ngroup; g++) {
+    const SizeGroup *grp = &lay->group[g];
 
-  PetscFunctionBegin;
-  for (PetscInt e = 0; e < nep; e++)
-    for (int g = 0; g < lay->ngroup; g++) {
-      const SizeGroup *grp = &lay->group[g];
+    for (int s = 0; s < lay->nspan; s++)
+      EpochSpectrum(sp, grp, grp->start[s], grp->nin[s], x, sp->xf[s]);
+    for (int j = 0; j < grp->nfilt; j++) {
+      const Filter *f = &lay->filt[grp->filt[j]];
 
-      EpochSpectrum(sp, grp, x[e]);
-      for (int j = 0; j < grp->nfreq; j++) {
-        const int k = grp->freq[j];
+      for (int s = 0; s < lay->nspan; s++) {
+        const Span *span = &lay->span[s];
+        double re[MAX_SEGS], im[MAX_SEGS];
 
-        WaveletOutputs(sp, grp, lay, k);
-        for (int s = 0; s < BA_NSUMS; s++)
-          sums[e][k * BA_NSUMS + s] = RangePower((const double *)sp->yo, lo[s], hi[s]);
+        FilterOutputs(sp, grp, lay, grp->filt[j], sp->xf[s]);
+        for (int k = 0; k < span->nseg; k++)
+          RangePower((const double *)sp->yo, span->seg_lo[k] - grp->start[s], span->seg_hi[k] - grp->start[s], &re[k],
+                     &im[k]);
+        for (int i = 0; i < span->nsum; i++) {
+          const int sum = span->sum[i];
+          double r = 0, q = 0;
+
+          for (int k = span->first[i]; k <= span->last[i]; k++) {
+            r += re[k];
+            q += im[k];
+          }
+          out[f->slot[0] * BA_NSUMS + sum] += r;
+          if (f->slot[1] >= 0) out[f->slot[1] * BA_NSUMS + sum] += q;
+        }
       }
     }
+  }
+}
+
+/* Epochs go one after the other: transforming several together (each filter spectrum
+   reused over 8 epochs, or FFTW's batched plans) measured no faster here. */
+PetscErrorCode SpectralBinSumsBatch(Spectral sp, PetscInt nep, const double *const *x, double *const *sums)
+{
+  PetscFunctionBegin;
+  for (PetscInt e = 0; e < nep; e++) {
+    for (int i = 0; i < BA_NBINS * BA_NSUMS; i++)
+      sums[e][i] = 0;
+    for (int l = 0; l < 2; l++)
+      LayoutSums(sp, &sp->bins[l], x[e], sums[e]);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode SpectralBinSums(Spectral sp, const double *x, double *sums)
+{
+  PetscFunctionBegin;
+  PetscCall(SpectralBinSumsBatch(sp, 1, &x, &sums));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode SpectralWindowSumsBatch(Spectral sp, PetscInt nep, const double *const *x, double *const *sums)
+{
+  PetscFunctionBegin;
+  for (PetscInt e = 0; e < nep; e++) {
+    for (int i = 0; i < sp->nfreq * BA_NSUMS; i++)
+      sums[e][i] = 0;
+    LayoutSums(sp, &sp->sums, x[e], sums[e]);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -381,13 +811,13 @@ PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power)
   for (int g = 0; g < lay->ngroup; g++) {
     const SizeGroup *grp = &lay->group[g];
 
-    EpochSpectrum(sp, grp, x);
-    for (int j = 0; j < grp->nfreq; j++) {
-      const int k = grp->freq[j];
-      double *p   = power + (size_t)k * sp->nsamples;
+    EpochSpectrum(sp, grp, grp->start[0], grp->nin[0], x, sp->xf[0]);
+    for (int j = 0; j < grp->nfilt; j++) {
+      const int k = grp->filt[j];
+      double *p   = power + (size_t)lay->filt[k].slot[0] * sp->nsamples;
 
-      WaveletOutputs(sp, grp, lay, k);
-      for (int i = 0; i < lay->nout; i++)
+      FilterOutputs(sp, grp, lay, k, sp->xf[0]);
+      for (int i = 0; i < (int)sp->nsamples; i++)
         p[i] = sp->yo[i][0] * sp->yo[i][0] + sp->yo[i][1] * sp->yo[i][1];
     }
   }
@@ -400,10 +830,13 @@ PetscErrorCode SpectralDestroy(Spectral *sp)
 
   PetscFunctionBegin;
   if (!s) PetscFunctionReturn(PETSC_SUCCESS);
-  LayoutDestroy(&s->sums, s->nfreq);
-  LayoutDestroy(&s->full, s->nfreq);
+  for (int l = 0; l < 2; l++)
+    LayoutDestroy(&s->bins[l]);
+  LayoutDestroy(&s->sums);
+  LayoutDestroy(&s->full);
   fftw_free(s->xin);
-  fftw_free(s->xf);
+  fftw_free(s->xf[0]);
+  fftw_free(s->xf[1]);
   fftw_free(s->yb);
   fftw_free(s->yo);
   PetscCall(PetscFree(*sp));

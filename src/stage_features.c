@@ -32,6 +32,7 @@ typedef struct {
   PetscInt block_channels;          /* -block_channels: channels read and processed at once */
   char wisdom[PETSC_MAX_PATH_LEN];  /* -fftw_wisdom: FFTW wisdom file shared by runs */
   int planner;                      /* -fftw_planner: estimate (reproducible) or measure */
+  PetscReal spectral_tol;           /* -spectral_tol: energy share of dropped sub-bin components */
 } FeaturesOptions;
 
 /* Per-trial workspace of one channel. */
@@ -39,7 +40,7 @@ typedef struct {
   PetscInt ntrials, nsamples, nimages;
   double *epochs;    /* [ntrials][nsamples] detrended, then cleaned */
   double *work;      /* filter workspace */
-  double *sums;      /* [ntrials][nfreq * BA_NSUMS] */
+  double *sums;      /* [ntrials][BA_NBINS * BA_NSUMS] */
   double **ep;       /* the epochs in use, for the batched calls */
   double **epsums;   /* their sums */
   double *feature;   /* [ntrials][BA_NROIS] */
@@ -80,6 +81,7 @@ static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients,
   patients[0]       = 0;
   o->line_hz        = 50;
   o->block_channels = 8;
+  o->spectral_tol   = BA_SPECTRAL_TOL;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign features: band-power features and responsiveness", NULL);
   PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx, "Output features file", "features.h5"));
   PetscCall(PetscOptionsString("-dataset", "Input bandalign-dataset file", NULL, o->dataset, o->dataset,
@@ -92,6 +94,10 @@ static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients,
                             &o->block_channels, NULL));
   PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: loaded if present, else measured on rank 0 and saved",
                                NULL, o->wisdom, o->wisdom, sizeof(o->wisdom), NULL));
+  PetscCall(PetscOptionsReal("-spectral_tol",
+                             "Sub-bin power from the leading components of its wavelets: largest share of a "
+                             "sub-bin's energy left out (0 = none, every wavelet's power in full)",
+                             NULL, o->spectral_tol, &o->spectral_tol, NULL));
   o->planner = 0;
   PetscCall(OptionsChoice(
       PetscOptionsObject, "-fftw_planner",
@@ -99,6 +105,9 @@ static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients,
       PlannerNames, 0, &o->planner));
   PetscOptionsEnd();
   PetscCheck(o->line_hz >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-line_hz: must be >= 0, got %g", (double)o->line_hz);
+  PetscCheck(o->spectral_tol >= 0 && o->spectral_tol <= 1e-6, PETSC_COMM_WORLD, BA_ERR_INPUT,
+             "-spectral_tol: must be in [0, 1e-6] (features are held to 1e-6 of the wavelets' own), got %g",
+             (double)o->spectral_tol);
   PetscCheck(o->block_channels > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-block_channels: must be positive");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -159,18 +168,18 @@ static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess 
   for (PetscInt t = 0; t < nt; t++)
     if (w->use[t]) {
       w->ep[nuse]     = w->epochs + (size_t)t * ns;
-      w->epsums[nuse] = w->sums + (size_t)t * fr->nfreq * BA_NSUMS;
+      w->epsums[nuse] = w->sums + (size_t)t * BA_NBINS * BA_NSUMS;
       nuse++;
     }
   PreprocessNotchBatch(pp, nuse, ns, w->ep, w->work);
   PetscCall(PetscLogEventEnd(BaLogIds.preprocess, 0, 0, 0, 0));
 
   PetscCall(PetscLogEventBegin(BaLogIds.morlet, 0, 0, 0, 0));
-  PetscCall(SpectralWindowSumsBatch(sp, nuse, (const double *const *)w->ep, w->epsums));
+  PetscCall(SpectralBinSumsBatch(sp, nuse, (const double *const *)w->ep, w->epsums));
   PetscCall(PetscLogEventEnd(BaLogIds.morlet, 0, 0, 0, 0));
   for (PetscInt t = 0; t < nt; t++)
     if (w->use[t])
-      RoiReduce(fr, rg, w->sums + (size_t)t * fr->nfreq * BA_NSUMS, w->feature + (size_t)t * BA_NROIS,
+      RoiReduce(fr, rg, w->sums + (size_t)t * BA_NBINS * BA_NSUMS, w->feature + (size_t)t * BA_NROIS,
                 w->win_mean + (size_t)t * BA_NROIS, w->base_mean + (size_t)t * BA_NROIS);
 
   PetscCall(PetscLogEventBegin(BaLogIds.wilcoxon, 0, 0, 0, 0));
@@ -215,14 +224,14 @@ static PetscErrorCode ChannelCompute(const FeaturesOptions *o, const Preprocess 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode ChannelWorkCreate(PetscInt nt, PetscInt ns, PetscInt ni, const BaFrequencies *fr, ChannelWork *w)
+static PetscErrorCode ChannelWorkCreate(PetscInt nt, PetscInt ns, PetscInt ni, ChannelWork *w)
 {
   PetscFunctionBegin;
   w->ntrials  = nt;
   w->nsamples = ns;
   w->nimages  = ni;
   PetscCall(PetscMalloc5((size_t)nt * ns, &w->epochs, PreprocessNotchWorkSize(ns), &w->work,
-                         (size_t)nt * fr->nfreq * BA_NSUMS, &w->sums, (size_t)nt * BA_NROIS, &w->feature,
+                         (size_t)nt * BA_NBINS * BA_NSUMS, &w->sums, (size_t)nt * BA_NROIS, &w->feature,
                          (size_t)nt * BA_NROIS, &w->win_mean));
   PetscCall(PetscMalloc2(nt, &w->ep, nt, &w->epsums));
   PetscCall(PetscMalloc5((size_t)nt * BA_NROIS, &w->base_mean, nt, &w->use, nt, &w->artifact, nt, &w->x, nt, &w->y));
@@ -264,9 +273,9 @@ static PetscErrorCode SpectralCreateShared(const FeaturesOptions *o, double sfre
   PetscFunctionBegin;
   SpectralSetPlanner(PlannerFlags[o->planner]);
   if (o->wisdom[0] && o->ctx.rank == 0) (void)fftw_import_wisdom_from_filename(o->wisdom);
-  if (o->ctx.rank == 0) PetscCall(SpectralCreate(sfreq, ns, fr, rg, sp));
+  if (o->ctx.rank == 0) PetscCall(SpectralCreate(sfreq, ns, fr, rg, o->spectral_tol, sp));
   fftw_mpi_broadcast_wisdom(o->ctx.comm);
-  if (o->ctx.rank != 0) PetscCall(SpectralCreate(sfreq, ns, fr, rg, sp));
+  if (o->ctx.rank != 0) PetscCall(SpectralCreate(sfreq, ns, fr, rg, o->spectral_tol, sp));
   if (o->wisdom[0] && o->ctx.rank == 0) PetscCall(WisdomSave(o->wisdom));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -366,7 +375,7 @@ PetscErrorCode StageFeatures(void)
     PetscCallMPI(MPI_Allreduce(&nblocks, &nrounds, 1, MPIU_INT, MPI_MAX, o.ctx.comm));
     PetscCall(PetscMalloc1((size_t)B * PetscMax(maxtrials, 1) * ns, &raw));
     PetscCall(FeaturesBlockCreate(B, ds.nimages, &blk));
-    PetscCall(ChannelWorkCreate(PetscMax(maxtrials, 1), ns, ds.nimages, &fr, &w));
+    PetscCall(ChannelWorkCreate(PetscMax(maxtrials, 1), ns, ds.nimages, &w));
     for (PetscInt k = 0; k < nrounds; k++) {
       const PetscInt p = k < nblocks ? block[k][0] : 0, a = k < nblocks ? block[k][1] : 0,
                      z          = k < nblocks ? block[k][2] : 0;

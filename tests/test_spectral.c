@@ -40,7 +40,7 @@ int main(int argc, char **argv)
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   RoiFrequencies(&freqs);
   PetscCall(RoiSampleRanges(fs, 256, N, BA_PROTOCOL_CANONICAL, &r));
-  PetscCall(SpectralCreate(fs, N, &freqs, &r, &sp));
+  PetscCall(SpectralCreate(fs, N, &freqs, &r, BA_SPECTRAL_TOL, &sp));
 
   PetscCall(PetscRandomCreate(PETSC_COMM_SELF, &rnd));
   for (int i = 0; i < N; i++)
@@ -67,11 +67,52 @@ int main(int argc, char **argv)
   }
   CHECK(serr < 1e-12, "SpectralWindowSums equals SpectralPower summed over the ranges (max rel err %.1e)", serr);
 
+  /* sub-bin sums: the per-wavelet sums added up over each sub-bin's frequencies, on this
+     white epoch and on a 1/f one (most of its energy far below the gamma sub-bins); with
+     every component kept to rounding, with the default tolerance to within 1e-8 */
+  {
+    static double pink[N];
+    double bins[BA_NBINS * BA_NSUMS], bins0[BA_NBINS * BA_NSUMS], e0 = 0, e1 = 0;
+    Spectral sp0;
+
+    for (int n = 0; n < N; n++) {
+      pink[n] = 0;
+      for (int f = 1; f < 200; f++)
+        pink[n] += sin(2 * M_PI * f * n / fs + 0.7 * f * f) / f;
+    }
+    PetscCall(SpectralCreate(fs, N, &freqs, &r, 0.0, &sp0));
+    for (int sig = 0; sig < 2; sig++) {
+      const double *xs = sig ? pink : x;
+
+      PetscCall(SpectralWindowSums(sp, xs, sums));
+      PetscCall(SpectralBinSums(sp, xs, bins));
+      PetscCall(SpectralBinSums(sp0, xs, bins0));
+      for (int b = 0; b < BA_NBINS; b++)
+        for (int s = 0; s < BA_NSUMS; s++) {
+          double ref = 0;
+          for (int j = 0; j < freqs.bin_nfreq[b]; j++)
+            ref += sums[freqs.bin_freq[b][j] * BA_NSUMS + s];
+          e0 = fmax(e0, RelErr(bins0[b * BA_NSUMS + s], ref, 1e-300));
+          e1 = fmax(e1, RelErr(bins[b * BA_NSUMS + s], ref, 1e-300));
+        }
+    }
+    CHECK(e0 < 1e-12,
+          "SpectralBinSums with every component equals the per-wavelet sums over each sub-bin (max rel err %.1e, %d "
+          "transforms)",
+          e0, SpectralTransforms(sp0));
+    CHECK(e1 < 1e-8 && SpectralTransforms(sp) < SpectralTransforms(sp0),
+          "SpectralBinSums at tolerance %g: max rel err %.1e with %d transforms", BA_SPECTRAL_TOL, e1,
+          SpectralTransforms(sp));
+    PetscCall(SpectralDestroy(&sp0));
+  }
+
   /* the batched call: 19 epochs (two full batches and a partial one) give exactly the
      per-epoch sums, whatever an epoch's position in its batch */
   {
     enum { E = 19 };
     static double xs[E][N], bs[E][BA_MAX_FREQS * BA_NSUMS], one[BA_MAX_FREQS * BA_NSUMS];
+    static double bb[E][BA_NBINS * BA_NSUMS], bone[BA_NBINS * BA_NSUMS];
+    double *bbp[E];
     const double *xp[E];
     double *bp[E];
     int same = 1;
@@ -79,15 +120,20 @@ int main(int argc, char **argv)
     for (int e = 0; e < E; e++) {
       for (int n = 0; n < N; n++)
         xs[e][n] = x[(n + 41 * e) % N] * (1 + 0.1 * e);
-      xp[e] = xs[e];
-      bp[e] = bs[e];
+      xp[e]  = xs[e];
+      bp[e]  = bs[e];
+      bbp[e] = bb[e];
     }
     PetscCall(SpectralWindowSumsBatch(sp, E, xp, bp));
+    PetscCall(SpectralBinSumsBatch(sp, E, xp, bbp));
     for (int e = 0; e < E; e++) {
       PetscCall(SpectralWindowSums(sp, xs[e], one));
-      same = same && !memcmp(one, bs[e], sizeof(double) * freqs.nfreq * BA_NSUMS);
+      PetscCall(SpectralBinSums(sp, xs[e], bone));
+      same = same && !memcmp(one, bs[e], sizeof(double) * freqs.nfreq * BA_NSUMS) && !memcmp(bone, bb[e], sizeof(bone));
     }
-    CHECK(same, "SpectralWindowSumsBatch over %d epochs is bit-identical to SpectralWindowSums per epoch", E);
+    CHECK(same,
+          "SpectralWindowSumsBatch and SpectralBinSumsBatch over %d epochs are bit-identical to one epoch at a time",
+          E);
   }
 
   /* A sinusoid at f0: among wavelets of one width the response peaks within 1 Hz of f0

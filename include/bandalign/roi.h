@@ -10,6 +10,8 @@
 #define BA_MAX_SUBBINS 8
 #define BA_MAX_FREQS   160               /* distinct (frequency, n_cycles) pairs over all bands */
 #define BA_NSUMS       (1 + BA_NWINDOWS) /* per frequency: baseline sum, then one per window */
+#define BA_NBINS       16                /* sub-bins over all bands */
+#define BA_MAX_BINFREQ 16                /* frequencies in one sub-bin */
 
 typedef struct {
   const char *name;                                   /* theta, alpha, beta, lowgamma, highgamma */
@@ -34,12 +36,17 @@ typedef struct {
 } BaSampleRanges;
 
 /* The analysis frequencies: each distinct (Hz, n_cycles) once; band b uses
-   freq_index[b][f - lo_hz] for f in [lo_hz, hi_hz]. */
+   freq_index[b][f - lo_hz] for f in [lo_hz, hi_hz]. The sub-bins of all bands, band by
+   band: sub-bin s of band b is bin band_bin[b] + s, made of the bin_nfreq frequencies
+   bin_freq[bin][..]. */
 typedef struct {
   int nfreq;
   double hz[BA_MAX_FREQS];
   double n_cycles[BA_MAX_FREQS];
   int freq_index[BA_NBANDS][200];
+  int band_bin[BA_NBANDS];
+  int bin_nfreq[BA_NBINS];
+  int bin_freq[BA_NBINS][BA_MAX_BINFREQ];
 } BaFrequencies;
 
 /* Index of ROI (band, window) and its name "<band>_<t0>_<t1>". */
@@ -57,8 +64,9 @@ PetscErrorCode RoiSampleRanges(double sfreq, PetscInt onset, PetscInt nsamples, 
 /* Fills the list of analysis frequencies shared by every band. */
 void RoiFrequencies(BaFrequencies *f);
 
-/* Reduces window sums of power to one trial's ROI values. sums[k * BA_NSUMS + s] is the sum
-   of power at frequency k over the samples of s (0 = baseline, 1.. = windows). Writes
+/* Reduces window sums of power to one trial's ROI values. sums[bin * BA_NSUMS + s] is the
+   sum of power over the frequencies of sub-bin bin and the samples of s (0 = baseline,
+   1.. = windows). Writes
    feature[roi] (max over sub-bins of the window/baseline ratio of mean power) and
    win_mean[roi], base_mean[roi] (mean band power in the window and the baseline). */
 void RoiReduce(const BaFrequencies *f, const BaSampleRanges *r, const double *sums, double *feature, double *win_mean,

@@ -9,10 +9,25 @@
 typedef struct _p_Spectral *Spectral;
 
 /* Builds the wavelets of every analysis frequency (MNE's morlet(sfreq, f, n_cycles,
-   zero_mean=True), truncated at +-5 sigma_t) and the FFTW plans for epochs of nsamples.
-   Ranges says which samples are summed. */
+   zero_mean=True), truncated at +-5 sigma_t), the components of each sub-bin's wavelets
+   (dropping those that hold at most tol of a sub-bin's energy; 0 keeps all) and the FFTW
+   plans for epochs of nsamples. Ranges says which samples are summed. */
 PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequencies *freqs, const BaSampleRanges *ranges,
-                              Spectral *sp);
+                              double tol, Spectral *sp);
+
+/* Default tol of SpectralCreate: sub-bin sums within about 1e-9 of the wavelets' own. */
+#define BA_SPECTRAL_TOL 1e-10
+
+/* For one epoch x[nsamples]: sums[bin * BA_NSUMS + s] = sum over the frequencies of
+   sub-bin bin (BaFrequencies.bin_freq) of the sums SpectralWindowSums gives, to within
+   about tol. This is the features stage's hot path. */
+PetscErrorCode SpectralBinSums(Spectral sp, const double *x, double *sums);
+
+/* The same for nep epochs: sums[e] receives the sums of epoch x[e]. */
+PetscErrorCode SpectralBinSumsBatch(Spectral sp, PetscInt nep, const double *const *x, double *const *sums);
+
+/* Complex transforms per epoch of SpectralBinSums. */
+int SpectralTransforms(Spectral sp);
 
 /* For one epoch x[nsamples]: sums[k * BA_NSUMS + s] = sum of |W_k(t)|^2 over the samples
    of s (0 = baseline, 1.. = windows), W_k the 'same'-mode linear convolution of x with

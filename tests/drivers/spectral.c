@@ -26,10 +26,10 @@ int main(int argc, char **argv)
 {
   const char *dir;
   PetscInt ne, n, onset;
-  double sfreq, *x, *power, *sums, fr[2 * BA_MAX_FREQS], rg[2 * BA_NSUMS];
+  double sfreq, *x, *power, *sums, *bins, *bins0, fr[2 * BA_MAX_FREQS], rg[2 * BA_NSUMS];
   BaFrequencies freqs;
   BaSampleRanges r;
-  Spectral sp;
+  Spectral sp, sp0;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   PetscCheck(argc == 6, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "usage: spectral dir nepochs n sfreq onset");
@@ -40,12 +40,16 @@ int main(int argc, char **argv)
   onset = atoi(argv[5]);
   RoiFrequencies(&freqs);
   PetscCall(RoiSampleRanges(sfreq, onset, n, BA_PROTOCOL_CANONICAL, &r));
-  PetscCall(SpectralCreate(sfreq, n, &freqs, &r, &sp));
-  PetscCall(PetscMalloc3(ne * n, &x, ne * freqs.nfreq * n, &power, ne * freqs.nfreq * BA_NSUMS, &sums));
+  PetscCall(SpectralCreate(sfreq, n, &freqs, &r, BA_SPECTRAL_TOL, &sp));
+  PetscCall(SpectralCreate(sfreq, n, &freqs, &r, 0.0, &sp0));
+  PetscCall(PetscMalloc5(ne * n, &x, ne * freqs.nfreq * n, &power, ne * freqs.nfreq * BA_NSUMS, &sums,
+                         ne * BA_NBINS * BA_NSUMS, &bins, ne * BA_NBINS * BA_NSUMS, &bins0));
   PetscCall(FileF64(dir, "sp_x.f64", "rb", ne * n, x));
   for (PetscInt e = 0; e < ne; e++) {
     PetscCall(SpectralPower(sp, x + e * n, power + e * freqs.nfreq * n));
     PetscCall(SpectralWindowSums(sp, x + e * n, sums + e * freqs.nfreq * BA_NSUMS));
+    PetscCall(SpectralBinSums(sp, x + e * n, bins + e * BA_NBINS * BA_NSUMS));
+    PetscCall(SpectralBinSums(sp0, x + e * n, bins0 + e * BA_NBINS * BA_NSUMS));
   }
   for (int k = 0; k < freqs.nfreq; k++) {
     fr[2 * k]     = freqs.hz[k];
@@ -61,8 +65,11 @@ int main(int argc, char **argv)
   PetscCall(FileF64(dir, "sp_ranges.f64", "wb", 2 * BA_NSUMS, rg));
   PetscCall(FileF64(dir, "sp_power.f64", "wb", ne * freqs.nfreq * n, power));
   PetscCall(FileF64(dir, "sp_sums.f64", "wb", ne * freqs.nfreq * BA_NSUMS, sums));
+  PetscCall(FileF64(dir, "sp_bins.f64", "wb", ne * BA_NBINS * BA_NSUMS, bins));
+  PetscCall(FileF64(dir, "sp_bins0.f64", "wb", ne * BA_NBINS * BA_NSUMS, bins0));
   PetscCall(SpectralDestroy(&sp));
-  PetscCall(PetscFree3(x, power, sums));
+  PetscCall(SpectralDestroy(&sp0));
+  PetscCall(PetscFree5(x, power, sums, bins, bins0));
   PetscCall(PetscFinalize());
   return 0;
 }

@@ -9,6 +9,10 @@ import sys
 import numpy as np
 
 BANDS = [(5, 8, 3.0), (9, 14, 4.0), (15, 30, 5.0), (30, 70, 6.0), (70, 150, 6.0)]
+# sub-bins (Hz, inclusive) with their band's n_cycles, band by band
+SUBBINS = ([(5, 8, 3.0), (9, 14, 4.0), (15, 22, 5.0), (23, 30, 5.0)]
+           + [(lo, hi, 6.0) for lo, hi in ((30, 39), (40, 49), (50, 59), (60, 70))]
+           + [(lo, lo + 9, 6.0) for lo in range(70, 140, 10)] + [(140, 150, 6.0)])
 WINDOWS = [(50, 250), (150, 350), (250, 450)]
 
 
@@ -68,7 +72,9 @@ def check(d, ne, n, fs, onset):
     mask = np.zeros(n, bool)
     for lo, hi in rg:
         mask[lo:hi + 1] = True
-    emax_in, emax_all, esum = 0.0, 0.0, 0.0
+    bins = np.fromfile(f"{d}/sp_bins.f64").reshape(ne, len(SUBBINS), len(rg))
+    bins0 = np.fromfile(f"{d}/sp_bins0.f64").reshape(ne, len(SUBBINS), len(rg))
+    emax_in, emax_all, esum, ebin, ebin0 = 0.0, 0.0, 0.0, 0.0, 0.0
     for e in range(ne):
         ref = tfr_array_morlet(x[e][None, None], fs, freqs, cycles, zero_mean=True, use_fft=True,
                                output="power", verbose=False)[0, 0]
@@ -77,9 +83,18 @@ def check(d, ne, n, fs, onset):
         emax_all = max(emax_all, rel.max())
         ref_sums = np.stack([ref[:, lo:hi + 1].sum(axis=1) for lo, hi in rg], axis=1)
         esum = max(esum, np.max(np.abs(sums[e] - ref_sums) / ref_sums))
+        for b, (lo, hi, nc) in enumerate(SUBBINS):
+            k = [i for i in range(nf) if lo <= freqs[i] <= hi and cycles[i] == nc]
+            ref_bin = ref_sums[k].sum(axis=0)
+            ebin = max(ebin, np.max(np.abs(bins[e, b] - ref_bin) / ref_bin))
+            ebin0 = max(ebin0, np.max(np.abs(bins0[e, b] - ref_bin) / ref_bin))
     report(emax_in <= 1e-6, f"SpectralPower equals MNE power at every baseline/window sample of {ne} epochs x "
            f"{nf} freqs (max rel err {emax_in:.2e}; over all samples {emax_all:.2e})")
     report(esum <= 1e-9, f"SpectralWindowSums equal sums of MNE power over the 4 ranges (max rel err {esum:.2e})")
+    report(ebin0 <= 1e-9, f"SpectralBinSums with every sub-bin component equal MNE power summed over the "
+           f"{len(SUBBINS)} sub-bins and 4 ranges (max rel err {ebin0:.2e})")
+    report(ebin <= 1e-8, f"SpectralBinSums with the default component tolerance (1e-10) equal them to "
+           f"max rel err {ebin:.2e}")
 
 
 if __name__ == "__main__":
