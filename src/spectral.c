@@ -82,6 +82,31 @@ typedef struct {
   double **spec; /* per filter: spectrum of the rotated taps / m, m real or complex values */
 } Layout;
 
+/* The sub-bins of one band summed by local correlation (CorrSums): the frame half length H
+   (the band's longest wavelet), and per sub-bin its half length and its quadratic form K
+   in rows u = -half..half of half - u + 1 entries K[u][u + d], d >= 0, doubled for d > 0,
+   each row padded with zeros to a multiple of 8 (CorrRow). */
+typedef struct {
+  int H;
+  int nbin;
+  int bin[BA_MAX_SUBBINS], half[BA_MAX_SUBBINS];
+  double *K[BA_MAX_SUBBINS];
+} CorrBand;
+
+/* Bands whose longest wavelet has at most this half length are summed by local
+   correlation, longer ones by transforms: at 512 Hz, low and high gamma (81 and 34) by
+   correlation, theta, alpha and beta (244, 181, 135) by transforms. The correlation costs
+   about 4 (N L + L^2) multiply-adds for a band of half length H = (L - 1) / 2 and 4
+   ranges of N samples, a band's transforms about 2 per wavelet of a few hundred points;
+   the two meet near H = 100. */
+#define CORR_MAX_HALF 100
+
+/* Entries of row u of a quadratic form of half length h, padded to a multiple of 8. */
+static inline int CorrRow(int h, int u)
+{
+  return (h - u + 1 + 7) / 8 * 8;
+}
+
 struct _p_Spectral {
   double sfreq;
   PetscInt nsamples;
@@ -89,9 +114,12 @@ struct _p_Spectral {
   int half[BA_MAX_FREQS]; /* (L - 1) / 2 of each wavelet */
   double freq_hz[BA_MAX_FREQS], freq_cycles[BA_MAX_FREQS];
   BaSampleRanges ranges;
-  Layout sums, full;             /* per wavelet: the sums, and the power at every sample */
-  Layout bins[2];                /* per sub-bin component: one transform for the baseline and the
-                                    windows, or one for each */
+  Layout sums, full; /* per wavelet: the sums, and the power at every sample */
+  Layout bins[2];    /* per sub-bin component: one transform for the baseline and the
+                        windows, or one for each */
+  int ncorr, corr_pad;
+  CorrBand corr[BA_NBANDS];
+  double *xpad, *row;            /* epoch with corr_pad zeros either side; correlation row */
   double *xin;                   /* FFTW work, all of length maxm: real input */
   fftw_complex *xf[2], *yb, *yo; /* epoch spectrum per span, product spectrum, outputs */
   int maxm;
@@ -271,8 +299,9 @@ static PetscErrorCode LayoutGroups(Spectral sp, Layout *lay)
 }
 
 /* Takes the nfilt filters (and their taps), groups them by size, plans every size and
-   stores each filter's spectrum, rotated and scaled: m complex values, or m real ones
-   when lay->real (the imaginary parts vanish for an even real and odd imaginary part). */
+   stores each filter's spectrum, rotated and scaled: m complex values, or when lay->real
+   (the imaginary parts vanish for an even real and odd imaginary part) m real ones, each
+   twice. */
 static PetscErrorCode LayoutSetUp(Spectral sp, unsigned flags, int nfilt, Filter *filt, Layout *lay)
 {
   PetscFunctionBegin;
@@ -308,16 +337,10 @@ static PetscErrorCode LayoutSetUp(Spectral sp, unsigned flags, int nfilt, Filter
       PetscCheck(p, PETSC_COMM_SELF, PETSC_ERR_LIB, "FFTW could not plan a transform of size %d", m);
       fftw_execute(p);
       fftw_destroy_plan(p);
-      if (lay->real) {
-        double *re = fftw_alloc_real(m);
-
-        PetscCheck(re, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for a filter spectrum of size %d", m);
+      if (lay->real) /* stored twice, (w, w), so the product needs no shuffles */
         for (int i = 0; i < m; i++)
-          re[i] = spec[i][0];
-        fftw_free(spec);
-        lay->spec[grp->filt[j]] = re;
-      } else
-        lay->spec[grp->filt[j]] = (double *)spec;
+          spec[i][1] = spec[i][0];
+      lay->spec[grp->filt[j]] = (double *)spec;
     }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -424,13 +447,15 @@ typedef struct {
    An even component in the real part and an odd one in the imaginary part share one
    complex transform whose spectrum is real; the squares of the two outputs go to their
    own sub-bins. */
-static PetscErrorCode BinComponents(Spectral sp, const BaFrequencies *fr, double tol, int *ncomp, Component *comp)
+static PetscErrorCode BinComponents(Spectral sp, const BaFrequencies *fr, double tol, const PetscBool *skip, int *ncomp,
+                                    Component *comp)
 {
   enum { NMAX = BA_MAX_BINFREQ };
 
   PetscFunctionBegin;
   *ncomp = 0;
   for (int b = 0; b < BA_NBINS; b++) {
+    if (skip[b]) continue;
     const int nf = fr->bin_nfreq[b];
     int h = 0, L, keep = 2 * nf, idx[2 * NMAX];
     double *R, G[NMAX * NMAX], V[2][NMAX * NMAX], lam[2 * NMAX], tail = 0, total = 0;
@@ -567,6 +592,82 @@ static PetscErrorCode SplitFilters(Spectral sp, int nfilt, Filter *filt, unsigne
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Quadratic form of a sub-bin's summed power: with z_n(u) = x(n + u), |u| <= h, the power
+   of wavelet w (half hw, taps w[0..2 hw]) at output n is |sum_u w[hw - u] z_n(u)|^2, so the
+   sub-bin's is z_n^T K z_n with K[u][v] = sum_w Re w[hw - u] Re w[hw - v] + Im .. Im ..
+   (x is real), and its sum over the samples n of a range is <K, C>, C[u][v] =
+   sum_n x(n + u) x(n + v): the local correlation of the epoch (CorrSums). */
+static PetscErrorCode CorrSetUp(Spectral sp, const BaFrequencies *fr, PetscBool *corr_bin)
+{
+  PetscFunctionBegin;
+  sp->ncorr    = 0;
+  sp->corr_pad = 0;
+  for (int b = 0; b < BA_NBINS; b++)
+    corr_bin[b] = PETSC_FALSE;
+  for (int band = 0; band < BA_NBANDS; band++) {
+    const int b0 = fr->band_bin[band], b1 = band + 1 < BA_NBANDS ? fr->band_bin[band + 1] : BA_NBINS;
+    CorrBand *c = &sp->corr[sp->ncorr];
+    int H       = 0;
+
+    for (int b = b0; b < b1; b++)
+      for (int j = 0; j < fr->bin_nfreq[b]; j++)
+        H = PetscMax(H, sp->half[fr->bin_freq[b][j]]);
+    if (H > CORR_MAX_HALF) continue;
+    c->H    = H;
+    c->nbin = b1 - b0;
+    for (int b = b0; b < b1; b++) {
+      const int i = b - b0;
+      int h       = 0, nk;
+      double *r, *K;
+      fftw_complex *w;
+
+      for (int j = 0; j < fr->bin_nfreq[b]; j++)
+        h = PetscMax(h, sp->half[fr->bin_freq[b][j]]);
+      PetscCheck(i == 0 || h <= c->half[i - 1], PETSC_COMM_SELF, PETSC_ERR_PLIB,
+                 "sub-bins of band %d are not ordered by wavelet length", band);
+      c->bin[i]  = b;
+      c->half[i] = h;
+      /* r[j][u + h]: real parts, then imaginary parts, of each wavelet, reversed */
+      PetscCall(PetscCalloc1((size_t)2 * fr->bin_nfreq[b] * (2 * h + 1), &r));
+      w = fftw_alloc_complex(2 * h + 1);
+      PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for a wavelet of %d taps", 2 * h + 1);
+      for (int j = 0; j < fr->bin_nfreq[b]; j++) {
+        const int k = fr->bin_freq[b][j], hw = sp->half[k];
+        double *re = r + (size_t)(2 * j) * (2 * h + 1), *im = re + 2 * h + 1;
+
+        MorletWavelet(sp->sfreq, sp->freq_hz[k], sp->freq_cycles[k], hw, w);
+        for (int u = -hw; u <= hw; u++) {
+          re[u + h] = w[hw - u][0];
+          im[u + h] = w[hw - u][1];
+        }
+      }
+      fftw_free(w);
+      nk = 0;
+      for (int u = -h; u <= h; u++)
+        nk += CorrRow(h, u);
+      PetscCall(PetscCalloc1(nk, &K));
+      nk = 0;
+      for (int u = -h; u <= h; u++) {
+        for (int v = u; v <= h; v++) {
+          double g = 0;
+          for (int j = 0; j < 2 * fr->bin_nfreq[b]; j++)
+            g += r[(size_t)j * (2 * h + 1) + u + h] * r[(size_t)j * (2 * h + 1) + v + h];
+          K[nk + v - u] = v > u ? 2 * g : g;
+        }
+        nk += CorrRow(h, u);
+      }
+      c->K[i] = K;
+      PetscCall(PetscFree(r));
+      corr_bin[b] = PETSC_TRUE;
+    }
+    sp->corr_pad = PetscMax(sp->corr_pad, H);
+    sp->ncorr++;
+  }
+  PetscCall(PetscCalloc2(sp->nsamples + 2 * sp->corr_pad + 64, &sp->xpad,
+                         BA_NSUMS * (CorrRow(sp->corr_pad, -sp->corr_pad) + 32), &sp->row));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Planner rigour of the hot-path FFTs. FFTW_ESTIMATE picks plans by rule, so every run
    gets the same arithmetic; FFTW_MEASURE times candidates and may pick differently from
    run to run unless the wisdom is shared. */
@@ -587,6 +688,7 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
   int hmax = 0, nfilt = 0, ncomp = 0;
   Filter *filt;
   Component *comp;
+  PetscBool corr_bin[BA_NBINS];
 
   PetscFunctionBegin;
   PetscCheck(sfreq > 0 && nsamples > 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
@@ -640,7 +742,8 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
   /* the hot path (sub-bin sums) is planned as the caller asked; the per-wavelet paths
      serve tests and reference checks */
   PetscCall(PetscMalloc1(2 * BA_MAX_BINFREQ * BA_NBINS, &comp));
-  PetscCall(BinComponents(s, freqs, tol, &ncomp, comp));
+  PetscCall(CorrSetUp(s, freqs, corr_bin));
+  PetscCall(BinComponents(s, freqs, tol, corr_bin, &ncomp, comp));
   PetscCall(PackComponents(ncomp, comp, &nfilt, &filt));
   for (int i = 0; i < ncomp; i++)
     PetscCall(PetscFree(comp[i].taps));
@@ -677,30 +780,129 @@ HOT_LOOP static void SpectrumProduct(int m, const double *restrict x, const doub
   }
 }
 
-/* y = x w over m interleaved complex x and real w. */
+/* y = x w over m interleaved complex x and real w, given as (w, w) pairs. */
 HOT_LOOP static void SpectrumScale(int m, const double *restrict x, const double *restrict w, double *restrict y)
 {
-  for (int i = 0; i < m; i++) {
-    y[2 * i]     = x[2 * i] * w[i];
-    y[2 * i + 1] = x[2 * i + 1] * w[i];
+  for (int i = 0; i < 2 * m; i++)
+    y[i] = x[i] * w[i];
+}
+
+/* For each interval k < n: sums of the squared real and imaginary parts of the interleaved
+   complex y[lo[k] - off .. hi[k] - off]. */
+HOT_LOOP static void RangePower(const double *restrict y, int n, const int *lo, const int *hi, int off,
+                                double *restrict re, double *restrict im)
+{
+  for (int k = 0; k < n; k++) {
+    double acc[8] = {0};
+    int i = 2 * (lo[k] - off), end = 2 * (hi[k] - off) + 2;
+
+    for (; i + 8 <= end; i += 8)
+      for (int j = 0; j < 8; j++)
+        acc[j] += y[i + j] * y[i + j];
+    for (; i < end; i += 2) {
+      acc[0] += y[i] * y[i];
+      acc[1] += y[i + 1] * y[i + 1];
+    }
+    re[k] = (acc[0] + acc[2]) + (acc[4] + acc[6]);
+    im[k] = (acc[1] + acc[3]) + (acc[5] + acc[7]);
   }
 }
 
-/* Sums of the squared real and imaginary parts of the interleaved complex y[lo..hi]. */
-HOT_LOOP static void RangePower(const double *restrict y, int lo, int hi, double *re, double *im)
-{
-  double acc[8] = {0};
-  int i = 2 * lo, end = 2 * hi + 2;
+typedef double V8 __attribute__((vector_size(64)));              /* 8 lanes, aligned */
+typedef double V8u __attribute__((vector_size(64), aligned(8))); /* 8 lanes, unaligned */
 
-  for (; i + 8 <= end; i += 8)
-    for (int j = 0; j < 8; j++)
-      acc[j] += y[i + j] * y[i + j];
-  for (; i < end; i += 2) {
-    acc[0] += y[i] * y[i];
-    acc[1] += y[i + 1] * y[i + 1];
+/* One band's sums over the ranges lo[s]..hi[s]: T[i][s] = <K_i, C_s> for its sub-bins i
+   (sorted by half length, longest first), with C_s[u][u + d] = sum_{n = lo..hi} x(n + u)
+   x(n + u + d) walked row by row, u = -H..H, for the four ranges in step: the first row
+   directly (N (2 H + 1) multiply-adds, 32 lanes held in registers over n), each next one
+   from the last, C[u + 1][u + 1 + d] = C[u][u + d] - x(lo + u) x(lo + u + d) +
+   x(hi + 1 + u) x(hi + 1 + u + d), and every sub-bin's row of K taken against the four
+   rows on the way (each row of K read once for all ranges, four independent sums), in 8
+   lanes added up at the end. Rows are padded to multiples of 32 (xp has room); the
+   padding of a row holds stale but finite values, which meet the zeros of K's padding. */
+HOT_LOOP static void CorrBandSums(const CorrBand *band, const double *restrict xp, const int *lo, const int *hi,
+                                  double *restrict rows, double T[][BA_NSUMS])
+{
+  const int H = band->H, nb = band->nbin, nrow = CorrRow(H, -H), stride = nrow + 32;
+  const double *K[BA_MAX_SUBBINS];
+  V8 acc[BA_MAX_SUBBINS][BA_NSUMS];
+
+  for (int i = 0; i < nb; i++) {
+    K[i] = band->K[i];
+    for (int s = 0; s < BA_NSUMS; s++)
+      acc[i][s] = (V8){0};
   }
-  *re = (acc[0] + acc[2]) + (acc[4] + acc[6]);
-  *im = (acc[1] + acc[3]) + (acc[5] + acc[7]);
+  for (int s = 0; s < BA_NSUMS; s++) {
+    double *row = rows + s * stride;
+    for (int d = 0; d < nrow; d += 32) {
+      V8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+      for (int n = lo[s]; n <= hi[s]; n++) {
+        const double a = xp[n - H], *xs = xp + n - H + d;
+        s0 += a * *(const V8u *)xs;
+        s1 += a * *(const V8u *)(xs + 8);
+        s2 += a * *(const V8u *)(xs + 16);
+        s3 += a * *(const V8u *)(xs + 24);
+      }
+      *(V8u *)(row + d)      = s0;
+      *(V8u *)(row + d + 8)  = s1;
+      *(V8u *)(row + d + 16) = s2;
+      *(V8u *)(row + d + 24) = s3;
+    }
+  }
+  for (int u = -H;; u++) {
+    const double *r0 = rows, *r1 = rows + stride, *r2 = rows + 2 * stride, *r3 = rows + 3 * stride;
+
+    for (int i = 0; i < nb && band->half[i] >= (u < 0 ? -u : u); i++) {
+      const int len = CorrRow(band->half[i], u);
+      V8 a0 = acc[i][0], a1 = acc[i][1], a2 = acc[i][2], a3 = acc[i][3];
+
+      for (int q = 0; q < len; q += 8) {
+        const V8 k = *(const V8u *)(K[i] + q);
+        a0 += k * *(const V8u *)(r0 + q);
+        a1 += k * *(const V8u *)(r1 + q);
+        a2 += k * *(const V8u *)(r2 + q);
+        a3 += k * *(const V8u *)(r3 + q);
+      }
+      acc[i][0] = a0;
+      acc[i][1] = a1;
+      acc[i][2] = a2;
+      acc[i][3] = a3;
+      K[i] += len;
+    }
+    if (u == H) break;
+    for (int s = 0; s < BA_NSUMS; s++) {
+      double *row    = rows + s * stride;
+      const double a = xp[lo[s] + u], b = xp[hi[s] + 1 + u], *xa = xp + lo[s] + u, *xb = xp + hi[s] + 1 + u;
+      for (int d = 0; d < H - u; d++)
+        row[d] += b * xb[d] - a * xa[d];
+    }
+  }
+  for (int i = 0; i < nb; i++)
+    for (int s = 0; s < BA_NSUMS; s++) {
+      const V8 v = acc[i][s];
+      T[i][s]    = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
+    }
+}
+
+/* Sums of the correlation bands' sub-bins over each range, into out[bin * BA_NSUMS + s]. */
+static void CorrSums(Spectral sp, const double *x, double *out)
+{
+  const BaSampleRanges *r = &sp->ranges;
+  const int lo[BA_NSUMS]  = {r->base_lo, r->win_lo[0], r->win_lo[1], r->win_lo[2]};
+  const int hi[BA_NSUMS]  = {r->base_hi, r->win_hi[0], r->win_hi[1], r->win_hi[2]};
+  const double *xp        = sp->xpad + sp->corr_pad; /* xp[n] = x(n), zero off the epoch */
+
+  for (PetscInt n = 0; n < sp->nsamples; n++)
+    sp->xpad[sp->corr_pad + n] = x[n];
+  for (int c = 0; c < sp->ncorr; c++) {
+    const CorrBand *band = &sp->corr[c];
+    double T[BA_MAX_SUBBINS][BA_NSUMS];
+
+    CorrBandSums(band, xp, lo, hi, sp->row, T);
+    for (int i = 0; i < band->nbin; i++)
+      for (int s = 0; s < BA_NSUMS; s++)
+        out[band->bin[i] * BA_NSUMS + s] += T[i][s];
+  }
 }
 
 /* Spectrum of one real epoch, fed from sample start, for a size group, in xf[0..m-1]. */
@@ -745,9 +947,7 @@ static void LayoutSums(Spectral sp, const Layout *lay, const double *x, double *
         double re[MAX_SEGS], im[MAX_SEGS];
 
         FilterOutputs(sp, grp, lay, grp->filt[j], sp->xf[s]);
-        for (int k = 0; k < span->nseg; k++)
-          RangePower((const double *)sp->yo, span->seg_lo[k] - grp->start[s], span->seg_hi[k] - grp->start[s], &re[k],
-                     &im[k]);
+        RangePower((const double *)sp->yo, span->nseg, span->seg_lo, span->seg_hi, grp->start[s], re, im);
         for (int i = 0; i < span->nsum; i++) {
           const int sum = span->sum[i];
           double r = 0, q = 0;
@@ -774,6 +974,7 @@ PetscErrorCode SpectralBinSumsBatch(Spectral sp, PetscInt nep, const double *con
       sums[e][i] = 0;
     for (int l = 0; l < 2; l++)
       LayoutSums(sp, &sp->bins[l], x[e], sums[e]);
+    CorrSums(sp, x[e], sums[e]);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -834,6 +1035,10 @@ PetscErrorCode SpectralDestroy(Spectral *sp)
     LayoutDestroy(&s->bins[l]);
   LayoutDestroy(&s->sums);
   LayoutDestroy(&s->full);
+  for (int c = 0; c < s->ncorr; c++)
+    for (int i = 0; i < s->corr[c].nbin; i++)
+      PetscCall(PetscFree(s->corr[c].K[i]));
+  PetscCall(PetscFree2(s->xpad, s->row));
   fftw_free(s->xin);
   fftw_free(s->xf[0]);
   fftw_free(s->xf[1]);
