@@ -75,14 +75,15 @@ int main(int argc, char **argv)
         cpu[path] += c2 - c1;
         total[path] += done;
       }
-    for (int path = 0; path < 2; path++)
-      PetscCall(PetscPrintf(PETSC_COMM_SELF,
-                            "%s: %d transforms, %ld epochs: best round %.1f us/epoch (%.0f epochs/s), mean "
-                            "%.1f us/epoch of CPU\n",
-                            path == 0 ? "sub-bin sums (-spectral_tol 1e-10, the features stage)"
-                                      : "per-wavelet sums (estimate plans)",
-                            path == 0 ? SpectralTransforms(sp) : freqs.nfreq, total[path], 1e6 * best[path],
-                            1 / best[path], 1e6 * cpu[path] / total[path]));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "sub-bin sums (the features stage: %d sub-bins by local correlation, %d by %d FFTs): "
+                          "%ld epochs, best round %.1f us/epoch (%.0f epochs/s), mean %.1f us/epoch of CPU\n",
+                          SpectralCorrelationBins(sp), BA_NBINS - SpectralCorrelationBins(sp), SpectralTransforms(sp),
+                          total[0], 1e6 * best[0], 1 / best[0], 1e6 * cpu[0] / total[0]));
+    PetscCall(PetscPrintf(PETSC_COMM_SELF,
+                          "per-wavelet sums (%d FFTs, estimate plans): %ld epochs, best round %.1f us/epoch (%.0f "
+                          "epochs/s), mean %.1f us/epoch of CPU\n",
+                          freqs.nfreq, total[1], 1e6 * best[1], 1 / best[1], 1e6 * cpu[1] / total[1]));
     PetscCall(PetscPrintf(PETSC_COMM_SELF, "[checksum %.6g]\n", check));
   }
 

@@ -2,28 +2,40 @@
  *
  * The transform is MNE's (tfr_array_morlet with zero_mean=True, use_fft=True): the 'same'
  * part of the linear convolution of the epoch with each wavelet. This is the hot loop of the
- * whole analysis (millions of epochs, 147 wavelets each), so it is arranged around three
- * facts.
+ * whole analysis (millions of epochs, 147 wavelets each), so it is arranged as follows.
  *
- * The features need only each sub-bin's power summed over its frequencies, and a sub-bin's
- * wavelets, a hertz apart, are nearly dependent: their summed power is a quadratic form of
- * the epoch whose few leading components (BinFilters) hold all but 1e-10 of it. So the
- * features stage transforms about 90 filters per epoch instead of 147 wavelets, and the
- * sums stay within about 1e-9 of the wavelets' own (tol = 0 keeps every component: the
- * same sums to rounding). The per-wavelet paths remain for tests and reference checks.
+ * The features need only each sub-bin's power summed over its frequencies and over the
+ * baseline and window samples. For a real epoch that sum is a quadratic form of the epoch:
+ * sum over the range of z_n^T K z_n, z_n the samples around n and K = sum over the
+ * sub-bin's wavelets of Re w Re w^T + Im w Im w^T, which is <K, C> with C the epoch's local
+ * correlation over the range. So the sums come two ways, both exact to rounding:
+ *
+ * - Short wavelets (low and high gamma at 512 Hz, half length <= CORR_MAX_HALF): C walked
+ *   row by row by a two-term recurrence and taken against K on the way (CorrBandSums),
+ *   about 4 (N L + L^2) multiply-adds per band of longest length L. No transform at all.
+ *   Its rounding grows with the epoch's energy far below the band (C holds all of it and
+ *   K cancels it): 2e-12 on a detrended random walk, the steepest EEG spectrum, but an
+ *   undetrended offset 1e3 times the signal costs 1e-3, so epochs must be detrended, as
+ *   the features stage does.
+ * - Long ones (theta, alpha, beta): FFT convolutions. A sub-bin's wavelets, a hertz apart,
+ *   are nearly dependent, so K has few leading components (BinComponents); the even real
+ *   and odd imaginary parts give separate eigen-problems, and one even and one odd
+ *   component share a complex transform whose spectrum is real. Components holding at
+ *   most tol of a sub-bin's energy may be dropped (default 1e-10: the sums move by about
+ *   1e-12; tol = 0 keeps them all).
  *
  * Only some outputs are needed: the samples of the baseline and the windows. Output n of a
  * filter of half length h depends on the samples n - h .. n + h, so a circular convolution
  * of a cut of the epoch gives them exactly (SpanNeed), and a short filter gets a short
- * transform. A short one even gets two, one for the baseline and one for the windows (two
- * transforms of 256 cost less than one of 640); a long one, one for both.
+ * transform, or two, one for the baseline and one for the windows, where that is cheaper.
  *
  * Filters with similar lengths share one transform size: the epoch's forward real FFT is
  * done once per size, then each filter costs one multiply and one inverse complex FFT.
  * Sizes are a power of two times 1, 5 or 7 (FFTW's estimate plans are twice as slow per
  * point with a factor 3 here), grouped to minimise a simple M log M cost model. All FFTW
  * plans are made in SpectralCreate (FFTW planning is neither cheap nor thread-safe); the
- * per-epoch functions only execute them.
+ * per-epoch functions only execute them. The per-wavelet paths (SpectralWindowSums,
+ * SpectralPower) keep one transform per wavelet, for tests and reference checks.
  *
  * Why not band-limited, decimated inverse transforms: a wavelet truncated at +-5 sigma_t
  * has spectral sidelobes near 1e-8 of its peak across the whole band, and a 1/f epoch puts
@@ -760,6 +772,14 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
 int SpectralTransforms(Spectral sp)
 {
   return sp->bins[0].nfilt + 2 * sp->bins[1].nfilt;
+}
+
+int SpectralCorrelationBins(Spectral sp)
+{
+  int n = 0;
+  for (int c = 0; c < sp->ncorr; c++)
+    n += sp->corr[c].nbin;
+  return n;
 }
 
 /* The inner loops below are a third of the run time; they are compiled for AVX-512, for

@@ -346,6 +346,9 @@ PetscErrorCode StageFeatures(void)
                           nsel, nchan, ds.nimages, o.ctx.size));
 
   PetscCall(SpectralCreateShared(&o, ds.sfreq, ns, &fr, &rg, &sp));
+  PetscCall(ContextPrintf(
+      &o.ctx, "features: power of %d sub-bins (%d wavelets): %d by local correlation, %d by %d FFTs per epoch\n",
+      BA_NBINS, fr.nfreq, SpectralCorrelationBins(sp), BA_NBINS - SpectralCorrelationBins(sp), SpectralTransforms(sp)));
   ProgressBegin(&prog, o.ctx.comm, "features: channels", (double)mine, o.ctx.quiet);
 
   /* my blocks: up to -block_channels of my channels of one patient each; in round k every
