@@ -9,7 +9,7 @@ NP       ?= 2
 PKGS     := petsc ompi-c fftw3 hdf5-openmpi
 CC       := mpicc
 CFLAGS   ?= -O3 -march=x86-64-v2 -g
-CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I/usr/include/nifti \
+CFLAGS   += -std=c11 -ffp-contract=off -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I/usr/include/nifti \
             $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfftw3_mpi -lfftw3 \
             -lniftiio -lznz -lz -lopenblas -ledf -lmatio -lm

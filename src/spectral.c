@@ -131,7 +131,8 @@ struct _p_Spectral {
                         windows, or one for each */
   int ncorr, corr_pad;
   CorrBand corr[BA_NBANDS];
-  double *xpad, *row;            /* epoch with corr_pad zeros either side; correlation row */
+  double *xpad, *row;            /* epoch with corr_pad zeros before, corr_pad + 64 after;
+                                    the correlation's rows, one per range */
   double *xin;                   /* FFTW work, all of length maxm: real input */
   fftw_complex *xf[2], *yb, *yo; /* epoch spectrum per span, product spectrum, outputs */
   int maxm;
@@ -412,10 +413,13 @@ static void JacobiEigen(int n, double *a, double *v)
     for (int p = 0; p < n; p++)
       for (int q = p + 1; q < n; q++) {
         const double apq = a[p * n + q];
+        double theta, t, c, s;
+
         if (apq == 0) continue;
-        const double theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
-        const double t     = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
-        const double c = 1 / sqrt(t * t + 1), s = t * c;
+        theta = (a[q * n + q] - a[p * n + p]) / (2 * apq);
+        t     = (theta >= 0 ? 1.0 : -1.0) / (fabs(theta) + sqrt(theta * theta + 1));
+        c     = 1 / sqrt(t * t + 1);
+        s     = t * c;
 
         for (int k = 0; k < n; k++) { /* A J, then J^T (A J), then V J */
           const double akp = a[k * n + p], akq = a[k * n + q];
@@ -439,7 +443,6 @@ static void JacobiEigen(int n, double *a, double *v)
 /* A real sub-bin component: taps[2 half + 1], the sub-bin it belongs to, its parity. */
 typedef struct {
   int half, bin, odd;
-  double lambda;
   double *taps;
 } Component;
 
@@ -467,11 +470,12 @@ static PetscErrorCode BinComponents(Spectral sp, const BaFrequencies *fr, double
   PetscFunctionBegin;
   *ncomp = 0;
   for (int b = 0; b < BA_NBINS; b++) {
-    if (skip[b]) continue;
     const int nf = fr->bin_nfreq[b];
     int h = 0, L, keep = 2 * nf, idx[2 * NMAX];
     double *R, G[NMAX * NMAX], V[2][NMAX * NMAX], lam[2 * NMAX], tail = 0, total = 0;
     fftw_complex *w;
+
+    if (skip[b]) continue;
 
     PetscCheck(nf > 0 && nf <= BA_MAX_BINFREQ, PETSC_COMM_SELF, PETSC_ERR_PLIB, "sub-bin %d has %d frequencies", b, nf);
     for (int j = 0; j < nf; j++)
@@ -522,10 +526,9 @@ static PetscErrorCode BinComponents(Spectral sp, const BaFrequencies *fr, double
       const double *Rp = R + (size_t)odd * nf * L;
       Component *c     = &comp[(*ncomp)++];
 
-      c->half   = h;
-      c->bin    = b;
-      c->odd    = odd;
-      c->lambda = lam[idx[i]];
+      c->half = h;
+      c->bin  = b;
+      c->odd  = odd;
       PetscCall(PetscCalloc1(L, &c->taps));
       for (int j = 0; j < nf; j++) {
         const double v = V[odd][j * nf + e];
@@ -726,6 +729,17 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
     s->freq_cycles[k] = freqs->n_cycles[k];
     s->half[k]        = MorletHalf(sfreq, freqs->hz[k], freqs->n_cycles[k]);
     hmax              = PetscMax(hmax, s->half[k]);
+    /* as MNE, which refuses wavelets longer than the signal */
+    PetscCheck(2 * s->half[k] + 1 <= nsamples, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+               "the wavelet at %g Hz (%g cycles) has %d samples, more than the %" PetscInt_FMT " of an epoch",
+               freqs->hz[k], freqs->n_cycles[k], 2 * s->half[k] + 1, nsamples);
+  }
+  {
+    int nbin = 0;
+    for (int b = 0; b < BA_NBANDS; b++)
+      nbin += BaBands[b].nsub;
+    PetscCheck(nbin == BA_NBINS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "the band table has %d sub-bins, not %d", nbin,
+               BA_NBINS);
   }
   s->maxm  = SmoothSize((int)nsamples + hmax);
   s->xin   = fftw_alloc_real(s->maxm);
@@ -828,18 +842,23 @@ HOT_LOOP static void RangePower(const double *restrict y, int n, const int *lo, 
   }
 }
 
+/* GCC and Clang vector extensions (lowered to AVX-512, AVX2 or SSE2 per clone) */
 typedef double V8 __attribute__((vector_size(64)));              /* 8 lanes, aligned */
 typedef double V8u __attribute__((vector_size(64), aligned(8))); /* 8 lanes, unaligned */
+
+_Static_assert(BA_NSUMS == 4, "CorrBandSums walks the baseline and three windows in step");
 
 /* One band's sums over the ranges lo[s]..hi[s]: T[i][s] = <K_i, C_s> for its sub-bins i
    (sorted by half length, longest first), with C_s[u][u + d] = sum_{n = lo..hi} x(n + u)
    x(n + u + d) walked row by row, u = -H..H, for the four ranges in step: the first row
-   directly (N (2 H + 1) multiply-adds, 32 lanes held in registers over n), each next one
-   from the last, C[u + 1][u + 1 + d] = C[u][u + d] - x(lo + u) x(lo + u + d) +
-   x(hi + 1 + u) x(hi + 1 + u + d), and every sub-bin's row of K taken against the four
-   rows on the way (each row of K read once for all ranges, four independent sums), in 8
-   lanes added up at the end. Rows are padded to multiples of 32 (xp has room); the
-   padding of a row holds stale but finite values, which meet the zeros of K's padding. */
+   directly (N x 2 H + 1 multiply-adds, rounded up to blocks of 32 lanes held in registers
+   over n), each next one from the last, C[u + 1][u + 1 + d] = C[u][u + d] -
+   x(lo + u) x(lo + u + d) + x(hi + 1 + u) x(hi + 1 + u + d), and every sub-bin's row of K
+   taken against the four rows on the way (each row of K read once for all ranges, four
+   independent sums), in 8 lanes added up at the end. A row of C is nrow = CorrRow(H, -H)
+   long (the first row's blocks of 32 write up to 24 entries past it, inside the stride of
+   nrow + 32; xp has room after the epoch); K's rows are padded with zeros to multiples
+   of 8, and the row entries they meet there hold stale but finite values. */
 HOT_LOOP static void CorrBandSums(const CorrBand *band, const double *restrict xp, const int *lo, const int *hi,
                                   double *restrict rows, double T[][BA_NSUMS])
 {
@@ -976,7 +995,7 @@ static void LayoutSums(Spectral sp, const Layout *lay, const double *x, double *
             r += re[k];
             q += im[k];
           }
-          out[f->slot[0] * BA_NSUMS + sum] += r;
+          if (f->slot[0] >= 0) out[f->slot[0] * BA_NSUMS + sum] += r;
           if (f->slot[1] >= 0) out[f->slot[1] * BA_NSUMS + sum] += q;
         }
       }

@@ -70,7 +70,7 @@ int main(int argc, char **argv)
 
   /* sub-bin sums: the per-wavelet sums added up over each sub-bin's frequencies, on this
      white epoch and on a 1/f one (most of its energy far below the gamma sub-bins); with
-     every component kept to rounding, with the default tolerance to within 1e-8 */
+     every component kept to rounding, with the default tolerance to within 1e-10 */
   {
     static double pink[N], brown[N];
     double bins[BA_NBINS * BA_NSUMS], bins0[BA_NBINS * BA_NSUMS], e0 = 0, e1 = 0, eb = 0;
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
           "SpectralBinSums with every component equals the per-wavelet sums over each sub-bin (max rel err %.1e, %d "
           "transforms)",
           e0, SpectralTransforms(sp0));
-    CHECK(e1 < 1e-8 && SpectralTransforms(sp) < SpectralTransforms(sp0),
+    CHECK(e1 < 1e-10 && SpectralTransforms(sp) < SpectralTransforms(sp0),
           "SpectralBinSums at tolerance %g: max rel err %.1e with %d transforms", BA_SPECTRAL_TOL, e1,
           SpectralTransforms(sp));
     /* on a detrended random walk the epoch's energy outweighs the highest sub-bin's 1e4-fold

@@ -15,13 +15,13 @@ typedef struct _p_Spectral *Spectral;
 PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequencies *freqs, const BaSampleRanges *ranges,
                               double tol, Spectral *sp);
 
-/* Default tol of SpectralCreate: sub-bin sums within about 1e-9 of the wavelets' own. */
+/* Default tol of SpectralCreate: the theta, alpha and beta sums move by a few 1e-12. */
 #define BA_SPECTRAL_TOL 1e-10
 
 /* For one detrended epoch x[nsamples]: sums[bin * BA_NSUMS + s] = sum over the
    frequencies of sub-bin bin (BaFrequencies.bin_freq) of the sums SpectralWindowSums gives
-   (within 1e-11 or so on detrended EEG-like epochs; tol moves the theta, alpha and beta
-   sums by about 1e-12 more). This is the features stage's hot path. */
+   (3.8e-13 relative with tol = 0 and 3.6e-12 with the default, measured on white, 1/f and
+   detrended 1/f^2 epochs; tests/test_spectral.c). This is the features stage's hot path. */
 PetscErrorCode SpectralBinSums(Spectral sp, const double *x, double *sums);
 
 /* The same for nep epochs: sums[e] receives the sums of epoch x[e]. */

@@ -93,7 +93,7 @@ def check(d, ne, n, fs, onset):
     report(esum <= 1e-9, f"SpectralWindowSums equal sums of MNE power over the 4 ranges (max rel err {esum:.2e})")
     report(ebin0 <= 1e-9, f"SpectralBinSums with every sub-bin component equal MNE power summed over the "
            f"{len(SUBBINS)} sub-bins and 4 ranges (max rel err {ebin0:.2e})")
-    report(ebin <= 1e-8, f"SpectralBinSums with the default component tolerance (1e-10) equal them to "
+    report(ebin <= 1e-10, f"SpectralBinSums with the default component tolerance (1e-10) equal them to "
            f"max rel err {ebin:.2e}")
 
 
