@@ -104,7 +104,7 @@ typedef struct {
 static PetscErrorCode ScratchFree(Scratch *s)
 {
   PetscFunctionBegin;
-  PetscCall(H5FreeStrings(s->ncontacts, &s->contact));
+  PetscCall(BaStringsFree(s->ncontacts, &s->contact));
   PetscCall(PetscFree(s->mni));
   s->ncontacts = 0;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -263,17 +263,17 @@ static PetscErrorCode Load(Dataset *ds, BaProtocol protocol, Scratch *s)
   PetscCall(H5ReadAll(f, "/stimuli/category", H5T_NATIVE_INT, (hsize_t)ncat, ds->category));
 
   PetscCall(H5ListGroup(f, "/patients", &npatients, &ids));
-  if (npatients == 0) PetscCall(H5FreeStrings(npatients, &ids));
+  if (npatients == 0) PetscCall(BaStringsFree(npatients, &ids));
   PetscCheck(npatients > 0, f->comm, BA_ERR_INPUT, "%s: /patients holds no patient", f->path);
   PetscCall(PetscCalloc1(npatients, &ds->patient));
   ds->npatients = npatients;
   for (PetscInt p = 0; p < npatients; p++) {
     PetscErrorCode ierr = LoadPatient(ds, p, ids[p], protocol, s);
     if (!ierr) ierr = ScratchFree(s);
-    if (ierr) PetscCall(H5FreeStrings(npatients, &ids));
+    if (ierr) PetscCall(BaStringsFree(npatients, &ids));
     PetscCall(ierr);
   }
-  PetscCall(H5FreeStrings(npatients, &ids));
+  PetscCall(BaStringsFree(npatients, &ids));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -291,7 +291,7 @@ static PetscErrorCode FreeMetadata(Dataset *ds)
     PetscCall(PetscFree(pt->stimulus));
   }
   PetscCall(PetscFree(ds->patient));
-  PetscCall(H5FreeStrings(ds->nimages, &ds->image_name));
+  PetscCall(BaStringsFree(ds->nimages, &ds->image_name));
   PetscCall(PetscFree(ds->category));
   ds->npatients = 0;
   ds->nimages   = 0;

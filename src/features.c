@@ -149,9 +149,9 @@ PetscErrorCode FeaturesClose(Features *ff)
 {
   PetscFunctionBegin;
   H5FileAbandon(&ff->file);
-  PetscCall(H5FreeStrings(ff->nimages, &ff->image_name));
-  PetscCall(H5FreeStrings(ff->nchannels, &ff->patient));
-  PetscCall(H5FreeStrings(ff->nchannels, &ff->channel_name));
+  PetscCall(BaStringsFree(ff->nimages, &ff->image_name));
+  PetscCall(BaStringsFree(ff->nchannels, &ff->patient));
+  PetscCall(BaStringsFree(ff->nchannels, &ff->channel_name));
   PetscCall(PetscFree(ff->mni));
   PetscCall(PetscFree(ff->n_artifacts));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -42,13 +42,3 @@ PetscErrorCode FolderList(const char *dir, PetscBool dirs, const char *suffix, P
   qsort(*names, (size_t)*n, sizeof(char *), FolderCompareNames);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
-
-PetscErrorCode FolderFreeNames(PetscInt n, char ***names)
-{
-  PetscFunctionBegin;
-  if (!*names) PetscFunctionReturn(PETSC_SUCCESS);
-  for (PetscInt i = 0; i < n; i++)
-    PetscCall(PetscFree((*names)[i]));
-  PetscCall(PetscFree(*names));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}

@@ -495,16 +495,6 @@ PetscErrorCode H5WriteStrings(H5File *f, const char *name, PetscInt n, char *con
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5FreeStrings(PetscInt n, char ***strings)
-{
-  PetscFunctionBegin;
-  if (!*strings) PetscFunctionReturn(PETSC_SUCCESS);
-  for (PetscInt i = 0; i < n; i++)
-    PetscCall(PetscFree((*strings)[i]));
-  PetscCall(PetscFree(*strings));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nelem, void *buf)
 {
   hid_t dset, space;

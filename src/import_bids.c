@@ -592,7 +592,7 @@ static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *dir, const char 
       SETERRQ(comm, BA_ERR_INPUT, "%s: iEEGCoordinateUnits is %s, not m, cm or mm", json, units);
     PetscCall(PetscSNPrintf(el->path, sizeof(el->path), "%s/%s", dir, files[i]));
   }
-  PetscCall(FolderFreeNames(n, &files));
+  PetscCall(BaStringsFree(n, &files));
   PetscCheck(el->path[0] || !why[0], comm, BA_ERR_INPUT, "%s", why);
   PetscCheck(el->path[0], comm, BA_ERR_INPUT, "%s: no %s*_electrodes.tsv with its _coordsystem.json", dir, sub);
   PetscCall(TsvRead(comm, el->path, &el->tsv));
@@ -708,7 +708,7 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
   for (PetscInt i = 0; i < nses && ndirs < 64; i++)
     if (!strncmp(ses[i], "ses-", 4))
       PetscCall(PetscSNPrintf(dirs[ndirs++], sizeof(dirs[0]), "%s/%s/ieeg", subdir, ses[i]));
-  PetscCall(FolderFreeNames(nses, &ses));
+  PetscCall(BaStringsFree(nses, &ses));
 
   /* the recordings of the task, in folder then name order */
   PetscCall(PetscMalloc1(64, &s->rec));
@@ -775,7 +775,7 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
                      s->rec[0].path);
         }
       }
-      PetscCall(FolderFreeNames(nkept, &kept));
+      PetscCall(BaStringsFree(nkept, &kept));
 
       /* each channel's signal; all in one run must be found */
       double duration = INFINITY;
@@ -791,7 +791,7 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
       PetscCall(EventsRead(comm, o, r, duration));
       s->ntrials += r->ntrials;
     }
-    PetscCall(FolderFreeNames(n, &files));
+    PetscCall(BaStringsFree(n, &files));
   }
   s->nrec = nrec;
   PetscCheck(nrec > 0, comm, BA_ERR_INPUT,
@@ -835,7 +835,7 @@ static PetscErrorCode SubjectList(MPI_Comm comm, const ImportBidsOptions *o, Pet
     *n = 0;
     for (PetscInt i = 0; i < m; i++)
       if (!strncmp(all[i], "sub-", 4)) PetscCall(PetscStrallocpy(all[i], &(*subs)[(*n)++]));
-    PetscCall(FolderFreeNames(m, &all));
+    PetscCall(BaStringsFree(m, &all));
     PetscCheck(*n > 0, comm, BA_ERR_INPUT, "%s: no sub-* folders (is it a BIDS folder?)", o->root);
   } else {
     char *copy, *tok, *save = NULL;
@@ -1019,6 +1019,6 @@ PetscErrorCode ImportBids(const BaContext *ctx, const ImportBidsOptions *o)
   for (PetscInt s = 0; s < nsub; s++)
     PetscCall(SubjectFree(&sub[s]));
   PetscCall(PetscFree(sub));
-  PetscCall(FolderFreeNames(nsub, &subs));
+  PetscCall(BaStringsFree(nsub, &subs));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

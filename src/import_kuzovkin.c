@@ -292,7 +292,7 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
       PetscCall(PetscStrallocpy(n, &kf->name[c]));
     }
     PetscCall(PetscFree(buf));
-    PetscCall(FolderFreeNames(nr, &rn));
+    PetscCall(BaStringsFree(nr, &rn));
   }
 
   /* the values, checked everywhere, kept on rank 0 as [image][channel] */
@@ -319,8 +319,8 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
 static PetscErrorCode KFileFree(KFile *kf)
 {
   PetscFunctionBegin;
-  PetscCall(FolderFreeNames(kf->nimages, &kf->stimseq));
-  PetscCall(FolderFreeNames(kf->nchannels, &kf->name));
+  PetscCall(BaStringsFree(kf->nimages, &kf->stimseq));
+  PetscCall(BaStringsFree(kf->nchannels, &kf->name));
   PetscCall(PetscFree(kf->mni));
   PetscCall(PetscFree(kf->data));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -399,7 +399,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
                strrchr(folder[roi], '/') + 1, dirs[i], roi_name);
     PetscCall(PetscSNPrintf(folder[roi], sizeof(folder[roi]), "%s/%s", o->dir, dirs[i]));
   }
-  PetscCall(FolderFreeNames(ndirs, &dirs));
+  PetscCall(BaStringsFree(ndirs, &dirs));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     RoiName(roi, roi_name, sizeof(roi_name));
     PetscCheck(folder[roi][0], comm, BA_ERR_INPUT,
@@ -420,7 +420,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
       PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", folder[roi], names[i]));
       PetscCall(KFileRead(comm, path, (PetscBool)(ctx->rank == 0), &files[roi][i]));
     }
-    PetscCall(FolderFreeNames(n, &names));
+    PetscCall(BaStringsFree(n, &names));
     nfiles += n;
   }
   PetscCheck(nfiles > 0, comm, BA_ERR_INPUT, "%s: no .mat files in the ROI folders", o->dir);
@@ -525,7 +525,7 @@ PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions 
 
   PetscCall(PetscFree3(pname, cname, mni));
   for (PetscInt p = 0; p < npat; p++) {
-    PetscCall(FolderFreeNames(pat[p].nchannels, &pat[p].name));
+    PetscCall(BaStringsFree(pat[p].nchannels, &pat[p].name));
     PetscCall(PetscFree(pat[p].mni));
     for (int roi = 0; roi < BA_NROIS; roi++)
       PetscCall(PetscFree(pat[p].row[roi]));

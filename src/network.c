@@ -139,8 +139,8 @@ static PetscErrorCode Load(Network *net, double **rdm)
 static PetscErrorCode FreeMetadata(Network *net)
 {
   PetscFunctionBegin;
-  PetscCall(H5FreeStrings(net->nimages, &net->image_name));
-  PetscCall(H5FreeStrings(net->nlayers, &net->layer_name));
+  PetscCall(BaStringsFree(net->nimages, &net->image_name));
+  PetscCall(BaStringsFree(net->nlayers, &net->layer_name));
   PetscCall(PetscFree(net->has_rdm));
   PetscCall(PetscFree(net->nfeatures));
   net->nimages = net->nlayers = 0;

@@ -941,8 +941,8 @@ PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, Rep
   }
   PetscCall(ReportRecoveryCompute(res, H, pband, player, rec));
   PetscCall(PetscFree5(band, layer, keys, pband, player));
-  PetscCall(H5FreeStrings(n, &patient));
-  PetscCall(H5FreeStrings(m, &name));
+  PetscCall(BaStringsFree(n, &patient));
+  PetscCall(BaStringsFree(m, &name));
   H5FileAbandon(&f);
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -235,10 +235,10 @@ PetscErrorCode ResultsClose(Results *res)
 {
   PetscFunctionBegin;
   H5FileAbandon(&res->file);
-  PetscCall(H5FreeStrings(res->nimages, &res->image_name));
-  PetscCall(H5FreeStrings(res->nlayers, &res->layer_name));
-  PetscCall(H5FreeStrings(res->nchannels, &res->patient));
-  PetscCall(H5FreeStrings(res->nchannels, &res->channel_name));
+  PetscCall(BaStringsFree(res->nimages, &res->image_name));
+  PetscCall(BaStringsFree(res->nlayers, &res->layer_name));
+  PetscCall(BaStringsFree(res->nchannels, &res->patient));
+  PetscCall(BaStringsFree(res->nchannels, &res->channel_name));
   PetscCall(PetscFree2(res->mni, res->area));
   PetscCall(PetscFree(res->layer_corr));
   for (int roi = 0; roi < BA_NROIS; roi++) {

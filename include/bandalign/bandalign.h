@@ -22,4 +22,15 @@ typedef enum { BA_PROTOCOL_CANONICAL, BA_PROTOCOL_KUZOVKIN2018 } BaProtocol;
 /* Names for option parsing and file attributes, indexed by BaProtocol. */
 extern const char *const BaProtocolNames[];
 
+/* Frees n PetscMalloc'd strings and their array (which may be NULL) and clears the handle. */
+static inline PetscErrorCode BaStringsFree(PetscInt n, char ***strings)
+{
+  PetscFunctionBegin;
+  if (!*strings) PetscFunctionReturn(PETSC_SUCCESS);
+  for (PetscInt i = 0; i < n; i++)
+    PetscCall(PetscFree((*strings)[i]));
+  PetscCall(PetscFree(*strings));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 #endif

@@ -63,10 +63,9 @@ PetscErrorCode H5DatasetShape(H5File *f, const char *name, int *ndims, hsize_t d
 PetscErrorCode H5DatasetClass(H5File *f, const char *name, H5T_class_t *cls);
 
 /* Variable-length UTF-8 string datasets [n]. Read returns n strings; free with
-   H5FreeStrings. Every rank reads the whole (small) dataset. Collective. */
+   BaStringsFree. Every rank reads the whole (small) dataset. Collective. */
 PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***strings);
 PetscErrorCode H5WriteStrings(H5File *f, const char *name, PetscInt n, char *const *strings);
-PetscErrorCode H5FreeStrings(PetscInt n, char ***strings);
 
 /* Whole small datasets read by every rank (memtype e.g. H5T_NATIVE_INT). The caller gives
    the expected number of elements; a different size is an input error. Collective. */
@@ -93,7 +92,7 @@ PetscErrorCode H5ReadRowsIndependent(H5File *f, const char *name, hid_t memtype,
 /* Creates the groups on the way to name ("/a/b/c" creates /a and /a/b). Collective. */
 PetscErrorCode H5CreateGroups(H5File *f, const char *name);
 
-/* Names of the members of a group, in name order. Free with H5FreeStrings. */
+/* Names of the members of a group, in name order. Free with BaStringsFree. */
 PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***names);
 
 #include <bandalign/context.h>
