@@ -125,10 +125,11 @@ struct _p_Spectral {
   int nfreq;
   int half[BA_MAX_FREQS]; /* (L - 1) / 2 of each wavelet */
   double freq_hz[BA_MAX_FREQS], freq_cycles[BA_MAX_FREQS];
-  BaSampleRanges ranges;
-  Layout sums, full; /* per wavelet: the sums, and the power at every sample */
-  Layout bins[2];    /* per sub-bin component: one transform for the baseline and the
-                        windows, or one for each */
+  int lo[BA_NSUMS], hi[BA_NSUMS]; /* the summed ranges: baseline, then the windows */
+  Layout sums, full;              /* per wavelet: the sums, and the power at every sample; built on
+                                     first use (tests and reference checks) */
+  Layout bins[2];                 /* per sub-bin component: one transform for the baseline and the
+                                     windows, or one for each */
   int ncorr, corr_pad;
   CorrBand corr[BA_NBANDS];
   double *xpad, *row;            /* epoch with corr_pad zeros before, corr_pad + 64 after;
@@ -440,6 +441,38 @@ static void JacobiEigen(int n, double *a, double *v)
   }
 }
 
+/* The wavelets of sub-bin b in one frame of its longest one's length 2 h + 1, centred:
+   R[j][t] holds the real part of wavelet j (j < nf) or the imaginary part of wavelet
+   j - nf, at t = h + offset from the centre. The real parts are even and the imaginary
+   parts odd, so the frame reads the same, but for the imaginary parts' sign, reversed. */
+static PetscErrorCode BinWavelets(Spectral sp, const BaFrequencies *fr, int b, int *h, double **R)
+{
+  const int nf = fr->bin_nfreq[b];
+  int L;
+  fftw_complex *w;
+
+  PetscFunctionBegin;
+  PetscCheck(nf > 0 && nf <= BA_MAX_BINFREQ, PETSC_COMM_SELF, PETSC_ERR_PLIB, "sub-bin %d has %d frequencies", b, nf);
+  *h = 0;
+  for (int j = 0; j < nf; j++)
+    *h = PetscMax(*h, sp->half[fr->bin_freq[b][j]]);
+  L = 2 * *h + 1;
+  PetscCall(PetscCalloc1((size_t)2 * nf * L, R));
+  w = fftw_alloc_complex(L);
+  PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for a wavelet of %d taps", L);
+  for (int j = 0; j < nf; j++) {
+    const int k = fr->bin_freq[b][j], hk = sp->half[k];
+
+    MorletWavelet(sp->sfreq, sp->freq_hz[k], sp->freq_cycles[k], hk, w);
+    for (int i = 0; i <= 2 * hk; i++) {
+      (*R)[(size_t)j * L + *h - hk + i]        = w[i][0];
+      (*R)[(size_t)(nf + j) * L + *h - hk + i] = w[i][1];
+    }
+  }
+  fftw_free(w);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* A real sub-bin component: taps[2 half + 1], the sub-bin it belongs to, its parity. */
 typedef struct {
   int half, bin, odd;
@@ -471,30 +504,12 @@ static PetscErrorCode BinComponents(Spectral sp, const BaFrequencies *fr, double
   *ncomp = 0;
   for (int b = 0; b < BA_NBINS; b++) {
     const int nf = fr->bin_nfreq[b];
-    int h = 0, L, keep = 2 * nf, idx[2 * NMAX];
+    int h, L, keep = 2 * nf, idx[2 * NMAX];
     double *R, G[NMAX * NMAX], V[2][NMAX * NMAX], lam[2 * NMAX], tail = 0, total = 0;
-    fftw_complex *w;
 
     if (skip[b]) continue;
-
-    PetscCheck(nf > 0 && nf <= BA_MAX_BINFREQ, PETSC_COMM_SELF, PETSC_ERR_PLIB, "sub-bin %d has %d frequencies", b, nf);
-    for (int j = 0; j < nf; j++)
-      h = PetscMax(h, sp->half[fr->bin_freq[b][j]]);
+    PetscCall(BinWavelets(sp, fr, b, &h, &R)); /* R[odd][j][t]: the even or odd parts */
     L = 2 * h + 1;
-    /* R[odd][j][t]: real (odd = 0) or imaginary part of wavelet j, centred */
-    PetscCall(PetscCalloc1((size_t)2 * nf * L, &R));
-    w = fftw_alloc_complex(L);
-    PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for a wavelet of %d taps", L);
-    for (int j = 0; j < nf; j++) {
-      const int k = fr->bin_freq[b][j], hk = sp->half[k];
-
-      MorletWavelet(sp->sfreq, sp->freq_hz[k], sp->freq_cycles[k], hk, w);
-      for (int i = 0; i <= 2 * hk; i++) {
-        R[(size_t)j * L + h - hk + i]        = w[i][0];
-        R[(size_t)(nf + j) * L + h - hk + i] = w[i][1];
-      }
-    }
-    fftw_free(w);
     for (int odd = 0; odd < 2; odd++) {
       const double *Rp = R + (size_t)odd * nf * L;
       for (int i = 0; i < nf; i++)
@@ -631,33 +646,18 @@ static PetscErrorCode CorrSetUp(Spectral sp, const BaFrequencies *fr, PetscBool 
     c->H    = H;
     c->nbin = b1 - b0;
     for (int b = b0; b < b1; b++) {
-      const int i = b - b0;
-      int h       = 0, nk;
+      const int i = b - b0, nf = fr->bin_nfreq[b];
+      int h, L, nk;
       double *r, *K;
-      fftw_complex *w;
 
-      for (int j = 0; j < fr->bin_nfreq[b]; j++)
-        h = PetscMax(h, sp->half[fr->bin_freq[b][j]]);
+      /* K[u][v] = sum_j r_j(u) r_j(v) over the reversed parts, which R's products equal */
+      PetscCall(BinWavelets(sp, fr, b, &h, &r));
+      L = 2 * h + 1;
       PetscCheck(i == 0 || h <= c->half[i - 1], PETSC_COMM_SELF, PETSC_ERR_PLIB,
                  "sub-bins of band %d are not ordered by wavelet length", band);
       c->bin[i]  = b;
       c->half[i] = h;
-      /* r[j][u + h]: real parts, then imaginary parts, of each wavelet, reversed */
-      PetscCall(PetscCalloc1((size_t)2 * fr->bin_nfreq[b] * (2 * h + 1), &r));
-      w = fftw_alloc_complex(2 * h + 1);
-      PetscCheck(w, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for a wavelet of %d taps", 2 * h + 1);
-      for (int j = 0; j < fr->bin_nfreq[b]; j++) {
-        const int k = fr->bin_freq[b][j], hw = sp->half[k];
-        double *re = r + (size_t)(2 * j) * (2 * h + 1), *im = re + 2 * h + 1;
-
-        MorletWavelet(sp->sfreq, sp->freq_hz[k], sp->freq_cycles[k], hw, w);
-        for (int u = -hw; u <= hw; u++) {
-          re[u + h] = w[hw - u][0];
-          im[u + h] = w[hw - u][1];
-        }
-      }
-      fftw_free(w);
-      nk = 0;
+      nk         = 0;
       for (int u = -h; u <= h; u++)
         nk += CorrRow(h, u);
       PetscCall(PetscCalloc1(nk, &K));
@@ -665,8 +665,10 @@ static PetscErrorCode CorrSetUp(Spectral sp, const BaFrequencies *fr, PetscBool 
       for (int u = -h; u <= h; u++) {
         for (int v = u; v <= h; v++) {
           double g = 0;
-          for (int j = 0; j < 2 * fr->bin_nfreq[b]; j++)
-            g += r[(size_t)j * (2 * h + 1) + u + h] * r[(size_t)j * (2 * h + 1) + v + h];
+          for (int j = 0; j < nf; j++) { /* real, then imaginary part, wavelet by wavelet */
+            g += r[(size_t)j * L + u + h] * r[(size_t)j * L + v + h];
+            g += r[(size_t)(nf + j) * L + u + h] * r[(size_t)(nf + j) * L + v + h];
+          }
           K[nk + v - u] = v > u ? 2 * g : g;
         }
         nk += CorrRow(h, u);
@@ -680,6 +682,20 @@ static PetscErrorCode CorrSetUp(Spectral sp, const BaFrequencies *fr, PetscBool 
   }
   PetscCall(PetscCalloc2(sp->nsamples + 2 * sp->corr_pad + 64, &sp->xpad,
                          BA_NSUMS * (CorrRow(sp->corr_pad, -sp->corr_pad) + 32), &sp->row));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The per-wavelet layouts, on first use: one filter per wavelet, estimate plans. */
+static PetscErrorCode WaveletLayouts(Spectral sp)
+{
+  Filter *filt;
+
+  PetscFunctionBegin;
+  if (sp->sums.nfilt) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(WaveletFilters(sp, &filt));
+  PetscCall(LayoutSetUp(sp, FFTW_ESTIMATE, sp->nfreq, filt, &sp->sums));
+  PetscCall(WaveletFilters(sp, &filt));
+  PetscCall(LayoutSetUp(sp, FFTW_ESTIMATE, sp->nfreq, filt, &sp->full));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -720,7 +736,10 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
   s->sfreq    = sfreq;
   s->nsamples = nsamples;
   s->nfreq    = freqs->nfreq;
-  s->ranges   = *ranges;
+  for (int k = 0; k < BA_NSUMS; k++) {
+    s->lo[k] = lo[k];
+    s->hi[k] = hi[k];
+  }
   for (int k = 0; k < s->nfreq; k++) {
     PetscCheck(freqs->hz[k] > 0 && freqs->hz[k] < sfreq / 2 && freqs->n_cycles[k] > 0, PETSC_COMM_SELF,
                PETSC_ERR_ARG_OUTOFRANGE, "frequency %g Hz with %g cycles is not usable at %g Hz", freqs->hz[k],
@@ -775,10 +794,6 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
     PetscCall(PetscFree(comp[i].taps));
   PetscCall(PetscFree(comp));
   PetscCall(SplitFilters(s, nfilt, filt, PlannerFlags));
-  PetscCall(WaveletFilters(s, &filt));
-  PetscCall(LayoutSetUp(s, FFTW_ESTIMATE, s->nfreq, filt, &s->sums));
-  PetscCall(WaveletFilters(s, &filt));
-  PetscCall(LayoutSetUp(s, FFTW_ESTIMATE, s->nfreq, filt, &s->full));
   *sp = s;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -926,10 +941,7 @@ HOT_LOOP static void CorrBandSums(const CorrBand *band, const double *restrict x
 /* Sums of the correlation bands' sub-bins over each range, into out[bin * BA_NSUMS + s]. */
 static void CorrSums(Spectral sp, const double *x, double *out)
 {
-  const BaSampleRanges *r = &sp->ranges;
-  const int lo[BA_NSUMS]  = {r->base_lo, r->win_lo[0], r->win_lo[1], r->win_lo[2]};
-  const int hi[BA_NSUMS]  = {r->base_hi, r->win_hi[0], r->win_hi[1], r->win_hi[2]};
-  const double *xp        = sp->xpad + sp->corr_pad; /* xp[n] = x(n), zero off the epoch */
+  const double *xp = sp->xpad + sp->corr_pad; /* xp[n] = x(n), zero off the epoch */
 
   for (PetscInt n = 0; n < sp->nsamples; n++)
     sp->xpad[sp->corr_pad + n] = x[n];
@@ -937,7 +949,7 @@ static void CorrSums(Spectral sp, const double *x, double *out)
     const CorrBand *band = &sp->corr[c];
     double T[BA_MAX_SUBBINS][BA_NSUMS];
 
-    CorrBandSums(band, xp, lo, hi, sp->row, T);
+    CorrBandSums(band, xp, sp->lo, sp->hi, sp->row, T);
     for (int i = 0; i < band->nbin; i++)
       for (int s = 0; s < BA_NSUMS; s++)
         out[band->bin[i] * BA_NSUMS + s] += T[i][s];
@@ -1028,6 +1040,7 @@ PetscErrorCode SpectralBinSums(Spectral sp, const double *x, double *sums)
 PetscErrorCode SpectralWindowSumsBatch(Spectral sp, PetscInt nep, const double *const *x, double *const *sums)
 {
   PetscFunctionBegin;
+  PetscCall(WaveletLayouts(sp));
   for (PetscInt e = 0; e < nep; e++) {
     for (int i = 0; i < sp->nfreq * BA_NSUMS; i++)
       sums[e][i] = 0;
@@ -1048,6 +1061,7 @@ PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power)
   const Layout *lay = &sp->full;
 
   PetscFunctionBegin;
+  PetscCall(WaveletLayouts(sp));
   for (int g = 0; g < lay->ngroup; g++) {
     const SizeGroup *grp = &lay->group[g];
 

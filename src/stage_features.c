@@ -95,8 +95,8 @@ static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients,
   PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: loaded if present, else measured on rank 0 and saved",
                                NULL, o->wisdom, o->wisdom, sizeof(o->wisdom), NULL));
   PetscCall(PetscOptionsReal("-spectral_tol",
-                             "Sub-bin power from the leading components of its wavelets: largest share of a "
-                             "sub-bin's energy left out (0 = none, every wavelet's power in full)",
+                             "Theta, alpha and beta sub-bins through the leading components of their wavelets: "
+                             "largest share of a sub-bin's energy left out (0 = none; the gammas are always exact)",
                              NULL, o->spectral_tol, &o->spectral_tol, NULL));
   o->planner = 0;
   PetscCall(OptionsChoice(
