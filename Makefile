@@ -16,7 +16,8 @@ LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfftw3_mpi -lfftw3 \
 VERSION  := $(shell cat VERSION)
 CFLAGS   += -DBA_VERSION='"$(VERSION)"'
 
-SRC      := $(filter-out src/main.c,$(wildcard src/*.c))
+# src/<room>/*.c: core, kernels, formats, stages, sim, import, report (docs/architecture.md)
+SRC      := $(wildcard src/*/*.c)
 OBJ      := $(SRC:src/%.c=build/%.o)
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTBIN  := $(TESTSRC:tests/%.c=build/tests/%)
@@ -26,7 +27,8 @@ MPIRUN   := mpirun --allow-run-as-root --oversubscribe -q
 
 all: bin/bandalign $(TESTBIN) $(DRIVERS) $(BENCH)
 
-build/%.o: src/%.c $(wildcard include/bandalign/*.h) VERSION | build
+build/%.o: src/%.c $(wildcard include/bandalign/*.h) VERSION
+	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
@@ -51,7 +53,7 @@ build/bench/%: bench/%.c build/libbandalign.a | build/bench
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $< build/libbandalign.a $(LDLIBS) -o $@
 
-build build/tests build/drivers build/bench bin:
+build/tests build/drivers build/bench bin:
 	mkdir -p $@
 
 deps:
@@ -72,11 +74,24 @@ install: bin/bandalign
 	install -m 755 bin/bandalign $(PREFIX)/bin/bandalign
 	install -m 644 configs/*.yaml $(PREFIX)/share/bandalign/configs/
 
+# Kernels are pure computation on arrays (docs/architecture.md): a kernel may not include,
+# even through another header, HDF5, FFTW's MPI library or bandalign's I/O and communication
+# modules, nor call MPI or HDF5. (mpi.h itself comes in with petscsys.h for PetscErrorCode.)
+LINT_HEADERS := hdf5\.h|fftw3-mpi\.h|petscvec\.h|petscmat\.h|bandalign/(h5io|comm|context|dataset|network|features|results|truth|checkpoint|import|folder)\.h
+LINT_CALLS   := \b(MPI_[A-Z][a-z_]+|PetscCallMPI|H5[A-Z][a-z_]+)[[:space:]]*\(|MPI_COMM_WORLD|PETSC_COMM_WORLD
+lint:
+	@fail=0; for f in src/kernels/*.c; do \
+	  inc=$$($(CC) $(CFLAGS) -MM $$f | tr ' \\' '\n\n' | grep -E '$(LINT_HEADERS)' || true); \
+	  calls=$$(grep -nE '$(LINT_CALLS)' $$f || true); \
+	  if [ -n "$$inc$$calls" ]; then fail=1; echo "lint: $$f is a kernel but uses MPI or HDF5:"; \
+	    [ -z "$$inc" ] || echo "$$inc" | sed 's/^/    includes /'; [ -z "$$calls" ] || echo "$$calls" | sed 's/^/    line /'; fi; \
+	done; [ $$fail = 0 ] && echo "lint: $(words $(wildcard src/kernels/*.c)) kernels free of MPI and HDF5"
+
 format:
-	clang-format -i src/*.c include/bandalign/*.h tests/*.c tests/*.h
+	clang-format -i src/*.c src/*/*.c include/bandalign/*.h tests/*.c tests/*.h
 
 clean:
 	rm -rf build bin
 
-.PHONY: all deps demo check check-slurm install format clean
+.PHONY: all deps demo check check-slurm install lint format clean
 .SECONDARY:

@@ -1,6 +1,6 @@
 """Would band-limited, decimated inverse transforms pay for bandalign's window sums?
 
-bandalign (src/spectral.c) computes, per epoch and wavelet, one inverse FFT of size m and
+bandalign (src/kernels/spectral.c) computes, per epoch and wavelet, one inverse FFT of size m and
 sums |W(t)|^2 over the baseline and the three windows. A band-limited variant keeps only
 the bins where the wavelet's spectrum exceeds eps of its peak (B bins around its centre)
 and evaluates the same sums exactly from an inverse FFT of size M2 >= 2B - 1 of the
@@ -36,7 +36,7 @@ BANDS = [(5, 8, 3), (9, 14, 4), (15, 30, 5), (30, 70, 6), (70, 150, 6)]
 
 
 def smooth_size(n, smallest=16):
-    """Smallest 2^a q >= n, q in {1, 3, 5, 7}, 2^a >= smallest (as src/spectral.c)."""
+    """Smallest 2^a q >= n, q in {1, 3, 5, 7}, 2^a >= smallest (as src/kernels/spectral.c)."""
     best = None
     for q in (1, 3, 5, 7):
         m = smallest * q

@@ -82,7 +82,7 @@ int main(int argc, char **argv)
   ierr = stage->run();
 
   if (ierr) {
-    H5AbandonAll(); /* no partial output survives a failed run */
+    BaH5AbandonAll(); /* no partial output survives a failed run */
     PetscFinalize();
     return 1;
   }

@@ -3,7 +3,20 @@
 #ifndef BANDALIGN_ALIGNMENT_H
 #define BANDALIGN_ALIGNMENT_H
 
-#include <bandalign/results.h>
+#include <bandalign/atlas.h>
+#include <bandalign/roi.h>
+
+/* The headline numbers of one ROI (methods.md section 6). */
+typedef struct {
+  double alignment_rho, alignment_p; /* Spearman of area index vs layer index over significant pairs */
+  double volume, specificity;        /* sum of significant rho in the five areas; share of all areas */
+  PetscInt n_responsive;             /* responsive channels */
+  PetscInt n_significant_pairs;      /* significant (channel, layer) pairs, all areas */
+  double area_layer[BA_NAREAS * 64]; /* [BA_NAREAS][nlayers], rows BA 17, 18, 19, 37, 20 */
+  int area_significant[BA_NAREAS];   /* channels of the area with at least one significant layer */
+  int area_responsive[BA_NAREAS];    /* responsive channels of the area */
+  double noise_median;               /* median alignment over the split-half noise estimate */
+} ResultsRoiSummary;
 
 /* Fills the summary of one ROI from its per-channel arrays: alignment_rho and alignment_p
    (Spearman of ventral area index against layer index over the multiset of significant

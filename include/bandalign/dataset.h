@@ -21,7 +21,7 @@ typedef struct {
 } DatasetPatient;
 
 typedef struct {
-  H5File file;
+  BaH5File file;
   double sfreq;   /* Hz */
   PetscInt onset; /* sample of stimulus onset, 0-based */
   BaMontage montage;
@@ -67,7 +67,7 @@ PetscErrorCode DatasetClose(Dataset *ds);
    (an empty range may lie anywhere); DatasetCommit writes the string datasets and renames
    the finished file into place. The writer keeps no copy of names or metadata: only
    sfreq, onset, montage, nimages and file are set in ds. On error, call DatasetClose(ds)
-   (or H5FileAbandon(&ds->file)). All collective. */
+   (or BaH5FileAbandon(&ds->file)). All collective. */
 PetscErrorCode DatasetCreate(MPI_Comm comm, const char *path, double sfreq, PetscInt onset, BaMontage montage,
                              PetscInt nimages, char *const *image_name, const int *category, Dataset *ds);
 PetscErrorCode DatasetAddPatient(Dataset *ds, const char *id, PetscInt nchannels, PetscInt ntrials, PetscInt nsamples,

@@ -7,7 +7,7 @@
 
 /* Metadata of a features file, the same on every rank. */
 typedef struct {
-  H5File file;
+  BaH5File file;
   PetscInt nimages;
   char **image_name;   /* [nimages], analysis order (sorted by name) */
   PetscInt nchannels;  /* rows of every per-channel dataset */

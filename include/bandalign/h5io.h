@@ -6,8 +6,8 @@
 #include <hdf5.h>
 
 /* Turns a negative HDF5 return into a PETSc error naming the call and the file. Evaluates
-   call once; use as PetscCallH5(id = H5Dopen2(...), path). */
-#define PetscCallH5(call, path)                                                                                        \
+   call once; use as BaCallH5(id = H5Dopen2(...), path). */
+#define BaCallH5(call, path)                                                                                           \
   do {                                                                                                                 \
     if ((call) < 0) SETERRQ(PETSC_COMM_SELF, PETSC_ERR_FILE_UNEXPECTED, "%s: HDF5 call failed: %s", (path), #call);    \
   } while (0)
@@ -17,86 +17,87 @@ typedef struct {
   MPI_Comm comm;                    /* every rank that opened it */
   hid_t id;                         /* HDF5 file id, or H5I_INVALID_HID */
   char path[PETSC_MAX_PATH_LEN];    /* the name users see */
-  char tmppath[PETSC_MAX_PATH_LEN]; /* where it is written until H5FileCommit */
+  char tmppath[PETSC_MAX_PATH_LEN]; /* where it is written until BaH5FileCommit */
   PetscBool writing;
-} H5File;
+} BaH5File;
 
 /* Opens path read-only on every rank of comm with the MPI-IO driver. A missing or unreadable
    file is an input error "path: cannot open (...)". Checks the root attribute format
    against expect_format and version 1. Collective. */
-PetscErrorCode H5FileOpen(MPI_Comm comm, const char *path, const char *expect_format, H5File *f);
+PetscErrorCode BaH5FileOpen(MPI_Comm comm, const char *path, const char *expect_format, BaH5File *f);
 
 /* Creates path under a temporary name (path.partial) on every rank, writes the root
    attributes format and version. Collective. */
-PetscErrorCode H5FileCreate(MPI_Comm comm, const char *path, const char *format, H5File *f);
+PetscErrorCode BaH5FileCreate(MPI_Comm comm, const char *path, const char *format, BaH5File *f);
 
 /* Closes the file; a file being written is renamed to its final name. Collective. */
-PetscErrorCode H5FileCommit(H5File *f);
+PetscErrorCode BaH5FileCommit(BaH5File *f);
 
 /* Closes the file if open and removes a partial output. Safe to call twice and on error
    paths; never fails. Collective where the file is open. */
-void H5FileAbandon(H5File *f);
+void BaH5FileAbandon(BaH5File *f);
 
 /* Removes the partial outputs of every file still being written (error path of main; does
    not close them, as other ranks may be gone). Not collective. */
-void H5AbandonAll(void);
+void BaH5AbandonAll(void);
 
 /* Does the object (group or dataset) exist? */
-PetscErrorCode H5Exists(H5File *f, const char *name, PetscBool *exists);
+PetscErrorCode BaH5Exists(BaH5File *f, const char *name, PetscBool *exists);
 
 /* Root or object attributes. obj is a path ("/" for the root). Reading a missing
    attribute is an input error naming the file and attribute. */
-PetscErrorCode H5AttrWriteString(H5File *f, const char *obj, const char *name, const char *value);
-PetscErrorCode H5AttrWriteDouble(H5File *f, const char *obj, const char *name, double value);
-PetscErrorCode H5AttrWriteInt(H5File *f, const char *obj, const char *name, PetscInt64 value);
-PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, char *value, size_t len);
+PetscErrorCode BaH5AttrWriteString(BaH5File *f, const char *obj, const char *name, const char *value);
+PetscErrorCode BaH5AttrWriteDouble(BaH5File *f, const char *obj, const char *name, double value);
+PetscErrorCode BaH5AttrWriteInt(BaH5File *f, const char *obj, const char *name, PetscInt64 value);
+PetscErrorCode BaH5AttrReadString(BaH5File *f, const char *obj, const char *name, char *value, size_t len);
 /* Whether object obj (which must exist) has attribute name. */
-PetscErrorCode H5AttrExists(H5File *f, const char *obj, const char *name, PetscBool *exists);
-PetscErrorCode H5AttrReadDouble(H5File *f, const char *obj, const char *name, double *value);
-PetscErrorCode H5AttrReadInt(H5File *f, const char *obj, const char *name, PetscInt64 *value);
+PetscErrorCode BaH5AttrExists(BaH5File *f, const char *obj, const char *name, PetscBool *exists);
+PetscErrorCode BaH5AttrReadDouble(BaH5File *f, const char *obj, const char *name, double *value);
+PetscErrorCode BaH5AttrReadInt(BaH5File *f, const char *obj, const char *name, PetscInt64 *value);
 
 /* Shape of a dataset: rank and dims (up to 3). Missing dataset = input error. */
-PetscErrorCode H5DatasetShape(H5File *f, const char *name, int *ndims, hsize_t dims[3]);
+PetscErrorCode BaH5DatasetShape(BaH5File *f, const char *name, int *ndims, hsize_t dims[3]);
 
 /* Class of a dataset's stored type (H5T_INTEGER, H5T_FLOAT, H5T_STRING, ...). Missing
    dataset = input error. */
-PetscErrorCode H5DatasetClass(H5File *f, const char *name, H5T_class_t *cls);
+PetscErrorCode BaH5DatasetClass(BaH5File *f, const char *name, H5T_class_t *cls);
 
 /* Variable-length UTF-8 string datasets [n]. Read returns n strings; free with
    BaStringsFree. Every rank reads the whole (small) dataset. Collective. */
-PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***strings);
-PetscErrorCode H5WriteStrings(H5File *f, const char *name, PetscInt n, char *const *strings);
+PetscErrorCode BaH5ReadStrings(BaH5File *f, const char *name, PetscInt *n, char ***strings);
+PetscErrorCode BaH5WriteStrings(BaH5File *f, const char *name, PetscInt n, char *const *strings);
 
 /* Whole small datasets read by every rank (memtype e.g. H5T_NATIVE_INT). The caller gives
    the expected number of elements; a different size is an input error. Collective. */
-PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nelem, void *buf);
+PetscErrorCode BaH5ReadAll(BaH5File *f, const char *name, hid_t memtype, hsize_t nelem, void *buf);
 
 /* Creates a dataset of filetype with dims (ndims <= 3); writes the whole dataset from rank
    0's buffer (other ranks pass anything). Collective. */
-PetscErrorCode H5CreateDataset(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims);
-PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void *buf);
+PetscErrorCode BaH5CreateDataset(BaH5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims);
+PetscErrorCode BaH5WriteAll(BaH5File *f, const char *name, hid_t memtype, const void *buf);
 
-/* H5CreateDataset followed by H5WriteAll: a new dataset holding rank 0's buf. */
-PetscErrorCode H5WriteNew(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims, hid_t memtype,
-                          const void *buf);
+/* BaH5CreateDataset followed by BaH5WriteAll: a new dataset holding rank 0's buf. */
+PetscErrorCode BaH5WriteNew(BaH5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims,
+                            hid_t memtype, const void *buf);
 
 /* Collective hyperslab I/O of rows [row_lo, row_hi) along the first dimension; each rank
    passes its own range (possibly empty). buf holds (row_hi - row_lo) * rowsize elements. */
-PetscErrorCode H5ReadRows(H5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi, void *buf);
-PetscErrorCode H5WriteRows(H5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi, const void *buf);
+PetscErrorCode BaH5ReadRows(BaH5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi, void *buf);
+PetscErrorCode BaH5WriteRows(BaH5File *f, const char *name, hid_t memtype, hsize_t row_lo, hsize_t row_hi,
+                             const void *buf);
 
 /* Reads rows [lo, hi) on the calling rank alone (independent I/O; nothing when empty).
    For ranks that read different datasets at the same time. */
-PetscErrorCode H5ReadRowsIndependent(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf);
+PetscErrorCode BaH5ReadRowsIndependent(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf);
 
 /* Creates the groups on the way to name ("/a/b/c" creates /a and /a/b). Collective. */
-PetscErrorCode H5CreateGroups(H5File *f, const char *name);
+PetscErrorCode BaH5CreateGroups(BaH5File *f, const char *name);
 
 /* Names of the members of a group, in name order. Free with BaStringsFree. */
-PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***names);
+PetscErrorCode BaH5ListGroup(BaH5File *f, const char *group, PetscInt *n, char ***names);
 
 #include <bandalign/context.h>
 /* Records what produced a file as root attributes: bandalign_version, options (the whole
    options database), ranks, seed, protocol, stage. Collective. */
-PetscErrorCode H5WriteProvenance(H5File *f, const BaContext *ctx);
+PetscErrorCode BaH5WriteProvenance(BaH5File *f, const BaContext *ctx);
 #endif

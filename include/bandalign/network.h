@@ -5,7 +5,7 @@
 #include <bandalign/h5io.h>
 
 typedef struct {
-  H5File file;
+  BaH5File file;
   PetscInt nimages;
   char **image_name; /* [nimages] */
   PetscInt nlayers;

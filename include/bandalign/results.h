@@ -2,21 +2,10 @@
 #ifndef BANDALIGN_RESULTS_H
 #define BANDALIGN_RESULTS_H
 
+#include <bandalign/alignment.h>
 #include <bandalign/atlas.h>
 #include <bandalign/h5io.h>
 #include <bandalign/roi.h>
-
-/* The headline numbers of one ROI (methods.md section 6). */
-typedef struct {
-  double alignment_rho, alignment_p; /* Spearman of area index vs layer index over significant pairs */
-  double volume, specificity;        /* sum of significant rho in the five areas; share of all areas */
-  PetscInt n_responsive;             /* responsive channels */
-  PetscInt n_significant_pairs;      /* significant (channel, layer) pairs, all areas */
-  double area_layer[BA_NAREAS * 64]; /* [BA_NAREAS][nlayers], rows BA 17, 18, 19, 37, 20 */
-  int area_significant[BA_NAREAS];   /* channels of the area with at least one significant layer */
-  int area_responsive[BA_NAREAS];    /* responsive channels of the area */
-  double noise_median;               /* median alignment over the split-half noise estimate */
-} ResultsRoiSummary;
 
 /* Per-ROI arrays over all channels, [nchannels] or [nchannels][nlayers]. */
 typedef struct {
@@ -28,7 +17,7 @@ typedef struct {
 } ResultsRoiData;
 
 typedef struct {
-  H5File file;
+  BaH5File file;
   char protocol[32], correction[32];
   PetscInt permutations, permutations_max, nsplits;
   double q;

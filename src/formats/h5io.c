@@ -4,7 +4,7 @@
  * its own rows. Variable-length strings are the exception: HDF5 1.10 cannot write them in
  * parallel, so string datasets are kept on rank 0 and written after the parallel close,
  * through the serial driver, before the file is renamed into place. They are small (names
- * of channels and images). Outputs live under path.partial until H5FileCommit. */
+ * of channels and images). Outputs live under path.partial until BaH5FileCommit. */
 #include <bandalign/h5io.h>
 #include <bandalign/context.h>
 #include <unistd.h>
@@ -24,9 +24,9 @@ static struct {
 } Deferred[MAX_OPEN_FILES];
 
 /* Files being written, so that a failing run can remove their partial outputs. */
-static H5File *Writing[MAX_OPEN_FILES];
+static BaH5File *Writing[MAX_OPEN_FILES];
 
-static void WritingAdd(H5File *f)
+static void WritingAdd(BaH5File *f)
 {
   for (int i = 0; i < MAX_OPEN_FILES; i++)
     if (!Writing[i]) {
@@ -35,13 +35,13 @@ static void WritingAdd(H5File *f)
     }
 }
 
-static void WritingRemove(H5File *f)
+static void WritingRemove(BaH5File *f)
 {
   for (int i = 0; i < MAX_OPEN_FILES; i++)
     if (Writing[i] == f) Writing[i] = NULL;
 }
 
-void H5AbandonAll(void)
+void BaH5AbandonAll(void)
 {
   int rank = 0;
 
@@ -64,13 +64,13 @@ static hid_t StringType(void)
 static PetscErrorCode FileAccessList(MPI_Comm comm, hid_t *fapl)
 {
   PetscFunctionBegin;
-  PetscCallH5(*fapl = H5Pcreate(H5P_FILE_ACCESS), "(property list)");
-  PetscCallH5(H5Pset_fapl_mpio(*fapl, comm, MPI_INFO_NULL), "(property list)");
-  PetscCallH5(H5Pset_coll_metadata_write(*fapl, 1), "(property list)");
+  BaCallH5(*fapl = H5Pcreate(H5P_FILE_ACCESS), "(property list)");
+  BaCallH5(H5Pset_fapl_mpio(*fapl, comm, MPI_INFO_NULL), "(property list)");
+  BaCallH5(H5Pset_coll_metadata_write(*fapl, 1), "(property list)");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5FileOpen(MPI_Comm comm, const char *path, const char *expect_format, H5File *f)
+PetscErrorCode BaH5FileOpen(MPI_Comm comm, const char *path, const char *expect_format, BaH5File *f)
 {
   hid_t fapl;
   char format[64];
@@ -89,16 +89,16 @@ PetscErrorCode H5FileOpen(MPI_Comm comm, const char *path, const char *expect_fo
   f->id = H5Fopen(path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
   PetscCheck(f->id >= 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot open as HDF5", path);
-  PetscCall(H5AttrReadString(f, "/", "format", format, sizeof(format)));
+  PetscCall(BaH5AttrReadString(f, "/", "format", format, sizeof(format)));
   PetscCall(PetscStrcmp(format, expect_format, &match));
   PetscCheck(match, comm, BA_ERR_INPUT, "%s: format is '%s', expected '%s'", path, format, expect_format);
-  PetscCall(H5AttrReadInt(f, "/", "version", &version));
+  PetscCall(BaH5AttrReadInt(f, "/", "version", &version));
   PetscCheck(version == 1, comm, BA_ERR_INPUT, "%s: format version %" PetscInt64_FMT " is not supported (expected 1)",
              path, version);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5FileCreate(MPI_Comm comm, const char *path, const char *format, H5File *f)
+PetscErrorCode BaH5FileCreate(MPI_Comm comm, const char *path, const char *format, BaH5File *f)
 {
   hid_t fapl;
 
@@ -114,8 +114,8 @@ PetscErrorCode H5FileCreate(MPI_Comm comm, const char *path, const char *format,
   H5Pclose(fapl);
   PetscCheck(f->id >= 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot create (is the folder there and writable?)", path);
   WritingAdd(f);
-  PetscCall(H5AttrWriteString(f, "/", "format", format));
-  PetscCall(H5AttrWriteInt(f, "/", "version", 1));
+  PetscCall(BaH5AttrWriteString(f, "/", "format", format));
+  PetscCall(BaH5AttrWriteInt(f, "/", "version", 1));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -158,7 +158,7 @@ static PetscErrorCode SerialCreateGroups(hid_t file, const char *path, const cha
     *s = 0;
     if (H5Lexists(file, buf, H5P_DEFAULT) <= 0) {
       hid_t g;
-      PetscCallH5(g = H5Gcreate2(file, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path);
+      BaCallH5(g = H5Gcreate2(file, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), path);
       H5Gclose(g);
     }
     *s = '/';
@@ -166,28 +166,28 @@ static PetscErrorCode SerialCreateGroups(hid_t file, const char *path, const cha
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode WriteDeferredStrings(H5File *f, DeferredStrings *head)
+static PetscErrorCode WriteDeferredStrings(BaH5File *f, DeferredStrings *head)
 {
   hid_t file, type = StringType();
 
   PetscFunctionBegin;
-  PetscCallH5(file = H5Fopen(f->tmppath, H5F_ACC_RDWR, H5P_DEFAULT), f->path);
+  BaCallH5(file = H5Fopen(f->tmppath, H5F_ACC_RDWR, H5P_DEFAULT), f->path);
   for (DeferredStrings *d = head; d; d = d->next) {
     hsize_t dims = (hsize_t)d->n;
     hid_t space, dset;
     PetscCall(SerialCreateGroups(file, f->path, d->name));
-    PetscCallH5(space = H5Screate_simple(1, &dims, NULL), f->path);
-    PetscCallH5(dset = H5Dcreate2(file, d->name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f->path);
-    if (d->n) PetscCallH5(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->strings), f->path);
+    BaCallH5(space = H5Screate_simple(1, &dims, NULL), f->path);
+    BaCallH5(dset = H5Dcreate2(file, d->name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f->path);
+    if (d->n) BaCallH5(H5Dwrite(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->strings), f->path);
     H5Dclose(dset);
     H5Sclose(space);
   }
   H5Tclose(type);
-  PetscCallH5(H5Fclose(file), f->path);
+  BaCallH5(H5Fclose(file), f->path);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5FileCommit(H5File *f)
+PetscErrorCode BaH5FileCommit(BaH5File *f)
 {
   PetscMPIInt rank;
   int ok = 1;
@@ -198,7 +198,7 @@ PetscErrorCode H5FileCommit(H5File *f)
     DeferredStrings **head = DeferredHead(f->id), *list = head ? *head : NULL;
     hid_t id = f->id;
     f->id    = H5I_INVALID_HID;
-    PetscCallH5(H5Fclose(id), f->path);
+    BaCallH5(H5Fclose(id), f->path);
     if (f->writing && rank == 0 && list) ok = WriteDeferredStrings(f, list) == PETSC_SUCCESS;
     DeferredFree(id);
   }
@@ -215,7 +215,7 @@ PetscErrorCode H5FileCommit(H5File *f)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-void H5FileAbandon(H5File *f)
+void BaH5FileAbandon(BaH5File *f)
 {
   PetscMPIInt rank = 0;
 
@@ -230,7 +230,7 @@ void H5FileAbandon(H5File *f)
   f->writing = PETSC_FALSE;
 }
 
-PetscErrorCode H5Exists(H5File *f, const char *name, PetscBool *exists)
+PetscErrorCode BaH5Exists(BaH5File *f, const char *name, PetscBool *exists)
 {
   char buf[PETSC_MAX_PATH_LEN];
 
@@ -250,34 +250,34 @@ PetscErrorCode H5Exists(H5File *f, const char *name, PetscBool *exists)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode OpenObject(H5File *f, const char *obj, hid_t *id)
+static PetscErrorCode OpenObject(BaH5File *f, const char *obj, hid_t *id)
 {
   PetscBool exists = PETSC_TRUE;
 
   PetscFunctionBegin;
-  if (strcmp(obj, "/")) PetscCall(H5Exists(f, obj, &exists));
+  if (strcmp(obj, "/")) PetscCall(BaH5Exists(f, obj, &exists));
   PetscCheck(exists, f->comm, BA_ERR_INPUT, "%s: missing %s", f->path, obj);
-  PetscCallH5(*id = H5Oopen(f->id, obj, H5P_DEFAULT), f->path);
+  BaCallH5(*id = H5Oopen(f->id, obj, H5P_DEFAULT), f->path);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode AttrWrite(H5File *f, const char *obj, const char *name, hid_t type, const void *value)
+static PetscErrorCode AttrWrite(BaH5File *f, const char *obj, const char *name, hid_t type, const void *value)
 {
   hid_t o, space, attr;
 
   PetscFunctionBegin;
   PetscCall(OpenObject(f, obj, &o));
-  PetscCallH5(space = H5Screate(H5S_SCALAR), f->path);
-  if (H5Aexists(o, name) > 0) PetscCallH5(H5Adelete(o, name), f->path);
-  PetscCallH5(attr = H5Acreate2(o, name, type, space, H5P_DEFAULT, H5P_DEFAULT), f->path);
-  PetscCallH5(H5Awrite(attr, type, value), f->path);
+  BaCallH5(space = H5Screate(H5S_SCALAR), f->path);
+  if (H5Aexists(o, name) > 0) BaCallH5(H5Adelete(o, name), f->path);
+  BaCallH5(attr = H5Acreate2(o, name, type, space, H5P_DEFAULT, H5P_DEFAULT), f->path);
+  BaCallH5(H5Awrite(attr, type, value), f->path);
   H5Aclose(attr);
   H5Sclose(space);
   H5Oclose(o);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5AttrWriteString(H5File *f, const char *obj, const char *name, const char *value)
+PetscErrorCode BaH5AttrWriteString(BaH5File *f, const char *obj, const char *name, const char *value)
 {
   hid_t type = StringType();
 
@@ -287,14 +287,14 @@ PetscErrorCode H5AttrWriteString(H5File *f, const char *obj, const char *name, c
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5AttrWriteDouble(H5File *f, const char *obj, const char *name, double value)
+PetscErrorCode BaH5AttrWriteDouble(BaH5File *f, const char *obj, const char *name, double value)
 {
   PetscFunctionBegin;
   PetscCall(AttrWrite(f, obj, name, H5T_NATIVE_DOUBLE, &value));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5AttrWriteInt(H5File *f, const char *obj, const char *name, PetscInt64 value)
+PetscErrorCode BaH5AttrWriteInt(BaH5File *f, const char *obj, const char *name, PetscInt64 value)
 {
   int64_t v = value;
 
@@ -303,7 +303,7 @@ PetscErrorCode H5AttrWriteInt(H5File *f, const char *obj, const char *name, Pets
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode AttrOpen(H5File *f, const char *obj, const char *name, hid_t *o, hid_t *attr)
+static PetscErrorCode AttrOpen(BaH5File *f, const char *obj, const char *name, hid_t *o, hid_t *attr)
 {
   PetscFunctionBegin;
   PetscCall(OpenObject(f, obj, o));
@@ -311,11 +311,11 @@ static PetscErrorCode AttrOpen(H5File *f, const char *obj, const char *name, hid
     H5Oclose(*o);
     SETERRQ(f->comm, BA_ERR_INPUT, "%s: missing attribute %s of %s", f->path, name, obj);
   }
-  PetscCallH5(*attr = H5Aopen(*o, name, H5P_DEFAULT), f->path);
+  BaCallH5(*attr = H5Aopen(*o, name, H5P_DEFAULT), f->path);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5AttrExists(H5File *f, const char *obj, const char *name, PetscBool *exists)
+PetscErrorCode BaH5AttrExists(BaH5File *f, const char *obj, const char *name, PetscBool *exists)
 {
   hid_t o = H5I_INVALID_HID;
 
@@ -326,19 +326,19 @@ PetscErrorCode H5AttrExists(H5File *f, const char *obj, const char *name, PetscB
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, char *value, size_t len)
+PetscErrorCode BaH5AttrReadString(BaH5File *f, const char *obj, const char *name, char *value, size_t len)
 {
   hid_t o, attr, ftype, type;
 
   PetscFunctionBegin;
   PetscCall(AttrOpen(f, obj, name, &o, &attr));
-  PetscCallH5(ftype = H5Aget_type(attr), f->path);
+  BaCallH5(ftype = H5Aget_type(attr), f->path);
   PetscCheck(H5Tget_class(ftype) == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a string",
              f->path, name, obj);
   if (H5Tis_variable_str(ftype) > 0) {
     char *s = NULL;
     type    = StringType();
-    PetscCallH5(H5Aread(attr, type, &s), f->path);
+    BaCallH5(H5Aread(attr, type, &s), f->path);
     PetscCall(PetscStrncpy(value, s ? s : "", len));
     H5free_memory(s);
     H5Tclose(type);
@@ -346,7 +346,7 @@ PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, ch
     size_t n = H5Tget_size(ftype);
     char *s  = calloc(n + 1, 1);
     type     = H5Tcopy(ftype);
-    PetscCallH5(H5Aread(attr, type, s), f->path);
+    BaCallH5(H5Aread(attr, type, s), f->path);
     PetscCall(PetscStrncpy(value, s, len));
     free(s);
     H5Tclose(type);
@@ -357,13 +357,13 @@ PetscErrorCode H5AttrReadString(H5File *f, const char *obj, const char *name, ch
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode AttrReadNumber(H5File *f, const char *obj, const char *name, hid_t memtype, void *value)
+static PetscErrorCode AttrReadNumber(BaH5File *f, const char *obj, const char *name, hid_t memtype, void *value)
 {
   hid_t o, attr, space;
 
   PetscFunctionBegin;
   PetscCall(AttrOpen(f, obj, name, &o, &attr));
-  PetscCallH5(space = H5Aget_space(attr), f->path);
+  BaCallH5(space = H5Aget_space(attr), f->path);
   PetscCheck(H5Sget_simple_extent_npoints(space) == 1, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a scalar",
              f->path, name, obj);
   PetscCheck(H5Aread(attr, memtype, value) >= 0, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a number",
@@ -374,14 +374,14 @@ static PetscErrorCode AttrReadNumber(H5File *f, const char *obj, const char *nam
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5AttrReadDouble(H5File *f, const char *obj, const char *name, double *value)
+PetscErrorCode BaH5AttrReadDouble(BaH5File *f, const char *obj, const char *name, double *value)
 {
   PetscFunctionBegin;
   PetscCall(AttrReadNumber(f, obj, name, H5T_NATIVE_DOUBLE, value));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5AttrReadInt(H5File *f, const char *obj, const char *name, PetscInt64 *value)
+PetscErrorCode BaH5AttrReadInt(BaH5File *f, const char *obj, const char *name, PetscInt64 *value)
 {
   int64_t v;
 
@@ -391,24 +391,24 @@ PetscErrorCode H5AttrReadInt(H5File *f, const char *obj, const char *name, Petsc
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode OpenDataset(H5File *f, const char *name, hid_t *dset)
+static PetscErrorCode OpenDataset(BaH5File *f, const char *name, hid_t *dset)
 {
   PetscBool exists;
 
   PetscFunctionBegin;
-  PetscCall(H5Exists(f, name, &exists));
+  PetscCall(BaH5Exists(f, name, &exists));
   PetscCheck(exists, f->comm, BA_ERR_INPUT, "%s: missing dataset %s", f->path, name);
-  PetscCallH5(*dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
+  BaCallH5(*dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5DatasetShape(H5File *f, const char *name, int *ndims, hsize_t dims[3])
+PetscErrorCode BaH5DatasetShape(BaH5File *f, const char *name, int *ndims, hsize_t dims[3])
 {
   hid_t dset, space;
 
   PetscFunctionBegin;
   PetscCall(OpenDataset(f, name, &dset));
-  PetscCallH5(space = H5Dget_space(dset), f->path);
+  BaCallH5(space = H5Dget_space(dset), f->path);
   *ndims = H5Sget_simple_extent_ndims(space);
   PetscCheck(*ndims >= 0 && *ndims <= 3, f->comm, BA_ERR_INPUT, "%s: dataset %s has %d dimensions", f->path, name,
              *ndims);
@@ -418,20 +418,20 @@ PetscErrorCode H5DatasetShape(H5File *f, const char *name, int *ndims, hsize_t d
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5DatasetClass(H5File *f, const char *name, H5T_class_t *cls)
+PetscErrorCode BaH5DatasetClass(BaH5File *f, const char *name, H5T_class_t *cls)
 {
   hid_t dset = H5I_INVALID_HID, type;
 
   PetscFunctionBegin;
   PetscCall(OpenDataset(f, name, &dset));
-  PetscCallH5(type = H5Dget_type(dset), f->path);
+  BaCallH5(type = H5Dget_type(dset), f->path);
   *cls = H5Tget_class(type);
   H5Tclose(type);
   H5Dclose(dset);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***strings)
+PetscErrorCode BaH5ReadStrings(BaH5File *f, const char *name, PetscInt *n, char ***strings)
 {
   hid_t dset, space, ftype, type = StringType();
   hsize_t dims[3];
@@ -439,17 +439,17 @@ PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***s
   char **raw;
 
   PetscFunctionBegin;
-  PetscCall(H5DatasetShape(f, name, &ndims, dims));
+  PetscCall(BaH5DatasetShape(f, name, &ndims, dims));
   PetscCheck(ndims == 1, f->comm, BA_ERR_INPUT, "%s: %s must be one-dimensional", f->path, name);
   PetscCall(OpenDataset(f, name, &dset));
-  PetscCallH5(ftype = H5Dget_type(dset), f->path);
+  BaCallH5(ftype = H5Dget_type(dset), f->path);
   PetscCheck(H5Tget_class(ftype) == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: %s must hold strings", f->path, name);
   *n = (PetscInt)dims[0];
   PetscCall(PetscCalloc1(*n + 1, strings));
   if (H5Tis_variable_str(ftype) > 0) {
     PetscCall(PetscMalloc1(*n + 1, &raw));
-    PetscCallH5(space = H5Dget_space(dset), f->path);
-    if (*n) PetscCallH5(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw), f->path);
+    BaCallH5(space = H5Dget_space(dset), f->path);
+    if (*n) BaCallH5(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw), f->path);
     for (PetscInt i = 0; i < *n; i++)
       PetscCall(PetscStrallocpy(raw[i] ? raw[i] : "", &(*strings)[i]));
     if (*n) H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw);
@@ -459,7 +459,7 @@ PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***s
     size_t sz = H5Tget_size(ftype);
     char *buf;
     PetscCall(PetscCalloc1((size_t)*n * sz + 1, &buf));
-    if (*n) PetscCallH5(H5Dread(dset, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), f->path);
+    if (*n) BaCallH5(H5Dread(dset, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), f->path);
     for (PetscInt i = 0; i < *n; i++) {
       PetscCall(PetscCalloc1(sz + 1, &(*strings)[i]));
       PetscCall(PetscMemcpy((*strings)[i], buf + (size_t)i * sz, sz));
@@ -472,7 +472,7 @@ PetscErrorCode H5ReadStrings(H5File *f, const char *name, PetscInt *n, char ***s
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5WriteStrings(H5File *f, const char *name, PetscInt n, char *const *strings)
+PetscErrorCode BaH5WriteStrings(BaH5File *f, const char *name, PetscInt n, char *const *strings)
 {
   PetscMPIInt rank;
   DeferredStrings **head, *d;
@@ -495,14 +495,14 @@ PetscErrorCode H5WriteStrings(H5File *f, const char *name, PetscInt n, char *con
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nelem, void *buf)
+PetscErrorCode BaH5ReadAll(BaH5File *f, const char *name, hid_t memtype, hsize_t nelem, void *buf)
 {
   hid_t dset, space;
   hsize_t npoints;
 
   PetscFunctionBegin;
   PetscCall(OpenDataset(f, name, &dset));
-  PetscCallH5(space = H5Dget_space(dset), f->path);
+  BaCallH5(space = H5Dget_space(dset), f->path);
   npoints = (hsize_t)H5Sget_simple_extent_npoints(space);
   PetscCheck(npoints == nelem, f->comm, BA_ERR_INPUT, "%s: %s has %llu values, expected %llu", f->path, name,
              (unsigned long long)npoints, (unsigned long long)nelem);
@@ -514,7 +514,7 @@ PetscErrorCode H5ReadAll(H5File *f, const char *name, hid_t memtype, hsize_t nel
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5CreateGroups(H5File *f, const char *name)
+PetscErrorCode BaH5CreateGroups(BaH5File *f, const char *name)
 {
   char buf[PETSC_MAX_PATH_LEN];
 
@@ -524,7 +524,7 @@ PetscErrorCode H5CreateGroups(H5File *f, const char *name)
     if (s) *s = 0;
     if (H5Lexists(f->id, buf, H5P_DEFAULT) <= 0) {
       hid_t g;
-      PetscCallH5(g = H5Gcreate2(f->id, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f->path);
+      BaCallH5(g = H5Gcreate2(f->id, buf, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), f->path);
       H5Gclose(g);
     }
     if (!s) break;
@@ -533,7 +533,7 @@ PetscErrorCode H5CreateGroups(H5File *f, const char *name)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5CreateDataset(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims)
+PetscErrorCode BaH5CreateDataset(BaH5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims)
 {
   hid_t space, dset, dcpl;
   char parent[PETSC_MAX_PATH_LEN], *s;
@@ -543,14 +543,14 @@ PetscErrorCode H5CreateDataset(H5File *f, const char *name, hid_t filetype, int 
   s = strrchr(parent, '/');
   if (s && s != parent) {
     *s = 0;
-    PetscCall(H5CreateGroups(f, parent));
+    PetscCall(BaH5CreateGroups(f, parent));
   }
-  PetscCallH5(space = H5Screate_simple(ndims, dims, NULL), f->path);
-  PetscCallH5(dcpl = H5Pcreate(H5P_DATASET_CREATE), f->path);
+  BaCallH5(space = H5Screate_simple(ndims, dims, NULL), f->path);
+  BaCallH5(dcpl = H5Pcreate(H5P_DATASET_CREATE), f->path);
   /* contiguous and allocated up front: parallel writes need no metadata changes later */
-  PetscCallH5(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), f->path);
-  PetscCallH5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), f->path);
-  PetscCallH5(dset = H5Dcreate2(f->id, name, filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), f->path);
+  BaCallH5(H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_EARLY), f->path);
+  BaCallH5(H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER), f->path);
+  BaCallH5(dset = H5Dcreate2(f->id, name, filetype, space, H5P_DEFAULT, dcpl, H5P_DEFAULT), f->path);
   H5Pclose(dcpl);
   H5Dclose(dset);
   H5Sclose(space);
@@ -558,13 +558,13 @@ PetscErrorCode H5CreateDataset(H5File *f, const char *name, hid_t filetype, int 
 }
 
 /* Selects rows [lo, hi) of a dataset's file space and returns the matching memory space. */
-static PetscErrorCode SelectRows(H5File *f, hid_t dset, hsize_t lo, hsize_t hi, hid_t *fspace, hid_t *mspace)
+static PetscErrorCode SelectRows(BaH5File *f, hid_t dset, hsize_t lo, hsize_t hi, hid_t *fspace, hid_t *mspace)
 {
   hsize_t dims[3], start[3] = {0, 0, 0}, count[3];
   int nd;
 
   PetscFunctionBegin;
-  PetscCallH5(*fspace = H5Dget_space(dset), f->path);
+  BaCallH5(*fspace = H5Dget_space(dset), f->path);
   nd = H5Sget_simple_extent_ndims(*fspace);
   H5Sget_simple_extent_dims(*fspace, dims, NULL);
   PetscCheck(lo <= hi && (lo == hi || hi <= dims[0]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
@@ -575,12 +575,12 @@ static PetscErrorCode SelectRows(H5File *f, hid_t dset, hsize_t lo, hsize_t hi, 
   start[0] = lo;
   count[0] = hi - lo;
   if (hi > lo) {
-    PetscCallH5(H5Sselect_hyperslab(*fspace, H5S_SELECT_SET, start, NULL, count, NULL), f->path);
-    PetscCallH5(*mspace = H5Screate_simple(nd, count, NULL), f->path);
+    BaCallH5(H5Sselect_hyperslab(*fspace, H5S_SELECT_SET, start, NULL, count, NULL), f->path);
+    BaCallH5(*mspace = H5Screate_simple(nd, count, NULL), f->path);
   } else {
-    PetscCallH5(H5Sselect_none(*fspace), f->path);
-    PetscCallH5(*mspace = H5Screate_simple(nd, dims, NULL), f->path);
-    PetscCallH5(H5Sselect_none(*mspace), f->path);
+    BaCallH5(H5Sselect_none(*fspace), f->path);
+    BaCallH5(*mspace = H5Screate_simple(nd, dims, NULL), f->path);
+    BaCallH5(H5Sselect_none(*mspace), f->path);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -610,7 +610,7 @@ static PetscErrorCode RangesOverlap(MPI_Comm comm, hsize_t lo, hsize_t hi, Petsc
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf,
+static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf,
                                    PetscBool write)
 {
   hid_t dset, fspace, mspace, dxpl;
@@ -620,12 +620,12 @@ static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, h
   if (!write) PetscCall(RangesOverlap(f->comm, lo, hi, &overlap));
   PetscCall(OpenDataset(f, name, &dset));
   PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
-  PetscCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
-  PetscCallH5(H5Pset_dxpl_mpio(dxpl, overlap ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
+  BaCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
+  BaCallH5(H5Pset_dxpl_mpio(dxpl, overlap ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
   if (write)
-    PetscCallH5(H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+    BaCallH5(H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf), f->path);
   else if (!overlap || hi > lo)
-    PetscCallH5(H5Dread(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+    BaCallH5(H5Dread(dset, memtype, mspace, fspace, dxpl, buf), f->path);
   H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(fspace);
@@ -633,14 +633,14 @@ static PetscErrorCode TransferRows(H5File *f, const char *name, hid_t memtype, h
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5ReadRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf)
+PetscErrorCode BaH5ReadRows(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf)
 {
   PetscFunctionBegin;
   PetscCall(TransferRows(f, name, memtype, lo, hi, buf, PETSC_FALSE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5ReadRowsIndependent(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf)
+PetscErrorCode BaH5ReadRowsIndependent(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf)
 {
   hid_t dset, fspace, mspace;
 
@@ -648,21 +648,21 @@ PetscErrorCode H5ReadRowsIndependent(H5File *f, const char *name, hid_t memtype,
   if (hi == lo) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(OpenDataset(f, name, &dset));
   PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
-  PetscCallH5(H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf), f->path);
+  BaCallH5(H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf), f->path);
   H5Sclose(mspace);
   H5Sclose(fspace);
   H5Dclose(dset);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5WriteRows(H5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, const void *buf)
+PetscErrorCode BaH5WriteRows(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, const void *buf)
 {
   PetscFunctionBegin;
   PetscCall(TransferRows(f, name, memtype, lo, hi, (void *)buf, PETSC_TRUE));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void *buf)
+PetscErrorCode BaH5WriteAll(BaH5File *f, const char *name, hid_t memtype, const void *buf)
 {
   hid_t dset, space;
   hsize_t dims[3];
@@ -671,7 +671,7 @@ PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void
   PetscFunctionBegin;
   PetscCallMPI(MPI_Comm_rank(f->comm, &rank));
   PetscCall(OpenDataset(f, name, &dset));
-  PetscCallH5(space = H5Dget_space(dset), f->path);
+  BaCallH5(space = H5Dget_space(dset), f->path);
   H5Sget_simple_extent_dims(space, dims, NULL);
   H5Sclose(space);
   H5Dclose(dset);
@@ -679,12 +679,12 @@ PetscErrorCode H5WriteAll(H5File *f, const char *name, hid_t memtype, const void
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5WriteNew(H5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims, hid_t memtype,
-                          const void *buf)
+PetscErrorCode BaH5WriteNew(BaH5File *f, const char *name, hid_t filetype, int ndims, const hsize_t *dims,
+                            hid_t memtype, const void *buf)
 {
   PetscFunctionBegin;
-  PetscCall(H5CreateDataset(f, name, filetype, ndims, dims));
-  PetscCall(H5WriteAll(f, name, memtype, buf));
+  PetscCall(BaH5CreateDataset(f, name, filetype, ndims, dims));
+  PetscCall(BaH5WriteAll(f, name, memtype, buf));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -707,7 +707,7 @@ static herr_t CollectName(hid_t g, const char *name, const H5L_info_t *info, voi
   return 0;
 }
 
-PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***names)
+PetscErrorCode BaH5ListGroup(BaH5File *f, const char *group, PetscInt *n, char ***names)
 {
   NameList l = {0, 0, NULL};
   hid_t g;
@@ -715,7 +715,7 @@ PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***na
 
   PetscFunctionBegin;
   PetscCall(OpenObject(f, group, &g));
-  PetscCallH5(H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, CollectName, &l), f->path);
+  BaCallH5(H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, &idx, CollectName, &l), f->path);
   H5Oclose(g);
   *n = l.n;
   PetscCall(PetscCalloc1(l.n + 1, names));
@@ -727,18 +727,18 @@ PetscErrorCode H5ListGroup(H5File *f, const char *group, PetscInt *n, char ***na
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode H5WriteProvenance(H5File *f, const BaContext *ctx)
+PetscErrorCode BaH5WriteProvenance(BaH5File *f, const BaContext *ctx)
 {
   char *options;
 
   PetscFunctionBegin;
   PetscCall(ContextOptionsText(&options));
-  PetscCall(H5AttrWriteString(f, "/", "bandalign_version", BA_VERSION));
-  PetscCall(H5AttrWriteString(f, "/", "options", options));
-  PetscCall(H5AttrWriteInt(f, "/", "ranks", ctx->size));
-  PetscCall(H5AttrWriteInt(f, "/", "seed", ctx->seed));
-  PetscCall(H5AttrWriteString(f, "/", "protocol", BaProtocolNames[ctx->protocol]));
-  PetscCall(H5AttrWriteString(f, "/", "stage", ctx->stage));
+  PetscCall(BaH5AttrWriteString(f, "/", "bandalign_version", BA_VERSION));
+  PetscCall(BaH5AttrWriteString(f, "/", "options", options));
+  PetscCall(BaH5AttrWriteInt(f, "/", "ranks", ctx->size));
+  PetscCall(BaH5AttrWriteInt(f, "/", "seed", ctx->seed));
+  PetscCall(BaH5AttrWriteString(f, "/", "protocol", BaProtocolNames[ctx->protocol]));
+  PetscCall(BaH5AttrWriteString(f, "/", "stage", ctx->stage));
   PetscCall(PetscFree(options));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -28,7 +28,7 @@ static int CompareStrings(const void *a, const void *b)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static PetscErrorCode CheckUnique(H5File *f, const char *what, PetscInt n, char **names)
+static PetscErrorCode CheckUnique(BaH5File *f, const char *what, PetscInt n, char **names)
 {
   char **sorted;
 
@@ -52,22 +52,22 @@ static PetscErrorCode CheckUnique(H5File *f, const char *what, PetscInt n, char 
 
 /* Checks that a dataset has ndims dimensions of the expected class (integer or float);
    returns its dims. */
-static PetscErrorCode CheckDataset(H5File *f, const char *name, int ndims, H5T_class_t cls, hsize_t dims[3])
+static PetscErrorCode CheckDataset(BaH5File *f, const char *name, int ndims, H5T_class_t cls, hsize_t dims[3])
 {
   int nd;
   H5T_class_t got;
 
   PetscFunctionBegin;
-  PetscCall(H5DatasetShape(f, name, &nd, dims));
+  PetscCall(BaH5DatasetShape(f, name, &nd, dims));
   PetscCheck(nd == ndims, f->comm, BA_ERR_INPUT, "%s: %s has %d dimensions, expected %d", f->path, name, nd, ndims);
-  PetscCall(H5DatasetClass(f, name, &got));
+  PetscCall(BaH5DatasetClass(f, name, &got));
   PetscCheck(got == cls, f->comm, BA_ERR_INPUT, "%s: %s must hold %s numbers", f->path, name,
              cls == H5T_FLOAT ? "floating-point" : "integer");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* Checks one dimension of a dataset against what the rest of the file implies. */
-static PetscErrorCode CheckDim(H5File *f, const char *name, hsize_t got, PetscInt expect, const char *what,
+static PetscErrorCode CheckDim(BaH5File *f, const char *name, hsize_t got, PetscInt expect, const char *what,
                                const char *because)
 {
   PetscFunctionBegin;
@@ -112,7 +112,7 @@ static PetscErrorCode ScratchFree(Scratch *s)
 
 /* Forms the analysis channels of a monopolar patient from its contacts: each contact k
    with a contact k+1 on the same shaft, in stored order. */
-static PetscErrorCode PairContacts(H5File *f, const char *group, BaProtocol protocol, Scratch *s, DatasetPatient *pt)
+static PetscErrorCode PairContacts(BaH5File *f, const char *group, BaProtocol protocol, Scratch *s, DatasetPatient *pt)
 {
   PetscInt n = s->ncontacts, nch = 0;
   size_t len[n > 0 ? n : 1];
@@ -156,7 +156,7 @@ static PetscErrorCode PairContacts(H5File *f, const char *group, BaProtocol prot
    others'. Whatever it allocated is in pt or s, even on error. */
 static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaProtocol protocol, Scratch *s)
 {
-  H5File *f          = &ds->file;
+  BaH5File *f        = &ds->file;
   DatasetPatient *pt = &ds->patient[p];
   char group[128], name[192], because[192];
   hsize_t dims[3];
@@ -184,7 +184,7 @@ static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaPro
 
   PetscCall(PetscSNPrintf(because, sizeof(because), "rows of %s/lfp", group));
   PetscCall(PetscSNPrintf(name, sizeof(name), "%s/channel_name", group));
-  PetscCall(H5ReadStrings(f, name, &s->ncontacts, &s->contact));
+  PetscCall(BaH5ReadStrings(f, name, &s->ncontacts, &s->contact));
   PetscCall(CheckDim(f, name, (hsize_t)s->ncontacts, pt->ncontacts, "names", because));
   PetscCall(CheckUnique(f, name, s->ncontacts, s->contact));
 
@@ -193,7 +193,7 @@ static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaPro
   PetscCall(CheckDim(f, name, dims[0], pt->ncontacts, "rows", because));
   PetscCall(CheckDim(f, name, dims[1], 3, "columns", NULL));
   PetscCall(PetscMalloc1(3 * pt->ncontacts, &s->mni));
-  PetscCall(H5ReadAll(f, name, H5T_NATIVE_DOUBLE, 3 * (hsize_t)pt->ncontacts, s->mni));
+  PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, 3 * (hsize_t)pt->ncontacts, s->mni));
   for (PetscInt i = 0; i < 3 * pt->ncontacts; i++)
     PetscCheck(isfinite(s->mni[i]), f->comm, BA_ERR_INPUT,
                "%s: %s has a non-finite coordinate in row %" PetscInt_FMT " (%s)", f->path, name, i / 3,
@@ -219,7 +219,7 @@ static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaPro
   PetscCall(CheckDataset(f, name, 1, H5T_INTEGER, dims));
   PetscCall(CheckDim(f, name, dims[0], pt->ntrials, "values", because));
   PetscCall(PetscMalloc1(pt->ntrials, &pt->stimulus));
-  PetscCall(H5ReadAll(f, name, H5T_NATIVE_INT, (hsize_t)pt->ntrials, pt->stimulus));
+  PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_INT, (hsize_t)pt->ntrials, pt->stimulus));
   for (PetscInt t = 0; t < pt->ntrials; t++)
     PetscCheck(pt->stimulus[t] >= -1 && pt->stimulus[t] < ds->nimages, f->comm, BA_ERR_INPUT,
                "%s: %s[%" PetscInt_FMT "] is %d, outside [-1, %" PetscInt_FMT ") (the images of /stimuli/name)",
@@ -230,7 +230,7 @@ static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaPro
 /* Reads and checks everything but the samples into ds, whose file is open. */
 static PetscErrorCode Load(Dataset *ds, BaProtocol protocol, Scratch *s)
 {
-  H5File *f = &ds->file;
+  BaH5File *f = &ds->file;
   char montage[64];
   PetscInt64 onset;
   PetscInt ncat, npatients;
@@ -238,14 +238,14 @@ static PetscErrorCode Load(Dataset *ds, BaProtocol protocol, Scratch *s)
   hsize_t dims[3];
 
   PetscFunctionBegin;
-  PetscCall(H5AttrReadDouble(f, "/", "sfreq", &ds->sfreq));
+  PetscCall(BaH5AttrReadDouble(f, "/", "sfreq", &ds->sfreq));
   PetscCheck(isfinite(ds->sfreq) && ds->sfreq > 0, f->comm, BA_ERR_INPUT,
              "%s: sfreq is %g, expected a positive number of Hz", f->path, ds->sfreq);
-  PetscCall(H5AttrReadInt(f, "/", "onset_sample", &onset));
+  PetscCall(BaH5AttrReadInt(f, "/", "onset_sample", &onset));
   PetscCheck(onset >= 0 && onset < PETSC_MAX_INT, f->comm, BA_ERR_INPUT,
              "%s: onset_sample is %" PetscInt64_FMT ", expected >= 0", f->path, onset);
   ds->onset = (PetscInt)onset;
-  PetscCall(H5AttrReadString(f, "/", "montage", montage, sizeof(montage)));
+  PetscCall(BaH5AttrReadString(f, "/", "montage", montage, sizeof(montage)));
   if (!strcmp(montage, BaMontageNames[BA_MONTAGE_BIPOLAR]))
     ds->montage = BA_MONTAGE_BIPOLAR;
   else if (!strcmp(montage, BaMontageNames[BA_MONTAGE_MONOPOLAR]))
@@ -253,16 +253,16 @@ static PetscErrorCode Load(Dataset *ds, BaProtocol protocol, Scratch *s)
   else
     SETERRQ(f->comm, BA_ERR_INPUT, "%s: montage is '%s', expected 'bipolar' or 'monopolar'", f->path, montage);
 
-  PetscCall(H5ReadStrings(f, "/stimuli/name", &ds->nimages, &ds->image_name));
+  PetscCall(BaH5ReadStrings(f, "/stimuli/name", &ds->nimages, &ds->image_name));
   PetscCheck(ds->nimages > 0, f->comm, BA_ERR_INPUT, "%s: /stimuli/name is empty", f->path);
   PetscCall(CheckUnique(f, "/stimuli/name", ds->nimages, ds->image_name));
   PetscCall(CheckDataset(f, "/stimuli/category", 1, H5T_INTEGER, dims));
   ncat = (PetscInt)dims[0];
   PetscCall(CheckDim(f, "/stimuli/category", dims[0], ds->nimages, "values", "names in /stimuli/name"));
   PetscCall(PetscMalloc1(ncat, &ds->category));
-  PetscCall(H5ReadAll(f, "/stimuli/category", H5T_NATIVE_INT, (hsize_t)ncat, ds->category));
+  PetscCall(BaH5ReadAll(f, "/stimuli/category", H5T_NATIVE_INT, (hsize_t)ncat, ds->category));
 
-  PetscCall(H5ListGroup(f, "/patients", &npatients, &ids));
+  PetscCall(BaH5ListGroup(f, "/patients", &npatients, &ids));
   if (npatients == 0) PetscCall(BaStringsFree(npatients, &ids));
   PetscCheck(npatients > 0, f->comm, BA_ERR_INPUT, "%s: /patients holds no patient", f->path);
   PetscCall(PetscCalloc1(npatients, &ds->patient));
@@ -305,12 +305,12 @@ PetscErrorCode DatasetOpen(MPI_Comm comm, const char *path, BaProtocol protocol,
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(ds, sizeof(*ds)));
-  ierr = H5FileOpen(comm, path, "bandalign-dataset", &ds->file);
+  ierr = BaH5FileOpen(comm, path, "bandalign-dataset", &ds->file);
   if (!ierr) ierr = Load(ds, protocol, &s);
   if (ierr) {
     PetscCall(ScratchFree(&s));
     PetscCall(FreeMetadata(ds));
-    H5FileAbandon(&ds->file);
+    BaH5FileAbandon(&ds->file);
   }
   PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -318,7 +318,7 @@ PetscErrorCode DatasetOpen(MPI_Comm comm, const char *path, BaProtocol protocol,
 
 PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscInt hi, float *buf)
 {
-  H5File *f = &ds->file;
+  BaH5File *f = &ds->file;
   DatasetPatient *pt;
   char name[192];
   size_t len;
@@ -334,7 +334,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
   len = (size_t)pt->ntrials * (size_t)pt->nsamples;
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", pt->id));
   if (ds->montage == BA_MONTAGE_BIPOLAR) {
-    PetscCall(H5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf));
+    PetscCall(BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf));
   } else {
     /* the contiguous run of contact rows that holds both contacts of every channel */
     PetscInt cmin = 0, cmax = -1;
@@ -348,7 +348,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
         }
       PetscCall(PetscMalloc1((size_t)(cmax + 1 - cmin) * len, &rows));
     }
-    PetscCall(H5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)cmin, (hsize_t)(cmax + 1), rows));
+    PetscCall(BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)cmin, (hsize_t)(cmax + 1), rows));
     for (PetscInt c = lo; c < hi; c++) {
       const float *a = rows + (size_t)(pt->pair[2 * c] - cmin) * len,
                   *b = rows + (size_t)(pt->pair[2 * c + 1] - cmin) * len;
@@ -388,9 +388,9 @@ PetscErrorCode DatasetClose(Dataset *ds)
   PetscFunctionBegin;
   PetscCall(FreeMetadata(ds));
   if (ds->file.writing)
-    H5FileAbandon(&ds->file);
+    BaH5FileAbandon(&ds->file);
   else if (ds->file.id >= 0 && ds->file.id != 0)
-    PetscCall(H5FileCommit(&ds->file));
+    PetscCall(BaH5FileCommit(&ds->file));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -401,24 +401,24 @@ PetscErrorCode DatasetCreate(MPI_Comm comm, const char *path, double sfreq, Pets
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(ds, sizeof(*ds)));
-  PetscCall(H5FileCreate(comm, path, "bandalign-dataset", &ds->file));
+  PetscCall(BaH5FileCreate(comm, path, "bandalign-dataset", &ds->file));
   ds->sfreq   = sfreq;
   ds->onset   = onset;
   ds->montage = montage;
   ds->nimages = nimages; /* the names stay with the caller (image_name stays NULL) */
-  PetscCall(H5AttrWriteDouble(&ds->file, "/", "sfreq", sfreq));
-  PetscCall(H5AttrWriteInt(&ds->file, "/", "onset_sample", onset));
-  PetscCall(H5AttrWriteString(&ds->file, "/", "montage", BaMontageNames[montage]));
-  PetscCall(H5WriteNew(&ds->file, "/stimuli/category", H5T_STD_I32LE, 1, &n, H5T_NATIVE_INT, category));
-  PetscCall(H5WriteStrings(&ds->file, "/stimuli/name", nimages, image_name));
-  PetscCall(H5CreateGroups(&ds->file, "/patients"));
+  PetscCall(BaH5AttrWriteDouble(&ds->file, "/", "sfreq", sfreq));
+  PetscCall(BaH5AttrWriteInt(&ds->file, "/", "onset_sample", onset));
+  PetscCall(BaH5AttrWriteString(&ds->file, "/", "montage", BaMontageNames[montage]));
+  PetscCall(BaH5WriteNew(&ds->file, "/stimuli/category", H5T_STD_I32LE, 1, &n, H5T_NATIVE_INT, category));
+  PetscCall(BaH5WriteStrings(&ds->file, "/stimuli/name", nimages, image_name));
+  PetscCall(BaH5CreateGroups(&ds->file, "/patients"));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode DatasetAddPatient(Dataset *ds, const char *id, PetscInt nchannels, PetscInt ntrials, PetscInt nsamples,
                                  char *const *channel_name, const double *mni, const int *stimulus)
 {
-  H5File *f = &ds->file;
+  BaH5File *f = &ds->file;
   char name[192];
   hsize_t dims[3] = {(hsize_t)nchannels, (hsize_t)ntrials, (hsize_t)nsamples}, mdims[2] = {(hsize_t)nchannels, 3};
 
@@ -430,13 +430,13 @@ PetscErrorCode DatasetAddPatient(Dataset *ds, const char *id, PetscInt nchannels
                "patient %s: stimulus[%" PetscInt_FMT "] = %d outside [-1, %" PetscInt_FMT ")", id, t, stimulus[t],
                ds->nimages);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", id));
-  PetscCall(H5CreateDataset(f, name, H5T_IEEE_F32LE, 3, dims));
+  PetscCall(BaH5CreateDataset(f, name, H5T_IEEE_F32LE, 3, dims));
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/stimulus", id));
-  PetscCall(H5WriteNew(f, name, H5T_STD_I32LE, 1, &dims[1], H5T_NATIVE_INT, stimulus));
+  PetscCall(BaH5WriteNew(f, name, H5T_STD_I32LE, 1, &dims[1], H5T_NATIVE_INT, stimulus));
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/mni", id));
-  PetscCall(H5WriteNew(f, name, H5T_IEEE_F64LE, 2, mdims, H5T_NATIVE_DOUBLE, mni));
+  PetscCall(BaH5WriteNew(f, name, H5T_IEEE_F64LE, 2, mdims, H5T_NATIVE_DOUBLE, mni));
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/channel_name", id));
-  PetscCall(H5WriteStrings(f, name, nchannels, channel_name));
+  PetscCall(BaH5WriteStrings(f, name, nchannels, channel_name));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -446,13 +446,13 @@ PetscErrorCode DatasetWriteChannels(Dataset *ds, const char *id, PetscInt lo, Pe
 
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", id));
-  PetscCall(H5WriteRows(&ds->file, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf));
+  PetscCall(BaH5WriteRows(&ds->file, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode DatasetCommit(Dataset *ds)
 {
   PetscFunctionBegin;
-  PetscCall(H5FileCommit(&ds->file));
+  PetscCall(BaH5FileCommit(&ds->file));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -19,7 +19,7 @@ static int CompareStrings(const void *a, const void *b)
 }
 
 /* Checks that names holds n distinct strings; what names the dataset in the message. */
-static PetscErrorCode CheckUnique(H5File *f, const char *what, PetscInt n, char **names)
+static PetscErrorCode CheckUnique(BaH5File *f, const char *what, PetscInt n, char **names)
 {
   char **sorted, dup[256] = "";
 
@@ -43,7 +43,7 @@ static PetscBool LayerNameValid(const char *name)
 }
 
 /* Checks an RDM: finite, zero diagonal, symmetric. */
-static PetscErrorCode CheckRdm(H5File *f, const char *name, PetscInt n, const double *d)
+static PetscErrorCode CheckRdm(BaH5File *f, const char *name, PetscInt n, const double *d)
 {
   double big = 0;
 
@@ -73,7 +73,7 @@ static PetscErrorCode CheckRdm(H5File *f, const char *name, PetscInt n, const do
 /* Checks layer l: exactly one of activations and rdm, of the right shape and type. */
 static PetscErrorCode CheckLayer(Network *net, PetscInt l, double **rdm)
 {
-  H5File *f = &net->file;
+  BaH5File *f = &net->file;
   char acts[320], rname[320];
   PetscBool has_acts, has_rdm;
   int nd;
@@ -84,16 +84,16 @@ static PetscErrorCode CheckLayer(Network *net, PetscInt l, double **rdm)
   PetscFunctionBegin;
   PetscCall(PetscSNPrintf(acts, sizeof(acts), "/layers/%s/activations", net->layer_name[l]));
   PetscCall(PetscSNPrintf(rname, sizeof(rname), "/layers/%s/rdm", net->layer_name[l]));
-  PetscCall(H5Exists(f, acts, &has_acts));
-  PetscCall(H5Exists(f, rname, &has_rdm));
+  PetscCall(BaH5Exists(f, acts, &has_acts));
+  PetscCall(BaH5Exists(f, rname, &has_rdm));
   PetscCheck(has_acts || has_rdm, f->comm, BA_ERR_INPUT, "%s: layer '%s' has neither %s nor %s", f->path,
              net->layer_name[l], acts, rname);
   PetscCheck(!(has_acts && has_rdm), f->comm, BA_ERR_INPUT, "%s: layer '%s' has both %s and %s", f->path,
              net->layer_name[l], acts, rname);
   name = has_rdm ? rname : acts;
-  PetscCall(H5DatasetShape(f, name, &nd, dims));
+  PetscCall(BaH5DatasetShape(f, name, &nd, dims));
   PetscCheck(nd == 2, f->comm, BA_ERR_INPUT, "%s: %s has %d dimensions, expected 2", f->path, name, nd);
-  PetscCall(H5DatasetClass(f, name, &cls));
+  PetscCall(BaH5DatasetClass(f, name, &cls));
   PetscCheck(cls == H5T_FLOAT, f->comm, BA_ERR_INPUT, "%s: %s must hold floating-point numbers", f->path, name);
   PetscCheck(dims[0] == (hsize_t)net->nimages, f->comm, BA_ERR_INPUT,
              "%s: %s has %llu rows, expected %" PetscInt_FMT " (names in /stimuli/name)", f->path, name,
@@ -104,7 +104,7 @@ static PetscErrorCode CheckLayer(Network *net, PetscInt l, double **rdm)
                "%s: %s has %llu columns, expected %" PetscInt_FMT " (names in /stimuli/name)", f->path, name,
                (unsigned long long)dims[1], net->nimages);
     if (!*rdm) PetscCall(PetscMalloc1((size_t)net->nimages * net->nimages, rdm));
-    PetscCall(H5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)net->nimages * net->nimages, *rdm));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)net->nimages * net->nimages, *rdm));
     PetscCall(CheckRdm(f, name, net->nimages, *rdm));
   } else {
     PetscCheck(dims[1] > 0 && dims[1] <= PETSC_MAX_INT, f->comm, BA_ERR_INPUT, "%s: %s has %llu columns (features)",
@@ -116,13 +116,13 @@ static PetscErrorCode CheckLayer(Network *net, PetscInt l, double **rdm)
 
 static PetscErrorCode Load(Network *net, double **rdm)
 {
-  H5File *f = &net->file;
+  BaH5File *f = &net->file;
 
   PetscFunctionBegin;
-  PetscCall(H5ReadStrings(f, "/stimuli/name", &net->nimages, &net->image_name));
+  PetscCall(BaH5ReadStrings(f, "/stimuli/name", &net->nimages, &net->image_name));
   PetscCheck(net->nimages > 0, f->comm, BA_ERR_INPUT, "%s: /stimuli/name is empty", f->path);
   PetscCall(CheckUnique(f, "/stimuli/name", net->nimages, net->image_name));
-  PetscCall(H5ReadStrings(f, "/layers/name", &net->nlayers, &net->layer_name));
+  PetscCall(BaH5ReadStrings(f, "/layers/name", &net->nlayers, &net->layer_name));
   PetscCheck(net->nlayers > 0, f->comm, BA_ERR_INPUT, "%s: /layers/name is empty", f->path);
   PetscCall(CheckUnique(f, "/layers/name", net->nlayers, net->layer_name));
   for (PetscInt l = 0; l < net->nlayers; l++)
@@ -154,12 +154,12 @@ PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net)
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(net, sizeof(*net)));
-  ierr = H5FileOpen(comm, path, "bandalign-network", &net->file);
+  ierr = BaH5FileOpen(comm, path, "bandalign-network", &net->file);
   if (!ierr) ierr = Load(net, &rdm);
   PetscCall(PetscFree(rdm));
   if (ierr) {
     PetscCall(FreeMetadata(net));
-    H5FileAbandon(&net->file);
+    BaH5FileAbandon(&net->file);
   }
   PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -167,7 +167,7 @@ PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net)
 
 PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, PetscInt c1, float *buf)
 {
-  H5File *f = &net->file;
+  BaH5File *f = &net->file;
   char name[320];
   hid_t dset, fspace, mspace;
   hsize_t start[2] = {0, (hsize_t)c0}, count[2] = {(hsize_t)net->nimages, (hsize_t)(c1 - c0)};
@@ -180,11 +180,11 @@ PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, Pet
              "columns [%" PetscInt_FMT ", %" PetscInt_FMT ") outside [0, %" PetscInt_FMT ") of layer %s", c0, c1,
              net->nfeatures[l], net->layer_name[l]);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/activations", net->layer_name[l]));
-  PetscCallH5(dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
-  PetscCallH5(fspace = H5Dget_space(dset), f->path);
-  PetscCallH5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL), f->path);
-  PetscCallH5(mspace = H5Screate_simple(2, count, NULL), f->path);
-  PetscCallH5(H5Dread(dset, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, buf), f->path);
+  BaCallH5(dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
+  BaCallH5(fspace = H5Dget_space(dset), f->path);
+  BaCallH5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL), f->path);
+  BaCallH5(mspace = H5Screate_simple(2, count, NULL), f->path);
+  BaCallH5(H5Dread(dset, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, buf), f->path);
   H5Sclose(mspace);
   H5Sclose(fspace);
   H5Dclose(dset);
@@ -199,7 +199,7 @@ PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm)
   PetscCheck(l >= 0 && l < net->nlayers && net->has_rdm[l], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "layer %" PetscInt_FMT " is not an RDM layer of %s", l, net->file.path);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/rdm", net->layer_name[l]));
-  PetscCall(H5ReadAll(&net->file, name, H5T_NATIVE_DOUBLE, (hsize_t)net->nimages * net->nimages, rdm));
+  PetscCall(BaH5ReadAll(&net->file, name, H5T_NATIVE_DOUBLE, (hsize_t)net->nimages * net->nimages, rdm));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -208,9 +208,9 @@ PetscErrorCode NetworkClose(Network *net)
   PetscFunctionBegin;
   PetscCall(FreeMetadata(net));
   if (net->file.writing)
-    H5FileAbandon(&net->file);
+    BaH5FileAbandon(&net->file);
   else if (net->file.id >= 0 && net->file.id != 0)
-    PetscCall(H5FileCommit(&net->file));
+    PetscCall(BaH5FileCommit(&net->file));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -226,7 +226,7 @@ PetscErrorCode NetworkCreate(MPI_Comm comm, const char *path, PetscInt nimages, 
       PetscCheck(strcmp(layer_name[k], layer_name[l]), comm, PETSC_ERR_ARG_WRONG, "layer name '%s' given twice",
                  layer_name[l]);
   }
-  PetscCall(H5FileCreate(comm, path, "bandalign-network", &net->file));
+  PetscCall(BaH5FileCreate(comm, path, "bandalign-network", &net->file));
   net->nimages = nimages;
   net->nlayers = nlayers;
   PetscCall(PetscCalloc1(nlayers + 1, &net->layer_name));
@@ -234,9 +234,9 @@ PetscErrorCode NetworkCreate(MPI_Comm comm, const char *path, PetscInt nimages, 
     PetscCall(PetscStrallocpy(layer_name[l], &net->layer_name[l]));
   PetscCall(PetscCalloc1(nlayers, &net->has_rdm));
   PetscCall(PetscCalloc1(nlayers, &net->nfeatures));
-  PetscCall(H5CreateGroups(&net->file, "/layers"));
-  PetscCall(H5WriteStrings(&net->file, "/stimuli/name", nimages, image_name));
-  PetscCall(H5WriteStrings(&net->file, "/layers/name", nlayers, layer_name));
+  PetscCall(BaH5CreateGroups(&net->file, "/layers"));
+  PetscCall(BaH5WriteStrings(&net->file, "/stimuli/name", nimages, image_name));
+  PetscCall(BaH5WriteStrings(&net->file, "/layers/name", nlayers, layer_name));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -249,7 +249,7 @@ PetscErrorCode NetworkCreateActivations(Network *net, PetscInt l, PetscInt nfeat
   PetscCheck(l >= 0 && l < net->nlayers, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "layer %" PetscInt_FMT " out of range", l);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/activations", net->layer_name[l]));
-  PetscCall(H5CreateDataset(&net->file, name, H5T_IEEE_F32LE, 2, dims));
+  PetscCall(BaH5CreateDataset(&net->file, name, H5T_IEEE_F32LE, 2, dims));
   net->nfeatures[l] = nfeatures;
   net->has_rdm[l]   = PETSC_FALSE;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -257,7 +257,7 @@ PetscErrorCode NetworkCreateActivations(Network *net, PetscInt l, PetscInt nfeat
 
 PetscErrorCode NetworkWriteActivationColumns(Network *net, PetscInt l, PetscInt c0, PetscInt c1, const float *buf)
 {
-  H5File *f = &net->file;
+  BaH5File *f = &net->file;
   char name[320];
   hid_t dset, fspace, mspace, dxpl;
   hsize_t start[2] = {0, (hsize_t)c0}, count[2] = {(hsize_t)net->nimages, (hsize_t)(c1 - c0)};
@@ -268,20 +268,20 @@ PetscErrorCode NetworkWriteActivationColumns(Network *net, PetscInt l, PetscInt 
              PETSC_ERR_ARG_OUTOFRANGE,
              "columns [%" PetscInt_FMT ", %" PetscInt_FMT ") of layer %" PetscInt_FMT " out of range", c0, c1, l);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/activations", net->layer_name[l]));
-  PetscCallH5(dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
-  PetscCallH5(fspace = H5Dget_space(dset), f->path);
+  BaCallH5(dset = H5Dopen2(f->id, name, H5P_DEFAULT), f->path);
+  BaCallH5(fspace = H5Dget_space(dset), f->path);
   if (c1 > c0) {
-    PetscCallH5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL), f->path);
-    PetscCallH5(mspace = H5Screate_simple(2, count, NULL), f->path);
+    BaCallH5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL), f->path);
+    BaCallH5(mspace = H5Screate_simple(2, count, NULL), f->path);
   } else {
     count[1] = 1;
-    PetscCallH5(H5Sselect_none(fspace), f->path);
-    PetscCallH5(mspace = H5Screate_simple(2, count, NULL), f->path);
-    PetscCallH5(H5Sselect_none(mspace), f->path);
+    BaCallH5(H5Sselect_none(fspace), f->path);
+    BaCallH5(mspace = H5Screate_simple(2, count, NULL), f->path);
+    BaCallH5(H5Sselect_none(mspace), f->path);
   }
-  PetscCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
-  PetscCallH5(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), f->path);
-  PetscCallH5(H5Dwrite(dset, H5T_NATIVE_FLOAT, mspace, fspace, dxpl, buf), f->path);
+  BaCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
+  BaCallH5(H5Pset_dxpl_mpio(dxpl, H5FD_MPIO_COLLECTIVE), f->path);
+  BaCallH5(H5Dwrite(dset, H5T_NATIVE_FLOAT, mspace, fspace, dxpl, buf), f->path);
   H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(fspace);
@@ -296,7 +296,7 @@ PetscErrorCode NetworkWriteActivations(Network *net, PetscInt l, PetscInt nfeatu
   PetscFunctionBegin;
   PetscCall(NetworkCreateActivations(net, l, nfeatures));
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/activations", net->layer_name[l]));
-  PetscCall(H5WriteAll(&net->file, name, H5T_NATIVE_FLOAT, acts));
+  PetscCall(BaH5WriteAll(&net->file, name, H5T_NATIVE_FLOAT, acts));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -309,7 +309,7 @@ PetscErrorCode NetworkWriteRdm(Network *net, PetscInt l, const double *rdm)
   PetscCheck(l >= 0 && l < net->nlayers, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "layer %" PetscInt_FMT " out of range", l);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/rdm", net->layer_name[l]));
-  PetscCall(H5WriteNew(&net->file, name, H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, rdm));
+  PetscCall(BaH5WriteNew(&net->file, name, H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, rdm));
   net->has_rdm[l] = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -317,7 +317,7 @@ PetscErrorCode NetworkWriteRdm(Network *net, PetscInt l, const double *rdm)
 PetscErrorCode NetworkCommit(Network *net)
 {
   PetscFunctionBegin;
-  PetscCall(H5FileCommit(&net->file));
+  PetscCall(BaH5FileCommit(&net->file));
   PetscCall(FreeMetadata(net));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -620,9 +620,9 @@ static PetscErrorCode HtmlProvenance(FILE *fp, Results *res, const char *results
   time_t now = time(NULL);
 
   PetscFunctionBegin;
-  PetscCall(H5AttrReadString(&res->file, "/", "bandalign_version", version, sizeof(version)));
-  PetscCall(H5AttrReadInt(&res->file, "/", "seed", &seed));
-  PetscCall(H5AttrReadInt(&res->file, "/", "ranks", &ranks));
+  PetscCall(BaH5AttrReadString(&res->file, "/", "bandalign_version", version, sizeof(version)));
+  PetscCall(BaH5AttrReadInt(&res->file, "/", "seed", &seed));
+  PetscCall(BaH5AttrReadInt(&res->file, "/", "ranks", &ranks));
   strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
   fputs("<h2>Provenance</h2>\n<table>", fp);
   fputs("<tr><th class=\"l\">results file</th><td class=\"l\">", fp);
@@ -899,7 +899,7 @@ static int ChannelKeyCompare(const void *x, const void *y)
 
 PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, ReportRecovery *rec)
 {
-  H5File f;
+  BaH5File f;
   PetscInt n, m;
   char **patient = NULL, **name = NULL, hb[32];
   int *band, *layer, *pband, *player, H = -1;
@@ -907,22 +907,22 @@ PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, Rep
   PetscBool known = PETSC_FALSE;
 
   PetscFunctionBegin;
-  PetscCall(H5FileOpen(PETSC_COMM_SELF, path, "bandalign-truth", &f));
-  PetscCall(H5AttrReadString(&f, "/", "hierarchy_band", hb, sizeof(hb)));
+  PetscCall(BaH5FileOpen(PETSC_COMM_SELF, path, "bandalign-truth", &f));
+  PetscCall(BaH5AttrReadString(&f, "/", "hierarchy_band", hb, sizeof(hb)));
   for (int b = 0; BaBandNames[b]; b++)
     if (!strcmp(hb, BaBandNames[b])) {
       H     = b < BA_NBANDS ? b : -1;
       known = PETSC_TRUE;
     }
   PetscCheck(known, PETSC_COMM_SELF, BA_ERR_INPUT, "%s: hierarchy_band '%s' is not a band name or 'none'", path, hb);
-  PetscCall(H5ReadStrings(&f, "/channels/patient", &n, &patient));
-  PetscCall(H5ReadStrings(&f, "/channels/name", &m, &name));
+  PetscCall(BaH5ReadStrings(&f, "/channels/patient", &n, &patient));
+  PetscCall(BaH5ReadStrings(&f, "/channels/name", &m, &name));
   PetscCheck(m == n, PETSC_COMM_SELF, BA_ERR_INPUT,
              "%s: /channels/name has %" PetscInt_FMT " entries, /channels/patient %" PetscInt_FMT, path, m, n);
   PetscCall(
       PetscMalloc5(n + 1, &band, n + 1, &layer, n + 1, &keys, res->nchannels + 1, &pband, res->nchannels + 1, &player));
-  PetscCall(H5ReadAll(&f, "/channels/planted_band", H5T_NATIVE_INT, (hsize_t)n, band));
-  PetscCall(H5ReadAll(&f, "/channels/planted_layer", H5T_NATIVE_INT, (hsize_t)n, layer));
+  PetscCall(BaH5ReadAll(&f, "/channels/planted_band", H5T_NATIVE_INT, (hsize_t)n, band));
+  PetscCall(BaH5ReadAll(&f, "/channels/planted_layer", H5T_NATIVE_INT, (hsize_t)n, layer));
   for (PetscInt i = 0; i < n; i++) {
     PetscCheck(band[i] >= -1 && band[i] < BA_NBANDS, PETSC_COMM_SELF, BA_ERR_INPUT,
                "%s: /channels/planted_band[%" PetscInt_FMT "] = %d is outside -1..%d", path, i, band[i], BA_NBANDS - 1);
@@ -943,6 +943,6 @@ PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, Rep
   PetscCall(PetscFree5(band, layer, keys, pband, player));
   PetscCall(BaStringsFree(n, &patient));
   PetscCall(BaStringsFree(m, &name));
-  H5FileAbandon(&f);
+  BaH5FileAbandon(&f);
   PetscFunctionReturn(PETSC_SUCCESS);
 }

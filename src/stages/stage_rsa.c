@@ -409,16 +409,16 @@ static void CheckpointPath(int roi, const char *what, char *buf, size_t len)
 
 static PetscErrorCode CheckpointSave(const RsaOptions *o, int nroi, RsaState *st)
 {
-  H5File f;
+  BaH5File f;
   char name[128];
   hsize_t dims[2];
 
   PetscFunctionBegin;
-  PetscCall(H5FileCreate(o->ctx.comm, o->checkpoint, "bandalign-checkpoint", &f));
-  PetscCall(H5WriteProvenance(&f, &o->ctx));
-  PetscCall(H5AttrWriteInt(&f, "/", "permutations", o->permutations));
-  PetscCall(H5AttrWriteInt(&f, "/", "permutations_max", o->permutations_max));
-  PetscCall(H5AttrWriteInt(&f, "/", "sequential", o->sequential_h));
+  PetscCall(BaH5FileCreate(o->ctx.comm, o->checkpoint, "bandalign-checkpoint", &f));
+  PetscCall(BaH5WriteProvenance(&f, &o->ctx));
+  PetscCall(BaH5AttrWriteInt(&f, "/", "permutations", o->permutations));
+  PetscCall(BaH5AttrWriteInt(&f, "/", "permutations_max", o->permutations_max));
+  PetscCall(BaH5AttrWriteInt(&f, "/", "sequential", o->sequential_h));
   for (int roi = 0; roi < nroi; roi++) {
     const PetscInt nloc = st->pair_hi[roi] - st->pair_lo[roi];
     int64_t *buf;
@@ -426,7 +426,7 @@ static PetscErrorCode CheckpointSave(const RsaOptions *o, int nroi, RsaState *st
     CheckpointPath(roi, "count", name, sizeof(name));
     dims[0] = (hsize_t)st->npairs_global[roi];
     dims[1] = 4;
-    PetscCall(H5CreateDataset(&f, name, H5T_STD_I64LE, 2, dims));
+    PetscCall(BaH5CreateDataset(&f, name, H5T_STD_I64LE, 2, dims));
     PetscCall(PetscMalloc1(4 * nloc + 1, &buf));
     for (PetscInt i = 0; i < nloc; i++) {
       buf[4 * i]     = st->counts[roi][i].b;
@@ -434,18 +434,18 @@ static PetscErrorCode CheckpointSave(const RsaOptions *o, int nroi, RsaState *st
       buf[4 * i + 2] = st->counts[roi][i].done;
       buf[4 * i + 3] = st->goal[roi][i];
     }
-    PetscCall(H5WriteRows(&f, name, H5T_NATIVE_INT64, (hsize_t)st->pair_lo[roi], (hsize_t)st->pair_hi[roi], buf));
+    PetscCall(BaH5WriteRows(&f, name, H5T_NATIVE_INT64, (hsize_t)st->pair_lo[roi], (hsize_t)st->pair_hi[roi], buf));
     PetscCall(PetscFree(buf));
     if (st->maxnull[roi]) {
       CheckpointPath(roi, "maxnull", name, sizeof(name));
       dims[0] = (hsize_t)o->ctx.size;
       dims[1] = (hsize_t)o->permutations;
-      PetscCall(H5CreateDataset(&f, name, H5T_IEEE_F64LE, 2, dims));
+      PetscCall(BaH5CreateDataset(&f, name, H5T_IEEE_F64LE, 2, dims));
       PetscCall(
-          H5WriteRows(&f, name, H5T_NATIVE_DOUBLE, (hsize_t)o->ctx.rank, (hsize_t)o->ctx.rank + 1, st->maxnull[roi]));
+          BaH5WriteRows(&f, name, H5T_NATIVE_DOUBLE, (hsize_t)o->ctx.rank, (hsize_t)o->ctx.rank + 1, st->maxnull[roi]));
     }
   }
-  PetscCall(H5FileCommit(&f));
+  PetscCall(BaH5FileCommit(&f));
   st->t_last_save = MPI_Wtime();
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -464,7 +464,7 @@ static PetscErrorCode CheckpointDue(const RsaOptions *o, const RsaState *st, int
 /* Loads this rank's counts and goals of one ROI if the checkpoint has them; *found says so. */
 static PetscErrorCode CheckpointLoadRoi(const RsaOptions *o, int roi, RsaState *st, PetscBool *found)
 {
-  H5File f;
+  BaH5File f;
   char name[128];
   PetscInt64 m, mmax, h;
   int nd;
@@ -473,30 +473,30 @@ static PetscErrorCode CheckpointLoadRoi(const RsaOptions *o, int roi, RsaState *
   const PetscInt lo = st->pair_lo[roi], hi = st->pair_hi[roi];
 
   PetscFunctionBegin;
-  PetscCall(H5FileOpen(o->ctx.comm, o->checkpoint, "bandalign-checkpoint", &f));
-  PetscCall(H5AttrReadInt(&f, "/", "permutations", &m));
+  PetscCall(BaH5FileOpen(o->ctx.comm, o->checkpoint, "bandalign-checkpoint", &f));
+  PetscCall(BaH5AttrReadInt(&f, "/", "permutations", &m));
   {
     PetscBool has;
-    PetscCall(H5AttrExists(&f, "/", "permutations_max", &has));
+    PetscCall(BaH5AttrExists(&f, "/", "permutations_max", &has));
     PetscCheck(has, o->ctx.comm, BA_ERR_INPUT,
                "%s: a checkpoint of an older bandalign (no permutations_max); start again without -resume",
                o->checkpoint);
   }
-  PetscCall(H5AttrReadInt(&f, "/", "permutations_max", &mmax));
-  PetscCall(H5AttrReadInt(&f, "/", "sequential", &h));
+  PetscCall(BaH5AttrReadInt(&f, "/", "permutations_max", &mmax));
+  PetscCall(BaH5AttrReadInt(&f, "/", "sequential", &h));
   PetscCheck(m == o->permutations && mmax == o->permutations_max && h == o->sequential_h, o->ctx.comm, BA_ERR_INPUT,
              "%s: written with -permutations %" PetscInt64_FMT " -permutations_max %" PetscInt64_FMT
              " -sequential %" PetscInt64_FMT ", not the options of this run",
              o->checkpoint, m, mmax, h);
   CheckpointPath(roi, "count", name, sizeof(name));
-  PetscCall(H5Exists(&f, name, found));
+  PetscCall(BaH5Exists(&f, name, found));
   if (*found) {
-    PetscCall(H5DatasetShape(&f, name, &nd, dims));
+    PetscCall(BaH5DatasetShape(&f, name, &nd, dims));
     PetscCheck(nd == 2 && dims[0] == (hsize_t)st->npairs_global[roi] && dims[1] == 4, o->ctx.comm, BA_ERR_INPUT,
                "%s: %llu pairs saved for this ROI, but this run has %" PetscInt_FMT " (different inputs?)",
                o->checkpoint, (unsigned long long)dims[0], st->npairs_global[roi]);
     PetscCall(PetscMalloc1(4 * (hi - lo) + 1, &buf));
-    PetscCall(H5ReadRows(&f, name, H5T_NATIVE_INT64, (hsize_t)lo, (hsize_t)hi, buf));
+    PetscCall(BaH5ReadRows(&f, name, H5T_NATIVE_INT64, (hsize_t)lo, (hsize_t)hi, buf));
     for (PetscInt i = 0; i < hi - lo; i++) {
       st->counts[roi][i].b    = buf[4 * i];
       st->counts[roi][i].used = buf[4 * i + 1];
@@ -506,15 +506,15 @@ static PetscErrorCode CheckpointLoadRoi(const RsaOptions *o, int roi, RsaState *
     PetscCall(PetscFree(buf));
     if (st->maxnull[roi]) {
       CheckpointPath(roi, "maxnull", name, sizeof(name));
-      PetscCall(H5DatasetShape(&f, name, &nd, dims));
+      PetscCall(BaH5DatasetShape(&f, name, &nd, dims));
       PetscCheck(dims[0] == (hsize_t)o->ctx.size, o->ctx.comm, BA_ERR_INPUT,
                  "%s: -correction maxstat resumes on the %llu ranks that wrote it", o->checkpoint,
                  (unsigned long long)dims[0]);
       PetscCall(
-          H5ReadRows(&f, name, H5T_NATIVE_DOUBLE, (hsize_t)o->ctx.rank, (hsize_t)o->ctx.rank + 1, st->maxnull[roi]));
+          BaH5ReadRows(&f, name, H5T_NATIVE_DOUBLE, (hsize_t)o->ctx.rank, (hsize_t)o->ctx.rank + 1, st->maxnull[roi]));
     }
   }
-  H5FileAbandon(&f);
+  BaH5FileAbandon(&f);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -29,23 +29,23 @@ PetscErrorCode FeaturesCreate(const BaContext *ctx, const char *path, PetscInt n
   PetscCall(PetscMemzero(ff, sizeof(*ff)));
   ff->nimages   = nimages;
   ff->nchannels = nchannels;
-  PetscCall(H5FileCreate(ctx->comm, path, Format, &ff->file));
-  PetscCall(H5WriteProvenance(&ff->file, ctx));
-  PetscCall(H5WriteStrings(&ff->file, "/stimuli/name", nimages, image_name));
-  PetscCall(H5WriteStrings(&ff->file, "/channels/patient", nchannels, patient));
-  PetscCall(H5WriteStrings(&ff->file, "/channels/name", nchannels, channel_name));
+  PetscCall(BaH5FileCreate(ctx->comm, path, Format, &ff->file));
+  PetscCall(BaH5WriteProvenance(&ff->file, ctx));
+  PetscCall(BaH5WriteStrings(&ff->file, "/stimuli/name", nimages, image_name));
+  PetscCall(BaH5WriteStrings(&ff->file, "/channels/patient", nchannels, patient));
+  PetscCall(BaH5WriteStrings(&ff->file, "/channels/name", nchannels, channel_name));
   dims[0] = (hsize_t)nchannels;
   dims[1] = 3;
-  PetscCall(H5WriteNew(&ff->file, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, mni));
-  PetscCall(H5CreateDataset(&ff->file, "/channels/n_artifacts", H5T_STD_I32LE, 1, dims));
+  PetscCall(BaH5WriteNew(&ff->file, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, mni));
+  PetscCall(BaH5CreateDataset(&ff->file, "/channels/n_artifacts", H5T_STD_I32LE, 1, dims));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     dims[1] = (hsize_t)nimages;
     PetscCall(RoiPath(roi, "feature", name, sizeof(name)));
-    PetscCall(H5CreateDataset(&ff->file, name, H5T_IEEE_F32LE, 2, dims));
+    PetscCall(BaH5CreateDataset(&ff->file, name, H5T_IEEE_F32LE, 2, dims));
     PetscCall(RoiPath(roi, "responsive_p", name, sizeof(name)));
-    PetscCall(H5CreateDataset(&ff->file, name, H5T_IEEE_F64LE, 1, dims));
+    PetscCall(BaH5CreateDataset(&ff->file, name, H5T_IEEE_F64LE, 1, dims));
     PetscCall(RoiPath(roi, "increase", name, sizeof(name)));
-    PetscCall(H5CreateDataset(&ff->file, name, H5T_STD_U8LE, 1, dims));
+    PetscCall(BaH5CreateDataset(&ff->file, name, H5T_STD_U8LE, 1, dims));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -56,14 +56,15 @@ PetscErrorCode FeaturesWriteBlock(Features *ff, PetscInt lo, const FeaturesBlock
   char name[128];
 
   PetscFunctionBegin;
-  PetscCall(H5WriteRows(&ff->file, "/channels/n_artifacts", H5T_NATIVE_INT, a, z, b->n_artifacts));
+  PetscCall(BaH5WriteRows(&ff->file, "/channels/n_artifacts", H5T_NATIVE_INT, a, z, b->n_artifacts));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     PetscCall(RoiPath(roi, "feature", name, sizeof(name)));
-    PetscCall(H5WriteRows(&ff->file, name, H5T_NATIVE_FLOAT, a, z, b->feature + (size_t)roi * b->nrows * ff->nimages));
+    PetscCall(
+        BaH5WriteRows(&ff->file, name, H5T_NATIVE_FLOAT, a, z, b->feature + (size_t)roi * b->nrows * ff->nimages));
     PetscCall(RoiPath(roi, "responsive_p", name, sizeof(name)));
-    PetscCall(H5WriteRows(&ff->file, name, H5T_NATIVE_DOUBLE, a, z, b->resp_p + (size_t)roi * b->nrows));
+    PetscCall(BaH5WriteRows(&ff->file, name, H5T_NATIVE_DOUBLE, a, z, b->resp_p + (size_t)roi * b->nrows));
     PetscCall(RoiPath(roi, "increase", name, sizeof(name)));
-    PetscCall(H5WriteRows(&ff->file, name, H5T_NATIVE_UINT8, a, z, b->increase + (size_t)roi * b->nrows));
+    PetscCall(BaH5WriteRows(&ff->file, name, H5T_NATIVE_UINT8, a, z, b->increase + (size_t)roi * b->nrows));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -71,7 +72,7 @@ PetscErrorCode FeaturesWriteBlock(Features *ff, PetscInt lo, const FeaturesBlock
 PetscErrorCode FeaturesCommit(Features *ff)
 {
   PetscFunctionBegin;
-  PetscCall(H5FileCommit(&ff->file));
+  PetscCall(BaH5FileCommit(&ff->file));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -82,7 +83,7 @@ static PetscErrorCode CheckShape(Features *ff, const char *name, hsize_t rows, h
   hsize_t dims[3];
 
   PetscFunctionBegin;
-  PetscCall(H5DatasetShape(&ff->file, name, &nd, dims));
+  PetscCall(BaH5DatasetShape(&ff->file, name, &nd, dims));
   PetscCheck(nd == (cols ? 2 : 1) && dims[0] == rows && (!cols || dims[1] == cols), ff->file.comm, BA_ERR_INPUT,
              "%s: %s has shape %llu%s%llu, expected %llu%s%llu", ff->file.path, name, (unsigned long long)dims[0],
              nd > 1 ? " x " : "", nd > 1 ? (unsigned long long)dims[1] : 0ULL, (unsigned long long)rows,
@@ -97,10 +98,10 @@ PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff)
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(ff, sizeof(*ff)));
-  PetscCall(H5FileOpen(comm, path, Format, &ff->file));
-  PetscCall(H5ReadStrings(&ff->file, "/stimuli/name", &ff->nimages, &ff->image_name));
-  PetscCall(H5ReadStrings(&ff->file, "/channels/name", &ff->nchannels, &ff->channel_name));
-  PetscCall(H5ReadStrings(&ff->file, "/channels/patient", &n, &ff->patient));
+  PetscCall(BaH5FileOpen(comm, path, Format, &ff->file));
+  PetscCall(BaH5ReadStrings(&ff->file, "/stimuli/name", &ff->nimages, &ff->image_name));
+  PetscCall(BaH5ReadStrings(&ff->file, "/channels/name", &ff->nchannels, &ff->channel_name));
+  PetscCall(BaH5ReadStrings(&ff->file, "/channels/patient", &n, &ff->patient));
   PetscCheck(n == ff->nchannels, comm, BA_ERR_INPUT,
              "%s: /channels/patient has %" PetscInt_FMT " entries, expected %" PetscInt_FMT, path, n, ff->nchannels);
   PetscCheck(ff->nimages >= 3, comm, BA_ERR_INPUT, "%s: /stimuli/name lists %" PetscInt_FMT " images, need at least 3",
@@ -110,9 +111,9 @@ PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff)
                "%s: /stimuli/name is not sorted and unique at '%s'", path, ff->image_name[i]);
   PetscCall(CheckShape(ff, "/channels/mni", (hsize_t)ff->nchannels, 3));
   PetscCall(PetscMalloc1(3 * ff->nchannels, &ff->mni));
-  PetscCall(H5ReadAll(&ff->file, "/channels/mni", H5T_NATIVE_DOUBLE, (hsize_t)ff->nchannels * 3, ff->mni));
+  PetscCall(BaH5ReadAll(&ff->file, "/channels/mni", H5T_NATIVE_DOUBLE, (hsize_t)ff->nchannels * 3, ff->mni));
   PetscCall(PetscMalloc1(ff->nchannels, &ff->n_artifacts));
-  PetscCall(H5ReadAll(&ff->file, "/channels/n_artifacts", H5T_NATIVE_INT, (hsize_t)ff->nchannels, ff->n_artifacts));
+  PetscCall(BaH5ReadAll(&ff->file, "/channels/n_artifacts", H5T_NATIVE_INT, (hsize_t)ff->nchannels, ff->n_artifacts));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     PetscCall(RoiPath(roi, "feature", name, sizeof(name)));
     PetscCall(CheckShape(ff, name, (hsize_t)ff->nchannels, (hsize_t)ff->nimages));
@@ -132,15 +133,15 @@ PetscErrorCode FeaturesReadRoi(Features *ff, int roi, PetscInt lo, PetscInt hi, 
   PetscFunctionBegin;
   if (feature) {
     PetscCall(RoiPath(roi, "feature", name, sizeof(name)));
-    PetscCall(H5ReadRows(&ff->file, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, feature));
+    PetscCall(BaH5ReadRows(&ff->file, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, feature));
   }
   if (resp_p) {
     PetscCall(RoiPath(roi, "responsive_p", name, sizeof(name)));
-    PetscCall(H5ReadRows(&ff->file, name, H5T_NATIVE_DOUBLE, (hsize_t)lo, (hsize_t)hi, resp_p));
+    PetscCall(BaH5ReadRows(&ff->file, name, H5T_NATIVE_DOUBLE, (hsize_t)lo, (hsize_t)hi, resp_p));
   }
   if (increase) {
     PetscCall(RoiPath(roi, "increase", name, sizeof(name)));
-    PetscCall(H5ReadRows(&ff->file, name, H5T_NATIVE_UINT8, (hsize_t)lo, (hsize_t)hi, increase));
+    PetscCall(BaH5ReadRows(&ff->file, name, H5T_NATIVE_UINT8, (hsize_t)lo, (hsize_t)hi, increase));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -148,7 +149,7 @@ PetscErrorCode FeaturesReadRoi(Features *ff, int roi, PetscInt lo, PetscInt hi, 
 PetscErrorCode FeaturesClose(Features *ff)
 {
   PetscFunctionBegin;
-  H5FileAbandon(&ff->file);
+  BaH5FileAbandon(&ff->file);
   PetscCall(BaStringsFree(ff->nimages, &ff->image_name));
   PetscCall(BaStringsFree(ff->nchannels, &ff->patient));
   PetscCall(BaStringsFree(ff->nchannels, &ff->channel_name));

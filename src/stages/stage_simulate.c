@@ -140,7 +140,7 @@ static PetscErrorCode MakeFolder(const BaContext *ctx)
 static PetscErrorCode FillNetwork(const SimulateOptions *o, const SimNetwork *net, Network *file)
 {
   PetscFunctionBegin;
-  PetscCall(H5WriteProvenance(&file->file, &o->ctx));
+  PetscCall(BaH5WriteProvenance(&file->file, &o->ctx));
   for (int l = 0; l < SIM_NLAYERS; l++)
     PetscCall(NetworkWriteActivations(file, l, net->nfeatures[l], o->ctx.rank == 0 ? net->act[l] : NULL));
   PetscCall(NetworkCommit(file));
@@ -188,7 +188,7 @@ static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *s
   }
   PetscCall(NetworkCreate(o->ctx.comm, path, n, st->name, SIM_NLAYERS, (char *const *)SimLayerNames, &file));
   ierr = FillNetwork(o, &net, &file);
-  if (ierr) H5FileAbandon(&file.file);
+  if (ierr) BaH5FileAbandon(&file.file);
   PetscCall(ierr);
   if (o->ctx.rank == 0) PetscCall(SimNetworkDestroy(&net));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -203,7 +203,7 @@ static PetscErrorCode FillDataset(const SimulateOptions *o, const SimStimuli *st
   Progress pr;
 
   PetscFunctionBegin;
-  PetscCall(H5WriteProvenance(&ds->file, &o->ctx));
+  PetscCall(BaH5WriteProvenance(&ds->file, &o->ctx));
   ProgressBegin(&pr, o->ctx.comm, "simulate: channels",
                 (double)(part->rank_lo[o->ctx.rank + 1] - part->rank_lo[o->ctx.rank]), o->ctx.quiet);
   for (PetscInt p = 0; p < co->npatients; p++) {
@@ -274,7 +274,7 @@ static PetscErrorCode WriteDataset(const SimulateOptions *o, const SimStimuli *s
   PetscCall(DatasetCreate(o->ctx.comm, path, SIM_SFREQ, SIM_ONSET, BA_MONTAGE_BIPOLAR, st->nimages, st->name,
                           st->category, &ds));
   ierr = FillDataset(o, st, co, proj, &part, sig, buf, &ds);
-  if (ierr) H5FileAbandon(&ds.file);
+  if (ierr) BaH5FileAbandon(&ds.file);
   PetscCall(ierr);
   *seconds = MPI_Wtime() - t0;
   PetscCall(SimSignalDestroy(&sig));
@@ -285,24 +285,24 @@ static PetscErrorCode WriteDataset(const SimulateOptions *o, const SimStimuli *s
 }
 
 /* The datasets of truth.h5 (rank 0's arrays are written). */
-static PetscErrorCode FillTruth(const SimulateOptions *o, const SimCohort *co, H5File *f, char **patient, char **name,
+static PetscErrorCode FillTruth(const SimulateOptions *o, const SimCohort *co, BaH5File *f, char **patient, char **name,
                                 int *band, int *layer, int *area, double *gain, double *increase, double *mni)
 {
   const PetscInt N = co->nchannels;
   hsize_t dims[2]  = {(hsize_t)N, 3};
 
   PetscFunctionBegin;
-  PetscCall(H5WriteProvenance(f, &o->ctx));
-  PetscCall(H5AttrWriteString(f, "/", "hierarchy_band", BaBandNames[o->par.hierarchy_band]));
-  PetscCall(H5WriteStrings(f, "/channels/patient", N, patient));
-  PetscCall(H5WriteStrings(f, "/channels/name", N, name));
-  PetscCall(H5WriteNew(f, "/channels/planted_band", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, band));
-  PetscCall(H5WriteNew(f, "/channels/planted_layer", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, layer));
-  PetscCall(H5WriteNew(f, "/channels/gain", H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, gain));
-  PetscCall(H5WriteNew(f, "/channels/area", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, area));
-  PetscCall(H5WriteNew(f, "/channels/power_increase", H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, increase));
-  PetscCall(H5WriteNew(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, mni));
-  PetscCall(H5FileCommit(f));
+  PetscCall(BaH5WriteProvenance(f, &o->ctx));
+  PetscCall(BaH5AttrWriteString(f, "/", "hierarchy_band", BaBandNames[o->par.hierarchy_band]));
+  PetscCall(BaH5WriteStrings(f, "/channels/patient", N, patient));
+  PetscCall(BaH5WriteStrings(f, "/channels/name", N, name));
+  PetscCall(BaH5WriteNew(f, "/channels/planted_band", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, band));
+  PetscCall(BaH5WriteNew(f, "/channels/planted_layer", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, layer));
+  PetscCall(BaH5WriteNew(f, "/channels/gain", H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, gain));
+  PetscCall(BaH5WriteNew(f, "/channels/area", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, area));
+  PetscCall(BaH5WriteNew(f, "/channels/power_increase", H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, increase));
+  PetscCall(BaH5WriteNew(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, mni));
+  PetscCall(BaH5FileCommit(f));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -310,7 +310,7 @@ static PetscErrorCode FillTruth(const SimulateOptions *o, const SimCohort *co, H
 static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, const char *path)
 {
   const PetscInt N = co->nchannels;
-  H5File f;
+  BaH5File f;
   char **patient, **name;
   int *band, *layer, *area;
   double *gain, *increase, *mni;
@@ -331,9 +331,9 @@ static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, 
     for (int e = 0; e < 3; e++)
       mni[3 * c + e] = ch->mni[e];
   }
-  PetscCall(H5FileCreate(o->ctx.comm, path, "bandalign-truth", &f));
+  PetscCall(BaH5FileCreate(o->ctx.comm, path, "bandalign-truth", &f));
   ierr = FillTruth(o, co, &f, patient, name, band, layer, area, gain, increase, mni);
-  if (ierr) H5FileAbandon(&f);
+  if (ierr) BaH5FileAbandon(&f);
   PetscCall(ierr);
   PetscCall(PetscFree4(patient, name, band, layer));
   PetscCall(PetscFree4(area, gain, increase, mni));

@@ -1,0 +1,251 @@
+/* results.c: reading and writing bandalign-results files.
+ *
+ * The per-channel datasets are written by the ranks that own the channels, as hyperslabs;
+ * the per-ROI summaries are small and identical on every rank, so they go out as attributes
+ * and whole datasets from rank 0. */
+#include <bandalign/results.h>
+
+static const char Format[] = "bandalign-results";
+
+static void RoiPath(int roi, const char *what, char *buf, size_t len)
+{
+  char name[64];
+
+  RoiName(roi, name, sizeof(name));
+  if (what)
+    snprintf(buf, len, "/roi/%s/%s", name, what);
+  else
+    snprintf(buf, len, "/roi/%s", name);
+}
+
+PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *res)
+{
+  BaH5File *f = &res->file;
+  hsize_t dims[2];
+  char name[128];
+
+  PetscFunctionBegin;
+  PetscCall(BaH5FileCreate(ctx->comm, path, Format, f));
+  PetscCall(BaH5WriteProvenance(f, ctx));
+  PetscCall(BaH5AttrWriteInt(f, "/", "permutations", res->permutations));
+  PetscCall(BaH5AttrWriteInt(f, "/", "permutations_max", res->permutations_max));
+  PetscCall(BaH5AttrWriteString(f, "/", "correction", res->correction));
+  PetscCall(BaH5AttrWriteDouble(f, "/", "q", res->q));
+  PetscCall(BaH5AttrWriteInt(f, "/", "noise_splits", res->nsplits));
+  PetscCall(BaH5WriteStrings(f, "/stimuli/name", res->nimages, res->image_name));
+  PetscCall(BaH5WriteStrings(f, "/layers/name", res->nlayers, res->layer_name));
+  PetscCall(BaH5WriteStrings(f, "/channels/patient", res->nchannels, res->patient));
+  PetscCall(BaH5WriteStrings(f, "/channels/name", res->nchannels, res->channel_name));
+  dims[0] = (hsize_t)res->nchannels;
+  dims[1] = 3;
+  PetscCall(BaH5WriteNew(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, res->mni));
+  PetscCall(BaH5WriteNew(f, "/channels/area", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, res->area));
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    dims[1] = (hsize_t)res->nlayers;
+    RoiPath(roi, "responsive", name, sizeof(name));
+    PetscCall(BaH5CreateDataset(f, name, H5T_STD_U8LE, 1, dims));
+    RoiPath(roi, "rho", name, sizeof(name));
+    PetscCall(BaH5CreateDataset(f, name, H5T_IEEE_F64LE, 2, dims));
+    RoiPath(roi, "pvalue", name, sizeof(name));
+    PetscCall(BaH5CreateDataset(f, name, H5T_IEEE_F64LE, 2, dims));
+    RoiPath(roi, "qvalue", name, sizeof(name));
+    PetscCall(BaH5CreateDataset(f, name, H5T_IEEE_F64LE, 2, dims));
+    RoiPath(roi, "significant", name, sizeof(name));
+    PetscCall(BaH5CreateDataset(f, name, H5T_STD_U8LE, 2, dims));
+    RoiPath(roi, "permutations_used", name, sizeof(name));
+    PetscCall(BaH5CreateDataset(f, name, H5T_STD_I64LE, 2, dims));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt hi, const uint8_t *responsive,
+                                   const double *rho, const double *pvalue, const double *qvalue,
+                                   const uint8_t *significant, const int64_t *permutations_used)
+{
+  BaH5File *f     = &res->file;
+  const hsize_t a = (hsize_t)lo, z = (hsize_t)hi;
+  char name[128];
+
+  PetscFunctionBegin;
+  RoiPath(roi, "responsive", name, sizeof(name));
+  PetscCall(BaH5WriteRows(f, name, H5T_NATIVE_UINT8, a, z, responsive));
+  RoiPath(roi, "rho", name, sizeof(name));
+  PetscCall(BaH5WriteRows(f, name, H5T_NATIVE_DOUBLE, a, z, rho));
+  RoiPath(roi, "pvalue", name, sizeof(name));
+  PetscCall(BaH5WriteRows(f, name, H5T_NATIVE_DOUBLE, a, z, pvalue));
+  RoiPath(roi, "qvalue", name, sizeof(name));
+  PetscCall(BaH5WriteRows(f, name, H5T_NATIVE_DOUBLE, a, z, qvalue));
+  RoiPath(roi, "significant", name, sizeof(name));
+  PetscCall(BaH5WriteRows(f, name, H5T_NATIVE_UINT8, a, z, significant));
+  RoiPath(roi, "permutations_used", name, sizeof(name));
+  PetscCall(BaH5WriteRows(f, name, H5T_NATIVE_INT64, a, z, permutations_used));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ResultsWriteRoiSummary(Results *res, int roi, const ResultsRoiSummary *s, const double *noise)
+{
+  BaH5File *f = &res->file;
+  char obj[96], name[128];
+  hsize_t dims[2] = {BA_NAREAS, (hsize_t)res->nlayers};
+
+  PetscFunctionBegin;
+  RoiPath(roi, NULL, obj, sizeof(obj));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_rho", s->alignment_rho));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_p", s->alignment_p));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "volume", s->volume));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "specificity", s->specificity));
+  PetscCall(BaH5AttrWriteInt(f, obj, "n_responsive", s->n_responsive));
+  PetscCall(BaH5AttrWriteInt(f, obj, "n_significant_pairs", s->n_significant_pairs));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "noise_median", s->noise_median));
+  RoiPath(roi, "area_layer", name, sizeof(name));
+  PetscCall(BaH5WriteNew(f, name, H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, s->area_layer));
+  dims[1] = 0;
+  RoiPath(roi, "area_significant", name, sizeof(name));
+  PetscCall(BaH5WriteNew(f, name, H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, s->area_significant));
+  RoiPath(roi, "area_responsive", name, sizeof(name));
+  PetscCall(BaH5WriteNew(f, name, H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, s->area_responsive));
+  if (res->nsplits > 0) {
+    dims[0] = (hsize_t)res->nsplits;
+    RoiPath(roi, "noise_alignment", name, sizeof(name));
+    PetscCall(BaH5WriteNew(f, name, H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, noise));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ResultsWriteComparisons(Results *res, const double *compare_p)
+{
+  hsize_t dims[2] = {BA_NROIS, BA_NROIS};
+
+  PetscFunctionBegin;
+  PetscCall(
+      BaH5WriteNew(&res->file, "/comparisons/mannwhitney_p", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, compare_p));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ResultsWriteLayerCorrelation(Results *res, const double *corr)
+{
+  hsize_t dims[2] = {(hsize_t)res->nlayers, (hsize_t)res->nlayers};
+
+  PetscFunctionBegin;
+  PetscCall(BaH5WriteNew(&res->file, "/layers/rdm_correlation", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, corr));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ResultsCommit(Results *res)
+{
+  PetscFunctionBegin;
+  PetscCall(BaH5FileCommit(&res->file));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
+{
+  BaH5File *f = &res->file;
+  PetscInt n, v;
+  PetscInt64 i64;
+  char obj[96], name[128];
+  PetscBool has;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(res, sizeof(*res)));
+  PetscCall(BaH5FileOpen(comm, path, Format, f));
+  PetscCall(BaH5AttrReadString(f, "/", "protocol", res->protocol, sizeof(res->protocol)));
+  PetscCall(BaH5AttrReadString(f, "/", "correction", res->correction, sizeof(res->correction)));
+  PetscCall(BaH5AttrReadString(f, "/", "options", res->options, sizeof(res->options)));
+  PetscCall(BaH5AttrReadInt(f, "/", "permutations", &i64));
+  res->permutations = (PetscInt)i64;
+  { /* files written before the resolution of small p-values have no permutations_max */
+    PetscBool has;
+    PetscCall(BaH5AttrExists(f, "/", "permutations_max", &has));
+    if (has) PetscCall(BaH5AttrReadInt(f, "/", "permutations_max", &i64));
+    res->permutations_max = has ? (PetscInt)i64 : res->permutations;
+  }
+  PetscCall(BaH5AttrReadInt(f, "/", "noise_splits", &i64));
+  res->nsplits = (PetscInt)i64;
+  PetscCall(BaH5AttrReadDouble(f, "/", "q", &res->q));
+  PetscCall(BaH5ReadStrings(f, "/stimuli/name", &res->nimages, &res->image_name));
+  PetscCall(BaH5ReadStrings(f, "/layers/name", &res->nlayers, &res->layer_name));
+  PetscCheck(res->nlayers > 0 && res->nlayers <= 64, comm, BA_ERR_INPUT,
+             "%s: %" PetscInt_FMT " layers (1 to 64 supported)", path, res->nlayers);
+  PetscCall(BaH5ReadStrings(f, "/channels/name", &res->nchannels, &res->channel_name));
+  PetscCall(BaH5ReadStrings(f, "/channels/patient", &n, &res->patient));
+  PetscCheck(n == res->nchannels, comm, BA_ERR_INPUT,
+             "%s: /channels/patient has %" PetscInt_FMT " entries, expected %" PetscInt_FMT, path, n, res->nchannels);
+  n = res->nchannels;
+  v = res->nlayers;
+  PetscCall(PetscMalloc2(3 * n, &res->mni, n, &res->area));
+  PetscCall(BaH5ReadAll(f, "/channels/mni", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, res->mni));
+  PetscCall(BaH5ReadAll(f, "/channels/area", H5T_NATIVE_INT, (hsize_t)n, res->area));
+  PetscCall(BaH5Exists(f, "/layers/rdm_correlation", &has));
+  if (has) {
+    PetscCall(PetscMalloc1(v * v, &res->layer_corr));
+    PetscCall(BaH5ReadAll(f, "/layers/rdm_correlation", H5T_NATIVE_DOUBLE, (hsize_t)v * v, res->layer_corr));
+  }
+  PetscCall(BaH5ReadAll(f, "/comparisons/mannwhitney_p", H5T_NATIVE_DOUBLE, BA_NROIS * BA_NROIS, res->compare_p));
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    ResultsRoiSummary *s = &res->roi[roi];
+    ResultsRoiData *d    = &res->data[roi];
+
+    RoiPath(roi, NULL, obj, sizeof(obj));
+    PetscCall(BaH5AttrReadDouble(f, obj, "alignment_rho", &s->alignment_rho));
+    PetscCall(BaH5AttrReadDouble(f, obj, "alignment_p", &s->alignment_p));
+    PetscCall(BaH5AttrReadDouble(f, obj, "volume", &s->volume));
+    PetscCall(BaH5AttrReadDouble(f, obj, "specificity", &s->specificity));
+    PetscCall(BaH5AttrReadDouble(f, obj, "noise_median", &s->noise_median));
+    PetscCall(BaH5AttrReadInt(f, obj, "n_responsive", &i64));
+    s->n_responsive = (PetscInt)i64;
+    PetscCall(BaH5AttrReadInt(f, obj, "n_significant_pairs", &i64));
+    s->n_significant_pairs = (PetscInt)i64;
+    RoiPath(roi, "area_layer", name, sizeof(name));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)BA_NAREAS * v, s->area_layer));
+    RoiPath(roi, "area_significant", name, sizeof(name));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_INT, BA_NAREAS, s->area_significant));
+    RoiPath(roi, "area_responsive", name, sizeof(name));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_INT, BA_NAREAS, s->area_responsive));
+
+    PetscCall(
+        PetscMalloc5(n, &d->responsive, n * v, &d->rho, n * v, &d->pvalue, n * v, &d->qvalue, n * v, &d->significant));
+    RoiPath(roi, "responsive", name, sizeof(name));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_UINT8, (hsize_t)n, d->responsive));
+    RoiPath(roi, "rho", name, sizeof(name));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)n * v, d->rho));
+    RoiPath(roi, "pvalue", name, sizeof(name));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)n * v, d->pvalue));
+    RoiPath(roi, "qvalue", name, sizeof(name));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)n * v, d->qvalue));
+    RoiPath(roi, "significant", name, sizeof(name));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_UINT8, (hsize_t)n * v, d->significant));
+    RoiPath(roi, "permutations_used", name, sizeof(name));
+    PetscCall(BaH5Exists(f, name, &has));
+    if (has) {
+      PetscCall(PetscMalloc1(n * v, &d->permutations_used));
+      PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_INT64, (hsize_t)n * v, d->permutations_used));
+    }
+    RoiPath(roi, "noise_alignment", name, sizeof(name));
+    PetscCall(BaH5Exists(f, name, &has));
+    if (has && res->nsplits > 0) {
+      PetscCall(PetscMalloc1(res->nsplits, &d->noise));
+      PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)res->nsplits, d->noise));
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ResultsClose(Results *res)
+{
+  PetscFunctionBegin;
+  BaH5FileAbandon(&res->file);
+  PetscCall(BaStringsFree(res->nimages, &res->image_name));
+  PetscCall(BaStringsFree(res->nlayers, &res->layer_name));
+  PetscCall(BaStringsFree(res->nchannels, &res->patient));
+  PetscCall(BaStringsFree(res->nchannels, &res->channel_name));
+  PetscCall(PetscFree2(res->mni, res->area));
+  PetscCall(PetscFree(res->layer_corr));
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    ResultsRoiData *d = &res->data[roi];
+    PetscCall(PetscFree5(d->responsive, d->rho, d->pvalue, d->qvalue, d->significant));
+    PetscCall(PetscFree(d->noise));
+    PetscCall(PetscFree(d->permutations_used));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
