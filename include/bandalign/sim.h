@@ -4,6 +4,7 @@
 #define BANDALIGN_SIM_H
 
 #include <bandalign/atlas.h>
+#include <bandalign/rng.h>
 #include <bandalign/roi.h>
 
 #define SIM_NLAYERS   9
@@ -30,11 +31,10 @@ typedef struct {
   double target_share;       /* extra target trials (stimulus -1) per image */
 } SimParams;
 
-/* A counter-based stream: Philox4x32-10 keyed by (seed, patient) with the counter
-   (channel, trial, block, stream); block advances as numbers are drawn. */
+/* The simulator's stream of (seed, patient, channel, trial, stream tag): BaRngSimulator
+   (rng.h) with a spare normal. */
 typedef struct {
-  uint32_t key[2], ctr[4], out[4];
-  int left;
+  BaRng rng;
   int has_spare; /* Box-Muller makes normals in pairs */
   double spare;
 } SimRng;

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <sys/stat.h>
 #include <edflib.h>
+#include <bandalign/comm.h>
 #include <bandalign/dataset.h>
 #include <bandalign/folder.h>
 #include <bandalign/import.h>
@@ -907,21 +908,6 @@ static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, Petsc
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Raises on every rank the first error any rank met (message from the lowest such rank). */
-static PetscErrorCode AgreeOnError(MPI_Comm comm, char *err, size_t len)
-{
-  PetscMPIInt rank, size, who, mine;
-
-  PetscFunctionBegin;
-  PetscCallMPI(MPI_Comm_rank(comm, &rank));
-  PetscCallMPI(MPI_Comm_size(comm, &size));
-  mine = err[0] ? rank : size;
-  PetscCallMPI(MPI_Allreduce(&mine, &who, 1, MPI_INT, MPI_MIN, comm));
-  if (who == size) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCallMPI(MPI_Bcast(err, (int)len, MPI_CHAR, who, comm));
-  SETERRQ(comm, BA_ERR_INPUT, "%s", err);
-}
-
 /* Epochs channels [lo, hi) of one subject into buf[hi-lo][ntrials][768], run by run. */
 static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo, PetscInt hi, float *buf, char *err,
                                     size_t errlen)
@@ -989,22 +975,20 @@ PetscErrorCode ImportBids(const BaContext *ctx, const ImportBidsOptions *o)
   for (PetscInt s = 0; s < nsub; s++) {
     const Subject *sj = &sub[s];
     const PetscInt B  = o->block_channels;
-    const PetscInt lo = sj->nchannels * ctx->rank / ctx->size, hi = sj->nchannels * (ctx->rank + 1) / ctx->size;
+    PetscInt lo, hi;
     PetscInt nblocks = 0;
     float *buf;
     char err[PETSC_MAX_PATH_LEN + 256];
 
-    for (PetscMPIInt q = 0; q < ctx->size; q++) {
-      const PetscInt a = sj->nchannels * q / ctx->size, z = sj->nchannels * (q + 1) / ctx->size;
-      nblocks = PetscMax(nblocks, (z - a + B - 1) / B);
-    }
+    CommEvenSplit(sj->nchannels, ctx->rank, ctx->size, &lo, &hi);
+    PetscCall(CommRounds(comm, (hi - lo + B - 1) / B, &nblocks));
     PetscCall(DatasetAddPatient(&ds, sj->id, sj->nchannels, sj->ntrials, BA_IMPORT_NSAMPLES, sj->name, sj->mni,
                                 sj->stimulus));
     PetscCall(PetscMalloc1((size_t)B * sj->ntrials * BA_IMPORT_NSAMPLES, &buf));
     for (PetscInt b = 0; b < nblocks; b++) {
       const PetscInt a = PetscMin(lo + b * B, hi), z = PetscMin(a + B, hi);
       PetscCall(SubjectEpochs(comm, sj, a, z, buf, err, sizeof(err)));
-      PetscCall(AgreeOnError(comm, err, sizeof(err)));
+      PetscCall(CommAgreeError(comm, err));
       PetscCall(DatasetWriteChannels(&ds, sj->id, a, z, buf));
     }
     PetscCall(PetscFree(buf));

@@ -13,11 +13,8 @@
  * stream never overlaps the permutation stream of the RSA test, which uses the same key. */
 #include <bandalign/alignment.h>
 #include <bandalign/stats.h>
-#include <Random123/philox.h>
+#include <bandalign/rng.h>
 #include <math.h>
-
-/* Stream tag of the split-half generator in the third counter word ("SPLT"). */
-#define SPLIT_STREAM 0x53504c54u
 
 PetscErrorCode AlignmentRho(PetscInt nchannels, PetscInt nlayers, const int *area_index, const uint8_t *significant,
                             const uint8_t *mask, double *rho, double *p)
@@ -106,15 +103,6 @@ PetscErrorCode AlignmentCompute(PetscInt nchannels, PetscInt nlayers, const int 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Four 32-bit random words for (seed, split, step, word). */
-static philox4x32_ctr_t SplitRandom(uint64_t seed, PetscInt split, uint32_t step, uint32_t word)
-{
-  philox4x32_key_t key = {{(uint32_t)seed, (uint32_t)(seed >> 32)}};
-  philox4x32_ctr_t ctr = {{(uint32_t)split, step, SPLIT_STREAM, word}};
-
-  return philox4x32(ctr, key);
-}
-
 PetscErrorCode AlignmentSplitHalves(PetscInt npatients, const int *patient_area_counts, uint64_t seed, PetscInt split,
                                     uint8_t *in_half)
 {
@@ -131,11 +119,11 @@ PetscErrorCode AlignmentSplitHalves(PetscInt npatients, const int *patient_area_
   /* Fisher-Yates; the multiply-shift map of a 32-bit word onto [0, i] has a bias below
      npatients / 2^32, far under anything a cohort of patients can show */
   for (PetscInt i = npatients - 1; i > 0; i--) {
-    philox4x32_ctr_t r = SplitRandom(seed, split, (uint32_t)i, 0);
-    PetscInt j         = (PetscInt)(((uint64_t)r.v[0] * (uint64_t)(i + 1)) >> 32);
-    PetscInt t         = order[i];
-    order[i]           = order[j];
-    order[j]           = t;
+    const uint32_t r = BaRngSplitWord(seed, (uint32_t)split, (uint32_t)i, 0);
+    PetscInt j       = (PetscInt)(((uint64_t)r * (uint64_t)(i + 1)) >> 32);
+    PetscInt t       = order[i];
+    order[i]         = order[j];
+    order[j]         = t;
   }
   for (PetscInt k = 0; k < npatients; k++) {
     const PetscInt p = order[k];
@@ -154,7 +142,7 @@ PetscErrorCode AlignmentSplitHalves(PetscInt npatients, const int *patient_area_
     else if (members[0] != members[1])
       h = members[1] < members[0];
     else
-      h = (int)(SplitRandom(seed, split, (uint32_t)k, 1).v[0] & 1u);
+      h = (int)(BaRngSplitWord(seed, (uint32_t)split, (uint32_t)k, 1) & 1u);
     for (int a = 0; a < BA_NAREAS; a++)
       count[h][a] += n[a];
     members[h]++;

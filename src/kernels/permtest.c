@@ -44,7 +44,7 @@
  * again a threshold on the exact dot product, found once per pair by bisection. */
 #include <bandalign/permtest.h>
 #include <bandalign/permkernel.h>
-#include <Random123/philox.h>
+#include <bandalign/rng.h>
 #include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
@@ -98,19 +98,13 @@ struct _p_PermTest {
 
 void PermutationDraw(uint64_t seed, uint64_t index, PetscInt n, PetscInt *perm)
 {
-  philox4x32_key_t key = {{(uint32_t)(seed & 0xffffffffu), (uint32_t)(seed >> 32)}};
-  philox4x32_ctr_t ctr = {{(uint32_t)(index & 0xffffffffu), 0, (uint32_t)(index >> 32), 0}}, out;
-  int used             = 4;
+  BaRng rng;
 
+  BaRngPermutation(&rng, seed, index);
   for (PetscInt i = 0; i < n; i++)
     perm[i] = i;
   for (PetscInt i = n - 1; i >= 1; i--) {
-    if (used == 4) {
-      out = philox4x32(ctr, key);
-      ctr.v[1]++;
-      used = 0;
-    }
-    uint64_t u = out.v[used++];
+    const uint64_t u = BaRngNext(&rng);
     PetscInt j = (PetscInt)((u * (uint64_t)(i + 1)) >> 32), t = perm[i];
     perm[i] = perm[j];
     perm[j] = t;

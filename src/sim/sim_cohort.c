@@ -13,35 +13,19 @@
  * (BA 17, 18, 19, 37, 20 hold about 20, 75, 165, 240, 85 of 11,293 channels) at any scale,
  * although random shafts would put a quarter of all channels there. */
 #include <bandalign/sim.h>
-#include <Random123/philox.h>
 #include <math.h>
 
 /* ---- random streams ---- */
 
 void SimRngInit(SimRng *r, uint32_t seed, uint32_t patient, uint32_t channel, uint32_t trial, uint32_t stream)
 {
-  r->key[0]    = seed;
-  r->key[1]    = patient;
-  r->ctr[0]    = channel;
-  r->ctr[1]    = trial;
-  r->ctr[2]    = 0;
-  r->ctr[3]    = stream;
-  r->left      = 0;
+  BaRngSimulator(&r->rng, seed, patient, channel, trial, stream);
   r->has_spare = 0;
 }
 
 static uint32_t SimRngNext(SimRng *r)
 {
-  if (!r->left) {
-    philox4x32_ctr_t c = {{r->ctr[0], r->ctr[1], r->ctr[2], r->ctr[3]}};
-    philox4x32_key_t k = {{r->key[0], r->key[1]}};
-    philox4x32_ctr_t o = philox4x32(c, k);
-    for (int i = 0; i < 4; i++)
-      r->out[i] = o.v[i];
-    r->ctr[2]++;
-    r->left = 4;
-  }
-  return r->out[4 - r->left--];
+  return BaRngNext(&r->rng);
 }
 
 double SimRngUniform(SimRng *r)
