@@ -13,6 +13,7 @@
  * patients in order instead would make a rank wait while another computes a patient it
  * does not share: the ranks' work would run one after the other.) */
 #include <fftw3-mpi.h>
+#include <bandalign/comm.h>
 #include <bandalign/context.h>
 #include <bandalign/dataset.h>
 #include <bandalign/features.h>
@@ -375,7 +376,7 @@ PetscErrorCode StageFeatures(void)
         maxtrials = PetscMax(maxtrials, sel[p].ntrials);
       }
     }
-    PetscCallMPI(MPI_Allreduce(&nblocks, &nrounds, 1, MPIU_INT, MPI_MAX, o.ctx.comm));
+    PetscCall(CommRounds(o.ctx.comm, nblocks, &nrounds));
     PetscCall(PetscMalloc1((size_t)B * PetscMax(maxtrials, 1) * ns, &raw));
     PetscCall(FeaturesBlockCreate(B, ds.nimages, &blk));
     PetscCall(ChannelWorkCreate(PetscMax(maxtrials, 1), ns, ds.nimages, &w));
@@ -407,13 +408,11 @@ PetscErrorCode StageFeatures(void)
   PetscCall(FeaturesCommit(&ff));
 
   {
-    double mine_t = MPI_Wtime() - t0, tmin, tmax, tsum;
-    PetscCallMPI(MPI_Allreduce(&mine_t, &tmin, 1, MPI_DOUBLE, MPI_MIN, o.ctx.comm));
-    PetscCallMPI(MPI_Allreduce(&mine_t, &tmax, 1, MPI_DOUBLE, MPI_MAX, o.ctx.comm));
-    PetscCallMPI(MPI_Allreduce(&mine_t, &tsum, 1, MPI_DOUBLE, MPI_SUM, o.ctx.comm));
+    double tmin, tmax, tmean;
+    PetscCall(CommTimes(o.ctx.comm, MPI_Wtime() - t0, &tmax, &tmin, &tmean));
     PetscCall(ContextPrintf(&o.ctx,
                             "features: wrote %s; %.1f s (rank min %.1f, max %.1f, mean %.1f), %.1f channels/s\n",
-                            o.ctx.out, tmax, tmin, tmax, tsum / o.ctx.size, nchan / tmax));
+                            o.ctx.out, tmax, tmin, tmax, tmean, nchan / tmax));
   }
 
   PetscCall(SpectralDestroy(&sp));

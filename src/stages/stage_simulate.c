@@ -10,6 +10,7 @@
  * number of blocks any rank needs), with empty ranges where a rank has nothing left.
  * Epilog: truth.h5 and a summary with the write rate. Output is identical for any number of
  * ranks because every random number comes from a stream keyed by patient and channel. */
+#include <bandalign/comm.h>
 #include <bandalign/context.h>
 #include <bandalign/dataset.h>
 #include <bandalign/network.h>
@@ -132,8 +133,7 @@ static PetscErrorCode MakeFolder(const BaContext *ctx)
 
   PetscFunctionBegin;
   if (ctx->rank == 0 && mkdir(ctx->out, 0755) != 0 && errno != EEXIST) err = errno;
-  PetscCallMPI(MPI_Bcast(&err, 1, MPI_INT, 0, ctx->comm));
-  PetscCheck(!err, ctx->comm, BA_ERR_INPUT, "%s: cannot create the output folder (%s)", ctx->out, strerror(err));
+  PetscCall(CommAgreeErrorf(ctx->comm, err != 0, "%s: cannot create the output folder (%s)", ctx->out, strerror(err)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -343,12 +343,10 @@ static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, 
 static PetscErrorCode PrintSummary(const SimulateOptions *o, const SimCohort *co, const SimStimuli *st, double seconds)
 {
   PetscInt resp = 0, enc = 0, in_band[BA_NBANDS] = {0};
-  double mb = (double)co->nchannels * st->ntrials * SIM_NSAMPLES * sizeof(float) / 1e6, tmin, tmax, tsum;
+  double mb = (double)co->nchannels * st->ntrials * SIM_NSAMPLES * sizeof(float) / 1e6, tmin, tmax, tmean;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Allreduce(&seconds, &tmin, 1, MPI_DOUBLE, MPI_MIN, o->ctx.comm));
-  PetscCallMPI(MPI_Allreduce(&seconds, &tmax, 1, MPI_DOUBLE, MPI_MAX, o->ctx.comm));
-  PetscCallMPI(MPI_Allreduce(&seconds, &tsum, 1, MPI_DOUBLE, MPI_SUM, o->ctx.comm));
+  PetscCall(CommTimes(o->ctx.comm, seconds, &tmax, &tmin, &tmean));
   for (PetscInt c = 0; c < co->nchannels; c++) {
     if (co->ch[c].band >= 0) resp++, in_band[co->ch[c].band]++;
     if (co->ch[c].layer >= 0) enc++;
@@ -368,7 +366,7 @@ static PetscErrorCode PrintSummary(const SimulateOptions *o, const SimCohort *co
   PetscCall(ContextPrintf(&o->ctx,
                           "simulate: dataset %.1f MB generated and written in %.2f s (min %.2f, "
                           "mean %.2f over %d ranks): %.1f MB/s\n",
-                          mb, tmax, tmin, tsum / o->ctx.size, o->ctx.size, mb / tmax));
+                          mb, tmax, tmin, tmean, o->ctx.size, mb / tmax));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -391,9 +389,7 @@ PetscErrorCode StageSimulate(void)
   {
     /* every rank reads the atlas; a failure on any rank stops all of them */
     PetscErrorCode ierr = AtlasOpen(o.atlas, &atlas);
-    int bad             = ierr != 0, anybad;
-    PetscCallMPI(MPI_Allreduce(&bad, &anybad, 1, MPI_INT, MPI_MAX, o.ctx.comm));
-    PetscCheck(!anybad, o.ctx.comm, BA_ERR_INPUT, "%s: cannot read the atlas", o.atlas);
+    PetscCall(CommAgreeErrorf(o.ctx.comm, ierr != 0, "%s: cannot read the atlas", o.atlas));
   }
   PetscCall(SimCohortCreate(&o.par, atlas, &co));
   PetscCall(AtlasClose(&atlas));
