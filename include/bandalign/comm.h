@@ -8,6 +8,8 @@
  * - CommRounds / CommAny: lockstep rounds: every rank runs as many rounds as the busiest
  *   (collective writes inside a round need every rank), and a loop runs while any rank
  *   has work.
+ * - CommGatherAll: every rank's values, in rank order, on every rank (the p-values and counts
+ *   that a global correction needs).
  * - CommTimes: the timing line's slowest, fastest and mean rank. */
 #ifndef BANDALIGN_COMM_H
 #define BANDALIGN_COMM_H
@@ -34,6 +36,12 @@ PetscErrorCode CommRounds(MPI_Comm comm, PetscInt mine, PetscInt *rounds);
 
 /* any = whether mine is true on some rank. Collective. */
 PetscErrorCode CommAny(MPI_Comm comm, PetscBool mine, PetscBool *any);
+
+/* Gathers nlocal elements of type dt from every rank, in rank order, into *all (PetscMalloc'd
+   with one spare element, so never NULL; free with PetscFree) on every rank; *nglobal is
+   the total. Collective. */
+PetscErrorCode CommGatherAll(MPI_Comm comm, MPI_Datatype dt, PetscInt nlocal, const void *local, PetscInt *nglobal,
+                             void *all);
 
 /* Slowest, fastest and mean over the ranks of seconds. Collective. */
 PetscErrorCode CommTimes(MPI_Comm comm, double seconds, double *slowest, double *fastest, double *mean);

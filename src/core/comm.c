@@ -58,6 +58,32 @@ PetscErrorCode CommAny(MPI_Comm comm, PetscBool mine, PetscBool *any)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode CommGatherAll(MPI_Comm comm, MPI_Datatype dt, PetscInt nlocal, const void *local, PetscInt *nglobal,
+                             void *all)
+{
+  PetscMPIInt size, tsize, mine, *count, *displ;
+  PetscCount total = 0;
+  char *buf;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_size(comm, &size));
+  PetscCallMPI(MPI_Type_size(dt, &tsize));
+  PetscCall(PetscMPIIntCast(nlocal, &mine));
+  PetscCall(PetscMalloc2(size, &count, size, &displ));
+  PetscCallMPI(MPI_Allgather(&mine, 1, MPI_INT, count, 1, MPI_INT, comm));
+  for (PetscMPIInt r = 0; r < size; r++) {
+    PetscCall(PetscMPIIntCast(total, &displ[r]));
+    total += count[r];
+  }
+  PetscCheck(total <= PETSC_MAX_INT, comm, PETSC_ERR_SUP, "gather of %" PetscCount_FMT " values: too many", total);
+  PetscCall(PetscMalloc((size_t)(total + 1) * (size_t)tsize, &buf));
+  PetscCallMPI(MPI_Allgatherv(local, mine, dt, buf, count, displ, dt, comm));
+  PetscCall(PetscFree2(count, displ));
+  *nglobal      = (PetscInt)total;
+  *(void **)all = buf;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode CommTimes(MPI_Comm comm, double seconds, double *slowest, double *fastest, double *mean)
 {
   PetscMPIInt size;

@@ -1,0 +1,122 @@
+/* checkpoint.c: bandalign-checkpoint files (layout in checkpoint.h). */
+#include <bandalign/checkpoint.h>
+#include <bandalign/h5io.h>
+
+static void CheckpointPath(int roi, const char *what, char *buf, size_t len)
+{
+  char name[64];
+  RoiName(roi, name, sizeof(name));
+  snprintf(buf, len, "/%s/%s", name, what);
+}
+
+PetscErrorCode CheckpointSave(const BaContext *ctx, const CheckpointSettings *cs, int nroi, RsaState *st)
+{
+  BaH5File f;
+  char name[128];
+  hsize_t dims[2];
+
+  PetscFunctionBegin;
+  PetscCall(BaH5FileCreate(ctx->comm, cs->path, "bandalign-checkpoint", &f));
+  PetscCall(BaH5WriteProvenance(&f, ctx));
+  PetscCall(BaH5AttrWriteInt(&f, "/", "permutations", cs->permutations));
+  PetscCall(BaH5AttrWriteInt(&f, "/", "permutations_max", cs->permutations_max));
+  PetscCall(BaH5AttrWriteInt(&f, "/", "sequential", cs->sequential));
+  for (int roi = 0; roi < nroi; roi++) {
+    const PetscInt nloc = st->pair_hi[roi] - st->pair_lo[roi];
+    int64_t *buf;
+
+    CheckpointPath(roi, "count", name, sizeof(name));
+    dims[0] = (hsize_t)st->npairs_global[roi];
+    dims[1] = 4;
+    PetscCall(BaH5CreateDataset(&f, name, H5T_STD_I64LE, 2, dims));
+    PetscCall(PetscMalloc1(4 * nloc + 1, &buf));
+    for (PetscInt i = 0; i < nloc; i++) {
+      buf[4 * i]     = st->counts[roi][i].b;
+      buf[4 * i + 1] = st->counts[roi][i].used;
+      buf[4 * i + 2] = st->counts[roi][i].done;
+      buf[4 * i + 3] = st->goal[roi][i];
+    }
+    PetscCall(BaH5WriteRows(&f, name, H5T_NATIVE_INT64, (hsize_t)st->pair_lo[roi], (hsize_t)st->pair_hi[roi], buf));
+    PetscCall(PetscFree(buf));
+    if (st->maxnull[roi]) {
+      CheckpointPath(roi, "maxnull", name, sizeof(name));
+      dims[0] = (hsize_t)ctx->size;
+      dims[1] = (hsize_t)cs->permutations;
+      PetscCall(BaH5CreateDataset(&f, name, H5T_IEEE_F64LE, 2, dims));
+      PetscCall(
+          BaH5WriteRows(&f, name, H5T_NATIVE_DOUBLE, (hsize_t)ctx->rank, (hsize_t)ctx->rank + 1, st->maxnull[roi]));
+    }
+  }
+  PetscCall(BaH5FileCommit(&f));
+  st->t_last_save = MPI_Wtime();
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CheckpointDue(const BaContext *ctx, const CheckpointSettings *cs, const RsaState *st, PetscBool *save)
+{
+  int due;
+
+  PetscFunctionBegin;
+  *save = PETSC_FALSE;
+  if (!cs->path[0]) PetscFunctionReturn(PETSC_SUCCESS);
+  due = MPI_Wtime() - st->t_last_save >= cs->interval;
+  PetscCallMPI(MPI_Bcast(&due, 1, MPI_INT, 0, ctx->comm));
+  *save = due ? PETSC_TRUE : PETSC_FALSE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CheckpointLoadRoi(const BaContext *ctx, const CheckpointSettings *cs, int roi, RsaState *st,
+                                 PetscBool *found)
+{
+  BaH5File f;
+  char name[128];
+  PetscInt64 m, mmax, h;
+  int nd;
+  hsize_t dims[3];
+  int64_t *buf;
+  const PetscInt lo = st->pair_lo[roi], hi = st->pair_hi[roi];
+
+  PetscFunctionBegin;
+  PetscCall(BaH5FileOpen(ctx->comm, cs->path, "bandalign-checkpoint", &f));
+  PetscCall(BaH5AttrReadInt(&f, "/", "permutations", &m));
+  {
+    PetscBool has;
+    PetscCall(BaH5AttrExists(&f, "/", "permutations_max", &has));
+    PetscCheck(has, ctx->comm, BA_ERR_INPUT,
+               "%s: a checkpoint of an older bandalign (no permutations_max); start again without -resume", cs->path);
+  }
+  PetscCall(BaH5AttrReadInt(&f, "/", "permutations_max", &mmax));
+  PetscCall(BaH5AttrReadInt(&f, "/", "sequential", &h));
+  PetscCheck(m == cs->permutations && mmax == cs->permutations_max && h == cs->sequential, ctx->comm, BA_ERR_INPUT,
+             "%s: written with -permutations %" PetscInt64_FMT " -permutations_max %" PetscInt64_FMT
+             " -sequential %" PetscInt64_FMT ", not the options of this run",
+             cs->path, m, mmax, h);
+  CheckpointPath(roi, "count", name, sizeof(name));
+  PetscCall(BaH5Exists(&f, name, found));
+  if (*found) {
+    PetscCall(BaH5DatasetShape(&f, name, &nd, dims));
+    PetscCheck(nd == 2 && dims[0] == (hsize_t)st->npairs_global[roi] && dims[1] == 4, ctx->comm, BA_ERR_INPUT,
+               "%s: %llu pairs saved for this ROI, but this run has %" PetscInt_FMT " (different inputs?)", cs->path,
+               (unsigned long long)dims[0], st->npairs_global[roi]);
+    PetscCall(PetscMalloc1(4 * (hi - lo) + 1, &buf));
+    PetscCall(BaH5ReadRows(&f, name, H5T_NATIVE_INT64, (hsize_t)lo, (hsize_t)hi, buf));
+    for (PetscInt i = 0; i < hi - lo; i++) {
+      st->counts[roi][i].b    = buf[4 * i];
+      st->counts[roi][i].used = buf[4 * i + 1];
+      st->counts[roi][i].done = (int32_t)buf[4 * i + 2];
+      st->goal[roi][i]        = buf[4 * i + 3];
+    }
+    PetscCall(PetscFree(buf));
+    if (st->maxnull[roi]) {
+      CheckpointPath(roi, "maxnull", name, sizeof(name));
+      PetscCall(BaH5DatasetShape(&f, name, &nd, dims));
+      PetscCheck(dims[0] == (hsize_t)ctx->size, ctx->comm, BA_ERR_INPUT,
+                 "%s: -correction maxstat resumes on the %llu ranks that wrote it", cs->path,
+                 (unsigned long long)dims[0]);
+      PetscCall(
+          BaH5ReadRows(&f, name, H5T_NATIVE_DOUBLE, (hsize_t)ctx->rank, (hsize_t)ctx->rank + 1, st->maxnull[roi]));
+    }
+  }
+  BaH5FileAbandon(&f);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
