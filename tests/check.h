@@ -1,5 +1,8 @@
-/* check.h: the tiny assertion helper of the C tests. Each check prints "ok - ..." or
-   "not ok - ..." (counted by tests/run); CheckDone returns the exit status. */
+/* check.h: the tiny assertion helper of the C tests. CheckPlan(n) declares the n checks the
+   program runs (prints the plan "1..n"); each check prints "ok - ..." or "not ok - ..."
+   (counted by tests/run); CheckDone reports a run whose number of checks differs from its
+   plan as one more failed check and returns the exit status. Under MPI only rank 0 checks
+   and plans; a program that is only a driver for a reference script declares no plan. */
 #ifndef BANDALIGN_TESTS_CHECK_H
 #define BANDALIGN_TESTS_CHECK_H
 
@@ -7,7 +10,15 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-static int check_failures = 0;
+static int check_failures = 0, check_count = 0, check_plan = -1;
+
+/* CheckPlan(n): the program runs n checks. */
+static inline void CheckPlan(int n)
+{
+  check_plan = n;
+  printf("1..%d\n", n);
+  fflush(stdout);
+}
 
 static int CheckReport(int ok, const char *file, int line, const char *fmt, ...)
 {
@@ -21,6 +32,7 @@ static int CheckReport(int ok, const char *file, int line, const char *fmt, ...)
   printf("\n");
   fflush(stdout);
   if (!ok) check_failures++;
+  check_count++;
   return ok;
 }
 
@@ -36,6 +48,11 @@ static inline double RelErr(double a, double b, double floor_)
 
 static inline int CheckDone(void)
 {
+  if (check_plan >= 0 && check_count != check_plan) {
+    printf("not ok - ran %d of %d planned checks\n", check_count, check_plan);
+    fflush(stdout);
+    check_failures++;
+  }
   return check_failures ? 1 : 0;
 }
 

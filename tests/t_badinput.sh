@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # Bad input ends the program with a non-zero exit, one line "bandalign: error: ..." on
 # stderr, and no output file (neither the output nor its temporary .partial).
-set -u
+source "$(dirname "$0")/lib.sh"
 : "${BA_BIN:?run through tests/run}"
 dir=$BA_TMP/badinput
 mkdir -p "$dir"
 mk() { "$BA_PY" "$BA_ROOT/tests/ref/make_dataset.py" "$@"; }
+# 9 features errors on each of 1 and 2 ranks, the good features run, 3 more errors
+plan $((2 * 9 + 1 + 3))
 
 # expect_error NAME PATTERN OUTPUT -- command...
 expect_error() {
   local name=$1 pattern=$2 out=$3
   shift 4
-  local err rc lines
-  err=$("$@" 2>&1 >/dev/null)
-  rc=$?
-  lines=$(printf '%s\n' "$err" | grep -c .)
-  if [ "$rc" -ne 0 ] && [ "$lines" -eq 1 ] && grep -q "^bandalign: error: .*$pattern" <<<"$err" &&
-    [ ! -e "$out" ] && [ ! -e "$out.partial" ]; then
-    echo "ok - $name: $err"
+  local err rc=0 lines present=no
+  err=$("$@" 2>&1 >/dev/null) || rc=$?
+  lines=$(printf '%s\n' "$err" | grep -c . || true)
+  if [ -e "$out" ] || [ -e "$out.partial" ]; then present=yes; fi
+  if [ "$rc" -ne 0 ] && [ "$lines" -eq 1 ] && grep -q "^bandalign: error: .*$pattern" <<<"$err" && [ $present = no ]; then
+    check "$name: $err" true
   else
-    echo "not ok - $name: exit $rc, $lines stderr lines, output present: $([ -e "$out" ] || [ -e "$out.partial" ] && echo yes || echo no)"
-    printf '%s\n' "$err" | head -5 | sed 's/^/    # /'
+    check "$name: exit $rc, $lines stderr lines, output present: $present" false
+    sed -n '1,5s/^/    # /p' <<<"$err"
   fi
 }
 
@@ -44,11 +45,8 @@ for np in 1 2; do
 done
 
 # image names that do not match between a features file and a network file
-if $BA_MPIRUN -np 1 "$BA_BIN" features -dataset "$dir/good.h5" -out "$dir/features.h5" -quiet >/dev/null 2>&1; then
-  echo "ok - features of the good dataset"
-else
-  echo "not ok - features of the good dataset failed"
-fi
+check "features of the good dataset" \
+  '$BA_MPIRUN -np 1 "$BA_BIN" features -dataset "$dir/good.h5" -out "$dir/features.h5" -quiet >/dev/null 2>&1'
 expect_error "mismatched image names" "image 'AA04' of the features is not in the network file" "$out" -- \
   $BA_MPIRUN -np 2 "$BA_BIN" rsa -features "$dir/features.h5" -network "$dir/net_renamed.h5" -permutations 10 -out "$out"
 expect_error "unknown correction" "-correction: unknown value 'bonferroni'" "$out" -- \

@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # The features stage: accuracy against an independent MNE/scipy reference, identical
 # results for 1, 2 and 3 ranks, and one run equal to two -patients halves.
-set -u
+source "$(dirname "$0")/lib.sh"
 : "${BA_BIN:?run through tests/run}"
 dir=$BA_TMP/features
 mkdir -p "$dir"
 run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet; }
-check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+# 3 checks here, then 4 for each of the 3 comparisons with bench/ref_features.py
+plan $((3 + 3 * 4))
 
 # a small synthetic cohort with artifacts and line noise, and a plain noise dataset
-run 2 simulate -preset tiny -out "$dir/sim" || echo "not ok - simulate tiny"
+run 2 simulate -preset tiny -out "$dir/sim"
 "$BA_PY" "$BA_ROOT/tests/ref/make_dataset.py" dataset "$dir/noise.h5"
 
 for np in 1 2 3; do
-  run $np features -dataset "$dir/sim/dataset.h5" -out "$dir/f$np.h5" || echo "not ok - features on $np ranks failed"
+  run $np features -dataset "$dir/sim/dataset.h5" -out "$dir/f$np.h5"
 done
 same() { h5diff -q "$1" "$2" /roi /roi >/dev/null && h5diff -q "$1" "$2" /channels /channels >/dev/null; }
 check "features identical on 1 and 2 ranks" 'same "$dir/f1.h5" "$dir/f2.h5"'
@@ -47,8 +48,8 @@ for k, v in src.attrs.items(): dst.attrs[k] = v
 src.copy("stimuli", dst)
 for pid in sorted(src["patients"])[:2]: src.copy("patients/" + pid, dst, name="patients/" + pid)
 PY
-"$BA_PY" "$BA_ROOT/bench/ref_features.py" compare "$dir/sub.h5" "$dir/c.h5" canonical 50
+checks_of "$BA_PY" "$BA_ROOT/bench/ref_features.py" compare "$dir/sub.h5" "$dir/c.h5" canonical 50
 run 2 features -dataset "$dir/sim/dataset.h5" -patients 0:2 -protocol kuzovkin2018 -out "$dir/k.h5"
-"$BA_PY" "$BA_ROOT/bench/ref_features.py" compare "$dir/sub.h5" "$dir/k.h5" kuzovkin2018 50
+checks_of "$BA_PY" "$BA_ROOT/bench/ref_features.py" compare "$dir/sub.h5" "$dir/k.h5" kuzovkin2018 50
 run 1 features -dataset "$dir/noise.h5" -line_hz 0 -out "$dir/n.h5"
-"$BA_PY" "$BA_ROOT/bench/ref_features.py" compare "$dir/noise.h5" "$dir/n.h5" canonical 0
+checks_of "$BA_PY" "$BA_ROOT/bench/ref_features.py" compare "$dir/noise.h5" "$dir/n.h5" canonical 0

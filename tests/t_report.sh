@@ -5,7 +5,7 @@
 # self-contained and every image loads in headless Chromium, the optional layer-RDM figure,
 # the recovery verdicts against truth files (expected verdicts re-derived in Python),
 # options and errors, and a run on 2 ranks.
-set -u
+source "$(dirname "$0")/lib.sh"
 cd "${BA_ROOT:-$(dirname "$0")/..}"
 PY=${BA_PY:-/usr/bin/python3}
 BIN=${BA_BIN:-bin/bandalign}
@@ -14,43 +14,38 @@ TMP=${BA_TMP:-$(mktemp -d)}/report
 rm -rf "$TMP"
 mkdir -p "$TMP"
 
-check() { # check <condition status> <message>
-  if [ "$1" -eq 0 ]; then echo "ok - $2"; else echo "not ok - $2"; fi
-}
-
-"$PY" tests/ref/report.py gen "$TMP" || { echo "not ok - building the test results file"; exit 1; }
+"$PY" tests/ref/report.py gen "$TMP"
+# 16 checks here, 12 printed by report.py check, one per expected failed verdict
+nverdicts=$(awk '$1 != "ok"' "$TMP/expect.txt" | wc -l)
+plan $((16 + 12 + nverdicts))
 
 # a full report with a truth file whose planted band comes out best
-"$BIN" report -results "$TMP/results.h5" -out "$TMP/out" -truth "$TMP/truth_ok.h5" >"$TMP/ok.out" 2>"$TMP/ok.err"
-rc=$?
-check $rc "report with a recovered truth exits 0 (rc $rc)"
-grep -q '^recovery passed: planted band lowgamma is the best aligned' "$TMP/ok.out"
-check $? "the verdict is printed: $(grep '^recovery' "$TMP/ok.out" | cut -c1-60)..."
-grep -q "^lowgamma_150_350 " "$TMP/ok.out" && grep -q "^report: $TMP/out/report.html" "$TMP/ok.out"
-check $? "the summary table and the path of report.html are printed"
-! grep -q 'disagree' "$TMP/ok.err"
-check $? "no warning about summaries that disagree with the per-channel data"
-"$PY" tests/ref/report.py check "$TMP" "$TMP/out"
-grep -q 'Recovery of the planted truth' "$TMP/out/report.html" && grep -q 'class="pass">recovery passed' "$TMP/out/report.html"
-check $? "report.html has the recovery section with its verdict"
+rc=0
+"$BIN" report -results "$TMP/results.h5" -out "$TMP/out" -truth "$TMP/truth_ok.h5" >"$TMP/ok.out" 2>"$TMP/ok.err" || rc=$?
+check "report with a recovered truth exits 0 (rc $rc)" '[ $rc -eq 0 ]'
+check "the verdict is printed: $(grep '^recovery' "$TMP/ok.out" | cut -c1-60 || true)..." \
+  'grep -q "^recovery passed: planted band lowgamma is the best aligned" "$TMP/ok.out"'
+check "the summary table and the path of report.html are printed" \
+  'grep -q "^lowgamma_150_350 " "$TMP/ok.out" && grep -q "^report: $TMP/out/report.html" "$TMP/ok.out"'
+check "no warning about summaries that disagree with the per-channel data" '! grep -q disagree "$TMP/ok.err"'
+checks_of "$PY" tests/ref/report.py check "$TMP" "$TMP/out"
+check "report.html has the recovery section with its verdict" \
+  'grep -q "Recovery of the planted truth" "$TMP/out/report.html" && grep -q "class=\"pass\">recovery passed" "$TMP/out/report.html"'
 
-# every image of the page loads in a browser that has no network
-if [ ! -x /usr/bin/chromium ]; then
-  echo "not ok - chromium missing"
-else
+# every image of the page loads in a browser that has no network (without Chromium both fail)
+got="" gotbroken=""
+if [ -x /usr/bin/chromium ]; then
   probe='<script>window.addEventListener("load",function(){var im=document.images,n=0;for(var i=0;i<im.length;i++)if(im[i].complete\&\&im[i].naturalWidth>0)n++;var p=document.createElement("p");p.textContent="IMGCHECK "+n+" of "+im.length;document.body.appendChild(p);});</script></body>'
   render() { # render <html> -> prints "IMGCHECK n of m"
     local profile
     profile=$(mktemp -d)
     timeout 60 /usr/bin/chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
       --disable-background-networking --disable-component-update --disable-sync --user-data-dir="$profile" \
-      --virtual-time-budget=5000 --dump-dom "file://$1" 2>/dev/null | grep -o 'IMGCHECK [0-9]* of [0-9]*'
+      --virtual-time-budget=5000 --dump-dom "file://$1" 2>/dev/null | grep -o 'IMGCHECK [0-9]* of [0-9]*' || true
     rm -rf "$profile"
   }
   sed "s#</body>#$probe#" "$TMP/out/report.html" >"$TMP/probe.html"
   got=$(render "$TMP/probe.html")
-  [ "$got" = "IMGCHECK 17 of 17" ]
-  check $? "headless Chromium loads every image of report.html (${got:-no answer})"
   # the probe can fail: one corrupted image must be seen
   "$PY" - "$TMP/probe.html" "$TMP/broken.html" <<'PYEOF'
 import sys
@@ -58,29 +53,30 @@ s = open(sys.argv[1]).read()
 i = s.index("data:image/png;base64,") + len("data:image/png;base64,")
 open(sys.argv[2], "w").write(s[:i] + "AAAA" + s[i + 4:])
 PYEOF
-  got=$(render "$TMP/broken.html")
-  [ "$got" = "IMGCHECK 16 of 17" ]
-  check $? "the Chromium probe notices a corrupted image (${got:-no answer})"
+  gotbroken=$(render "$TMP/broken.html")
+else
+  echo "# chromium missing"
 fi
+check "headless Chromium loads every image of report.html (${got:-no answer})" '[ "$got" = "IMGCHECK 17 of 17" ]'
+check "the Chromium probe notices a corrupted image (${gotbroken:-no answer})" '[ "$gotbroken" = "IMGCHECK 16 of 17" ]'
 
 # without /layers/rdm_correlation the figure is skipped with a note
-"$BIN" report -results "$TMP/results_nocorr.h5" -out "$TMP/nocorr" -quiet >"$TMP/nocorr.out" 2>&1
-rc=$?
-[ $rc -eq 0 ] && [ ! -e "$TMP/nocorr/layer_rdm_correlation.png" ] && grep -q 'no /layers/rdm_correlation dataset' "$TMP/nocorr/report.html" \
-  && [ "$(grep -c '<img ' "$TMP/nocorr/report.html")" -eq 16 ]
-check $? "without /layers/rdm_correlation: exit 0, no figure, a note in the page, 16 images"
-[ ! -s "$TMP/nocorr.out" ]
-check $? "-quiet prints nothing without -truth"
-cmp -s "$TMP/out/summary.csv" "$TMP/nocorr/summary.csv"
-check $? "summary.csv does not depend on the optional dataset"
+rc=0
+"$BIN" report -results "$TMP/results_nocorr.h5" -out "$TMP/nocorr" -quiet >"$TMP/nocorr.out" 2>&1 || rc=$?
+check "without /layers/rdm_correlation: exit 0, no figure, a note in the page, 16 images" \
+  '[ $rc -eq 0 ] && [ ! -e "$TMP/nocorr/layer_rdm_correlation.png" ] &&
+  grep -q "no /layers/rdm_correlation dataset" "$TMP/nocorr/report.html" &&
+  [ "$(grep -c "<img " "$TMP/nocorr/report.html")" -eq 16 ]'
+check "-quiet prints nothing without -truth" '[ ! -s "$TMP/nocorr.out" ]'
+check "summary.csv does not depend on the optional dataset" 'cmp -s "$TMP/out/summary.csv" "$TMP/nocorr/summary.csv"'
 
 # recovery verdicts: exit status and reasons against the rule re-derived in Python
 while read -r tag expect why; do
   [ "$tag" = ok ] && continue
-  "$BIN" report -results "$TMP/results.h5" -out "$TMP/v_$tag" -truth "$TMP/truth_$tag.h5" -quiet >"$TMP/v_$tag.out" 2>"$TMP/v_$tag.err"
-  rc=$?
+  rc=0
+  "$BIN" report -results "$TMP/results.h5" -out "$TMP/v_$tag" -truth "$TMP/truth_$tag.h5" -quiet >"$TMP/v_$tag.out" 2>"$TMP/v_$tag.err" || rc=$?
   if [ "$expect" = 1 ]; then
-    check $rc "truth '$tag': recovery expected to pass, exit $rc"
+    check "truth '$tag': recovery expected to pass, exit $rc" '[ $rc -eq 0 ]'
     continue
   fi
   fine=0
@@ -91,34 +87,34 @@ while read -r tag expect why; do
     r=$(echo "$r" | sed 's/^ *//; s/^aligned //')
     grep -q -- "$r" "$TMP/v_$tag.err" || { fine=1; echo "# missing reason '$r'"; }
   done
-  [ -s "$TMP/v_$tag/report.html" ] && grep -q 'class="fail">recovery failed' "$TMP/v_$tag/report.html" || fine=1
-  check $fine "truth '$tag' ($why): non-zero exit ($rc), 'recovery failed' with its reasons, report still written"
+  { [ -s "$TMP/v_$tag/report.html" ] && grep -q 'class="fail">recovery failed' "$TMP/v_$tag/report.html"; } || fine=1
+  check "truth '$tag' ($why): non-zero exit ($rc), 'recovery failed' with its reasons, report still written" '[ $fine -eq 0 ]'
 done <"$TMP/expect.txt"
-"$BIN" report -results "$TMP/results.h5" -out "$TMP/v_nocheck" -truth "$TMP/truth_wrongband.h5" -check_recovery 0 -quiet >"$TMP/nocheck.out" 2>&1
-rc=$?
-[ $rc -eq 0 ] && grep -q '^recovery failed' "$TMP/nocheck.out"
-check $? "-check_recovery 0: the failed verdict is printed, exit 0 ($rc)"
+rc=0
+"$BIN" report -results "$TMP/results.h5" -out "$TMP/v_nocheck" -truth "$TMP/truth_wrongband.h5" -check_recovery 0 -quiet >"$TMP/nocheck.out" 2>&1 || rc=$?
+check "-check_recovery 0: the failed verdict is printed, exit 0 ($rc)" '[ $rc -eq 0 ] && grep -q "^recovery failed" "$TMP/nocheck.out"'
 
 # options and errors
-"$BIN" report -help >"$TMP/help.out" 2>&1
-rc=$?
-[ $rc -eq 0 ] && grep -q -- '-results' "$TMP/help.out" && grep -q -- '-truth' "$TMP/help.out" && grep -q -- '-check_recovery' "$TMP/help.out"
-check $? "-help lists -results, -truth, -check_recovery and exits 0 ($rc)"
-"$BIN" report -out "$TMP/x" >"$TMP/noarg.out" 2>&1
-rc=$?
-[ $rc -ne 0 ] && [ "$(cat "$TMP/noarg.out")" = "bandalign: error: -results: option is required" ]
-check $? "missing -results: one error line, non-zero exit"
-"$BIN" report -results "$TMP/nonexistent.h5" -out "$TMP/x" >"$TMP/nofile.out" 2>&1
-rc=$?
-[ $rc -ne 0 ] && grep -q "^bandalign: error: $TMP/nonexistent.h5: cannot open" "$TMP/nofile.out" && [ "$(wc -l <"$TMP/nofile.out")" -eq 1 ]
-check $? "a missing results file: one error line naming it, non-zero exit"
-"$BIN" report -results "$TMP/truth_ok.h5" -out "$TMP/x" >"$TMP/wrongfmt.out" 2>&1
-rc=$?
-[ $rc -ne 0 ] && grep -q "format is 'bandalign-truth', expected 'bandalign-results'" "$TMP/wrongfmt.out"
-check $? "a file of another format is refused"
+rc=0
+"$BIN" report -help >"$TMP/help.out" 2>&1 || rc=$?
+check "-help lists -results, -truth, -check_recovery and exits 0 ($rc)" \
+  '[ $rc -eq 0 ] && grep -q -- -results "$TMP/help.out" && grep -q -- -truth "$TMP/help.out" && grep -q -- -check_recovery "$TMP/help.out"'
+rc=0
+"$BIN" report -out "$TMP/x" >"$TMP/noarg.out" 2>&1 || rc=$?
+check "missing -results: one error line, non-zero exit" \
+  '[ $rc -ne 0 ] && [ "$(cat "$TMP/noarg.out")" = "bandalign: error: -results: option is required" ]'
+rc=0
+"$BIN" report -results "$TMP/nonexistent.h5" -out "$TMP/x" >"$TMP/nofile.out" 2>&1 || rc=$?
+check "a missing results file: one error line naming it, non-zero exit" \
+  '[ $rc -ne 0 ] && grep -q "^bandalign: error: $TMP/nonexistent.h5: cannot open" "$TMP/nofile.out" && [ "$(wc -l <"$TMP/nofile.out")" -eq 1 ]'
+rc=0
+"$BIN" report -results "$TMP/truth_ok.h5" -out "$TMP/x" >"$TMP/wrongfmt.out" 2>&1 || rc=$?
+want="format is 'bandalign-truth', expected 'bandalign-results'"
+check "a file of another format is refused" '[ $rc -ne 0 ] && grep -q "$want" "$TMP/wrongfmt.out"'
 
 # on 2 ranks, rank 0 alone writes the same tables
-$MPIRUN -np 2 "$BIN" report -results "$TMP/results.h5" -out "$TMP/np2" -quiet >"$TMP/np2.out" 2>&1
-rc=$?
-[ $rc -eq 0 ] && cmp -s "$TMP/out/summary.csv" "$TMP/np2/summary.csv" && cmp -s "$TMP/out/area_layer_beta_50_250.csv" "$TMP/np2/area_layer_beta_50_250.csv"
-check $? "2 ranks: exit 0 ($rc), same summary.csv and area_layer CSVs"
+rc=0
+$MPIRUN -np 2 "$BIN" report -results "$TMP/results.h5" -out "$TMP/np2" -quiet >"$TMP/np2.out" 2>&1 || rc=$?
+check "2 ranks: exit 0 ($rc), same summary.csv and area_layer CSVs" \
+  '[ $rc -eq 0 ] && cmp -s "$TMP/out/summary.csv" "$TMP/np2/summary.csv" &&
+  cmp -s "$TMP/out/area_layer_beta_50_250.csv" "$TMP/np2/area_layer_beta_50_250.csv"'

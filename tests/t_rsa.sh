@@ -5,12 +5,13 @@
 # against statsmodels; the resolution of small p-values (-permutations_max) re-checked
 # from the results: p = (b + 1) / (used + 1) with an integer b, and no pair left that the
 # rule would take further.
-set -u
+source "$(dirname "$0")/lib.sh"
 : "${BA_BIN:?run through tests/run}"
 dir=$BA_TMP/rsa
 mkdir -p "$dir"
-run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet || echo "FAILED: $*" >&2; }
-check() { if eval "$2"; then echo "ok - $1"; else echo "not ok - $1"; fi; }
+run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet; }
+# 10 checks here and 3 printed by each of the two Python blocks
+plan $((10 + 2 * 3))
 same() { h5diff -q "$1" "$2" /roi /roi >/dev/null && h5diff -q "$1" "$2" /channels /channels >/dev/null &&
   h5diff -q "$1" "$2" /comparisons /comparisons >/dev/null && h5diff -q "$1" "$2" /layers /layers >/dev/null; }
 
@@ -20,14 +21,14 @@ run 2 features -dataset "$dir/sim/dataset.h5" -patients 0:1 -out "$dir/h1.h5"
 run 1 features -dataset "$dir/sim/dataset.h5" -patients 1:4 -out "$dir/h2.h5"
 opts="-network $dir/sim/network.h5 -permutations 400 -noise_splits 30"
 
-for np in 1 2 3; do run $np rsa -features "$dir/f.h5" $opts -out "$dir/r$np.h5" || echo "not ok - rsa on $np ranks failed"; done
+for np in 1 2 3; do run $np rsa -features "$dir/f.h5" $opts -out "$dir/r$np.h5"; done
 check "results identical on 1 and 2 ranks" 'same "$dir/r1.h5" "$dir/r2.h5"'
 check "results identical on 1 and 3 ranks" 'same "$dir/r1.h5" "$dir/r3.h5"'
 run 3 rsa -features "$dir/h1.h5,$dir/h2.h5" $opts -out "$dir/rh.h5"
 check "two features files give the results of one" 'same "$dir/r1.h5" "$dir/rh.h5"'
 
 # corrections against statsmodels, read from the files themselves
-"$BA_PY" - "$dir/f.h5" "$dir/r2.h5" <<'PY'
+checks_of "$BA_PY" - "$dir/f.h5" "$dir/r2.h5" <<'PY'
 import sys, h5py, numpy as np
 from statsmodels.stats.multitest import multipletests
 f, r = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
@@ -53,7 +54,7 @@ PY
 
 # resolution of small p-values: the runs above extend pairs by default (M = 100 m)
 run 2 rsa -features "$dir/f.h5" $opts -permutations_max 0 -out "$dir/noext.h5"
-"$BA_PY" - "$dir/r1.h5" "$dir/noext.h5" 400 40000 10 <<'PY'
+checks_of "$BA_PY" - "$dir/r1.h5" "$dir/noext.h5" 400 40000 10 <<'PY'
 import sys, h5py, numpy as np
 from statsmodels.stats.multitest import multipletests
 r, z = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r")
@@ -91,7 +92,7 @@ PY
 
 # stopped in the middle of an extension round (right after a checkpoint), resumed on 3 ranks
 ext="-features $dir/f.h5 $opts -perm_chunk 200 -checkpoint $dir/cke.h5 -checkpoint_interval 0"
-run 2 rsa $ext -checkpoint_stop_extension 4 -out "$dir/stopped.h5" 2>/dev/null
+run 2 rsa $ext -checkpoint_stop_extension 4 -out "$dir/stopped.h5" 2>/dev/null || true # stops on purpose
 check "stopped during extension: checkpoint with a round under way, no results" '[ ! -e "$dir/stopped.h5" ] &&
   "$BA_PY" - "$dir/cke.h5" 400 <<PY
 import sys, h5py, numpy as np
@@ -111,8 +112,8 @@ setsid $BA_MPIRUN -np 2 "$BA_BIN" rsa -features "$dir/f.h5" $slow -checkpoint "$
 pid=$!
 for _ in $(seq 1 600); do [ -e "$dir/ck.h5" ] && break; sleep 0.1; done
 sleep 1
-kill -KILL -- -"$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+kill -KILL -- -"$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
 check "the killed run left a checkpoint and no results" '[ -e "$dir/ck.h5" ] && [ ! -e "$dir/killed.h5" ]'
 run 3 rsa -features "$dir/f.h5" $slow -checkpoint "$dir/ck.h5" -resume -out "$dir/resumed.h5"
 check "kill and -resume on 3 ranks gives the uninterrupted results" 'same "$dir/full.h5" "$dir/resumed.h5"'
@@ -125,8 +126,8 @@ setsid $BA_MPIRUN -np 2 "$BA_BIN" rsa -features "$dir/f.h5" $slow -channel_chunk
 pid=$!
 for _ in $(seq 1 600); do [ -e "$dir/ck2.h5" ] && break; sleep 0.1; done
 sleep 1.5
-kill -KILL -- -"$pid" 2>/dev/null
-wait "$pid" 2>/dev/null
+kill -KILL -- -"$pid" 2>/dev/null || true
+wait "$pid" 2>/dev/null || true
 check "chunks of 2: the checkpoint mixes channels at different counts within one ROI" '"$BA_PY" - "$dir/ck2.h5" <<PY
 import sys, h5py, numpy as np
 f = h5py.File(sys.argv[1], "r")

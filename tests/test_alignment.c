@@ -179,6 +179,7 @@ static void TestHalf(void)
 int main(int argc, char **argv)
 {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  CheckPlan(26);
   TestDegenerate();
   TestSums();
   TestSplits();

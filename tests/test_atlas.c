@@ -65,6 +65,7 @@ int main(int argc, char **argv)
   PetscErrorCode ierr;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  CheckPlan(16);
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/atlas-test-%d.nii", tmp ? tmp : "/tmp", (int)getpid()));
   CHECK(WriteNifti(path), "wrote a %dx%dx%d NIfTI-1 label volume", NX, NY, NZ);
   PetscCall(AtlasOpen(path, &atlas));

@@ -513,6 +513,9 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetString(NULL, NULL, "-dir", dir, sizeof(dir), NULL));
   PetscCall(PetscOptionsGetString(NULL, NULL, "-h5py_file", h5py_file, sizeof(h5py_file), NULL));
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-keep", &keep, NULL));
+  /* rank 0 checks; the h5py file adds its 2 patients read with both protocols (montage,
+     then 3 checks a patient) */
+  if (rank == 0) CheckPlan(67 + (h5py_file[0] ? 2 * (1 + 3 * 2) : 0));
   own = dir[0] ? PETSC_FALSE : PETSC_TRUE;
   if (own) {
     /* a fresh folder, named on rank 0 */

@@ -290,6 +290,7 @@ int main(int argc, char **argv)
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   PetscCallMPI(MPI_Comm_rank(PETSC_COMM_WORLD, &rank));
   PetscCallMPI(MPI_Comm_size(PETSC_COMM_WORLD, &size));
+  if (rank == 0) CheckPlan(36); /* rank 0 checks */
   PetscCall(PetscOptionsGetString(NULL, NULL, "-dir", dir, sizeof(dir), NULL));
   own = dir[0] ? PETSC_FALSE : PETSC_TRUE;
   if (own) {

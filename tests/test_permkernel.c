@@ -167,6 +167,13 @@ int main(int argc, char **argv)
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   openblas_set_num_threads(1);
+  {
+    /* per case: the int64 reference, then two checks for each kernel this CPU has */
+    int nkernels = 0;
+    for (int type = PERM_KERNEL_BLAS; type <= PERM_KERNEL_AVX512; type++)
+      nkernels += PermKernelAvailable((PermKernelType)type) ? 1 : 0;
+    CheckPlan((int)(sizeof(cases) / sizeof(cases[0])) * (1 + 2 * nkernels));
+  }
   for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
     PetscCall(RunCase(&cases[c]));
   PetscCall(PetscFinalize());

@@ -387,6 +387,7 @@ int main(int argc, char **argv)
   if (argc == 11 || argc == 12)
     PetscCall(Driver(argv));
   else {
+    CheckPlan(28);
     TestPhiloxKat();
     TestDraw();
     PetscCall(TestEngine(BA_PROTOCOL_CANONICAL));

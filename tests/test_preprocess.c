@@ -149,6 +149,7 @@ static void TestArtifacts(void)
 int main(int argc, char **argv)
 {
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  CheckPlan(17);
   TestDetrend();
   TestDesign();
   TestFilter(BA_PROTOCOL_CANONICAL);

@@ -78,8 +78,10 @@ int main(int argc, char **argv)
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc == 6)
     PetscCall(Driver(argv));
-  else
+  else {
+    CheckPlan(5);
     PetscCall(UnitTests());
+  }
   PetscCall(PetscFinalize());
   return CheckDone();
 }

@@ -35,6 +35,7 @@ int main(int argc, char **argv)
   double e;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  CheckPlan(25);
   for (size_t i = 0; i < sizeof(down) / sizeof(down[0]); i++) {
     const double fs = down[i];
     e               = SineError(fs, 100, 1);

@@ -39,6 +39,7 @@ int main(int argc, char **argv)
   PetscRandom rnd;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  CheckPlan(11);
   RoiFrequencies(&freqs);
   PetscCall(RoiSampleRanges(fs, 256, N, BA_PROTOCOL_CANONICAL, &r));
   PetscCall(SpectralCreate(fs, N, &freqs, &r, BA_SPECTRAL_TOL, &sp));

@@ -155,8 +155,10 @@ int main(int argc, char **argv)
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc == 3)
     PetscCall(Driver(argv[1], argv[2]));
-  else
+  else {
+    CheckPlan(13);
     PetscCall(UnitTests());
+  }
   PetscCall(PetscFinalize());
   return CheckDone();
 }
