@@ -43,32 +43,29 @@ PetscErrorCode ContextPushErrorHandler(void)
 PetscErrorCode OptionsChoice(PetscOptionItems *PetscOptionsObject, const char *name, const char *help,
                              const char *const *choices, int def, int *value)
 {
-  char buf[256], list[512] = "";
-  PetscBool set;
-  int n = 0;
+  char given[256], list[512] = "";
+  PetscInt n = 0, v = def;
+  PetscBool set, found;
 
   PetscFunctionBegin;
-  for (n = 0; choices[n]; n++) {
-    PetscCall(PetscStrlcat(list, n ? "|" : "", sizeof(list)));
-    PetscCall(PetscStrlcat(list, choices[n], sizeof(list)));
-  }
-  PetscCall(PetscStrncpy(buf, choices[def], sizeof(buf)));
-  {
-    char fullhelp[768];
-    PetscCall(PetscSNPrintf(fullhelp, sizeof(fullhelp), "%s (%s)", help, list));
-    PetscCall(PetscOptionsString(name, fullhelp, NULL, buf, buf, sizeof(buf), &set));
-  }
-  *value = def;
-  if (!set) PetscFunctionReturn(PETSC_SUCCESS);
-  for (int i = 0; i < n; i++) {
-    PetscBool eq;
-    PetscCall(PetscStrcmp(buf, choices[i], &eq));
-    if (eq) {
-      *value = i;
-      PetscFunctionReturn(PETSC_SUCCESS);
+  while (choices[n])
+    n++;
+  /* PETSc's own list option; an unknown value is checked first only so that it ends as the
+     one-line input error on the option's communicator (PETSc raises it on each rank) */
+  PetscCall(PetscOptionsGetString(PetscOptionsObject->options, PetscOptionsObject->prefix, name, given, sizeof(given),
+                                  &set));
+  if (set) {
+    PetscCall(PetscEListFind(n, choices, given, &v, &found));
+    for (PetscInt i = 0; !found && i < n; i++) {
+      PetscCall(PetscStrlcat(list, i ? "|" : "", sizeof(list)));
+      PetscCall(PetscStrlcat(list, choices[i], sizeof(list)));
     }
+    PetscCheck(found, PetscOptionsObject->comm, BA_ERR_INPUT, "%s: unknown value '%s' (expected %s)", name, given, list);
   }
-  SETERRQ(PetscOptionsObject->comm, BA_ERR_INPUT, "%s: unknown value '%s' (expected %s)", name, buf, list);
+  v = def;
+  PetscCall(PetscOptionsEList(name, help, NULL, choices, n, choices[def], &v, NULL));
+  *value = (int)v;
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode OptionsRequire(MPI_Comm comm, const char *name, const char *value)

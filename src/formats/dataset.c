@@ -16,6 +16,7 @@
  * Non-finite samples are searched after each read, not at open: the samples are read once
  * anyway, and a scan at open would double the I/O of the features stage. */
 #include <bandalign/dataset.h>
+#include <bandalign/comm.h>
 #include <bandalign/context.h>
 #include <ctype.h>
 #include <math.h>
@@ -322,7 +323,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
   DatasetPatient *pt;
   char name[192];
   size_t len;
-  int64_t bad = INT64_MAX, badall;
+  char err[BA_COMM_ERR_LEN] = "";
 
   PetscFunctionBegin;
   PetscCheck(p >= 0 && p < ds->npatients, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
@@ -358,28 +359,23 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
     }
     PetscCall(PetscFree(rows));
   }
-  /* the first non-finite sample, as (patient, channel * ntrials + trial), agreed on by every
-     rank; a monopolar difference of two finite floats can overflow to Inf, which is as
-     unusable. Ranks may be reading different patients. */
-  for (PetscInt c = lo; c < hi && bad == INT64_MAX; c++)
-    for (PetscInt t = 0; t < pt->ntrials && bad == INT64_MAX; t++) {
+  /* the first non-finite sample, agreed on by every rank (the lowest failing rank holds the
+     first in global order: ranks own contiguous ranges); a monopolar difference of two
+     finite floats can overflow to Inf, which is as unusable. Ranks may be reading
+     different patients. */
+  for (PetscInt c = lo; c < hi && !err[0]; c++)
+    for (PetscInt t = 0; t < pt->ntrials && !err[0]; t++) {
       const float *x = buf + (size_t)(c - lo) * len + (size_t)t * (size_t)pt->nsamples;
       for (PetscInt k = 0; k < pt->nsamples; k++)
         if (!isfinite(x[k])) {
-          bad = ((int64_t)p << 40) | ((int64_t)c * pt->ntrials + t);
+          PetscCall(PetscSNPrintf(err, sizeof(err),
+                                  "%s: %s has a non-finite sample in channel %" PetscInt_FMT
+                                  " (%s), trial %" PetscInt_FMT,
+                                  f->path, name, c, pt->channel_name[c], t));
           break;
         }
     }
-  PetscCallMPI(MPI_Allreduce(&bad, &badall, 1, MPI_INT64_T, MPI_MIN, f->comm));
-  if (badall != INT64_MAX) {
-    const int64_t k = badall & (((int64_t)1 << 40) - 1);
-    pt              = &ds->patient[badall >> 40];
-    PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", pt->id));
-    PetscInt c = (PetscInt)(k / pt->ntrials), t = (PetscInt)(k % pt->ntrials);
-    SETERRQ(f->comm, BA_ERR_INPUT,
-            "%s: %s has a non-finite sample in channel %" PetscInt_FMT " (%s), trial %" PetscInt_FMT, f->path, name, c,
-            pt->channel_name[c], t);
-  }
+  PetscCall(CommAgreeError(f->comm, err));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -6,6 +6,8 @@
  * through the serial driver, before the file is renamed into place. They are small (names
  * of channels and images). Outputs live under path.partial until BaH5FileCommit. */
 #include <bandalign/h5io.h>
+#include <bandalign/comm.h>
+#include <errno.h>
 #include <bandalign/context.h>
 #include <unistd.h>
 
@@ -203,12 +205,11 @@ PetscErrorCode BaH5FileCommit(BaH5File *f)
     DeferredFree(id);
   }
   if (f->writing) {
-    PetscCallMPI(MPI_Bcast(&ok, 1, MPI_INT, 0, f->comm));
-    PetscCheck(ok, f->comm, PETSC_ERR_FILE_WRITE, "%s: cannot write string datasets", f->path);
-    if (rank == 0)
-      PetscCheck(rename(f->tmppath, f->path) == 0, PETSC_COMM_SELF, PETSC_ERR_FILE_WRITE, "%s: cannot rename from %s",
-                 f->path, f->tmppath);
-    PetscCallMPI(MPI_Barrier(f->comm));
+    int err = 0;
+    PetscCall(CommAgreeErrorf(f->comm, !ok, "%s: cannot write string datasets", f->path));
+    if (rank == 0 && rename(f->tmppath, f->path) != 0) err = errno;
+    /* every rank waits here for the rename, and fails with rank 0 if it failed */
+    PetscCall(CommAgreeErrorf(f->comm, err != 0, "%s: cannot rename from %s (%s)", f->path, f->tmppath, strerror(err)));
     f->writing = PETSC_FALSE;
     WritingRemove(f);
   }

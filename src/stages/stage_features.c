@@ -281,6 +281,124 @@ static PetscErrorCode SpectralCreateShared(const FeaturesOptions *o, double sfre
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The features file of the selected patients [lo, lo + nsel): images in analysis order,
+   channels patient by patient. Collective. */
+static PetscErrorCode OutputCreate(const FeaturesOptions *o, const Dataset *ds, const PetscInt *order, PetscInt nchan,
+                                   Features *ff)
+{
+  const DatasetPatient *sel = ds->patient + o->patient_lo;
+  const PetscInt nsel       = o->patient_hi - o->patient_lo;
+  char **img, **pname, **cname;
+  double *mni;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc4(ds->nimages, &img, nchan, &pname, nchan, &cname, 3 * nchan, &mni));
+  for (PetscInt k = 0; k < ds->nimages; k++)
+    img[k] = ds->image_name[order[k]];
+  for (PetscInt p = 0, g = 0; p < nsel; p++)
+    for (PetscInt c = 0; c < sel[p].nchannels; c++, g++) {
+      pname[g] = (char *)sel[p].id;
+      cname[g] = sel[p].channel_name[c];
+      for (int d = 0; d < 3; d++)
+        mni[3 * g + d] = sel[p].mni[3 * c + d];
+    }
+  PetscCall(FeaturesCreate(&o->ctx, o->ctx.out, ds->nimages, img, nchan, pname, cname, mni, ff));
+  PetscCall(PetscFree4(img, pname, cname, mni));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* My blocks: up to -block_channels of my channels of one patient each, as (selected
+   patient, first channel, end channel); *maxtrials is the most trials of their patients. */
+static PetscErrorCode MyBlocks(const FeaturesOptions *o, const Dataset *ds, const Partition *part, PetscInt ns,
+                               PetscInt *nblocks, PetscInt (**block)[3], PetscInt *maxtrials)
+{
+  const DatasetPatient *sel = ds->patient + o->patient_lo;
+  const PetscInt nsel = o->patient_hi - o->patient_lo, B = o->block_channels;
+  const PetscInt mine = part->rank_lo[o->ctx.rank + 1] - part->rank_lo[o->ctx.rank];
+  PetscInt(*b)[3];
+
+  PetscFunctionBegin;
+  *nblocks   = 0;
+  *maxtrials = 0;
+  PetscCall(PetscMalloc1(mine / B + nsel + 1, &b));
+  for (PetscInt p = 0; p < nsel; p++) {
+    PetscInt lo, hi;
+    PetscCheck(sel[p].nsamples == ns, o->ctx.comm, BA_ERR_INPUT,
+               "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT, o->dataset, sel[p].id,
+               sel[p].nsamples, ns);
+    PartitionPatientRange(part, o->ctx.rank, p, &lo, &hi);
+    for (PetscInt a = lo; a < hi; a += B) {
+      b[*nblocks][0] = p;
+      b[*nblocks][1] = a;
+      b[*nblocks][2] = PetscMin(a + B, hi);
+      (*nblocks)++;
+      *maxtrials = PetscMax(*maxtrials, sel[p].ntrials);
+    }
+  }
+  *block = b;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* What the rounds of one run share. */
+typedef struct {
+  const FeaturesOptions *o;
+  Dataset *ds;
+  const Partition *part;
+  Spectral sp;
+  const Preprocess *pp;
+  const BaFrequencies *fr;
+  const BaSampleRanges *rg;
+  const PetscInt *rank_of;
+  PetscInt ns;
+  Features *ff;
+  Progress *prog;
+} FeaturesRun;
+
+/* My blocks in rounds: in round k every rank reads, computes and writes (collectively) its
+   k-th block or an empty one, so ranks working on different patients never wait for each
+   other. */
+static PetscErrorCode RunRounds(const FeaturesRun *r)
+{
+  const FeaturesOptions *o  = r->o;
+  const DatasetPatient *sel = r->ds->patient + o->patient_lo;
+  const PetscInt ns         = r->ns;
+  PetscInt nblocks, nrounds, maxtrials, (*block)[3] = NULL, done = 0;
+  float *raw;
+  FeaturesBlock blk;
+  ChannelWork w;
+
+  PetscFunctionBegin;
+  PetscCall(MyBlocks(o, r->ds, r->part, ns, &nblocks, &block, &maxtrials));
+  PetscCall(CommRounds(o->ctx.comm, nblocks, &nrounds));
+  PetscCall(PetscMalloc1((size_t)o->block_channels * PetscMax(maxtrials, 1) * ns, &raw));
+  PetscCall(FeaturesBlockCreate(o->block_channels, r->ds->nimages, &blk));
+  PetscCall(ChannelWorkCreate(PetscMax(maxtrials, 1), ns, r->ds->nimages, &w));
+  for (PetscInt k = 0; k < nrounds; k++) {
+    const PetscInt p = k < nblocks ? block[k][0] : 0, a = k < nblocks ? block[k][1] : 0,
+                   z          = k < nblocks ? block[k][2] : 0;
+    const DatasetPatient *pat = &sel[p];
+
+    PetscCall(PetscLogEventBegin(BaLogIds.io_read, 0, 0, 0, 0));
+    PetscCall(DatasetReadChannels(r->ds, o->patient_lo + p, a, z, raw));
+    PetscCall(PetscLogEventEnd(BaLogIds.io_read, 0, 0, 0, 0));
+    blk.nrows = z - a;
+    w.ntrials = pat->ntrials;
+    for (PetscInt c = a; c < z; c++) {
+      PetscCall(ChannelCompute(o, r->pp, r->sp, r->fr, r->rg, pat, r->rank_of,
+                               raw + (size_t)(c - a) * pat->ntrials * ns, &w, &blk, c - a));
+      ProgressUpdate(r->prog, (double)++done);
+    }
+    PetscCall(PetscLogEventBegin(BaLogIds.io_write, 0, 0, 0, 0));
+    PetscCall(FeaturesWriteBlock(r->ff, r->part->first[p] + a, &blk));
+    PetscCall(PetscLogEventEnd(BaLogIds.io_write, 0, 0, 0, 0));
+  }
+  PetscCall(ChannelWorkDestroy(&w));
+  PetscCall(FeaturesBlockDestroy(&blk));
+  PetscCall(PetscFree(raw));
+  PetscCall(PetscFree(block));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode StageFeatures(void)
 {
   FeaturesOptions o;
@@ -292,12 +410,9 @@ PetscErrorCode StageFeatures(void)
   Preprocess pp;
   BaFrequencies fr;
   BaSampleRanges rg;
-  ChannelWork w;
   Progress prog;
-  PetscInt *order, *rank_of, *nch, nsel, nchan = 0, done = 0, mine = 0;
-  double *work, t0;
-  char **img, **pname, **cname;
-  double *mni;
+  PetscInt *order, *rank_of, *nch, nsel, nchan = 0;
+  double *work, t0, tmin, tmax, tmean;
   PetscBool help;
 
   PetscFunctionBegin;
@@ -327,20 +442,7 @@ PetscErrorCode StageFeatures(void)
     nchan += nch[p];
   }
   PetscCall(PartitionCreate(o.ctx.comm, nsel, nch, work, &part));
-  mine = part.rank_lo[o.ctx.rank + 1] - part.rank_lo[o.ctx.rank];
-
-  /* channel metadata of the selection, then the output file */
-  PetscCall(PetscMalloc4(ds.nimages, &img, nchan, &pname, nchan, &cname, 3 * nchan, &mni));
-  for (PetscInt k = 0; k < ds.nimages; k++)
-    img[k] = ds.image_name[order[k]];
-  for (PetscInt p = 0, g = 0; p < nsel; p++)
-    for (PetscInt c = 0; c < sel[p].nchannels; c++, g++) {
-      pname[g] = (char *)sel[p].id;
-      cname[g] = sel[p].channel_name[c];
-      for (int d = 0; d < 3; d++)
-        mni[3 * g + d] = sel[p].mni[3 * c + d];
-    }
-  PetscCall(FeaturesCreate(&o.ctx, o.ctx.out, ds.nimages, img, nchan, pname, cname, mni, &ff));
+  PetscCall(OutputCreate(&o, &ds, order, nchan, &ff));
   PetscCall(ContextPrintf(&o.ctx,
                           "features: %" PetscInt_FMT " patients, %" PetscInt_FMT " channels, %" PetscInt_FMT
                           " images on %d ranks\n",
@@ -350,74 +452,20 @@ PetscErrorCode StageFeatures(void)
   PetscCall(ContextPrintf(
       &o.ctx, "features: power of %d sub-bins (%d wavelets): %d by local correlation, %d by %d FFTs per epoch\n",
       BA_NBINS, fr.nfreq, SpectralCorrelationBins(sp), BA_NBINS - SpectralCorrelationBins(sp), SpectralTransforms(sp)));
-  ProgressBegin(&prog, o.ctx.comm, "features: channels", (double)mine, o.ctx.quiet);
-
-  /* my blocks: up to -block_channels of my channels of one patient each; in round k every
-     rank does its k-th block (or nothing) and writes it collectively, so ranks working on
-     different patients never wait for each other */
+  ProgressBegin(&prog, o.ctx.comm, "features: channels",
+                (double)(part.rank_lo[o.ctx.rank + 1] - part.rank_lo[o.ctx.rank]), o.ctx.quiet);
   {
-    const PetscInt B = o.block_channels;
-    PetscInt nblocks = 0, nrounds, maxtrials = 0, (*block)[3];
-    float *raw;
-    FeaturesBlock blk;
-
-    PetscCall(PetscMalloc1(mine / B + nsel + 1, &block));
-    for (PetscInt p = 0; p < nsel; p++) {
-      PetscInt lo, hi;
-      PetscCheck(sel[p].nsamples == ns, o.ctx.comm, BA_ERR_INPUT,
-                 "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT, o.dataset,
-                 sel[p].id, sel[p].nsamples, ns);
-      PartitionPatientRange(&part, o.ctx.rank, p, &lo, &hi);
-      for (PetscInt a = lo; a < hi; a += B) {
-        block[nblocks][0] = p;
-        block[nblocks][1] = a;
-        block[nblocks][2] = PetscMin(a + B, hi);
-        nblocks++;
-        maxtrials = PetscMax(maxtrials, sel[p].ntrials);
-      }
-    }
-    PetscCall(CommRounds(o.ctx.comm, nblocks, &nrounds));
-    PetscCall(PetscMalloc1((size_t)B * PetscMax(maxtrials, 1) * ns, &raw));
-    PetscCall(FeaturesBlockCreate(B, ds.nimages, &blk));
-    PetscCall(ChannelWorkCreate(PetscMax(maxtrials, 1), ns, ds.nimages, &w));
-    for (PetscInt k = 0; k < nrounds; k++) {
-      const PetscInt p = k < nblocks ? block[k][0] : 0, a = k < nblocks ? block[k][1] : 0,
-                     z          = k < nblocks ? block[k][2] : 0;
-      const DatasetPatient *pat = &sel[p];
-
-      PetscCall(PetscLogEventBegin(BaLogIds.io_read, 0, 0, 0, 0));
-      PetscCall(DatasetReadChannels(&ds, o.patient_lo + p, a, z, raw));
-      PetscCall(PetscLogEventEnd(BaLogIds.io_read, 0, 0, 0, 0));
-      blk.nrows = z - a;
-      w.ntrials = pat->ntrials;
-      for (PetscInt c = a; c < z; c++) {
-        PetscCall(ChannelCompute(&o, &pp, sp, &fr, &rg, pat, rank_of, raw + (size_t)(c - a) * pat->ntrials * ns, &w,
-                                 &blk, c - a));
-        ProgressUpdate(&prog, (double)++done);
-      }
-      PetscCall(PetscLogEventBegin(BaLogIds.io_write, 0, 0, 0, 0));
-      PetscCall(FeaturesWriteBlock(&ff, part.first[p] + a, &blk));
-      PetscCall(PetscLogEventEnd(BaLogIds.io_write, 0, 0, 0, 0));
-    }
-    PetscCall(ChannelWorkDestroy(&w));
-    PetscCall(FeaturesBlockDestroy(&blk));
-    PetscCall(PetscFree(raw));
-    PetscCall(PetscFree(block));
+    const FeaturesRun run = {&o, &ds, &part, sp, &pp, &fr, &rg, rank_of, ns, &ff, &prog};
+    PetscCall(RunRounds(&run));
   }
   ProgressEnd(&prog);
   PetscCall(FeaturesCommit(&ff));
-
-  {
-    double tmin, tmax, tmean;
-    PetscCall(CommTimes(o.ctx.comm, MPI_Wtime() - t0, &tmax, &tmin, &tmean));
-    PetscCall(ContextPrintf(&o.ctx,
-                            "features: wrote %s; %.1f s (rank min %.1f, max %.1f, mean %.1f), %.1f channels/s\n",
-                            o.ctx.out, tmax, tmin, tmax, tmean, nchan / tmax));
-  }
+  PetscCall(CommTimes(o.ctx.comm, MPI_Wtime() - t0, &tmax, &tmin, &tmean));
+  PetscCall(ContextPrintf(&o.ctx, "features: wrote %s; %.1f s (rank min %.1f, max %.1f, mean %.1f), %.1f channels/s\n",
+                          o.ctx.out, tmax, tmin, tmax, tmean, nchan / tmax));
 
   PetscCall(SpectralDestroy(&sp));
   PetscCall(FeaturesClose(&ff));
-  PetscCall(PetscFree4(img, pname, cname, mni));
   PetscCall(PetscFree2(nch, work));
   PetscCall(PetscFree2(order, rank_of));
   PetscCall(PartitionDestroy(&part));
