@@ -1,8 +1,8 @@
 /* rsa_resolve.c: resolution of small p-values, the rounds of the rsa stage beyond the first
  * m permutations of a ROI.
  *
- * The rule (docs/architecture.md, rsa): after the first m permutations of a ROI, a pair is a
- * candidate if it was not stopped early, has b < h (-sequential; 10 with -sequential 0),
+ * The rule (docs/methods.md, "Resolution of small p-values"): after the first m
+ * permutations of a ROI, a pair is a candidate if it was not stopped early, has b < h (-sequential; 10 with -sequential 0),
  * has used < M (-permutations_max) and does not pass the correction now. Its next level is
  * g = min(M, 10 used), and its best outcome there (b + 1) / (g + 1) (b / g under
  * kuzovkin2018): no exceedance in the new permutations. The correction is run once more on
