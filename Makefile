@@ -27,10 +27,13 @@ MPIRUN   := mpirun --allow-run-as-root --oversubscribe -q
 
 all: bin/bandalign $(TESTBIN) $(DRIVERS) $(BENCH)
 
-build/%.o: src/%.c $(wildcard include/bandalign/*.h) VERSION
+# -MMD -MP: each object's header dependencies (public and private) in build/**/*.d
+build/%.o: src/%.c VERSION
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(OBJ:.o=.d) build/main.d
 
 build/libbandalign.a: $(OBJ)
 	@echo "  AR      $@"

@@ -2,16 +2,17 @@
  * m permutations of a ROI.
  *
  * The rule (docs/methods.md, "Resolution of small p-values"): after the first m
- * permutations of a ROI, a pair is a candidate if it was not stopped early, has b < h (-sequential; 10 with -sequential 0),
- * has used < M (-permutations_max) and does not pass the correction now. Its next level is
- * g = min(M, 10 used), and its best outcome there (b + 1) / (g + 1) (b / g under
- * kuzovkin2018): no exceedance in the new permutations. The correction is run once more on
- * the ROI's p-values with every candidate at its best; the candidates that pass it are
- * taken to g. BH and BY reject more when any p-value falls (step-up on sorted p-values), so
- * no pair left out could pass even if every candidate did its best, and a pair only goes on
- * while more permutations could still change its decision. Rounds repeat until no pair is
- * selected; each round is decided from the gathered counts of the whole ROI, so on every
- * rank alike. maxstat has no rounds: its floor 1 / (m + 1) is that of the maximum null.
+ * permutations of a ROI, a pair is a candidate if it was not stopped early, has b < h
+ * (-sequential; 10 with -sequential 0), has used < M (-permutations_max) and does not pass
+ * the correction now. Its next level is g = min(M, 10 used), and its best outcome there (b
+ * + 1) / (g + 1) (b / g under kuzovkin2018): no exceedance in the new permutations. The
+ * correction is run once more on the ROI's p-values with every candidate at its best; the
+ * candidates that pass it are taken to g. BH and BY reject more when any p-value falls
+ * (step-up on sorted p-values), so no pair left out could pass even if every candidate did
+ * its best, and a pair only goes on while more permutations could still change its
+ * decision. Rounds repeat until no pair is selected; each round is decided from the
+ * gathered counts of the whole ROI, so on every rank alike. maxstat has no rounds: its
+ * floor 1 / (m + 1) is that of the maximum null.
  *
  * The work of a round is spread evenly over the ranks by channel, whoever owns it: the
  * features of the channels with pending pairs travel (a few hundred floats each), and the
