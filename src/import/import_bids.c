@@ -5,40 +5,35 @@
  * and because every rank sees the same files it reaches the same verdict, so a bad folder
  * is one error on the whole communicator and no rank waits for another. Then each rank
  * takes a contiguous share of every patient's channels, reads their whole signals (EDF and
- * BDF through EDFlib, BrainVision binary by hand), cuts the epochs out at 512 Hz through
- * the resampler and writes its rows; every rank walks the same number of blocks so that
- * the collective writes match.
+ * BDF through edf.c, BrainVision through brainvision.c), cuts the epochs out at 512 Hz
+ * through the resampler and writes its rows; every rank walks the same number of blocks so
+ * that the collective writes match. The sidecar tables are read by tsv.c, the coordinate
+ * system by json.c.
  *
  * Contacts stay monopolar: the features stage re-references neighbours on a shaft, so the
  * dataset keeps what was recorded. Samples are stored in microvolts where the file names
  * its unit (V, mV, uV, nV), as the file has them otherwise. Only what BIDS puts in the
  * sidecars is trusted for events (events.tsv); the BrainVision marker file is not read. */
 #include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
 #include <sys/stat.h>
-#include <edflib.h>
+#include <bandalign/brainvision.h>
 #include <bandalign/comm.h>
 #include <bandalign/dataset.h>
+#include <bandalign/edf.h>
 #include <bandalign/folder.h>
 #include <bandalign/import.h>
+#include <bandalign/json.h>
 #include <bandalign/resample.h>
+#include <bandalign/tsv.h>
 
 typedef enum { FORMAT_EDF, FORMAT_BRAINVISION } RecordingFormat;
-typedef enum { BV_INT16, BV_INT32, BV_FLOAT32 } BvType;
 
 /* One recording file (a run) and the trials it holds. */
 typedef struct {
   char path[PETSC_MAX_PATH_LEN];
   RecordingFormat format;
-  PetscInt nsignals;
-  char **label;                      /* [nsignals] */
-  double *fs;                        /* [nsignals] Hz */
-  PetscInt64 *nsamples;              /* [nsignals] */
-  double *scale;                     /* [nsignals] to microvolts (times the BrainVision resolution) */
-  char datafile[PETSC_MAX_PATH_LEN]; /* BrainVision binary file */
-  BvType bv_type;
-  PetscBool bv_vectorized;
+  SignalTable sig;  /* the file's signals, from its header */
+  BvLayout bv;      /* BrainVision only: where the samples are */
   PetscInt *signal; /* [nchannels of the subject] signal index of each kept channel */
   PetscInt ntrials;
   double *onset; /* [ntrials] seconds from the first sample */
@@ -61,156 +56,10 @@ typedef struct {
 
 /* ---- small text helpers ---- */
 
-static char *Trim(char *s)
-{
-  char *e;
-
-  while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\n')
-    s++;
-  e = s + strlen(s);
-  while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
-    *--e = 0;
-  return s;
-}
-
-static PetscErrorCode ReadText(MPI_Comm comm, const char *path, char **text)
-{
-  FILE *f = fopen(path, "rb");
-  long n;
-
-  PetscFunctionBegin;
-  PetscCheck(f, comm, BA_ERR_INPUT, "%s: cannot read (%s)", path, strerror(errno));
-  fseek(f, 0, SEEK_END);
-  n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  PetscCall(PetscMalloc1(n + 1, text));
-  if (n > 0 && fread(*text, 1, (size_t)n, f) != (size_t)n) {
-    fclose(f);
-    SETERRQ(comm, BA_ERR_INPUT, "%s: cannot read", path);
-  }
-  (*text)[n] = 0;
-  fclose(f);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscBool FileExists(const char *path)
-{
-  struct stat st;
-  return (PetscBool)(stat(path, &st) == 0 && S_ISREG(st.st_mode));
-}
-
 static PetscBool DirExists(const char *path)
 {
   struct stat st;
   return (PetscBool)(stat(path, &st) == 0 && S_ISDIR(st.st_mode));
-}
-
-/* A tab-separated table: row 0 is the header. */
-typedef struct {
-  char path[PETSC_MAX_PATH_LEN];
-  char *text;
-  PetscInt ncols, nrows; /* nrows excludes the header */
-  char **cell;           /* [(nrows + 1) * ncols] pointers into text */
-} Tsv;
-
-static PetscErrorCode TsvRead(MPI_Comm comm, const char *path, Tsv *t)
-{
-  PetscInt nlines = 0, r = 0;
-  char *line, *save      = NULL;
-
-  PetscFunctionBegin;
-  PetscCall(PetscMemzero(t, sizeof(*t)));
-  PetscCall(PetscStrncpy(t->path, path, sizeof(t->path)));
-  PetscCheck(FileExists(path), comm, BA_ERR_INPUT, "%s: missing", path);
-  PetscCall(ReadText(comm, path, &t->text));
-  for (const char *s = t->text; *s; s++)
-    nlines += *s == '\n';
-  nlines++;
-  for (line = strtok_r(t->text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    PetscInt nf = 1;
-    char *p;
-
-    if (!Trim(line)[0]) continue;
-    for (p = line; *p; p++)
-      nf += *p == '\t';
-    if (r == 0) {
-      t->ncols = nf;
-      PetscCall(PetscMalloc1((size_t)nlines * nf, &t->cell));
-    }
-    PetscCheck(nf == t->ncols, comm, BA_ERR_INPUT,
-               "%s: row %" PetscInt_FMT " has %" PetscInt_FMT " fields, the header has %" PetscInt_FMT, path, r, nf,
-               t->ncols);
-    p = line;
-    for (PetscInt c = 0; c < nf; c++) {
-      char *tab = strchr(p, '\t');
-      if (tab) *tab = 0;
-      t->cell[r * t->ncols + c] = Trim(p);
-      p                         = tab ? tab + 1 : p + strlen(p);
-    }
-    r++;
-  }
-  PetscCheck(r > 0, comm, BA_ERR_INPUT, "%s: empty (no header line)", path);
-  t->nrows = r - 1;
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscInt TsvColumn(const Tsv *t, const char *name)
-{
-  for (PetscInt c = 0; c < t->ncols; c++)
-    if (!strcmp(t->cell[c], name)) return c;
-  return -1;
-}
-
-static PetscErrorCode TsvRequire(MPI_Comm comm, const Tsv *t, const char *name, PetscInt *col)
-{
-  PetscFunctionBegin;
-  *col = TsvColumn(t, name);
-  PetscCheck(*col >= 0, comm, BA_ERR_INPUT, "%s: no column '%s'", t->path, name);
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static const char *TsvCell(const Tsv *t, PetscInt row, PetscInt col)
-{
-  return t->cell[(row + 1) * t->ncols + col];
-}
-
-static PetscErrorCode TsvFree(Tsv *t)
-{
-  PetscFunctionBegin;
-  PetscCall(PetscFree(t->text));
-  PetscCall(PetscFree(t->cell));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-/* The string value of "key" in a flat JSON object; found = PETSC_FALSE when absent. */
-static PetscBool JsonString(const char *text, const char *key, char *value, size_t len)
-{
-  char pat[128];
-  const char *p = text;
-
-  snprintf(pat, sizeof(pat), "\"%s\"", key);
-  while ((p = strstr(p, pat))) {
-    const char *q = p + strlen(pat);
-    size_t n      = 0;
-
-    while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
-      q++;
-    if (*q != ':') {
-      p = q;
-      continue;
-    }
-    q++;
-    while (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')
-      q++;
-    if (*q != '"') return PETSC_FALSE;
-    for (q++; *q && *q != '"' && n + 1 < len; q++) {
-      if (*q == '\\' && q[1]) q++;
-      value[n++] = *q;
-    }
-    value[n] = 0;
-    return PETSC_TRUE;
-  }
-  return PETSC_FALSE;
 }
 
 static PetscBool ParseDouble(const char *s, double *v)
@@ -237,20 +86,6 @@ static PetscBool InList(const char *list, const char *s)
   return PETSC_FALSE;
 }
 
-/* Multiplier from a unit name to microvolts (1 for microvolts and for unknown units). */
-static double UnitToMicrovolts(const char *unit)
-{
-  char u[32];
-  size_t n;
-
-  snprintf(u, sizeof(u), "%s", unit);
-  n = strlen(Trim(u));
-  if (!strcmp(Trim(u), "V")) return 1e6;
-  if (n == 2 && Trim(u)[1] == 'V' && Trim(u)[0] == 'm') return 1e3;
-  if (n == 2 && Trim(u)[1] == 'V' && Trim(u)[0] == 'n') return 1e-3;
-  return 1;
-}
-
 /* Monopolar contact names are <shaft><number>, as DatasetOpen pairs them. */
 static PetscBool ContactName(const char *name)
 {
@@ -266,254 +101,16 @@ static PetscBool ContactName(const char *name)
 
 /* ---- recordings ---- */
 
-static const char *EdfError(int code)
-{
-  switch (code) {
-  case EDFLIB_MALLOC_ERROR:
-    return "out of memory";
-  case EDFLIB_NO_SUCH_FILE_OR_DIRECTORY:
-    return "no such file";
-  case EDFLIB_FILE_CONTAINS_FORMAT_ERRORS:
-    return "not a valid EDF/BDF file (format errors in the header)";
-  case EDFLIB_MAXFILES_REACHED:
-    return "too many open files";
-  case EDFLIB_FILE_READ_ERROR:
-    return "read error";
-  case EDFLIB_FILE_ALREADY_OPENED:
-    return "already open";
-  case EDFLIB_FILETYPE_ERROR:
-    return "not an EDF or BDF file";
-  case EDFLIB_FILE_IS_DISCONTINUOUS:
-    return "discontinuous EDF+D/BDF+D recordings are not supported";
-  default:
-    return "cannot open";
-  }
-}
-
-static PetscErrorCode RecordingAlloc(Recording *r, PetscInt n)
-{
-  PetscFunctionBegin;
-  r->nsignals = n;
-  PetscCall(PetscCalloc4(n, &r->label, n, &r->fs, n, &r->nsamples, n, &r->scale));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscErrorCode EdfHeader(MPI_Comm comm, Recording *r)
-{
-  struct edf_hdr_struct *hdr;
-
-  PetscFunctionBegin;
-  PetscCall(PetscMalloc1(1, &hdr));
-  if (edfopen_file_readonly(r->path, hdr, EDFLIB_DO_NOT_READ_ANNOTATIONS) < 0) {
-    const int code = hdr->filetype;
-    PetscCall(PetscFree(hdr));
-    SETERRQ(comm, BA_ERR_INPUT, "%s: %s", r->path, EdfError(code));
-  }
-  PetscCall(RecordingAlloc(r, hdr->edfsignals));
-  for (PetscInt s = 0; s < r->nsignals; s++) {
-    const struct edf_param_struct *p = &hdr->signalparam[s];
-    char label[32];
-
-    PetscCall(PetscStrncpy(label, p->label, sizeof(label)));
-    PetscCall(PetscStrallocpy(Trim(label), &r->label[s]));
-    r->fs[s]       = p->smp_in_datarecord / ((double)hdr->datarecord_duration / EDFLIB_TIME_DIMENSION);
-    r->nsamples[s] = p->smp_in_file;
-    r->scale[s]    = UnitToMicrovolts(p->physdimension);
-  }
-  edfclose_file(hdr->handle);
-  PetscCall(PetscFree(hdr));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static PetscErrorCode BrainVisionHeader(MPI_Comm comm, Recording *r)
-{
-  char *text, *line, *save = NULL, section[64] = "", *slash;
-  PetscInt nch = -1, nseen = 0;
-  double interval_us = 0;
-  char format[64] = "BINARY", orient[64] = "MULTIPLEXED", binfmt[64] = "INT_16", datafile[PETSC_MAX_PATH_LEN] = "";
-  struct stat st;
-  size_t width;
-
-  PetscFunctionBegin;
-  PetscCall(ReadText(comm, r->path, &text));
-  PetscCheck(strstr(text, "Vision Data Exchange Header File") != NULL, comm, BA_ERR_INPUT,
-             "%s: not a BrainVision header (first line)", r->path);
-  for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-    char *l = Trim(line), *eq;
-
-    if (!l[0] || l[0] == ';') continue;
-    if (l[0] == '[') {
-      PetscCall(PetscStrncpy(section, l, sizeof(section)));
-      continue;
-    }
-    if (!(eq = strchr(l, '='))) continue;
-    *eq             = 0;
-    const char *key = Trim(l), *val = Trim(eq + 1);
-    if (!strcmp(section, "[Common Infos]")) {
-      if (!strcmp(key, "DataFile"))
-        PetscCall(PetscStrncpy(datafile, val, sizeof(datafile)));
-      else if (!strcmp(key, "DataFormat"))
-        PetscCall(PetscStrncpy(format, val, sizeof(format)));
-      else if (!strcmp(key, "DataOrientation"))
-        PetscCall(PetscStrncpy(orient, val, sizeof(orient)));
-      else if (!strcmp(key, "NumberOfChannels")) {
-        nch = atol(val);
-        PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: NumberOfChannels=%s is not positive", r->path, val);
-        PetscCall(RecordingAlloc(r, nch));
-      } else if (!strcmp(key, "SamplingInterval"))
-        interval_us = atof(val);
-    } else if (!strcmp(section, "[Binary Infos]") && !strcmp(key, "BinaryFormat")) {
-      PetscCall(PetscStrncpy(binfmt, val, sizeof(binfmt)));
-    } else if (!strcmp(section, "[Channel Infos]") && !strncmp(key, "Ch", 2)) {
-      const long k   = atol(key + 2);
-      char f[4][256] = {"", "", "", ""}, *p = (char *)val;
-
-      PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: [Channel Infos] before NumberOfChannels", r->path);
-      PetscCheck(k >= 1 && k <= nch, comm, BA_ERR_INPUT, "%s: channel %s outside 1..%" PetscInt_FMT, r->path, key, nch);
-      for (int i = 0; i < 4 && p; i++) {
-        char *comma = strchr(p, ',');
-        if (comma) *comma = 0;
-        PetscCall(PetscStrncpy(f[i], p, sizeof(f[i])));
-        p = comma ? comma + 1 : NULL;
-      }
-      for (char *c = f[0]; (c = strstr(c, "\\1"));) { /* "\1" stands for a comma in names */
-        *c = ',';
-        memmove(c + 1, c + 2, strlen(c + 2) + 1);
-      }
-      PetscCheck(!r->label[k - 1], comm, BA_ERR_INPUT, "%s: channel %s given twice", r->path, key);
-      PetscCall(PetscStrallocpy(Trim(f[0]), &r->label[k - 1]));
-      r->scale[k - 1] = (f[2][0] ? atof(f[2]) : 1.0) * (f[3][0] ? UnitToMicrovolts(f[3]) : 1.0);
-      nseen++;
-    }
-  }
-  PetscCall(PetscFree(text));
-  PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: no NumberOfChannels in [Common Infos]", r->path);
-  PetscCheck(nseen == nch, comm, BA_ERR_INPUT,
-             "%s: [Channel Infos] lists %" PetscInt_FMT " channels, NumberOfChannels is %" PetscInt_FMT, r->path, nseen,
-             nch);
-  PetscCheck(interval_us > 0, comm, BA_ERR_INPUT, "%s: no positive SamplingInterval in [Common Infos]", r->path);
-  PetscCheck(!strcmp(format, "BINARY"), comm, BA_ERR_INPUT, "%s: DataFormat=%s is not supported (only BINARY)", r->path,
-             format);
-  PetscCheck(!strcmp(orient, "MULTIPLEXED") || !strcmp(orient, "VECTORIZED"), comm, BA_ERR_INPUT,
-             "%s: DataOrientation=%s is not MULTIPLEXED or VECTORIZED", r->path, orient);
-  r->bv_vectorized = (PetscBool)!strcmp(orient, "VECTORIZED");
-  if (!strcmp(binfmt, "INT_16"))
-    r->bv_type = BV_INT16, width = 2;
-  else if (!strcmp(binfmt, "INT_32"))
-    r->bv_type = BV_INT32, width = 4;
-  else if (!strcmp(binfmt, "IEEE_FLOAT_32"))
-    r->bv_type = BV_FLOAT32, width = 4;
-  else
-    SETERRQ(comm, BA_ERR_INPUT, "%s: BinaryFormat=%s is not supported (INT_16, INT_32 or IEEE_FLOAT_32)", r->path,
-            binfmt);
-  PetscCheck(datafile[0], comm, BA_ERR_INPUT, "%s: no DataFile in [Common Infos]", r->path);
-  PetscCall(PetscStrncpy(r->datafile, r->path, sizeof(r->datafile)));
-  slash = strrchr(r->datafile, '/');
-  PetscCall(PetscSNPrintf(slash ? slash + 1 : r->datafile,
-                          sizeof(r->datafile) - (size_t)(slash ? slash + 1 - r->datafile : 0), "%s", datafile));
-  PetscCheck(stat(r->datafile, &st) == 0, comm, BA_ERR_INPUT, "%s: data file %s is missing", r->path, r->datafile);
-  PetscCheck(st.st_size % (off_t)(width * nch) == 0, comm, BA_ERR_INPUT,
-             "%s: %lld bytes is not a whole number of %" PetscInt_FMT "-channel samples of %zu bytes", r->datafile,
-             (long long)st.st_size, nch, width);
-  for (PetscInt s = 0; s < nch; s++) {
-    r->fs[s]       = 1e6 / interval_us;
-    r->nsamples[s] = (PetscInt64)(st.st_size / (off_t)(width * nch));
-  }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-static double BvValue(BvType t, const unsigned char *p)
-{
-  int16_t i16;
-  int32_t i32;
-  float f32;
-
-  switch (t) {
-  case BV_INT16:
-    memcpy(&i16, p, 2);
-    return i16;
-  case BV_INT32:
-    memcpy(&i32, p, 4);
-    return i32;
-  default:
-    memcpy(&f32, p, 4);
-    return f32;
-  }
-}
-
 /* Reads whole signals sig[0..n) into x[k] (length nsamples[sig[k]]) in microvolts. Returns
    a message in err (empty on success): called by one rank on its own channels. */
 static PetscErrorCode RecordingRead(const Recording *r, PetscInt n, const PetscInt *sig, double **x, char *err,
                                     size_t errlen)
 {
   PetscFunctionBegin;
-  err[0] = 0;
-  if (r->format == FORMAT_EDF) {
-    struct edf_hdr_struct *hdr;
-    PetscCall(PetscMalloc1(1, &hdr));
-    if (edfopen_file_readonly(r->path, hdr, EDFLIB_DO_NOT_READ_ANNOTATIONS) < 0) {
-      snprintf(err, errlen, "%s: %s", r->path, EdfError(hdr->filetype));
-      PetscCall(PetscFree(hdr));
-      PetscFunctionReturn(PETSC_SUCCESS);
-    }
-    for (PetscInt k = 0; k < n && !err[0]; k++) {
-      const PetscInt64 ns = r->nsamples[sig[k]];
-      for (PetscInt64 done = 0; done < ns;) {
-        const int chunk = (int)PetscMin(ns - done, (PetscInt64)1 << 20);
-        if (edfread_physical_samples(hdr->handle, (int)sig[k], chunk, x[k] + done) != chunk) {
-          snprintf(err, errlen, "%s: cannot read signal %s", r->path, r->label[sig[k]]);
-          break;
-        }
-        done += chunk;
-      }
-      for (PetscInt64 i = 0; i < ns; i++)
-        x[k][i] *= r->scale[sig[k]];
-    }
-    edfclose_file(hdr->handle);
-    PetscCall(PetscFree(hdr));
-  } else {
-    const size_t width = r->bv_type == BV_INT16 ? 2 : 4, nch = (size_t)r->nsignals;
-    const PetscInt64 ns = r->nsamples[0];
-    FILE *f             = fopen(r->datafile, "rb");
-    unsigned char *buf;
-    const size_t frames = 65536;
-
-    if (!f) {
-      snprintf(err, errlen, "%s: cannot read (%s)", r->datafile, strerror(errno));
-      PetscFunctionReturn(PETSC_SUCCESS);
-    }
-    PetscCall(PetscMalloc1(frames * width * nch, &buf));
-    if (r->bv_vectorized) {
-      for (PetscInt k = 0; k < n && !err[0]; k++) {
-        fseeko(f, (off_t)sig[k] * ns * (off_t)width, SEEK_SET);
-        for (PetscInt64 done = 0; done < ns;) {
-          const size_t m = (size_t)PetscMin(ns - done, (PetscInt64)(frames * nch));
-          if (fread(buf, width, m, f) != m) {
-            snprintf(err, errlen, "%s: short read", r->datafile);
-            break;
-          }
-          for (size_t i = 0; i < m; i++)
-            x[k][done + (PetscInt64)i] = BvValue(r->bv_type, buf + i * width) * r->scale[sig[k]];
-          done += (PetscInt64)m;
-        }
-      }
-    } else {
-      for (PetscInt64 done = 0; done < ns && !err[0];) {
-        const size_t m = (size_t)PetscMin(ns - done, (PetscInt64)frames);
-        if (fread(buf, width * nch, m, f) != m) {
-          snprintf(err, errlen, "%s: short read", r->datafile);
-          break;
-        }
-        for (PetscInt k = 0; k < n; k++)
-          for (size_t i = 0; i < m; i++)
-            x[k][done + (PetscInt64)i] =
-                BvValue(r->bv_type, buf + (i * nch + (size_t)sig[k]) * width) * r->scale[sig[k]];
-        done += (PetscInt64)m;
-      }
-    }
-    PetscCall(PetscFree(buf));
-    fclose(f);
-  }
+  if (r->format == FORMAT_EDF)
+    PetscCall(EdfSignalsRead(r->path, &r->sig, n, sig, x, err, errlen));
+  else
+    PetscCall(BrainVisionSignalsRead(&r->sig, &r->bv, n, sig, x, err, errlen));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -571,8 +168,8 @@ static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *dir, const char 
 
     if (strncmp(files[i], sub, strlen(sub)) || len < sl || strcmp(files[i] + len - sl, "_electrodes.tsv")) continue;
     PetscCall(PetscSNPrintf(json, sizeof(json), "%s/%.*s_coordsystem.json", dir, (int)(len - sl), files[i]));
-    PetscCheck(FileExists(json), comm, BA_ERR_INPUT, "%s: missing (it describes %s/%s)", json, dir, files[i]);
-    PetscCall(ReadText(comm, json, &text));
+    PetscCheck(TextFileExists(json), comm, BA_ERR_INPUT, "%s: missing (it describes %s/%s)", json, dir, files[i]);
+    PetscCall(TextRead(comm, json, &text));
     PetscCheck(JsonString(text, "iEEGCoordinateSystem", sys, sizeof(sys)), comm, BA_ERR_INPUT,
                "%s: no iEEGCoordinateSystem", json);
     (void)JsonString(text, "iEEGCoordinateUnits", units, sizeof(units));
@@ -690,28 +287,141 @@ static PetscErrorCode EventsRead(MPI_Comm comm, const ImportBidsOptions *o, Reco
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Finds and reads everything of one subject but the samples. */
+/* The folders a subject's recordings may sit in: sub-<label>/ieeg, then the ieeg folder of
+   each sub-<label>/ses-<label> in name order (at most 64 folders in all). */
+static PetscErrorCode SubjectFolders(MPI_Comm comm, const ImportBidsOptions *o, const char *sub, char *subdir,
+                                     size_t len, char dirs[][PETSC_MAX_PATH_LEN], PetscInt *ndirs)
+{
+  PetscInt nses;
+  char **ses;
+
+  PetscFunctionBegin;
+  *ndirs = 0;
+  PetscCall(PetscSNPrintf(subdir, len, "%s/%s", o->root, sub));
+  PetscCheck(DirExists(subdir), comm, BA_ERR_INPUT, "%s: no such subject folder", subdir);
+  PetscCall(PetscSNPrintf(dirs[(*ndirs)++], PETSC_MAX_PATH_LEN, "%s/ieeg", subdir));
+  PetscCall(FolderList(subdir, PETSC_TRUE, NULL, &nses, &ses, NULL));
+  for (PetscInt i = 0; i < nses && *ndirs < 64; i++)
+    if (!strncmp(ses[i], "ses-", 4))
+      PetscCall(PetscSNPrintf(dirs[(*ndirs)++], PETSC_MAX_PATH_LEN, "%s/%s/ieeg", subdir, ses[i]));
+  PetscCall(BaStringsFree(nses, &ses));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The subject's channels from its first recording's kept ones (chan is their channels.tsv):
+   named as contacts, with MNI coordinates in el (those without are counted and left out). */
+static PetscErrorCode SubjectChannels(MPI_Comm comm, const char *chan, PetscInt nkept, char **kept,
+                                      const Electrodes *el, Subject *s)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(nkept, &s->name, 3 * nkept, &s->mni));
+  for (PetscInt k = 0; k < nkept; k++) {
+    double xyz[3];
+    PetscCheck(ContactName(kept[k]), comm, BA_ERR_INPUT,
+               "%s: channel '%s' is not named <shaft><number> (letters or primes, then "
+               "digits), as a monopolar contact must be",
+               chan, kept[k]);
+    if (!ElectrodeFind(el, kept[k], xyz)) {
+      s->dropped_nocoord++;
+      continue;
+    }
+    PetscCall(PetscStrallocpy(kept[k], &s->name[s->nchannels]));
+    for (int dd = 0; dd < 3; dd++)
+      s->mni[3 * s->nchannels + dd] = xyz[dd];
+    s->nchannels++;
+  }
+  PetscCheck(s->nchannels > 0, comm, BA_ERR_INPUT, "%s: no kept channel has coordinates in %s", chan, el->path);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A later run must keep every channel of the subject (chan is its channels.tsv). */
+static PetscErrorCode RunChannelsCheck(MPI_Comm comm, const char *chan, PetscInt nkept, char **kept, const Subject *s)
+{
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < s->nchannels; k++) {
+    PetscBool found = PETSC_FALSE;
+    for (PetscInt j = 0; j < nkept; j++)
+      found = (PetscBool)(found || !strcmp(kept[j], s->name[k]));
+    PetscCheck(found, comm, BA_ERR_INPUT, "%s: channel %s of %s is missing or bad here", chan, s->name[k],
+               s->rec[0].path);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Each channel's signal in r; all must be found. duration: seconds the shortest of them
+   covers, from its first to its last sample. */
+static PetscErrorCode RecordingSignals(MPI_Comm comm, const char *chan, const Subject *s, Recording *r,
+                                       double *duration)
+{
+  PetscFunctionBegin;
+  *duration = INFINITY;
+  PetscCall(PetscMalloc1(s->nchannels, &r->signal));
+  for (PetscInt k = 0; k < s->nchannels; k++) {
+    r->signal[k] = -1;
+    for (PetscInt j = 0; j < r->sig.nsignals; j++)
+      if (r->sig.label[j] && !strcmp(r->sig.label[j], s->name[k])) r->signal[k] = j;
+    PetscCheck(r->signal[k] >= 0, comm, BA_ERR_INPUT, "%s: channel %s of %s is not in the recording", r->path,
+               s->name[k], chan);
+    *duration = PetscMin(*duration, (double)(r->sig.nsamples[r->signal[k]] - 1) / r->sig.fs[r->signal[k]]);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Reads recording dir/file of subject sub (kind as RecordingKind) into the next s->rec: its header,
+   channels.tsv, the subject's electrodes (on its first recording, from this folder), the
+   signal of each channel and events.tsv. */
+static PetscErrorCode RecordingAdd(MPI_Comm comm, const ImportBidsOptions *o, const char *sub, const char *dir,
+                                   const char *file, int kind, Subject *s, Electrodes *el, PetscBool *have_el)
+{
+  Recording *r = &s->rec[s->nrec++];
+  char chan[PETSC_MAX_PATH_LEN], **kept;
+  PetscInt nkept = 0;
+  size_t stem;
+  double duration;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(r, sizeof(*r)));
+  PetscCall(PetscSNPrintf(r->path, sizeof(r->path), "%s/%s", dir, file));
+  r->format = kind == 1 ? FORMAT_EDF : FORMAT_BRAINVISION;
+  if (r->format == FORMAT_EDF)
+    PetscCall(EdfHeaderRead(comm, r->path, &r->sig));
+  else
+    PetscCall(BrainVisionHeaderRead(comm, r->path, &r->sig, &r->bv));
+
+  /* sidecars share the recording's name up to _ieeg */
+  stem = (size_t)(strstr(r->path, "_ieeg.") - r->path);
+  PetscCall(PetscSNPrintf(chan, sizeof(chan), "%.*s_channels.tsv", (int)stem, r->path));
+  PetscCall(PetscSNPrintf(r->events, sizeof(r->events), "%.*s_events.tsv", (int)stem, r->path));
+  PetscCall(ChannelsRead(comm, chan, &nkept, &kept));
+  if (!*have_el) {
+    PetscCall(ElectrodesRead(comm, dir, sub, el));
+    *have_el = PETSC_TRUE;
+  }
+  if (s->nrec == 1)
+    PetscCall(SubjectChannels(comm, chan, nkept, kept, el, s));
+  else
+    PetscCall(RunChannelsCheck(comm, chan, nkept, kept, s));
+  PetscCall(BaStringsFree(nkept, &kept));
+
+  PetscCall(RecordingSignals(comm, chan, s, r, &duration));
+  PetscCall(EventsRead(comm, o, r, duration));
+  s->ntrials += r->ntrials;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Finds and reads everything of one subject but the samples: the recordings of the task,
+   in folder then name order. */
 static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, const char *sub, Subject *s)
 {
   char subdir[PETSC_MAX_PATH_LEN], dirs[64][PETSC_MAX_PATH_LEN];
-  PetscInt ndirs = 0, nses, nrec = 0;
-  char **ses;
+  PetscInt ndirs;
   Electrodes el;
   PetscBool have_el = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(s, sizeof(*s)));
   PetscCall(PetscStrncpy(s->id, sub, sizeof(s->id)));
-  PetscCall(PetscSNPrintf(subdir, sizeof(subdir), "%s/%s", o->root, sub));
-  PetscCheck(DirExists(subdir), comm, BA_ERR_INPUT, "%s: no such subject folder", subdir);
-  PetscCall(PetscSNPrintf(dirs[ndirs++], sizeof(dirs[0]), "%s/ieeg", subdir));
-  PetscCall(FolderList(subdir, PETSC_TRUE, NULL, &nses, &ses, NULL));
-  for (PetscInt i = 0; i < nses && ndirs < 64; i++)
-    if (!strncmp(ses[i], "ses-", 4))
-      PetscCall(PetscSNPrintf(dirs[ndirs++], sizeof(dirs[0]), "%s/%s/ieeg", subdir, ses[i]));
-  PetscCall(BaStringsFree(nses, &ses));
-
-  /* the recordings of the task, in folder then name order */
+  PetscCall(SubjectFolders(comm, o, sub, subdir, sizeof(subdir), dirs, &ndirs));
   PetscCall(PetscMalloc1(64, &s->rec));
   for (PetscInt d = 0; d < ndirs; d++) {
     PetscInt n;
@@ -720,82 +430,16 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
     PetscCall(FolderList(dirs[d], PETSC_FALSE, NULL, &n, &files, NULL));
     for (PetscInt i = 0; i < n; i++) {
       const int kind = RecordingKind(files[i], sub, o->task);
-      Recording *r;
 
       if (!kind) continue;
       PetscCheck(kind > 0, comm, BA_ERR_INPUT, "%s/%s: format not supported (EDF, BDF or BrainVision .vhdr/.eeg)",
                  dirs[d], files[i]);
-      PetscCheck(nrec < 64, comm, BA_ERR_INPUT, "%s: more than 64 recordings of task %s", subdir, o->task);
-      r = &s->rec[nrec++];
-      PetscCall(PetscMemzero(r, sizeof(*r)));
-      PetscCall(PetscSNPrintf(r->path, sizeof(r->path), "%s/%s", dirs[d], files[i]));
-      r->format = kind == 1 ? FORMAT_EDF : FORMAT_BRAINVISION;
-      if (r->format == FORMAT_EDF)
-        PetscCall(EdfHeader(comm, r));
-      else
-        PetscCall(BrainVisionHeader(comm, r));
-
-      /* sidecars share the recording's name up to _ieeg */
-      const size_t stem = (size_t)(strstr(r->path, "_ieeg.") - r->path);
-      char chan[PETSC_MAX_PATH_LEN];
-      PetscInt nkept = 0;
-      char **kept;
-
-      PetscCall(PetscSNPrintf(chan, sizeof(chan), "%.*s_channels.tsv", (int)stem, r->path));
-      PetscCall(PetscSNPrintf(r->events, sizeof(r->events), "%.*s_events.tsv", (int)stem, r->path));
-      PetscCall(ChannelsRead(comm, chan, &nkept, &kept));
-      if (!have_el) {
-        PetscCall(ElectrodesRead(comm, dirs[d], sub, &el));
-        have_el = PETSC_TRUE;
-      }
-      if (nrec == 1) {
-        /* the subject's channels: kept, named as contacts, with MNI coordinates */
-        PetscCall(PetscMalloc2(nkept, &s->name, 3 * nkept, &s->mni));
-        for (PetscInt k = 0; k < nkept; k++) {
-          double xyz[3];
-          PetscCheck(ContactName(kept[k]), comm, BA_ERR_INPUT,
-                     "%s: channel '%s' is not named <shaft><number> (letters or primes, then "
-                     "digits), as a monopolar contact must be",
-                     chan, kept[k]);
-          if (!ElectrodeFind(&el, kept[k], xyz)) {
-            s->dropped_nocoord++;
-            continue;
-          }
-          PetscCall(PetscStrallocpy(kept[k], &s->name[s->nchannels]));
-          for (int dd = 0; dd < 3; dd++)
-            s->mni[3 * s->nchannels + dd] = xyz[dd];
-          s->nchannels++;
-        }
-        PetscCheck(s->nchannels > 0, comm, BA_ERR_INPUT, "%s: no kept channel has coordinates in %s", chan, el.path);
-      } else {
-        for (PetscInt k = 0; k < s->nchannels; k++) {
-          PetscBool found = PETSC_FALSE;
-          for (PetscInt j = 0; j < nkept; j++)
-            found = (PetscBool)(found || !strcmp(kept[j], s->name[k]));
-          PetscCheck(found, comm, BA_ERR_INPUT, "%s: channel %s of %s is missing or bad here", chan, s->name[k],
-                     s->rec[0].path);
-        }
-      }
-      PetscCall(BaStringsFree(nkept, &kept));
-
-      /* each channel's signal; all in one run must be found */
-      double duration = INFINITY;
-      PetscCall(PetscMalloc1(s->nchannels, &r->signal));
-      for (PetscInt k = 0; k < s->nchannels; k++) {
-        r->signal[k] = -1;
-        for (PetscInt j = 0; j < r->nsignals; j++)
-          if (r->label[j] && !strcmp(r->label[j], s->name[k])) r->signal[k] = j;
-        PetscCheck(r->signal[k] >= 0, comm, BA_ERR_INPUT, "%s: channel %s of %s is not in the recording", r->path,
-                   s->name[k], chan);
-        duration = PetscMin(duration, (double)(r->nsamples[r->signal[k]] - 1) / r->fs[r->signal[k]]);
-      }
-      PetscCall(EventsRead(comm, o, r, duration));
-      s->ntrials += r->ntrials;
+      PetscCheck(s->nrec < 64, comm, BA_ERR_INPUT, "%s: more than 64 recordings of task %s", subdir, o->task);
+      PetscCall(RecordingAdd(comm, o, sub, dirs[d], files[i], kind, s, &el, &have_el));
     }
     PetscCall(BaStringsFree(n, &files));
   }
-  s->nrec = nrec;
-  PetscCheck(nrec > 0, comm, BA_ERR_INPUT,
+  PetscCheck(s->nrec > 0, comm, BA_ERR_INPUT,
              "%s: no recording of task %s (%s[/ses-*]/ieeg/%s_*task-%s*_ieeg.edf, .bdf or .vhdr)", subdir, o->task,
              subdir, sub, o->task);
   if (have_el) PetscCall(TsvFree(&el.tsv));
@@ -807,9 +451,7 @@ static PetscErrorCode SubjectFree(Subject *s)
   PetscFunctionBegin;
   for (PetscInt i = 0; i < s->nrec; i++) {
     Recording *r = &s->rec[i];
-    for (PetscInt k = 0; k < r->nsignals; k++)
-      PetscCall(PetscFree(r->label[k]));
-    PetscCall(PetscFree4(r->label, r->fs, r->nsamples, r->scale));
+    PetscCall(SignalTableFree(&r->sig));
     PetscCall(PetscFree(r->signal));
     for (PetscInt t = 0; t < r->ntrials; t++)
       PetscCall(PetscFree(r->stim[t]));
@@ -845,7 +487,7 @@ static PetscErrorCode SubjectList(MPI_Comm comm, const ImportBidsOptions *o, Pet
     *n = 0;
     for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
       char name[256];
-      PetscCall(PetscSNPrintf(name, sizeof(name), "%s%s", strncmp(tok, "sub-", 4) ? "sub-" : "", Trim(tok)));
+      PetscCall(PetscSNPrintf(name, sizeof(name), "%s%s", strncmp(tok, "sub-", 4) ? "sub-" : "", TextTrim(tok)));
       PetscCall(PetscStrallocpy(name, &(*subs)[(*n)++]));
     }
     PetscCall(PetscFree(copy));
@@ -923,16 +565,16 @@ static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo
     const Recording *r = &s->rec[i];
     for (PetscInt c = 0; c < n; c++) {
       sig[c] = r->signal[lo + c];
-      PetscCall(PetscMalloc1(r->nsamples[sig[c]] + 1, &x[c]));
+      PetscCall(PetscMalloc1(r->sig.nsamples[sig[c]] + 1, &x[c]));
     }
     if (n > 0) PetscCall(RecordingRead(r, n, sig, x, err, errlen));
     for (PetscInt c = 0; c < n && !err[0]; c++) {
       Resampler rs;
-      PetscCall(ResamplerCreate(comm, r->fs[sig[c]], BA_IMPORT_SFREQ, &rs));
+      PetscCall(ResamplerCreate(comm, r->sig.fs[sig[c]], BA_IMPORT_SFREQ, &rs));
       for (PetscInt t = 0; t < r->ntrials; t++) {
         const PetscInt64 n0 = llround(r->onset[t] * BA_IMPORT_SFREQ) - BA_IMPORT_ONSET;
         float *out          = buf + ((size_t)c * s->ntrials + (size_t)(t0 + t)) * NS;
-        ResamplerApply(&rs, r->nsamples[sig[c]], x[c], n0, NS, y);
+        ResamplerApply(&rs, r->sig.nsamples[sig[c]], x[c], n0, NS, y);
         for (PetscInt k = 0; k < NS; k++)
           out[k] = (float)y[k];
       }
@@ -943,6 +585,31 @@ static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo
     t0 += r->ntrials;
   }
   PetscCall(PetscFree3(x, sig, y));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Adds subject s to ds and writes its epochs: this rank's even share of its channels, B at
+   a time, in as many rounds as the busiest rank needs (the writes are collective); a read
+   error on any rank is an error on all. */
+static PetscErrorCode SubjectWrite(const BaContext *ctx, PetscInt B, const Subject *s, Dataset *ds)
+{
+  MPI_Comm comm = ctx->comm;
+  PetscInt lo, hi, nblocks = 0;
+  float *buf;
+  char err[PETSC_MAX_PATH_LEN + 256];
+
+  PetscFunctionBegin;
+  CommEvenSplit(s->nchannels, ctx->rank, ctx->size, &lo, &hi);
+  PetscCall(CommRounds(comm, (hi - lo + B - 1) / B, &nblocks));
+  PetscCall(DatasetAddPatient(ds, s->id, s->nchannels, s->ntrials, BA_IMPORT_NSAMPLES, s->name, s->mni, s->stimulus));
+  PetscCall(PetscMalloc1((size_t)B * s->ntrials * BA_IMPORT_NSAMPLES, &buf));
+  for (PetscInt b = 0; b < nblocks; b++) {
+    const PetscInt a = PetscMin(lo + b * B, hi), z = PetscMin(a + B, hi);
+    PetscCall(SubjectEpochs(comm, s, a, z, buf, err, sizeof(err)));
+    PetscCall(CommAgreeError(comm, err));
+    PetscCall(DatasetWriteChannels(ds, s->id, a, z, buf));
+  }
+  PetscCall(PetscFree(buf));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -972,27 +639,8 @@ PetscErrorCode ImportBids(const BaContext *ctx, const ImportBidsOptions *o)
                           nsub, total_ch, dropped, total_tr, nimg));
 
   PetscCall(DatasetCreate(comm, ctx->out, BA_IMPORT_SFREQ, BA_IMPORT_ONSET, BA_MONTAGE_MONOPOLAR, nimg, img, cat, &ds));
-  for (PetscInt s = 0; s < nsub; s++) {
-    const Subject *sj = &sub[s];
-    const PetscInt B  = o->block_channels;
-    PetscInt lo, hi;
-    PetscInt nblocks = 0;
-    float *buf;
-    char err[PETSC_MAX_PATH_LEN + 256];
-
-    CommEvenSplit(sj->nchannels, ctx->rank, ctx->size, &lo, &hi);
-    PetscCall(CommRounds(comm, (hi - lo + B - 1) / B, &nblocks));
-    PetscCall(DatasetAddPatient(&ds, sj->id, sj->nchannels, sj->ntrials, BA_IMPORT_NSAMPLES, sj->name, sj->mni,
-                                sj->stimulus));
-    PetscCall(PetscMalloc1((size_t)B * sj->ntrials * BA_IMPORT_NSAMPLES, &buf));
-    for (PetscInt b = 0; b < nblocks; b++) {
-      const PetscInt a = PetscMin(lo + b * B, hi), z = PetscMin(a + B, hi);
-      PetscCall(SubjectEpochs(comm, sj, a, z, buf, err, sizeof(err)));
-      PetscCall(CommAgreeError(comm, err));
-      PetscCall(DatasetWriteChannels(&ds, sj->id, a, z, buf));
-    }
-    PetscCall(PetscFree(buf));
-  }
+  for (PetscInt s = 0; s < nsub; s++)
+    PetscCall(SubjectWrite(ctx, o->block_channels, &sub[s], &ds));
   PetscCall(DatasetCommit(&ds));
   PetscCall(DatasetClose(&ds));
   PetscCall(ContextPrintf(ctx, "import-bids: wrote %s in %.1f s\n", ctx->out, MPI_Wtime() - t0));

@@ -218,13 +218,113 @@ static PetscErrorCode RequireField(MPI_Comm comm, const char *path, matvar_t *s,
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The images of a file: s.stimseq names the rows of s.data (whose columns are the
+   channels), and s.stimgroups (or s.stimgroup), where present, has one entry per image. */
+static PetscErrorCode KFileImages(MPI_Comm comm, const char *path, matvar_t *s, const matvar_t *data, matvar_t *seq,
+                                  KFile *kf)
+{
+  matvar_t *groups;
+  PetscInt nseq;
+
+  PetscFunctionBegin;
+  PetscCall(MatStrings(comm, path, "s.stimseq", seq, &nseq, &kf->stimseq));
+  kf->nimages = nseq;
+  if (Numel(data) == 0)
+    kf->nchannels = 0;
+  else {
+    PetscCheck(data->rank == 2, comm, BA_ERR_INPUT, "%s: s.data is not a 2-D array", path);
+    PetscCheck((PetscInt)data->dims[0] == nseq, comm, BA_ERR_INPUT,
+               "%s: s.data has %zu rows but s.stimseq names %" PetscInt_FMT " images", path, data->dims[0], nseq);
+    kf->nchannels = (PetscInt)data->dims[1];
+  }
+  groups = Field(s, "stimgroups");
+  if (!groups) groups = Field(s, "stimgroup");
+  PetscCheck(!groups || (PetscInt)Numel(groups) == nseq, comm, BA_ERR_INPUT,
+             "%s: s.%s has %zu entries but s.stimseq names %" PetscInt_FMT " images", path,
+             groups ? groups->name : "stimgroups", groups ? Numel(groups) : 0, nseq);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The channels' coordinates from s.probes.mni, one finite row per column of s.data. */
+static PetscErrorCode KFileMni(MPI_Comm comm, const char *path, const matvar_t *mni, KFile *kf)
+{
+  double *buf;
+
+  PetscFunctionBegin;
+  PetscCheck((PetscInt)Numel(mni) == 3 * kf->nchannels && (kf->nchannels == 0 || (mni->rank == 2 && mni->dims[1] == 3)),
+             comm, BA_ERR_INPUT,
+             "%s: s.probes.mni is %zux%zu, expected %" PetscInt_FMT "x3 (a row per column of s.data)", path,
+             mni->dims[0], mni->rank > 1 ? mni->dims[1] : 1, kf->nchannels);
+  PetscCall(PetscMalloc1(3 * kf->nchannels + 1, &kf->mni));
+  PetscCall(PetscMalloc1(3 * kf->nchannels + 1, &buf));
+  if (kf->nchannels) PetscCall(MatNumbers(comm, path, "s.probes.mni", mni, buf));
+  for (PetscInt c = 0; c < kf->nchannels; c++)
+    for (int d = 0; d < 3; d++) {
+      kf->mni[3 * c + d] = buf[c + (size_t)d * kf->nchannels];
+      PetscCheck(isfinite(kf->mni[3 * c + d]), comm, BA_ERR_INPUT,
+                 "%s: s.probes.mni row %" PetscInt_FMT " is not finite", path, c + 1);
+    }
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The channels' names, rod name then probe id ("A" and 3 give "A3"), where s.probes has
+   both rod_names and probe_ids; kf->name stays NULL otherwise. */
+static PetscErrorCode KFileNames(MPI_Comm comm, const char *path, matvar_t *probes, KFile *kf)
+{
+  matvar_t *rods = Field(probes, "rod_names"), *ids = Field(probes, "probe_ids");
+  PetscInt nr;
+  char **rn;
+  double *buf;
+
+  PetscFunctionBegin;
+  if (!rods || !ids || !kf->nchannels) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(MatStrings(comm, path, "s.probes.rod_names", rods, &nr, &rn));
+  PetscCheck(nr == kf->nchannels && (PetscInt)Numel(ids) == kf->nchannels, comm, BA_ERR_INPUT,
+             "%s: s.probes.rod_names and probe_ids need %" PetscInt_FMT " entries (columns of s.data)", path,
+             kf->nchannels);
+  PetscCall(PetscMalloc1(kf->nchannels, &buf));
+  PetscCall(MatNumbers(comm, path, "s.probes.probe_ids", ids, buf));
+  PetscCall(PetscMalloc1(kf->nchannels, &kf->name));
+  for (PetscInt c = 0; c < kf->nchannels; c++) {
+    char n[320];
+    PetscCall(PetscSNPrintf(n, sizeof(n), "%s%.15g", rn[c], buf[c]));
+    PetscCall(PetscStrallocpy(n, &kf->name[c]));
+  }
+  PetscCall(PetscFree(buf));
+  PetscCall(BaStringsFree(nr, &rn));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The values of s.data, checked finite everywhere, kept as [image][channel] floats when
+   keep_data (rank 0). */
+static PetscErrorCode KFileValues(MPI_Comm comm, const char *path, const matvar_t *data, PetscBool keep_data, KFile *kf)
+{
+  const size_t n = (size_t)kf->nimages * kf->nchannels;
+  double *buf;
+
+  PetscFunctionBegin;
+  if (!kf->nchannels) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscMalloc1(n, &buf));
+  PetscCall(MatNumbers(comm, path, "s.data", data, buf));
+  for (size_t i = 0; i < n; i++)
+    PetscCheck(isfinite(buf[i]), comm, BA_ERR_INPUT, "%s: s.data(%zu,%zu) is not finite", path,
+               i % (size_t)kf->nimages + 1, i / (size_t)kf->nimages + 1);
+  if (keep_data) {
+    PetscCall(PetscMalloc1(n, &kf->data));
+    for (PetscInt i = 0; i < kf->nimages; i++)
+      for (PetscInt c = 0; c < kf->nchannels; c++)
+        kf->data[(size_t)i * kf->nchannels + c] = (float)buf[i + (size_t)c * kf->nimages];
+  }
+  PetscCall(PetscFree(buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Reads one patient's file of one ROI; keep_data: keep s.data (rank 0). */
 static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_data, KFile *kf)
 {
   mat_t *mat;
-  matvar_t *s, *data, *seq, *probes, *mni, *groups, *rods, *ids;
-  double *buf;
-  PetscInt nseq;
+  matvar_t *s, *data, *seq, *probes, *mni;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(kf, sizeof(*kf)));
@@ -242,75 +342,10 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
              "%s: s.probes is not a 1x1 struct", path);
   PetscCall(RequireField(comm, path, probes, "s.probes", "mni", &mni));
 
-  /* images: s.stimseq names the rows of s.data */
-  PetscCall(MatStrings(comm, path, "s.stimseq", seq, &nseq, &kf->stimseq));
-  kf->nimages = nseq;
-  if (Numel(data) == 0)
-    kf->nchannels = 0;
-  else {
-    PetscCheck(data->rank == 2, comm, BA_ERR_INPUT, "%s: s.data is not a 2-D array", path);
-    PetscCheck((PetscInt)data->dims[0] == nseq, comm, BA_ERR_INPUT,
-               "%s: s.data has %zu rows but s.stimseq names %" PetscInt_FMT " images", path, data->dims[0], nseq);
-    kf->nchannels = (PetscInt)data->dims[1];
-  }
-  groups = Field(s, "stimgroups");
-  if (!groups) groups = Field(s, "stimgroup");
-  PetscCheck(!groups || (PetscInt)Numel(groups) == nseq, comm, BA_ERR_INPUT,
-             "%s: s.%s has %zu entries but s.stimseq names %" PetscInt_FMT " images", path,
-             groups ? groups->name : "stimgroups", groups ? Numel(groups) : 0, nseq);
-
-  /* channels: coordinates, names from rod_names + probe_ids where both are there */
-  PetscCheck((PetscInt)Numel(mni) == 3 * kf->nchannels && (kf->nchannels == 0 || (mni->rank == 2 && mni->dims[1] == 3)),
-             comm, BA_ERR_INPUT,
-             "%s: s.probes.mni is %zux%zu, expected %" PetscInt_FMT "x3 (a row per column of s.data)", path,
-             mni->dims[0], mni->rank > 1 ? mni->dims[1] : 1, kf->nchannels);
-  PetscCall(PetscMalloc1(3 * kf->nchannels + 1, &kf->mni));
-  PetscCall(PetscMalloc1(3 * kf->nchannels + 1, &buf));
-  if (kf->nchannels) PetscCall(MatNumbers(comm, path, "s.probes.mni", mni, buf));
-  for (PetscInt c = 0; c < kf->nchannels; c++)
-    for (int d = 0; d < 3; d++) {
-      kf->mni[3 * c + d] = buf[c + (size_t)d * kf->nchannels];
-      PetscCheck(isfinite(kf->mni[3 * c + d]), comm, BA_ERR_INPUT,
-                 "%s: s.probes.mni row %" PetscInt_FMT " is not finite", path, c + 1);
-    }
-  PetscCall(PetscFree(buf));
-  rods = Field(probes, "rod_names");
-  ids  = Field(probes, "probe_ids");
-  if (rods && ids && kf->nchannels) {
-    PetscInt nr;
-    char **rn;
-    PetscCall(MatStrings(comm, path, "s.probes.rod_names", rods, &nr, &rn));
-    PetscCheck(nr == kf->nchannels && (PetscInt)Numel(ids) == kf->nchannels, comm, BA_ERR_INPUT,
-               "%s: s.probes.rod_names and probe_ids need %" PetscInt_FMT " entries (columns of s.data)", path,
-               kf->nchannels);
-    PetscCall(PetscMalloc1(kf->nchannels, &buf));
-    PetscCall(MatNumbers(comm, path, "s.probes.probe_ids", ids, buf));
-    PetscCall(PetscMalloc1(kf->nchannels, &kf->name));
-    for (PetscInt c = 0; c < kf->nchannels; c++) {
-      char n[320];
-      PetscCall(PetscSNPrintf(n, sizeof(n), "%s%.15g", rn[c], buf[c]));
-      PetscCall(PetscStrallocpy(n, &kf->name[c]));
-    }
-    PetscCall(PetscFree(buf));
-    PetscCall(BaStringsFree(nr, &rn));
-  }
-
-  /* the values, checked everywhere, kept on rank 0 as [image][channel] */
-  if (kf->nchannels) {
-    const size_t n = (size_t)kf->nimages * kf->nchannels;
-    PetscCall(PetscMalloc1(n, &buf));
-    PetscCall(MatNumbers(comm, path, "s.data", data, buf));
-    for (size_t i = 0; i < n; i++)
-      PetscCheck(isfinite(buf[i]), comm, BA_ERR_INPUT, "%s: s.data(%zu,%zu) is not finite", path,
-                 i % (size_t)kf->nimages + 1, i / (size_t)kf->nimages + 1);
-    if (keep_data) {
-      PetscCall(PetscMalloc1(n, &kf->data));
-      for (PetscInt i = 0; i < kf->nimages; i++)
-        for (PetscInt c = 0; c < kf->nchannels; c++)
-          kf->data[(size_t)i * kf->nchannels + c] = (float)buf[i + (size_t)c * kf->nimages];
-    }
-    PetscCall(PetscFree(buf));
-  }
+  PetscCall(KFileImages(comm, path, s, data, seq, kf));
+  PetscCall(KFileMni(comm, path, mni, kf));
+  PetscCall(KFileNames(comm, path, probes, kf));
+  PetscCall(KFileValues(comm, path, data, keep_data, kf));
   Mat_VarFree(s);
   Mat_Close(mat);
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -372,170 +407,238 @@ static PetscErrorCode PatientChannels(MPI_Comm comm, KPatient *p)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions *o)
+/* The study folder as read: its ROI folders, their files, the patients and images. */
+typedef struct {
+  char folder[BA_NROIS][PETSC_MAX_PATH_LEN]; /* the folder of each ROI */
+  KFile *files[BA_NROIS];                    /* [nf[roi]] the files of each ROI folder, in name order */
+  PetscInt nf[BA_NROIS], nfiles;
+  KPatient *pat; /* [npat] in name order */
+  PetscInt npat;
+  char **img; /* [nimg] sorted; the strings belong to the first file */
+  PetscInt nimg;
+} KStudy;
+
+/* The folder of each ROI among the folders of dir: exactly one each. */
+static PetscErrorCode StudyFolders(MPI_Comm comm, const char *dir, KStudy *st)
 {
-  MPI_Comm comm = ctx->comm;
-  char folder[BA_NROIS][PETSC_MAX_PATH_LEN], **dirs, **img = NULL, **pname, **cname, roi_name[64];
-  PetscInt ndirs, npat = 0, nimg = 0, nch = 0, nfiles = 0;
-  KPatient *pat = NULL;
-  KFile *files[BA_NROIS];
-  PetscInt nf[BA_NROIS];
-  double *mni, t0 = MPI_Wtime();
-  Features ff;
+  char **dirs, roi_name[64];
+  PetscInt ndirs;
 
   PetscFunctionBegin;
-  Mat_LogInitFunc("bandalign", QuietLog);
-  PetscCall(OptionsRequire(comm, "-dir", o->dir));
-
-  /* one folder per ROI */
   for (int roi = 0; roi < BA_NROIS; roi++)
-    folder[roi][0] = 0;
-  PetscCall(ListDir(comm, o->dir, PETSC_TRUE, NULL, &ndirs, &dirs));
+    st->folder[roi][0] = 0;
+  PetscCall(ListDir(comm, dir, PETSC_TRUE, NULL, &ndirs, &dirs));
   for (PetscInt i = 0; i < ndirs; i++) {
     const int roi = ImportRoiFromFolder(dirs[i]);
     if (roi < 0) continue;
     RoiName(roi, roi_name, sizeof(roi_name));
-    PetscCheck(!folder[roi][0], comm, BA_ERR_INPUT, "%s: folders %s and %s both hold ROI %s", o->dir,
-               strrchr(folder[roi], '/') + 1, dirs[i], roi_name);
-    PetscCall(PetscSNPrintf(folder[roi], sizeof(folder[roi]), "%s/%s", o->dir, dirs[i]));
+    PetscCheck(!st->folder[roi][0], comm, BA_ERR_INPUT, "%s: folders %s and %s both hold ROI %s", dir,
+               strrchr(st->folder[roi], '/') + 1, dirs[i], roi_name);
+    PetscCall(PetscSNPrintf(st->folder[roi], sizeof(st->folder[roi]), "%s/%s", dir, dirs[i]));
   }
   PetscCall(BaStringsFree(ndirs, &dirs));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     RoiName(roi, roi_name, sizeof(roi_name));
-    PetscCheck(folder[roi][0], comm, BA_ERR_INPUT,
+    PetscCheck(st->folder[roi][0], comm, BA_ERR_INPUT,
                "%s: no folder for ROI %s (named %s, or as the study's ..._w%d_%s_... folders; see "
                "docs/import.md)",
-               o->dir, roi_name, roi_name, BaWindows[roi % BA_NWINDOWS].t0_ms, BaBands[roi / BA_NWINDOWS].name);
+               dir, roi_name, roi_name, BaWindows[roi % BA_NWINDOWS].t0_ms, BaBands[roi / BA_NWINDOWS].name);
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* every file; patients are the union of file names */
+/* Every .mat file of every ROI folder (values kept on rank 0). */
+static PetscErrorCode StudyFiles(const BaContext *ctx, const char *dir, KStudy *st)
+{
+  PetscFunctionBegin;
+  st->nfiles = 0;
   for (int roi = 0; roi < BA_NROIS; roi++) {
     char **names;
     PetscInt n;
-    PetscCall(ListDir(comm, folder[roi], PETSC_FALSE, ".mat", &n, &names));
-    nf[roi] = n;
-    PetscCall(PetscCalloc1(n + 1, &files[roi]));
+    PetscCall(ListDir(ctx->comm, st->folder[roi], PETSC_FALSE, ".mat", &n, &names));
+    st->nf[roi] = n;
+    PetscCall(PetscCalloc1(n + 1, &st->files[roi]));
     for (PetscInt i = 0; i < n; i++) {
       char path[PETSC_MAX_PATH_LEN];
-      PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", folder[roi], names[i]));
-      PetscCall(KFileRead(comm, path, (PetscBool)(ctx->rank == 0), &files[roi][i]));
+      PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", st->folder[roi], names[i]));
+      PetscCall(KFileRead(ctx->comm, path, (PetscBool)(ctx->rank == 0), &st->files[roi][i]));
     }
     PetscCall(BaStringsFree(n, &names));
-    nfiles += n;
+    st->nfiles += n;
   }
-  PetscCheck(nfiles > 0, comm, BA_ERR_INPUT, "%s: no .mat files in the ROI folders", o->dir);
-  PetscCall(PetscCalloc1(nfiles, &pat));
+  PetscCheck(st->nfiles > 0, ctx->comm, BA_ERR_INPUT, "%s: no .mat files in the ROI folders", dir);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The patients: the union of the file names (without .mat), sorted, each with its file of
+   every ROI. */
+static PetscErrorCode StudyPatients(KStudy *st)
+{
+  PetscFunctionBegin;
+  st->npat = 0;
+  PetscCall(PetscCalloc1(st->nfiles, &st->pat));
   for (int roi = 0; roi < BA_NROIS; roi++)
-    for (PetscInt i = 0; i < nf[roi]; i++) {
-      KFile *kf        = &files[roi][i];
+    for (PetscInt i = 0; i < st->nf[roi]; i++) {
+      KFile *kf        = &st->files[roi][i];
       const char *base = strrchr(kf->path, '/') + 1;
       char id[PETSC_MAX_PATH_LEN];
       PetscInt p = 0;
 
       PetscCall(PetscSNPrintf(id, sizeof(id), "%.*s", (int)(strlen(base) - 4), base));
-      while (p < npat && strcmp(pat[p].id, id))
+      while (p < st->npat && strcmp(st->pat[p].id, id))
         p++;
-      if (p == npat) PetscCall(PetscStrncpy(pat[npat++].id, id, sizeof(pat[0].id)));
-      pat[p].file[roi] = kf;
+      if (p == st->npat) PetscCall(PetscStrncpy(st->pat[st->npat++].id, id, sizeof(st->pat[0].id)));
+      st->pat[p].file[roi] = kf;
     }
-  qsort(pat, (size_t)npat, sizeof(KPatient), ComparePatients);
+  qsort(st->pat, (size_t)st->npat, sizeof(KPatient), ComparePatients);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* images: every file names the same set; the analysis order is sorted by name */
-  for (int roi = 0; roi < BA_NROIS && !img; roi++)
-    if (nf[roi]) {
-      nimg = files[roi][0].nimages;
-      PetscCall(PetscMalloc1(nimg + 1, &img));
-      for (PetscInt i = 0; i < nimg; i++)
-        img[i] = files[roi][0].stimseq[i];
-      qsort(img, (size_t)nimg, sizeof(char *), FolderCompareNames);
-      for (PetscInt i = 1; i < nimg; i++)
-        PetscCheck(strcmp(img[i - 1], img[i]), comm, BA_ERR_INPUT, "%s: s.stimseq names image %s twice",
-                   files[roi][0].path, img[i]);
+/* The images: every file names the same set (at least 3, none twice); the analysis order
+   is sorted by name. */
+static PetscErrorCode StudyImages(MPI_Comm comm, const char *dir, KStudy *st)
+{
+  PetscFunctionBegin;
+  st->img  = NULL;
+  st->nimg = 0;
+  for (int roi = 0; roi < BA_NROIS && !st->img; roi++)
+    if (st->nf[roi]) {
+      const KFile *first = &st->files[roi][0];
+      st->nimg           = first->nimages;
+      PetscCall(PetscMalloc1(st->nimg + 1, &st->img));
+      for (PetscInt i = 0; i < st->nimg; i++)
+        st->img[i] = first->stimseq[i];
+      qsort(st->img, (size_t)st->nimg, sizeof(char *), FolderCompareNames);
+      for (PetscInt i = 1; i < st->nimg; i++)
+        PetscCheck(strcmp(st->img[i - 1], st->img[i]), comm, BA_ERR_INPUT, "%s: s.stimseq names image %s twice",
+                   first->path, st->img[i]);
     }
-  PetscCheck(nimg >= 3, comm, BA_ERR_INPUT, "%s: s.stimseq names %" PetscInt_FMT " images, need at least 3", o->dir,
-             nimg);
+  PetscCheck(st->nimg >= 3, comm, BA_ERR_INPUT, "%s: s.stimseq names %" PetscInt_FMT " images, need at least 3", dir,
+             st->nimg);
   for (int roi = 0; roi < BA_NROIS; roi++)
-    for (PetscInt i = 0; i < nf[roi]; i++) {
-      const KFile *kf = &files[roi][i];
-      PetscCheck(kf->nimages == nimg, comm, BA_ERR_INPUT,
+    for (PetscInt i = 0; i < st->nf[roi]; i++) {
+      const KFile *kf = &st->files[roi][i];
+      PetscCheck(kf->nimages == st->nimg, comm, BA_ERR_INPUT,
                  "%s: s.stimseq names %" PetscInt_FMT " images, other files %" PetscInt_FMT, kf->path, kf->nimages,
-                 nimg);
-      for (PetscInt k = 0; k < nimg; k++) {
-        char *const *hit = bsearch(&kf->stimseq[k], img, (size_t)nimg, sizeof(char *), FolderCompareNames);
+                 st->nimg);
+      for (PetscInt k = 0; k < st->nimg; k++) {
+        char *const *hit = bsearch(&kf->stimseq[k], st->img, (size_t)st->nimg, sizeof(char *), FolderCompareNames);
         PetscCheck(hit, comm, BA_ERR_INPUT, "%s: image %s of s.stimseq is not in the other files", kf->path,
                    kf->stimseq[k]);
       }
     }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
 
-  /* channel rows: patients in name order, their channels' union */
-  for (PetscInt p = 0; p < npat; p++) {
-    PetscCall(PatientChannels(comm, &pat[p]));
-    nch += pat[p].nchannels;
+/* The feature rows of one patient (nr of them on this rank: all on rank 0, none elsewhere):
+   responsive with the file's values in the ROIs whose file lists the channel, p 1, no
+   increase and NaN elsewhere. */
+static void PatientBlockFill(const KPatient *pt, PetscInt nr, char **img, PetscInt nimg, FeaturesBlock *b)
+{
+  for (PetscInt c = 0; c < nr; c++)
+    b->n_artifacts[c] = 0;
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    const KFile *kf = pt->file[roi];
+    for (PetscInt c = 0; c < nr; c++) {
+      b->resp_p[(size_t)roi * nr + c]   = 1;
+      b->increase[(size_t)roi * nr + c] = 0;
+      for (PetscInt i = 0; i < nimg; i++)
+        b->feature[((size_t)roi * nr + c) * nimg + i] = NAN;
+    }
+    if (!kf || !nr) continue;
+    for (PetscInt k = 0; k < kf->nchannels; k++) {
+      const PetscInt c                  = pt->row[roi][k];
+      b->resp_p[(size_t)roi * nr + c]   = 0;
+      b->increase[(size_t)roi * nr + c] = 1;
+      for (PetscInt i = 0; i < nimg; i++) {
+        char *const *hit   = bsearch(&kf->stimseq[i], img, (size_t)nimg, sizeof(char *), FolderCompareNames);
+        const PetscInt col = (PetscInt)(hit - img);
+        b->feature[((size_t)roi * nr + c) * nimg + col] = kf->data[(size_t)i * kf->nchannels + k];
+      }
+    }
   }
-  PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: the files hold no channels", o->dir);
+}
+
+/* Creates the features file at ctx->out and writes its rows: patients in name order, their
+   channels' union (PatientChannels). */
+static PetscErrorCode StudyWrite(const BaContext *ctx, const char *dir, KStudy *st)
+{
+  MPI_Comm comm = ctx->comm;
+  PetscInt nch  = 0;
+  char **pname, **cname;
+  double *mni;
+  Features ff;
+
+  PetscFunctionBegin;
+  for (PetscInt p = 0; p < st->npat; p++) {
+    PetscCall(PatientChannels(comm, &st->pat[p]));
+    nch += st->pat[p].nchannels;
+  }
+  PetscCheck(nch > 0, comm, BA_ERR_INPUT, "%s: the files hold no channels", dir);
   PetscCall(PetscMalloc3(nch, &pname, nch, &cname, 3 * nch, &mni));
-  for (PetscInt p = 0, g = 0; p < npat; p++)
-    for (PetscInt c = 0; c < pat[p].nchannels; c++, g++) {
-      pname[g] = pat[p].id;
-      cname[g] = pat[p].name[c];
+  for (PetscInt p = 0, g = 0; p < st->npat; p++)
+    for (PetscInt c = 0; c < st->pat[p].nchannels; c++, g++) {
+      pname[g] = st->pat[p].id;
+      cname[g] = st->pat[p].name[c];
       for (int d = 0; d < 3; d++)
-        mni[3 * g + d] = pat[p].mni[3 * c + d];
+        mni[3 * g + d] = st->pat[p].mni[3 * c + d];
     }
   PetscCall(ContextPrintf(ctx,
                           "import-kuzovkin: %" PetscInt_FMT " files, %" PetscInt_FMT " patients, %" PetscInt_FMT
                           " channels, %" PetscInt_FMT " images\n",
-                          nfiles, npat, nch, nimg));
-  PetscCall(FeaturesCreate(ctx, ctx->out, nimg, img, nch, pname, cname, mni, &ff));
-
-  for (PetscInt p = 0, g = 0; p < npat; p++) {
-    const KPatient *pt = &pat[p];
-    const PetscInt nr  = ctx->rank == 0 ? pt->nchannels : 0;
+                          st->nfiles, st->npat, nch, st->nimg));
+  PetscCall(FeaturesCreate(ctx, ctx->out, st->nimg, st->img, nch, pname, cname, mni, &ff));
+  for (PetscInt p = 0, g = 0; p < st->npat; p++) {
+    const PetscInt nr = ctx->rank == 0 ? st->pat[p].nchannels : 0;
     FeaturesBlock b;
 
-    PetscCall(FeaturesBlockCreate(nr, nimg, &b));
-    for (PetscInt c = 0; c < nr; c++)
-      b.n_artifacts[c] = 0;
-    for (int roi = 0; roi < BA_NROIS; roi++) {
-      const KFile *kf = pt->file[roi];
-      for (PetscInt c = 0; c < nr; c++) {
-        b.resp_p[(size_t)roi * nr + c]   = 1;
-        b.increase[(size_t)roi * nr + c] = 0;
-        for (PetscInt i = 0; i < nimg; i++)
-          b.feature[((size_t)roi * nr + c) * nimg + i] = NAN;
-      }
-      if (!kf || !nr) continue;
-      for (PetscInt k = 0; k < kf->nchannels; k++) {
-        const PetscInt c                 = pt->row[roi][k];
-        b.resp_p[(size_t)roi * nr + c]   = 0;
-        b.increase[(size_t)roi * nr + c] = 1;
-        for (PetscInt i = 0; i < nimg; i++) {
-          char *const *hit   = bsearch(&kf->stimseq[i], img, (size_t)nimg, sizeof(char *), FolderCompareNames);
-          const PetscInt col = (PetscInt)(hit - img);
-          b.feature[((size_t)roi * nr + c) * nimg + col] = kf->data[(size_t)i * kf->nchannels + k];
-        }
-      }
-    }
+    PetscCall(FeaturesBlockCreate(nr, st->nimg, &b));
+    PatientBlockFill(&st->pat[p], nr, st->img, st->nimg, &b);
     PetscCall(FeaturesWriteBlock(&ff, g, &b));
     PetscCall(FeaturesBlockDestroy(&b));
-    g += pt->nchannels;
+    g += st->pat[p].nchannels;
   }
   PetscCall(FeaturesCommit(&ff));
   PetscCall(FeaturesClose(&ff));
-  PetscCall(ContextPrintf(ctx, "import-kuzovkin: wrote %s in %.1f s\n", ctx->out, MPI_Wtime() - t0));
-
   PetscCall(PetscFree3(pname, cname, mni));
-  for (PetscInt p = 0; p < npat; p++) {
-    PetscCall(BaStringsFree(pat[p].nchannels, &pat[p].name));
-    PetscCall(PetscFree(pat[p].mni));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode StudyFree(KStudy *st)
+{
+  PetscFunctionBegin;
+  for (PetscInt p = 0; p < st->npat; p++) {
+    PetscCall(BaStringsFree(st->pat[p].nchannels, &st->pat[p].name));
+    PetscCall(PetscFree(st->pat[p].mni));
     for (int roi = 0; roi < BA_NROIS; roi++)
-      PetscCall(PetscFree(pat[p].row[roi]));
+      PetscCall(PetscFree(st->pat[p].row[roi]));
   }
-  PetscCall(PetscFree(pat));
-  PetscCall(PetscFree(img));
+  PetscCall(PetscFree(st->pat));
+  PetscCall(PetscFree(st->img));
   for (int roi = 0; roi < BA_NROIS; roi++) {
-    for (PetscInt i = 0; i < nf[roi]; i++)
-      PetscCall(KFileFree(&files[roi][i]));
-    PetscCall(PetscFree(files[roi]));
+    for (PetscInt i = 0; i < st->nf[roi]; i++)
+      PetscCall(KFileFree(&st->files[roi][i]));
+    PetscCall(PetscFree(st->files[roi]));
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ImportKuzovkin(const BaContext *ctx, const ImportKuzovkinOptions *o)
+{
+  KStudy *st;
+  double t0 = MPI_Wtime();
+
+  PetscFunctionBegin;
+  Mat_LogInitFunc("bandalign", QuietLog);
+  PetscCall(OptionsRequire(ctx->comm, "-dir", o->dir));
+  PetscCall(PetscCalloc1(1, &st));
+  PetscCall(StudyFolders(ctx->comm, o->dir, st));
+  PetscCall(StudyFiles(ctx, o->dir, st));
+  PetscCall(StudyPatients(st));
+  PetscCall(StudyImages(ctx->comm, o->dir, st));
+  PetscCall(StudyWrite(ctx, o->dir, st));
+  PetscCall(ContextPrintf(ctx, "import-kuzovkin: wrote %s in %.1f s\n", ctx->out, MPI_Wtime() - t0));
+  PetscCall(StudyFree(st));
+  PetscCall(PetscFree(st));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
