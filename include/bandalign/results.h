@@ -26,10 +26,13 @@ typedef struct {
   double *mni;                                                /* [nchannels * 3] */
   int *area;                                                  /* [nchannels] Brodmann label, 0 = none */
   ResultsRoiSummary roi[BA_NROIS];
-  ResultsRoiData data[BA_NROIS];         /* filled by ResultsOpen only */
-  double compare_p[BA_NROIS * BA_NROIS]; /* Bonferroni-corrected one-sided Mann-Whitney p: row better than column */
-  double *layer_corr;                    /* [nlayers * nlayers] or NULL when absent */
-  char options[4096];                    /* options text of the run that wrote it (truncated) */
+  ResultsRoiData data[BA_NROIS];            /* filled by ResultsOpen only */
+  double compare_p[BA_NROIS * BA_NROIS];    /* Bonferroni-corrected one-sided Mann-Whitney p: row better than column */
+  double *layer_corr;                       /* [nlayers * nlayers] or NULL when absent */
+  char options[4096];                       /* options text of the run that wrote it (truncated) */
+  PetscBool has_control;                    /* the run tested a control network too (-control_network) */
+  char control_network[PETSC_MAX_PATH_LEN]; /* its file */
+  ResultsRoiSummary control[BA_NROIS];      /* the control's summaries (noise_median NaN) */
 } Results;
 
 /* Creates path under a temporary name with channel, image and layer metadata (identical on
@@ -46,6 +49,9 @@ PetscErrorCode ResultsWriteRoiRows(Results *res, int roi, PetscInt lo, PetscInt 
 /* Writes the ROI's summary (attributes and area_layer) and noise distribution, and the ROI
    comparison matrix. Collective, same values on every rank. */
 PetscErrorCode ResultsWriteRoiSummary(Results *res, int roi, const ResultsRoiSummary *s, const double *noise);
+/* Writes the control network's summary of one ROI (/control/<roi>: attributes and
+   area_layer). Collective, same values on every rank. */
+PetscErrorCode ResultsWriteControlSummary(Results *res, int roi, const ResultsRoiSummary *s);
 PetscErrorCode ResultsWriteComparisons(Results *res, const double *compare_p);
 
 /* Writes /layers/rdm_correlation [nlayers][nlayers]: Spearman rho between layer RDMs. */

@@ -52,15 +52,16 @@ PetscErrorCode OptionsChoice(PetscOptionItems *PetscOptionsObject, const char *n
     n++;
   /* PETSc's own list option; an unknown value is checked first only so that it ends as the
      one-line input error on the option's communicator (PETSc raises it on each rank) */
-  PetscCall(PetscOptionsGetString(PetscOptionsObject->options, PetscOptionsObject->prefix, name, given, sizeof(given),
-                                  &set));
+  PetscCall(
+      PetscOptionsGetString(PetscOptionsObject->options, PetscOptionsObject->prefix, name, given, sizeof(given), &set));
   if (set) {
     PetscCall(PetscEListFind(n, choices, given, &v, &found));
     for (PetscInt i = 0; !found && i < n; i++) {
       PetscCall(PetscStrlcat(list, i ? "|" : "", sizeof(list)));
       PetscCall(PetscStrlcat(list, choices[i], sizeof(list)));
     }
-    PetscCheck(found, PetscOptionsObject->comm, BA_ERR_INPUT, "%s: unknown value '%s' (expected %s)", name, given, list);
+    PetscCheck(found, PetscOptionsObject->comm, BA_ERR_INPUT, "%s: unknown value '%s' (expected %s)", name, given,
+               list);
   }
   v = def;
   PetscCall(PetscOptionsEList(name, help, NULL, choices, n, choices[def], &v, NULL));

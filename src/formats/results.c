@@ -7,15 +7,20 @@
 
 static const char Format[] = "bandalign-results";
 
-static void RoiPath(int roi, const char *what, char *buf, size_t len)
+static void GroupPath(const char *top, int roi, const char *what, char *buf, size_t len)
 {
   char name[64];
 
   RoiName(roi, name, sizeof(name));
   if (what)
-    snprintf(buf, len, "/roi/%s/%s", name, what);
+    snprintf(buf, len, "/%s/%s/%s", top, name, what);
   else
-    snprintf(buf, len, "/roi/%s", name);
+    snprintf(buf, len, "/%s/%s", top, name);
+}
+
+static void RoiPath(int roi, const char *what, char *buf, size_t len)
+{
+  GroupPath("roi", roi, what, buf, len);
 }
 
 PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *res)
@@ -32,6 +37,7 @@ PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *re
   PetscCall(BaH5AttrWriteString(f, "/", "correction", res->correction));
   PetscCall(BaH5AttrWriteDouble(f, "/", "q", res->q));
   PetscCall(BaH5AttrWriteInt(f, "/", "noise_splits", res->nsplits));
+  if (res->has_control) PetscCall(BaH5AttrWriteString(f, "/", "control_network", res->control_network));
   PetscCall(BaH5WriteStrings(f, "/stimuli/name", res->nimages, res->image_name));
   PetscCall(BaH5WriteStrings(f, "/layers/name", res->nlayers, res->layer_name));
   PetscCall(BaH5WriteStrings(f, "/channels/patient", res->nchannels, res->patient));
@@ -112,6 +118,54 @@ PetscErrorCode ResultsWriteRoiSummary(Results *res, int roi, const ResultsRoiSum
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode ResultsWriteControlSummary(Results *res, int roi, const ResultsRoiSummary *s)
+{
+  BaH5File *f = &res->file;
+  char obj[96], name[128];
+  hsize_t dims[2] = {BA_NAREAS, (hsize_t)res->nlayers};
+
+  PetscFunctionBegin;
+  GroupPath("control", roi, "area_layer", name, sizeof(name));
+  PetscCall(BaH5WriteNew(f, name, H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, s->area_layer));
+  GroupPath("control", roi, NULL, obj, sizeof(obj));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_rho", s->alignment_rho));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_p", s->alignment_p));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "volume", s->volume));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "specificity", s->specificity));
+  PetscCall(BaH5AttrWriteInt(f, obj, "n_responsive", s->n_responsive));
+  PetscCall(BaH5AttrWriteInt(f, obj, "n_significant_pairs", s->n_significant_pairs));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The control's summaries, if the file has them. */
+static PetscErrorCode ReadControl(Results *res)
+{
+  BaH5File *f = &res->file;
+  char obj[96], name[128];
+  PetscInt64 i64;
+
+  PetscFunctionBegin;
+  PetscCall(BaH5AttrExists(f, "/", "control_network", &res->has_control));
+  if (!res->has_control) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(BaH5AttrReadString(f, "/", "control_network", res->control_network, sizeof(res->control_network)));
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    ResultsRoiSummary *s = &res->control[roi];
+    GroupPath("control", roi, NULL, obj, sizeof(obj));
+    PetscCall(BaH5AttrReadDouble(f, obj, "alignment_rho", &s->alignment_rho));
+    PetscCall(BaH5AttrReadDouble(f, obj, "alignment_p", &s->alignment_p));
+    PetscCall(BaH5AttrReadDouble(f, obj, "volume", &s->volume));
+    PetscCall(BaH5AttrReadDouble(f, obj, "specificity", &s->specificity));
+    PetscCall(BaH5AttrReadInt(f, obj, "n_responsive", &i64));
+    s->n_responsive = (PetscInt)i64;
+    PetscCall(BaH5AttrReadInt(f, obj, "n_significant_pairs", &i64));
+    s->n_significant_pairs = (PetscInt)i64;
+    s->noise_median        = NAN;
+    GroupPath("control", roi, "area_layer", name, sizeof(name));
+    PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)BA_NAREAS * res->nlayers, s->area_layer));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode ResultsWriteComparisons(Results *res, const double *compare_p)
 {
   hsize_t dims[2] = {BA_NROIS, BA_NROIS};
@@ -182,6 +236,7 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
     PetscCall(BaH5ReadAll(f, "/layers/rdm_correlation", H5T_NATIVE_DOUBLE, (hsize_t)v * v, res->layer_corr));
   }
   PetscCall(BaH5ReadAll(f, "/comparisons/mannwhitney_p", H5T_NATIVE_DOUBLE, BA_NROIS * BA_NROIS, res->compare_p));
+  PetscCall(ReadControl(res));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     ResultsRoiSummary *s = &res->roi[roi];
     ResultsRoiData *d    = &res->data[roi];

@@ -21,6 +21,7 @@ typedef struct {
   BaContext ctx;                          /* common options */
   char features[16 * PETSC_MAX_PATH_LEN]; /* -features F[,F...] */
   char network[PETSC_MAX_PATH_LEN];       /* -network F */
+  char control[PETSC_MAX_PATH_LEN];       /* -control_network F: the same network untrained ("" = none) */
   char atlas[PETSC_MAX_PATH_LEN];         /* -atlas F: label volume in MNI space */
   CheckpointSettings checkpoint;          /* -checkpoint F, -checkpoint_interval; the settings it is valid for */
   PetscBool resume;                       /* -resume: continue from the checkpoint */
@@ -40,19 +41,27 @@ typedef struct {
   PetscInt blas_threads;   /* -blas_threads: OpenBLAS threads per rank (0 = cores / ranks) */
 } RsaOptions;
 
-/* What the whole run shares: inputs, the permutation engine, the output, the state a
-   checkpoint holds. Set up by the prolog, read by every ROI. */
+/* A network the ROIs are tested against: the trained one (-network) or its control
+   (-control_network), each with its own layer RDMs, permutation engine and counts. */
+typedef struct {
+  const char *path;
+  Network net;
+  double **rdm;           /* [nl][n * n] layer RDMs in analysis image order */
+  PermTest pt;            /* ranks of the layer RDMs and the permutation stream */
+  RsaState st;            /* counts of every ROI so far */
+  PetscBool checkpointed; /* its counts go to -checkpoint (the trained network's only) */
+} RsaNet;
+
+/* What the whole run shares: inputs, the networks, the output. Set up by the prolog, read
+   by every ROI. */
 typedef struct {
   RsaOptions o;
   Cohort c;
-  Network net;
+  RsaNet trained, control; /* control used when o.control[0] */
   Atlas atlas;
-  PermTest pt;
   Results res;
-  RsaState st;
   PetscInt n, nl;                /* images, layers */
-  double **rdm;                  /* [nl][n * n] layer RDMs in analysis image order */
-  double *layer_corr;            /* [nl * nl] */
+  double *layer_corr;            /* [nl * nl] of the trained network */
   int *area_index;               /* [c.n] ventral area index 0..4 or -1 */
   uint8_t *responsive;           /* [c.n] of the ROI being worked on */
   PetscInt *resp;                /* [c.n] scratch: the ROI's responsive channels */
@@ -68,13 +77,16 @@ typedef struct {
   PetscInt row_lo, row_hi; /* my rows of the output: every channel between my first and the next rank's first */
 } RoiSplit;
 
-/* One ROI on its way through the steps of rsa_roi.c. Pair k of a channel j is j * nl + l. */
+/* One ROI against one network on its way through the steps of rsa_roi.c. Pair k of a
+   channel j is j * nl + l. */
 typedef struct {
   int roi;
   char name[64];
+  RsaNet *net;                /* the network tested */
   RoiSplit split;
   PetscInt nloc;              /* my responsive channels (rhi - rlo) */
   float *x;                   /* [nloc][n] their features */
+  PetscBool borrowed_x;       /* x belongs to the trained network's RoiWork */
   double *rho, *pv;           /* [nloc * nl] my pairs' observed rho and p */
   PetscInt nall;              /* pairs of the ROI */
   double *all_rho, *all_p;    /* [nall] gathered on every rank */
@@ -88,10 +100,12 @@ typedef struct {
 
 /* rsa_roi.c: the steps of one ROI, in order */
 PetscErrorCode RoiBegin(Rsa *rsa, int roi, RoiWork *w);       /* responsiveness, split, features, resume */
+PetscErrorCode RoiBeginControl(Rsa *rsa, const RoiWork *w, RoiWork *wc); /* the same channels, the control */
 PetscErrorCode RoiPermute(Rsa *rsa, RoiWork *w);              /* the first m permutations of my pairs */
 PetscErrorCode RoiCorrect(Rsa *rsa, RoiWork *w);              /* gather, correct, resolve small p */
 PetscErrorCode RoiWriteRows(Rsa *rsa, const RoiWork *w);      /* my rows of the results file */
 PetscErrorCode RoiAlign(Rsa *rsa, RoiWork *w);                /* anatomy, alignment, noise, summary */
+PetscErrorCode RoiAlignControl(Rsa *rsa, RoiWork *wc);        /* the control's alignment and summary */
 PetscErrorCode RoiEnd(RoiWork *w);
 
 /* Corrected q-values and significance of a ROI family, identical on every rank. */

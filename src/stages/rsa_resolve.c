@@ -130,7 +130,7 @@ static PetscErrorCode RoundSync(Rsa *rsa, const RoiWork *w, const Round *r)
   for (PetscInt s = 0; s < r->S; s++) {
     if (r->W[s] < w->split.rlo || r->W[s] >= w->split.rhi) continue;
     for (PetscInt l = 0; l < nl; l++)
-      rsa->st.counts[w->roi][(r->W[s] - w->split.rlo) * nl + l] = all[s * nl + l];
+      w->net->st.counts[w->roi][(r->W[s] - w->split.rlo) * nl + l] = all[s * nl + l];
   }
   PetscCall(PetscFree(all));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -158,7 +158,7 @@ static PetscErrorCode RoundChunk(Rsa *rsa, RoiWork *w, Round *r, PetscInt c0, Pe
   PetscFunctionBegin;
   if (c1 > c0) {
     PetscCall(PetscLogEventBegin(BaLogIds.ranks, 0, 0, 0, 0));
-    PetscCall(PermTestObserve(rsa->pt, c1 - c0, r->xw + (size_t)(r->s0 + c0) * rsa->n, rho));
+    PetscCall(PermTestObserve(w->net->pt, c1 - c0, r->xw + (size_t)(r->s0 + c0) * rsa->n, rho));
     PetscCall(PetscLogEventEnd(BaLogIds.ranks, 0, 0, 0, 0));
   }
   while (1) {
@@ -174,18 +174,19 @@ static PetscErrorCode RoundChunk(Rsa *rsa, RoiWork *w, Round *r, PetscInt c0, Pe
     if (!any) break;
     if (active) {
       PetscCall(PetscLogEventBegin(BaLogIds.permutation, 0, 0, 0, 0));
-      PetscCall(PermTestExtend(rsa->pt, g, first + o->perm_chunk, cnt));
+      PetscCall(PermTestExtend(w->net->pt, g, first + o->perm_chunk, cnt));
       PetscCall(PetscLogEventEnd(BaLogIds.permutation, 0, 0, 0, 0));
     }
     ProgressUpdate(prog, RoundProgress(r, nl));
-    PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &rsa->st, &save));
+    save = PETSC_FALSE;
+    if (w->net->checkpointed) PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &w->net->st, &save));
     if (save) {
       PetscCall(RoundSync(rsa, w, r));
-      PetscCall(CheckpointSave(&o->ctx, &o->checkpoint, w->roi + 1, &rsa->st));
-      rsa->st.extension_saves++;
-      PetscCheck(rsa->st.extension_saves != o->stop_extension, o->ctx.comm, BA_ERR_INPUT,
+      PetscCall(CheckpointSave(&o->ctx, &o->checkpoint, w->roi + 1, &w->net->st));
+      w->net->st.extension_saves++;
+      PetscCheck(w->net->st.extension_saves != o->stop_extension, o->ctx.comm, BA_ERR_INPUT,
                  "-checkpoint_stop_extension: stopped after checkpoint %" PetscInt_FMT " of the extension rounds",
-                 rsa->st.extension_saves);
+                 w->net->st.extension_saves);
     }
   }
   PetscFunctionReturn(PETSC_SUCCESS);

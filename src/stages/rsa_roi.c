@@ -82,25 +82,18 @@ static PetscErrorCode ReadFeatures(Rsa *rsa, RoiWork *w)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode RoiBegin(Rsa *rsa, int roi, RoiWork *w)
+/* The per-network state of one ROI: counts, goals, the max-statistic null. */
+static PetscErrorCode RoiNetSetUp(Rsa *rsa, RoiWork *w)
 {
   const RsaOptions *o = &rsa->o;
   const PetscInt nl   = rsa->nl;
-  RsaState *st        = &rsa->st;
+  RsaState *st        = &w->net->st;
+  const int roi       = w->roi;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(w, sizeof(*w)));
-  w->roi = roi;
-  RoiName(roi, w->name, sizeof(w->name));
-  PetscCall(Responsiveness(o, &rsa->c, roi, rsa->responsive));
-  w->split.resp = rsa->resp;
-  SplitResponsive(o, &rsa->c, rsa->responsive, &w->split);
-  w->nloc                = w->split.rhi - w->split.rlo;
   st->npairs_global[roi] = w->split.nresp * nl;
   st->pair_lo[roi]       = w->split.rlo * nl;
   st->pair_hi[roi]       = w->split.rhi * nl;
-  PetscCall(ReadFeatures(rsa, w));
-
   PetscCall(PetscMalloc2(w->nloc * nl + 1, &w->rho, w->nloc * nl + 1, &w->pv));
   PetscCall(PetscCalloc1(w->nloc * nl + 1, &st->counts[roi]));
   PetscCall(PetscCalloc1(w->nloc * nl + 1, &st->goal[roi]));
@@ -109,10 +102,41 @@ PetscErrorCode RoiBegin(Rsa *rsa, int roi, RoiWork *w)
     for (PetscInt i = 0; i < o->permutations; i++)
       st->maxnull[roi][i] = -INFINITY;
   }
-  if (o->resume) {
+  if (o->resume && w->net->checkpointed) {
     PetscBool found;
     PetscCall(CheckpointLoadRoi(&o->ctx, &o->checkpoint, roi, st, &found));
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode RoiBegin(Rsa *rsa, int roi, RoiWork *w)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(w, sizeof(*w)));
+  w->roi = roi;
+  w->net = &rsa->trained;
+  RoiName(roi, w->name, sizeof(w->name));
+  PetscCall(Responsiveness(&rsa->o, &rsa->c, roi, rsa->responsive));
+  w->split.resp = rsa->resp;
+  SplitResponsive(&rsa->o, &rsa->c, rsa->responsive, &w->split);
+  w->nloc = w->split.rhi - w->split.rlo;
+  PetscCall(ReadFeatures(rsa, w));
+  PetscCall(RoiNetSetUp(rsa, w));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode RoiBeginControl(Rsa *rsa, const RoiWork *w, RoiWork *wc)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(wc, sizeof(*wc)));
+  wc->roi = w->roi;
+  wc->net = &rsa->control;
+  PetscCall(PetscStrncpy(wc->name, w->name, sizeof(wc->name)));
+  wc->split      = w->split;
+  wc->nloc       = w->nloc;
+  wc->x          = w->x;
+  wc->borrowed_x = PETSC_TRUE;
+  PetscCall(RoiNetSetUp(rsa, wc));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -135,14 +159,14 @@ static PetscErrorCode ChunkLevel(Rsa *rsa, RoiWork *w, PetscInt npairs, PermCoun
       ahead = PetscMax(ahead, (PetscInt)PetscMin(cnt[k].used, (int64_t)o->permutations));
     }
   if (*first >= ahead) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCheck(!rsa->st.maxnull[w->roi], o->ctx.comm, BA_ERR_INPUT,
+  PetscCheck(!w->net->st.maxnull[w->roi], o->ctx.comm, BA_ERR_INPUT,
              "-resume: the checkpoint's -correction maxstat counts need the same number of ranks and "
              "-channel_chunk as the run that wrote it");
   PetscCall(PetscMalloc1(npairs, &goal));
   for (PetscInt k = 0; k < npairs; k++)
     goal[k] = ahead;
   PetscCall(PetscLogEventBegin(BaLogIds.permutation, 0, 0, 0, 0));
-  PetscCall(PermTestExtend(rsa->pt, goal, ahead, cnt));
+  PetscCall(PermTestExtend(w->net->pt, goal, ahead, cnt));
   PetscCall(PetscLogEventEnd(BaLogIds.permutation, 0, 0, 0, 0));
   PetscCall(PetscFree(goal));
   *first = ahead;
@@ -156,13 +180,13 @@ static PetscErrorCode ChunkPermute(Rsa *rsa, RoiWork *w, PetscInt c0, PetscInt c
 {
   const RsaOptions *o = &rsa->o;
   const PetscInt nl   = rsa->nl;
-  PermCount *cnt      = rsa->st.counts[w->roi] + c0 * nl;
-  double *maxnull     = rsa->st.maxnull[w->roi];
+  PermCount *cnt      = w->net->st.counts[w->roi] + c0 * nl;
+  double *maxnull     = w->net->st.maxnull[w->roi];
   PetscInt first;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(BaLogIds.ranks, 0, 0, 0, 0));
-  PetscCall(PermTestObserve(rsa->pt, c1 - c0, w->x + (size_t)c0 * rsa->n, w->rho + c0 * nl));
+  PetscCall(PermTestObserve(w->net->pt, c1 - c0, w->x + (size_t)c0 * rsa->n, w->rho + c0 * nl));
   PetscCall(PetscLogEventEnd(BaLogIds.ranks, 0, 0, 0, 0));
   PetscCall(ChunkLevel(rsa, w, (c1 - c0) * nl, cnt, &first));
   while (1) {
@@ -175,7 +199,7 @@ static PetscErrorCode ChunkPermute(Rsa *rsa, RoiWork *w, PetscInt c0, PetscInt c
     if (!any) break;
     if (active) {
       PetscCall(PetscLogEventBegin(BaLogIds.permutation, 0, 0, 0, 0));
-      PetscCall(PermTestRun(rsa->pt, first, last, cnt, maxnull ? chunk_max : NULL));
+      PetscCall(PermTestRun(w->net->pt, first, last, cnt, maxnull ? chunk_max : NULL));
       PetscCall(PetscLogEventEnd(BaLogIds.permutation, 0, 0, 0, 0));
       if (maxnull)
         for (PetscInt i = first; i < last; i++)
@@ -183,8 +207,9 @@ static PetscErrorCode ChunkPermute(Rsa *rsa, RoiWork *w, PetscInt c0, PetscInt c
       first = last;
     }
     ProgressUpdate(prog, (double)c0 * o->permutations + (double)(c1 - c0) * first);
-    PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &rsa->st, &save));
-    if (save) PetscCall(CheckpointSave(&o->ctx, &o->checkpoint, w->roi + 1, &rsa->st));
+    save = PETSC_FALSE;
+    if (w->net->checkpointed) PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &w->net->st, &save));
+    if (save) PetscCall(CheckpointSave(&o->ctx, &o->checkpoint, w->roi + 1, &w->net->st));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -192,7 +217,7 @@ static PetscErrorCode ChunkPermute(Rsa *rsa, RoiWork *w, PetscInt c0, PetscInt c
 PetscErrorCode RoiPermute(Rsa *rsa, RoiWork *w)
 {
   const RsaOptions *o = &rsa->o;
-  double *chunk_max = NULL, *maxnull = rsa->st.maxnull[w->roi];
+  double *chunk_max = NULL, *maxnull = w->net->st.maxnull[w->roi];
   PetscInt nchunks;
   Progress prog;
   char what[96];
@@ -265,24 +290,24 @@ static PetscErrorCode GatherAndCorrect(Rsa *rsa, RoiWork *w)
   PetscInt nall;
 
   PetscFunctionBegin;
-  LocalPValues(&rsa->o, rsa->pt, nk, w->rho, rsa->st.counts[w->roi], rsa->st.maxnull[w->roi], w->pv);
+  LocalPValues(&rsa->o, w->net->pt, nk, w->rho, w->net->st.counts[w->roi], w->net->st.maxnull[w->roi], w->pv);
   PetscCall(PetscFree(w->all_p));
   PetscCall(CommGatherAll(rsa->o.ctx.comm, MPI_DOUBLE, nk, w->pv, &w->nall, &w->all_p));
   PetscCall(RsaCorrect(&rsa->o, w->nall, w->all_p, w->qv, w->reject));
   PetscCallMPI(MPI_Type_contiguous((int)(sizeof(PermCount) / sizeof(int64_t)), MPI_INT64_T, &count_type));
   PetscCallMPI(MPI_Type_commit(&count_type));
   PetscCall(PetscFree(w->all_count));
-  PetscCall(CommGatherAll(rsa->o.ctx.comm, count_type, nk, rsa->st.counts[w->roi], &nall, &w->all_count));
+  PetscCall(CommGatherAll(rsa->o.ctx.comm, count_type, nk, w->net->st.counts[w->roi], &nall, &w->all_count));
   PetscCallMPI(MPI_Type_free(&count_type));
   PetscCall(PetscFree(w->all_goal));
-  PetscCall(CommGatherAll(rsa->o.ctx.comm, MPI_INT64_T, nk, rsa->st.goal[w->roi], &nall, &w->all_goal));
+  PetscCall(CommGatherAll(rsa->o.ctx.comm, MPI_INT64_T, nk, w->net->st.goal[w->roi], &nall, &w->all_goal));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode RoiCorrect(Rsa *rsa, RoiWork *w)
 {
   const RsaOptions *o = &rsa->o;
-  RsaState *st        = &rsa->st;
+  RsaState *st        = &w->net->st;
 
   PetscFunctionBegin;
   PetscCall(CommGatherAll(o->ctx.comm, MPI_DOUBLE, w->nloc * rsa->nl, w->rho, &w->nall, &w->all_rho));
@@ -398,25 +423,37 @@ static double Median(PetscInt n, const double *v, double *scratch)
   return n % 2 ? scratch[n / 2] : 0.5 * (scratch[n / 2 - 1] + scratch[n / 2]);
 }
 
+/* The ROI's significant pairs over the whole cohort into its summary (not the noise). */
+static PetscErrorCode RoiSummary(Rsa *rsa, RoiWork *w, uint8_t **sig_full)
+{
+  const PetscInt nl = rsa->nl, n = rsa->c.n;
+  double *rho_full;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(n * nl, &rho_full));
+  PetscCall(PetscMalloc1(n * nl, sig_full));
+  for (PetscInt g = 0, k = 0; g < n; g++) {
+    for (PetscInt l = 0; l < nl; l++) {
+      rho_full[g * nl + l]    = rsa->responsive[g] ? w->all_rho[k * nl + l] : NAN;
+      (*sig_full)[g * nl + l] = (uint8_t)(rsa->responsive[g] && Significant(w, k * nl + l));
+    }
+    if (rsa->responsive[g]) k++;
+  }
+  PetscCall(AlignmentCompute(n, nl, rsa->area_index, *sig_full, rho_full, rsa->responsive, &w->sum));
+  PetscCall(PetscFree(rho_full));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode RoiAlign(Rsa *rsa, RoiWork *w)
 {
   const RsaOptions *o = &rsa->o;
-  const PetscInt nl = rsa->nl, n = rsa->c.n;
-  double *rho_full, *scratch;
+  double *scratch;
   uint8_t *sig_full;
 
   PetscFunctionBegin;
   PetscCall(PetscLogEventBegin(BaLogIds.alignment, 0, 0, 0, 0));
-  PetscCall(PetscMalloc2(n * nl, &rho_full, n * nl, &sig_full));
-  for (PetscInt g = 0, k = 0; g < n; g++) {
-    for (PetscInt l = 0; l < nl; l++) {
-      rho_full[g * nl + l] = rsa->responsive[g] ? w->all_rho[k * nl + l] : NAN;
-      sig_full[g * nl + l] = (uint8_t)(rsa->responsive[g] && Significant(w, k * nl + l));
-    }
-    if (rsa->responsive[g]) k++;
-  }
-  PetscCall(AlignmentCompute(n, nl, rsa->area_index, sig_full, rho_full, rsa->responsive, &w->sum));
-  PetscCall(NoiseSplits(o, &rsa->c, rsa->area_index, nl, sig_full, &rsa->noise[w->roi]));
+  PetscCall(RoiSummary(rsa, w, &sig_full));
+  PetscCall(NoiseSplits(o, &rsa->c, rsa->area_index, rsa->nl, sig_full, &rsa->noise[w->roi]));
   PetscCall(PetscMalloc1(o->noise_splits + 1, &scratch));
   w->sum.noise_median = Median(o->noise_splits, rsa->noise[w->roi], scratch);
   PetscCall(PetscFree(scratch));
@@ -431,7 +468,24 @@ PetscErrorCode RoiAlign(Rsa *rsa, RoiWork *w)
                             "rsa %-18s %" PetscInt_FMT " pairs resolved beyond %" PetscInt_FMT
                             " permutations (up to %" PetscInt_FMT ")\n",
                             w->name, w->nextended, o->permutations, w->maxused));
-  PetscCall(PetscFree2(rho_full, sig_full));
+  PetscCall(PetscFree(sig_full));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode RoiAlignControl(Rsa *rsa, RoiWork *wc)
+{
+  uint8_t *sig_full;
+
+  PetscFunctionBegin;
+  PetscCall(PetscLogEventBegin(BaLogIds.alignment, 0, 0, 0, 0));
+  PetscCall(RoiSummary(rsa, wc, &sig_full));
+  wc->sum.noise_median = NAN;
+  PetscCall(PetscLogEventEnd(BaLogIds.alignment, 0, 0, 0, 0));
+  PetscCall(ResultsWriteControlSummary(&rsa->res, wc->roi, &wc->sum));
+  PetscCall(ContextPrintf(
+      &rsa->o.ctx, "rsa %-18s control:         significant pairs %6" PetscInt_FMT "  alignment rho %7.4f p %.3g\n",
+      wc->name, wc->sum.n_significant_pairs, wc->sum.alignment_rho, wc->sum.alignment_p));
+  PetscCall(PetscFree(sig_full));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -444,6 +498,6 @@ PetscErrorCode RoiEnd(RoiWork *w)
   PetscCall(PetscFree(w->all_p));
   PetscCall(PetscFree(w->all_rho));
   PetscCall(PetscFree2(w->rho, w->pv));
-  PetscCall(PetscFree(w->x));
+  if (!w->borrowed_x) PetscCall(PetscFree(w->x));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -53,6 +53,10 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
                                o->features, o->features, sizeof(o->features), NULL));
   PetscCall(PetscOptionsString("-network", "Network file (layer activations or RDMs)", NULL, o->network, o->network,
                                sizeof(o->network), NULL));
+  PetscCall(PetscOptionsString("-control_network",
+                               "The same network untrained (random weights): every test is run on it too, for the "
+                               "trained vs control comparison",
+                               NULL, o->control, o->control, sizeof(o->control), NULL));
   PetscCall(PetscOptionsInt("-permutations", "Permutations of the image labels", NULL, o->permutations,
                             &o->permutations, NULL));
   /* 100 m in 64 bits, capped where the permutation blocks would overflow a PetscInt */
@@ -134,7 +138,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
 
 /* Builds every layer's RDM in analysis image order: layer l by rank l % size, in a fixed
    column-block order, then broadcast. rdm[l] is [n][n]. */
-static PetscErrorCode LayerRdms(const RsaOptions *o, Network *net, const Cohort *c, double ***rdm_out)
+static PetscErrorCode LayerRdms(const RsaOptions *o, const char *path, Network *net, const Cohort *c, double ***rdm_out)
 {
   const PetscInt n = c->nimages, nl = net->nlayers;
   PetscInt *map;
@@ -143,7 +147,7 @@ static PetscErrorCode LayerRdms(const RsaOptions *o, Network *net, const Cohort 
 
   PetscFunctionBegin;
   PetscCheck(net->nimages == n, o->ctx.comm, BA_ERR_INPUT,
-             "%s: %" PetscInt_FMT " images, but the features have %" PetscInt_FMT, o->network, net->nimages, n);
+             "%s: %" PetscInt_FMT " images, but the features have %" PetscInt_FMT, path, net->nimages, n);
   /* map[i]: network index of analysis image i (names must match as sets) */
   PetscCall(PetscMalloc1(n, &map));
   for (PetscInt i = 0; i < n; i++) {
@@ -151,7 +155,7 @@ static PetscErrorCode LayerRdms(const RsaOptions *o, Network *net, const Cohort 
     for (PetscInt j = 0; j < n; j++)
       if (!strcmp(net->image_name[j], c->file[0].image_name[i])) map[i] = j;
     PetscCheck(map[i] >= 0, o->ctx.comm, BA_ERR_INPUT, "%s: image '%s' of the features is not in the network file",
-               o->network, c->file[0].image_name[i]);
+               path, c->file[0].image_name[i]);
   }
   PetscCall(PetscMalloc1(nl, &rdm));
   PetscCall(PetscMalloc3((size_t)n * n, &gram, n, &rowsum, (size_t)n * n, &tmp));
@@ -226,11 +230,13 @@ static PetscErrorCode ResultsSetUp(Rsa *rsa)
   res->nimages      = rsa->n;
   res->image_name   = rsa->c.file[0].image_name;
   res->nlayers      = rsa->nl;
-  res->layer_name   = rsa->net.layer_name;
+  res->layer_name   = rsa->trained.net.layer_name;
   res->nchannels    = rsa->c.n;
   res->patient      = rsa->c.patient;
   res->channel_name = rsa->c.name;
   res->mni          = rsa->c.mni;
+  res->has_control  = rsa->o.control[0] ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PetscStrncpy(res->control_network, rsa->o.control, sizeof(res->control_network)));
   PetscCall(PetscMalloc1(rsa->c.n, &res->area));
   for (PetscInt g = 0; g < rsa->c.n; g++) {
     res->area[g]       = AtlasLabel(rsa->atlas, &rsa->c.mni[3 * g]);
@@ -239,7 +245,20 @@ static PetscErrorCode ResultsSetUp(Rsa *rsa)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Prolog: every input checked before any work, the layer RDMs, the permutation engine and
+/* A network's layer RDMs and permutation engine (the same seed, so the trained network and
+   its control see the same permutations). */
+static PetscErrorCode NetSetUp(Rsa *rsa, RsaNet *nt)
+{
+  const RsaOptions *o = &rsa->o;
+
+  PetscFunctionBegin;
+  PetscCall(LayerRdms(o, nt->path, &nt->net, &rsa->c, &nt->rdm));
+  PetscCall(PermTestCreate(rsa->n, rsa->nl, (const double *const *)nt->rdm, o->ctx.protocol, (uint64_t)o->ctx.seed,
+                           o->sequential_h, (PermKernelType)o->kernel, &nt->pt));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Prolog: every input checked before any work, the layer RDMs, the permutation engines and
    the results file. */
 static PetscErrorCode RsaSetUp(Rsa *rsa)
 {
@@ -248,13 +267,22 @@ static PetscErrorCode RsaSetUp(Rsa *rsa)
   PetscFunctionBegin;
   PetscCall(OptionsRequire(o->ctx.comm, "-features", o->features));
   PetscCall(OptionsRequire(o->ctx.comm, "-network", o->network));
-  rsa->t0 = rsa->st.t_last_save = MPI_Wtime();
+  rsa->t0 = rsa->trained.st.t_last_save = MPI_Wtime();
   openblas_set_num_threads((int)o->blas_threads); /* one rank per core: no oversubscribed BLAS threads */
   PetscCall(CohortOpen(o->ctx.comm, o->features, &rsa->c));
-  PetscCall(NetworkOpen(o->ctx.comm, o->network, &rsa->net));
-  PetscCall(AtlasOpen(o->atlas, &rsa->atlas));
+  rsa->trained.path         = o->network;
+  rsa->trained.checkpointed = o->checkpoint.path[0] ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(NetworkOpen(o->ctx.comm, o->network, &rsa->trained.net));
   rsa->n  = rsa->c.nimages;
-  rsa->nl = rsa->net.nlayers;
+  rsa->nl = rsa->trained.net.nlayers;
+  if (o->control[0]) {
+    rsa->control.path = o->control;
+    PetscCall(NetworkOpen(o->ctx.comm, o->control, &rsa->control.net));
+    PetscCheck(rsa->control.net.nlayers == rsa->nl, o->ctx.comm, BA_ERR_INPUT,
+               "%s: %" PetscInt_FMT " layers, but %s has %" PetscInt_FMT " (the control is the same network untrained)",
+               o->control, rsa->control.net.nlayers, o->network, rsa->nl);
+  }
+  PetscCall(AtlasOpen(o->atlas, &rsa->atlas));
   PetscCheck(rsa->nl <= 64, o->ctx.comm, BA_ERR_INPUT, "%s: %" PetscInt_FMT " layers, at most 64 supported", o->network,
              rsa->nl);
   PetscCall(PetscMalloc3(rsa->c.n, &rsa->area_index, rsa->c.n, &rsa->responsive, rsa->c.n, &rsa->resp));
@@ -266,10 +294,9 @@ static PetscErrorCode RsaSetUp(Rsa *rsa)
                           " where needed), correction %s, %d ranks\n",
                           rsa->c.n, rsa->c.nfiles, rsa->n, rsa->nl, o->permutations, o->permutations_max,
                           CorrectionNames[o->correction], o->ctx.size));
-  PetscCall(LayerRdms(o, &rsa->net, &rsa->c, &rsa->rdm));
-  PetscCall(LayerCorrelation(rsa->n, rsa->nl, rsa->rdm, rsa->layer_corr));
-  PetscCall(PermTestCreate(rsa->n, rsa->nl, (const double *const *)rsa->rdm, o->ctx.protocol, (uint64_t)o->ctx.seed,
-                           o->sequential_h, (PermKernelType)o->kernel, &rsa->pt));
+  PetscCall(NetSetUp(rsa, &rsa->trained));
+  if (o->control[0]) PetscCall(NetSetUp(rsa, &rsa->control));
+  PetscCall(LayerCorrelation(rsa->n, rsa->nl, rsa->trained.rdm, rsa->layer_corr));
   PetscCall(ResultsCreate(&o->ctx, o->ctx.out, &rsa->res));
   PetscCall(ResultsWriteLayerCorrelation(&rsa->res, rsa->layer_corr));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -283,7 +310,7 @@ static PetscErrorCode RsaFinish(Rsa *rsa)
   double compare_p[BA_NROIS * BA_NROIS], tmax, tmin, tmean;
 
   PetscFunctionBegin;
-  if (o->checkpoint.path[0]) PetscCall(CheckpointSave(&o->ctx, &o->checkpoint, BA_NROIS, &rsa->st));
+  if (o->checkpoint.path[0]) PetscCall(CheckpointSave(&o->ctx, &o->checkpoint, BA_NROIS, &rsa->trained.st));
   for (int a = 0; a < BA_NROIS; a++)
     for (int b = 0; b < BA_NROIS; b++) {
       double U, p = NAN;
@@ -300,24 +327,34 @@ static PetscErrorCode RsaFinish(Rsa *rsa)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode RsaDestroy(Rsa *rsa)
+static PetscErrorCode NetDestroy(Rsa *rsa, RsaNet *nt)
 {
   PetscFunctionBegin;
   for (int roi = 0; roi < BA_NROIS; roi++) {
-    PetscCall(PetscFree(rsa->st.counts[roi]));
-    PetscCall(PetscFree(rsa->st.goal[roi]));
-    PetscCall(PetscFree(rsa->st.maxnull[roi]));
-    PetscCall(PetscFree(rsa->noise[roi]));
+    PetscCall(PetscFree(nt->st.counts[roi]));
+    PetscCall(PetscFree(nt->st.goal[roi]));
+    PetscCall(PetscFree(nt->st.maxnull[roi]));
   }
-  for (PetscInt l = 0; l < rsa->nl; l++)
-    PetscCall(PetscFree(rsa->rdm[l]));
-  PetscCall(PetscFree(rsa->rdm));
+  if (nt->rdm)
+    for (PetscInt l = 0; l < rsa->nl; l++)
+      PetscCall(PetscFree(nt->rdm[l]));
+  PetscCall(PetscFree(nt->rdm));
+  if (nt->pt) PetscCall(PermTestDestroy(&nt->pt));
+  if (nt->path) PetscCall(NetworkClose(&nt->net));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode RsaDestroy(Rsa *rsa)
+{
+  PetscFunctionBegin;
+  for (int roi = 0; roi < BA_NROIS; roi++)
+    PetscCall(PetscFree(rsa->noise[roi]));
+  PetscCall(NetDestroy(rsa, &rsa->trained));
+  PetscCall(NetDestroy(rsa, &rsa->control));
   PetscCall(PetscFree(rsa->res.area));
-  PetscCall(PermTestDestroy(&rsa->pt));
   PetscCall(AtlasClose(&rsa->atlas));
   PetscCall(PetscFree(rsa->layer_corr));
   PetscCall(PetscFree3(rsa->area_index, rsa->responsive, rsa->resp));
-  PetscCall(NetworkClose(&rsa->net));
   PetscCall(CohortClose(&rsa->c));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -341,6 +378,14 @@ PetscErrorCode StageRsa(void)
     PetscCall(RoiCorrect(&rsa, &w));
     PetscCall(RoiWriteRows(&rsa, &w));
     PetscCall(RoiAlign(&rsa, &w));
+    if (rsa.o.control[0]) { /* the same channels against the untrained network */
+      RoiWork wc;
+      PetscCall(RoiBeginControl(&rsa, &w, &wc));
+      PetscCall(RoiPermute(&rsa, &wc));
+      PetscCall(RoiCorrect(&rsa, &wc));
+      PetscCall(RoiAlignControl(&rsa, &wc));
+      PetscCall(RoiEnd(&wc));
+    }
     PetscCall(RoiEnd(&w));
   }
   PetscCall(RsaFinish(&rsa));
