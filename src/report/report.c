@@ -731,16 +731,13 @@ PetscErrorCode ReportPrintSummary(const Results *res)
 
 /* ---- recovery of the planted truth ------------------------------------------------- */
 
-PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *planted_band, const int *planted_layer,
-                                     ReportRecovery *rec)
+/* Per band: alignment rho averaged over the windows (all, and those with p < REPORT_RIVAL_P),
+   the best window, whether some window is aligned, and the significant pairs of its ROIs
+   with those whose channel has no planted encoding in the band, their FDP. */
+static void RecoveryBands(const Results *res, const int *planted_band, ReportRecovery *rec)
 {
   const PetscInt nl = res->nlayers;
-  char wname[32], why[768] = "";
 
-  PetscFunctionBegin;
-  PetscCall(PetscMemzero(rec, sizeof(*rec)));
-  rec->hierarchy_band = H;
-  rec->q              = res->q;
   for (int b = 0; b < BA_NBANDS; b++) {
     for (int w = 0; w < BA_NWINDOWS; w++) {
       const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
@@ -759,88 +756,124 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
     }
     rec->fdp[b] = rec->nsig[b] ? (double)rec->nfalse[b] / (double)rec->nsig[b] : 0.0;
   }
+}
+
+/* Per area, in the planted band H (none: all NaN): the mean planted layer of the area's
+   planted channels and the mean layer of its significant pairs over H's three windows. */
+static void RecoveryLayers(const Results *res, int H, const int *planted_band, const int *planted_layer,
+                           ReportRecovery *rec)
+{
+  const PetscInt nl      = res->nlayers;
+  double psum[BA_NAREAS] = {0}, fsum[BA_NAREAS] = {0};
+
   for (int a = 0; a < BA_NAREAS; a++)
     rec->planted_layer[a] = rec->found_layer[a] = NAN;
-  if (H >= 0) {
-    double psum[BA_NAREAS] = {0}, fsum[BA_NAREAS] = {0};
-    for (PetscInt c = 0; c < res->nchannels; c++) {
-      int a = AtlasVentralIndex(res->area[c]);
-      if (a < 0) continue;
-      if (planted_band[c] == H && planted_layer[c] >= 0) {
-        psum[a] += planted_layer[c];
-        rec->nplanted[a]++;
-      }
-      for (int w = 0; w < BA_NWINDOWS; w++)
-        for (PetscInt l = 0; l < nl; l++)
-          if (res->data[RoiIndex(H, w)].significant[c * nl + l]) {
-            fsum[a] += (double)l;
-            rec->nfound[a]++;
-          }
+  if (H < 0) return;
+  for (PetscInt c = 0; c < res->nchannels; c++) {
+    int a = AtlasVentralIndex(res->area[c]);
+    if (a < 0) continue;
+    if (planted_band[c] == H && planted_layer[c] >= 0) {
+      psum[a] += planted_layer[c];
+      rec->nplanted[a]++;
     }
-    for (int a = 0; a < BA_NAREAS; a++) {
-      if (rec->nplanted[a]) rec->planted_layer[a] = psum[a] / rec->nplanted[a];
-      if (rec->nfound[a]) rec->found_layer[a] = fsum[a] / rec->nfound[a];
-    }
+    for (int w = 0; w < BA_NWINDOWS; w++)
+      for (PetscInt l = 0; l < nl; l++)
+        if (res->data[RoiIndex(H, w)].significant[c * nl + l]) {
+          fsum[a] += (double)l;
+          rec->nfound[a]++;
+        }
   }
+  for (int a = 0; a < BA_NAREAS; a++) {
+    if (rec->nplanted[a]) rec->planted_layer[a] = psum[a] / rec->nplanted[a];
+    if (rec->nfound[a]) rec->found_layer[a] = fsum[a] / rec->nfound[a];
+  }
+}
 
-  rec->pass = PETSC_TRUE;
-  if (H >= 0) {
-    const char *planted = BaBands[H].name;
-    int rival           = -1;
-    for (int b = 0; b < BA_NBANDS; b++)
-      if (b != H && (rival < 0 || rec->score[b] > rec->score[rival])) rival = b;
-    /* best aligned: the highest window-averaged alignment rho, where a window counts only
-       when its alignment is nominally significant (chance alignments of a few pairs in
-       another band do not make it a rival) */
-    if (!(rec->score[H] > rec->score[rival])) {
-      rec->pass = PETSC_FALSE;
-      snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%splanted band %s is not the best aligned (score %.4f, %s %.4f)", why[0] ? "; " : "", planted,
-               rec->score[H], BaBands[rival].name, rec->score[rival]);
-    }
-    if (!rec->aligned[H]) {
-      double pmin = 1;
-      for (int w = 0; w < BA_NWINDOWS; w++)
-        pmin = PetscMin(pmin, res->roi[RoiIndex(H, w)].alignment_p);
-      rec->pass = PETSC_FALSE;
-      snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%splanted band %s is aligned in no window (smallest p %.3g, threshold %.3g)", why[0] ? "; " : "",
-               planted, pmin, REPORT_ALIGNED_P);
-    }
-    if (rec->fdp[H] > rec->q) {
-      rec->pass = PETSC_FALSE;
-      snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%sfalse discovery proportion of %s %.4f exceeds q %g (%d of %d pairs)", why[0] ? "; " : "", planted,
-               rec->fdp[H], rec->q, (int)rec->nfalse[H], (int)rec->nsig[H]);
-    }
-    if (rec->pass) {
-      int wmin = 0; /* the aligned window with the smallest p (the best-rho one may not be aligned) */
-      for (int w = 1; w < BA_NWINDOWS; w++)
-        if (res->roi[RoiIndex(H, w)].alignment_p < res->roi[RoiIndex(H, wmin)].alignment_p) wmin = w;
-      WindowName(wmin, wname, sizeof(wname));
-      snprintf(rec->verdict, sizeof(rec->verdict),
-               "recovery passed: planted band %s is the best aligned (score %.4f, next %s "
-               "%.4f), aligned at %s (p %.3g < %.3g), FDP %.4f <= q %g",
-               planted, rec->score[H], BaBands[rival].name, rec->score[rival], wname,
-               res->roi[RoiIndex(H, wmin)].alignment_p, REPORT_ALIGNED_P, rec->fdp[H], rec->q);
-    } else
-      snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: %s", why);
-  } else {
-    for (int r = 0; r < BA_NROIS; r++)
-      if (res->roi[r].alignment_p < REPORT_ALIGNED_P) {
-        char name[64];
-        RoiName(r, name, sizeof(name));
-        rec->pass = PETSC_FALSE;
-        snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s (p %.3g)", why[0] ? ", " : "", name,
-                 res->roi[r].alignment_p);
-      }
-    if (rec->pass)
-      snprintf(rec->verdict, sizeof(rec->verdict),
-               "recovery passed: no hierarchy was planted and no ROI passes p < %.3g", REPORT_ALIGNED_P);
-    else
-      snprintf(rec->verdict, sizeof(rec->verdict),
-               "recovery failed: no hierarchy was planted but ROIs pass p < %.3g: %s", REPORT_ALIGNED_P, why);
+/* The verdict with a planted hierarchy (docs/report.md): best aligned, aligned in some
+   window, FDP at most q. */
+static void RecoveryVerdictPlanted(const Results *res, ReportRecovery *rec)
+{
+  const int H         = rec->hierarchy_band;
+  const char *planted = BaBands[H].name;
+  char wname[32], why[768] = "";
+  int rival = -1, wmin = 0;
+
+  for (int b = 0; b < BA_NBANDS; b++)
+    if (b != H && (rival < 0 || rec->score[b] > rec->score[rival])) rival = b;
+  /* best aligned: the highest window-averaged alignment rho, where a window counts only
+     when its alignment is nominally significant (chance alignments of a few pairs in
+     another band do not make it a rival) */
+  if (!(rec->score[H] > rec->score[rival])) {
+    rec->pass = PETSC_FALSE;
+    snprintf(why + strlen(why), sizeof(why) - strlen(why),
+             "%splanted band %s is not the best aligned (score %.4f, %s %.4f)", why[0] ? "; " : "", planted,
+             rec->score[H], BaBands[rival].name, rec->score[rival]);
   }
+  if (!rec->aligned[H]) {
+    double pmin = 1;
+    for (int w = 0; w < BA_NWINDOWS; w++)
+      pmin = PetscMin(pmin, res->roi[RoiIndex(H, w)].alignment_p);
+    rec->pass = PETSC_FALSE;
+    snprintf(why + strlen(why), sizeof(why) - strlen(why),
+             "%splanted band %s is aligned in no window (smallest p %.3g, threshold %.3g)", why[0] ? "; " : "", planted,
+             pmin, REPORT_ALIGNED_P);
+  }
+  if (rec->fdp[H] > rec->q) {
+    rec->pass = PETSC_FALSE;
+    snprintf(why + strlen(why), sizeof(why) - strlen(why),
+             "%sfalse discovery proportion of %s %.4f exceeds q %g (%d of %d pairs)", why[0] ? "; " : "", planted,
+             rec->fdp[H], rec->q, (int)rec->nfalse[H], (int)rec->nsig[H]);
+  }
+  if (!rec->pass) {
+    snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: %s", why);
+    return;
+  }
+  /* the aligned window with the smallest p (the best-rho one may not be aligned) */
+  for (int w = 1; w < BA_NWINDOWS; w++)
+    if (res->roi[RoiIndex(H, w)].alignment_p < res->roi[RoiIndex(H, wmin)].alignment_p) wmin = w;
+  WindowName(wmin, wname, sizeof(wname));
+  snprintf(rec->verdict, sizeof(rec->verdict),
+           "recovery passed: planted band %s is the best aligned (score %.4f, next %s "
+           "%.4f), aligned at %s (p %.3g < %.3g), FDP %.4f <= q %g",
+           planted, rec->score[H], BaBands[rival].name, rec->score[rival], wname,
+           res->roi[RoiIndex(H, wmin)].alignment_p, REPORT_ALIGNED_P, rec->fdp[H], rec->q);
+}
+
+/* The verdict without a planted hierarchy: no ROI may be aligned. */
+static void RecoveryVerdictNone(const Results *res, ReportRecovery *rec)
+{
+  char why[768] = "";
+
+  for (int r = 0; r < BA_NROIS; r++)
+    if (res->roi[r].alignment_p < REPORT_ALIGNED_P) {
+      char name[64];
+      RoiName(r, name, sizeof(name));
+      rec->pass = PETSC_FALSE;
+      snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s (p %.3g)", why[0] ? ", " : "", name,
+               res->roi[r].alignment_p);
+    }
+  if (rec->pass)
+    snprintf(rec->verdict, sizeof(rec->verdict), "recovery passed: no hierarchy was planted and no ROI passes p < %.3g",
+             REPORT_ALIGNED_P);
+  else
+    snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: no hierarchy was planted but ROIs pass p < %.3g: %s",
+             REPORT_ALIGNED_P, why);
+}
+
+PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *planted_band, const int *planted_layer,
+                                     ReportRecovery *rec)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(rec, sizeof(*rec)));
+  rec->hierarchy_band = H;
+  rec->q              = res->q;
+  RecoveryBands(res, planted_band, rec);
+  RecoveryLayers(res, H, planted_band, planted_layer, rec);
+  rec->pass = PETSC_TRUE;
+  if (H >= 0)
+    RecoveryVerdictPlanted(res, rec);
+  else
+    RecoveryVerdictNone(res, rec);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
