@@ -20,6 +20,7 @@
 #include <bandalign/report.h>
 #include <bandalign/alignment.h>
 #include <bandalign/template.h>
+#include <bandalign/truth.h>
 #include "templates.h" /* build/report/templates.h: the files of src/report/templates/ */
 #include <errno.h>
 #include <math.h>
@@ -891,35 +892,18 @@ static int ChannelKeyCompare(const void *x, const void *y)
 
 PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, ReportRecovery *rec)
 {
-  BaH5File f;
-  PetscInt n, m;
-  char **patient = NULL, **name = NULL, hb[32];
-  int *band, *layer, *pband, *player, H = -1;
+  Truth truth;
+  int *pband, *player;
   ChannelKey *keys;
-  PetscBool known = PETSC_FALSE;
+  PetscInt n;
 
   PetscFunctionBegin;
-  PetscCall(BaH5FileOpen(PETSC_COMM_SELF, path, "bandalign-truth", &f));
-  PetscCall(BaH5AttrReadString(&f, "/", "hierarchy_band", hb, sizeof(hb)));
-  for (int b = 0; BaBandNames[b]; b++)
-    if (!strcmp(hb, BaBandNames[b])) {
-      H     = b < BA_NBANDS ? b : -1;
-      known = PETSC_TRUE;
-    }
-  PetscCheck(known, PETSC_COMM_SELF, BA_ERR_INPUT, "%s: hierarchy_band '%s' is not a band name or 'none'", path, hb);
-  PetscCall(BaH5ReadStrings(&f, "/channels/patient", &n, &patient));
-  PetscCall(BaH5ReadStrings(&f, "/channels/name", &m, &name));
-  PetscCheck(m == n, PETSC_COMM_SELF, BA_ERR_INPUT,
-             "%s: /channels/name has %" PetscInt_FMT " entries, /channels/patient %" PetscInt_FMT, path, m, n);
-  PetscCall(
-      PetscMalloc5(n + 1, &band, n + 1, &layer, n + 1, &keys, res->nchannels + 1, &pband, res->nchannels + 1, &player));
-  PetscCall(BaH5ReadAll(&f, "/channels/planted_band", H5T_NATIVE_INT, (hsize_t)n, band));
-  PetscCall(BaH5ReadAll(&f, "/channels/planted_layer", H5T_NATIVE_INT, (hsize_t)n, layer));
+  PetscCall(TruthRead(path, &truth));
+  n = truth.nchannels;
+  PetscCall(PetscMalloc3(n + 1, &keys, res->nchannels + 1, &pband, res->nchannels + 1, &player));
   for (PetscInt i = 0; i < n; i++) {
-    PetscCheck(band[i] >= -1 && band[i] < BA_NBANDS, PETSC_COMM_SELF, BA_ERR_INPUT,
-               "%s: /channels/planted_band[%" PetscInt_FMT "] = %d is outside -1..%d", path, i, band[i], BA_NBANDS - 1);
-    keys[i].patient = patient[i];
-    keys[i].name    = name[i];
+    keys[i].patient = truth.patient[i];
+    keys[i].name    = truth.name[i];
     keys[i].index   = i;
   }
   qsort(keys, (size_t)n, sizeof(*keys), ChannelKeyCompare);
@@ -928,13 +912,11 @@ PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, Rep
     ChannelKey *hit = bsearch(&key, keys, (size_t)n, sizeof(*keys), ChannelKeyCompare);
     PetscCheck(hit, PETSC_COMM_SELF, BA_ERR_INPUT, "%s: no channel %s of patient %s (a channel of the results file)",
                path, res->channel_name[c], res->patient[c]);
-    pband[c]  = band[hit->index];
-    player[c] = layer[hit->index];
+    pband[c]  = truth.planted_band[hit->index];
+    player[c] = truth.planted_layer[hit->index];
   }
-  PetscCall(ReportRecoveryCompute(res, H, pband, player, rec));
-  PetscCall(PetscFree5(band, layer, keys, pband, player));
-  PetscCall(BaStringsFree(n, &patient));
-  PetscCall(BaStringsFree(m, &name));
-  BaH5FileAbandon(&f);
+  PetscCall(ReportRecoveryCompute(res, truth.hierarchy_band, pband, player, rec));
+  PetscCall(PetscFree3(keys, pband, player));
+  PetscCall(TruthDestroy(&truth));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
