@@ -36,10 +36,15 @@ build/%.o: src/%.c $(wildcard include/bandalign/*.h) VERSION
 
 # build/report/templates.c holds each template as const char ReportTemplate_<name>[];
 # templates.h declares them, for report.c alone
-build/report/templates.c build/report/templates.h &: $(TEMPLATES) scripts/embed-templates
+build/report/templates.c build/report/templates.h &: $(TEMPLATES) build/report/templates.list scripts/embed-templates
 	@mkdir -p $(@D)
 	@echo "  GEN     build/report/templates.c"
 	@scripts/embed-templates ReportTemplate_ build/report/templates.c build/report/templates.h $(TEMPLATES)
+
+# the list of templates, rewritten only when a template is added or removed
+build/report/templates.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(TEMPLATES)' | cmp -s - $@ || echo '$(TEMPLATES)' >$@
 
 build/report/templates.o: build/report/templates.c build/report/templates.h
 	@echo "  CC      $<"
@@ -109,5 +114,5 @@ format:
 clean:
 	rm -rf build bin
 
-.PHONY: all deps demo check check-slurm install lint format clean
+.PHONY: all deps demo check check-slurm install lint format clean FORCE
 .SECONDARY:
