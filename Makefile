@@ -18,7 +18,9 @@ CFLAGS   += -DBA_VERSION='"$(VERSION)"'
 
 # src/<room>/*.c: core, kernels, formats, stages, sim, import, report (docs/architecture.md)
 SRC      := $(wildcard src/*/*.c)
-OBJ      := $(SRC:src/%.c=build/%.o)
+OBJ      := $(SRC:src/%.c=build/%.o) build/report/templates.o
+# the report's HTML, CSS and gnuplot templates, embedded in the program (scripts/embed-templates)
+TEMPLATES := $(sort $(wildcard src/report/templates/*.html src/report/templates/*.css src/report/templates/*.gp))
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTBIN  := $(TESTSRC:tests/%.c=build/tests/%)
 DRIVERS  := $(patsubst tests/drivers/%.c,build/drivers/%,$(wildcard tests/drivers/*.c))
@@ -34,6 +36,25 @@ build/%.o: src/%.c VERSION
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(OBJ:.o=.d) build/main.d
+
+# build/report/templates.c holds each template as const char ReportTemplate_<name>[];
+# templates.h declares them, for report.c alone
+build/report/templates.c build/report/templates.h &: $(TEMPLATES) build/report/templates.list scripts/embed-templates
+	@mkdir -p $(@D)
+	@echo "  GEN     build/report/templates.c"
+	@scripts/embed-templates ReportTemplate_ build/report/templates.c build/report/templates.h $(TEMPLATES)
+
+# the list of templates, rewritten only when a template is added or removed
+build/report/templates.list: FORCE
+	@mkdir -p $(@D)
+	@echo '$(TEMPLATES)' | cmp -s - $@ || echo '$(TEMPLATES)' >$@
+
+build/report/templates.o: build/report/templates.c build/report/templates.h
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+build/report/report.o: build/report/templates.h
+build/report/report.o: CFLAGS += -Ibuild/report
 
 build/libbandalign.a: $(OBJ)
 	@echo "  AR      $@"
@@ -96,5 +117,5 @@ format:
 clean:
 	rm -rf build bin
 
-.PHONY: all deps demo check check-slurm install lint format clean
+.PHONY: all deps demo check check-slurm install lint format clean FORCE
 .SECONDARY:

@@ -8,11 +8,20 @@
  * data URI and carries its own CSS: it can be mailed or archived alone and opens with no
  * network. Every output is written under a temporary name and renamed when complete.
  *
+ * The constant text of the page, its CSS and the gnuplot scripts lives in templates, the
+ * files of src/report/templates/ (report.html, report.css, figure.html, figure.gp and one
+ * .gp per kind of figure), embedded in the program at build time by
+ * scripts/embed-templates as ReportTemplate_<name> (build/report/templates.h). This file
+ * fills their holes in order (template.h) with numbers, names and per-row markup.
+ *
  * The report trusts the summaries that rsa stored, but recomputes them from the
  * per-channel arrays with the same kernel (AlignmentCompute) and says so on stderr and in
  * the page when they disagree: a cheap check that the file is what it claims. */
 #include <bandalign/report.h>
 #include <bandalign/alignment.h>
+#include <bandalign/template.h>
+#include <bandalign/truth.h>
+#include "templates.h" /* build/report/templates.h: the files of src/report/templates/ */
 #include <errno.h>
 #include <math.h>
 #include <spawn.h>
@@ -218,15 +227,18 @@ static PetscErrorCode ScriptOpen(const char *dir, const char *what, Script *s)
 static PetscErrorCode ScriptFigure(Script *s, const char *dir, const char *png, int width, int height)
 {
   char out[PETSC_MAX_PATH_LEN + 16];
+  Template t;
 
   PetscFunctionBegin;
   PetscCheck(s->n < BA_NROIS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "too many figures in one script");
   PetscCall(PetscStrncpy(s->png[s->n++], png, sizeof(s->png[0])));
   PetscCall(PetscSNPrintf(out, sizeof(out), "%s/%s.partial", dir, png));
-  fprintf(s->fp, "reset\nset terminal pngcairo size %d,%d noenhanced font 'DejaVu Sans,11'\n", width, height);
-  fputs("set output ", s->fp);
+  TemplateBegin(&t, s->fp, "figure.gp", ReportTemplate_figure_gp);
+  PetscCall(TemplatePrintf(&t, "width", "%d", width));
+  PetscCall(TemplatePrintf(&t, "height", "%d", height));
+  PetscCall(TemplateHole(&t, "output"));
   GpString(s->fp, out);
-  fputc('\n', s->fp);
+  PetscCall(TemplateEnd(&t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -287,6 +299,7 @@ static PetscErrorCode ScriptRun(Script *s, const char *dir)
 static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure *f)
 {
   Script sc;
+  Template t;
   FILE *fp;
   char wname[32];
   double vmax  = 0;
@@ -302,53 +315,37 @@ static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure
   PetscCall(ScriptOpen(dir, "overview", &sc));
   PetscCall(ScriptFigure(&sc, dir, f->file, 760, 620));
   fp = sc.fp;
-  fputs("set title 'Alignment of the 15 ROIs: dot area = volume, colour = alignment rho, ring = p "
-        "< 0.005/15'\n",
-        fp);
-  fputs("set xrange [-0.6:2.6]\nset yrange [-0.6:4.6]\nset xlabel 'window'\nset ylabel 'band'\nset "
-        "grid\n",
-        fp);
-  fputs("set xtics (", fp);
+  TemplateBegin(&t, fp, "overview.gp", ReportTemplate_overview_gp);
+  PetscCall(TemplateHole(&t, "windows"));
   for (int w = 0; w < BA_NWINDOWS; w++) {
     WindowName(w, wname, sizeof(wname));
     fprintf(fp, "%s'%s' %d", w ? ", " : "", wname, w);
   }
-  fputs(")\nset ytics (", fp);
+  PetscCall(TemplateHole(&t, "bands"));
   for (int b = 0; b < BA_NBANDS; b++)
     fprintf(fp, "%s'%s' %d", b ? ", " : "", BaBands[b].name, b);
-  fputs(")\nset palette defined (-1 '#2166ac', 0 '#f7f7f7', 1 '#b2182b')\nset cbrange [-1:1]\nset "
-        "cblabel 'alignment rho'\n",
-        fp);
-  fputs("set key bottom outside center horizontal\n$d << EOD\n", fp);
+  PetscCall(TemplateHole(&t, "points"));
   for (int b = 0; b < BA_NBANDS; b++)
     for (int w = 0; w < BA_NWINDOWS; w++) {
       const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
       double ps                  = 0.8 + 5.0 * (vmax > 0 && s->volume > 0 ? sqrt(s->volume / vmax) : 0);
       fprintf(fp, "%d %d %.6g %.6g %d\n", w, b, ps, s->alignment_rho, s->alignment_p < REPORT_ALIGNED_P);
     }
-  fputs("EOD\n", fp);
-  fputs("plot $d using 1:2:3:4 with points pt 7 ps variable lc palette notitle, \\\n", fp);
-  fputs("     $d using 1:2:3 with points pt 6 ps variable lc rgb '#555555' notitle", fp);
-  if (naligned)
-    fputs(", \\\n     $d using 1:2:($5 > 0 ? $3 + 1.2 : 1/0) with points pt 6 ps variable lw 3 lc "
-          "rgb "
-          "'black' title 'aligned: p < 0.005/15'",
-          fp);
-  fputc('\n', fp);
+  PetscCall(TemplateSection(&t, "aligned", naligned ? PETSC_TRUE : PETSC_FALSE));
+  PetscCall(TemplateEnd(&t));
   PetscCall(ScriptRun(&sc, dir));
   f->made = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static void LayerTics(FILE *fp, const Results *res, const char *axis)
+/* The tics of the layer axis: 'name' 0, 'name' 1, ... */
+static void LayerTics(FILE *fp, const Results *res)
 {
-  fprintf(fp, "set %s (", axis);
   for (PetscInt l = 0; l < res->nlayers; l++) {
     if (l) fputs(", ", fp);
     GpString(fp, res->layer_name[l]);
     fprintf(fp, " %d", (int)l);
   }
-  fputs(")\n", fp);
 }
 
 /* Area x layer heatmaps of every ROI, rows BA 17 (top) to BA 20, drawn by one gnuplot. */
@@ -366,6 +363,7 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
     Figure *f                  = &figs[roi];
     char name[64], label[64];
     double vmax = 0;
+    Template t;
 
     RoiName(roi, name, sizeof(name));
     PetscCall(PetscSNPrintf(f->file, sizeof(f->file), "area_layer_%s.png", name));
@@ -373,25 +371,26 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
     for (PetscInt i = 0; i < BA_NAREAS * nl; i++)
       vmax = PetscMax(vmax, s->area_layer[i]);
     PetscCall(ScriptFigure(&sc, dir, f->file, 560, 320));
-    fprintf(fp, "set title '%s: significant rho per channel with a significant layer' font ',10'\n", name);
-    fprintf(fp, "set xrange [-0.5:%d.5]\nset yrange [4.5:-0.5]\nset xtics rotate by 45 right\n", (int)nl - 1);
-    LayerTics(fp, res, "xtics");
-    fputs("set ytics (", fp);
+    TemplateBegin(&t, fp, "area_layer.gp", ReportTemplate_area_layer_gp);
+    PetscCall(TemplatePrintf(&t, "roi", "%s", name));
+    PetscCall(TemplatePrintf(&t, "last_layer", "%d", (int)nl - 1));
+    PetscCall(TemplateHole(&t, "layers"));
+    LayerTics(fp, res);
+    PetscCall(TemplateHole(&t, "areas"));
     for (int a = 0; a < BA_NAREAS; a++) {
       AreaLabel(s, a, label, sizeof(label));
       fprintf(fp, "%s'%s' %d", a ? ", " : "", label, a);
     }
-    fprintf(fp,
-            ")\nset palette defined (0 '#ffffff', 1 '#fdae61', 2 '#d7191c', 3 '#67001f')\n"
-            "set cbrange [0:%.6g]\n",
-            vmax > 0 ? vmax : 1.0);
-    fprintf(fp, "set cblabel 'rho'\nset tics nomirror\nunset key\n$m%d << EOD\n", roi);
+    PetscCall(TemplatePrintf(&t, "rho_max", "%.6g", vmax > 0 ? vmax : 1.0));
+    PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
+    PetscCall(TemplateHole(&t, "matrix"));
     for (int a = 0; a < BA_NAREAS; a++) {
       for (PetscInt l = 0; l < nl; l++)
         fprintf(fp, "%s%.6g", l ? " " : "", s->area_layer[a * nl + l]);
       fputc('\n', fp);
     }
-    fprintf(fp, "EOD\nplot $m%d matrix with image\n", roi);
+    PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
+    PetscCall(TemplateEnd(&t));
   }
   PetscCall(ScriptRun(&sc, dir));
   for (int roi = 0; roi < BA_NROIS; roi++)
@@ -403,6 +402,7 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
 static PetscErrorCode FigureLayerCorrelation(const Results *res, const char *dir, Figure *f)
 {
   Script sc;
+  Template t;
   FILE *fp;
   const PetscInt nl = res->nlayers;
 
@@ -417,22 +417,20 @@ static PetscErrorCode FigureLayerCorrelation(const Results *res, const char *dir
   PetscCall(ScriptOpen(dir, "layer_rdm_correlation", &sc));
   PetscCall(ScriptFigure(&sc, dir, f->file, 560, 520));
   fp = sc.fp;
-  fputs("set title 'Spearman correlation between layer RDMs'\n", fp);
-  fprintf(fp, "set xrange [-0.5:%d.5]\nset yrange [%d.5:-0.5]\nset xtics rotate by 45 right\n", (int)nl - 1,
-          (int)nl - 1);
-  LayerTics(fp, res, "xtics");
-  LayerTics(fp, res, "ytics");
-  fputs("set palette defined (-1 '#2166ac', 0 '#f7f7f7', 1 '#b2182b')\nset cbrange [-1:1]\nset "
-        "size square\nunset key\n$m << EOD\n",
-        fp);
+  TemplateBegin(&t, fp, "layer_rdm_correlation.gp", ReportTemplate_layer_rdm_correlation_gp);
+  PetscCall(TemplatePrintf(&t, "last_layer", "%d", (int)nl - 1));
+  PetscCall(TemplatePrintf(&t, "last_layer", "%d", (int)nl - 1));
+  PetscCall(TemplateHole(&t, "layers"));
+  LayerTics(fp, res);
+  PetscCall(TemplateHole(&t, "layers"));
+  LayerTics(fp, res);
+  PetscCall(TemplateHole(&t, "matrix"));
   for (PetscInt i = 0; i < nl; i++) {
     for (PetscInt j = 0; j < nl; j++)
       fprintf(fp, "%s%.6g", j ? " " : "", res->layer_corr[i * nl + j]);
     fputc('\n', fp);
   }
-  fputs("EOD\nplot $m matrix with image, $m matrix using 1:2:(sprintf('%.2f', $3)) with labels "
-        "font ',8'\n",
-        fp);
+  PetscCall(TemplateEnd(&t));
   PetscCall(ScriptRun(&sc, dir));
   f->made = PETSC_TRUE;
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -452,7 +450,6 @@ static PetscErrorCode EmbedPng(FILE *out, const char *dir, const char *file)
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/%s", dir, file));
   fp = fopen(path, "rb");
   PetscCheck(fp, PETSC_COMM_SELF, PETSC_ERR_FILE_OPEN, "%s: cannot read (%s)", path, strerror(errno));
-  fputs("data:image/png;base64,", out);
   while ((n = fread(in, 1, 3, fp)) > 0) {
     unsigned v = (unsigned)in[0] << 16 | (n > 1 ? (unsigned)in[1] << 8 : 0) | (n > 2 ? in[2] : 0);
     fputc(B64[v >> 18 & 63], out);
@@ -464,60 +461,49 @@ static PetscErrorCode EmbedPng(FILE *out, const char *dir, const char *file)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A figure of the page (the PNG inline), or the note saying why it is missing. */
 static PetscErrorCode HtmlFigure(FILE *fp, const char *dir, const Figure *f)
 {
+  Template t;
+
   PetscFunctionBegin;
-  if (!f->made) {
-    fputs("<p class=\"note\">", fp);
+  TemplateBegin(&t, fp, "figure.html", ReportTemplate_figure_html);
+  PetscCall(TemplateSection(&t, "made", f->made));
+  if (f->made) {
+    PetscCall(TemplateHole(&t, "title"));
     Html(fp, f->title);
-    fputs(": ", fp);
-    Html(fp, f->note);
-    fputs("</p>\n", fp);
-    PetscFunctionReturn(PETSC_SUCCESS);
+    PetscCall(TemplateHole(&t, "png_base64"));
+    PetscCall(EmbedPng(fp, dir, f->file));
+    PetscCall(TemplateHole(&t, "title"));
+    Html(fp, f->title);
+    PetscCall(TemplateHole(&t, "file"));
+    Html(fp, f->file);
   }
-  fputs("<figure><img alt=\"", fp);
-  Html(fp, f->title);
-  fputs("\" src=\"", fp);
-  PetscCall(EmbedPng(fp, dir, f->file));
-  fputs("\"><figcaption>", fp);
-  Html(fp, f->title);
-  fputs(" (<code>", fp);
-  Html(fp, f->file);
-  fputs("</code>)</figcaption></figure>\n", fp);
+  PetscCall(TemplateSection(&t, "missing", f->made ? PETSC_FALSE : PETSC_TRUE));
+  if (!f->made) {
+    PetscCall(TemplateHole(&t, "title"));
+    Html(fp, f->title);
+    PetscCall(TemplateHole(&t, "note"));
+    Html(fp, f->note);
+  }
+  PetscCall(TemplateEnd(&t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static const char Css[] = "body{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;margin:2em "
-                          "auto;max-width:1200px;color:#222;padding:0 1em}"
-                          "h1{font-size:1.6em}h2{font-size:1.25em;border-bottom:1px solid "
-                          "#ccc;padding-bottom:.2em;margin-top:2em}"
-                          "table{border-collapse:collapse;font-size:.85em;margin:.5em 0}"
-                          "th,td{border:1px solid #ccc;padding:.25em .5em;text-align:right}th{background:#f0f0f0}"
-                          "td.l,th.l{text-align:left}tr.aligned "
-                          "td{background:#fff3d6}td.sig{background:#d9f0d3;font-weight:bold}"
-                          "figure{display:inline-block;margin:.5em;vertical-align:top}figure "
-                          "img{max-width:100%;border:1px solid #ddd}"
-                          "figcaption{font-size:.8em;color:#555;text-align:center}.note{color:#8a4b00}.pass{color:#"
-                          "1a7f37;font-weight:bold}"
-                          ".fail{color:#b00020;font-weight:bold}.wide{overflow-x:auto}pre{white-space:pre-wrap;word-"
-                          "break:break-all;background:"
-                          "#f6f6f6;padding:.6em;"
-                          "font-size:.8em}";
-
-static void HtmlSummary(FILE *fp, const Results *res)
+/* The page's CSS: report.css holds one rule per line, the page carries them on one line. */
+static void PutCss(FILE *fp)
 {
+  for (const char *s = ReportTemplate_report_css; *s; s++)
+    if (*s != '\n') fputc(*s, fp);
+}
+
+static PetscErrorCode HtmlSummary(Template *t, const Results *res)
+{
+  FILE *fp = t->fp;
   char name[64];
 
-  fputs("<h2>Summary</h2>\n<p>One row per region of interest (band x window). A row is shaded "
-        "where the ROI is aligned "
-        "(alignment p &lt; 0.005/15). Volume: sum of significant rho in BA 17, 18, 19, 37, 20; "
-        "specificity: its share of "
-        "the sum over all channels. Noise: median alignment rho over random half-cohorts.</p>\n",
-        fp);
-  fputs("<table><tr><th class=\"l\">ROI</th><th>responsive</th><th>significant "
-        "pairs</th><th>alignment rho</th>"
-        "<th>alignment p</th><th>volume</th><th>specificity</th><th>noise median</th></tr>\n",
-        fp);
+  PetscFunctionBegin;
+  PetscCall(TemplateHole(t, "roi_rows"));
   for (int r = 0; r < BA_NROIS; r++) {
     const ResultsRoiSummary *s = &res->roi[r];
     RoiName(r, name, sizeof(name));
@@ -529,26 +515,21 @@ static void HtmlSummary(FILE *fp, const Results *res)
             (int)res->nchannels, (int)s->n_significant_pairs, s->alignment_rho, s->alignment_p, s->volume,
             s->specificity, s->noise_median);
   }
-  fputs("</table>\n<p>Tables: <code>summary.csv</code>, "
-        "<code>area_layer_&lt;roi&gt;.csv</code>.</p>\n",
-        fp);
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static void HtmlComparisons(FILE *fp, const Results *res)
+static PetscErrorCode HtmlComparisons(Template *t, const Results *res)
 {
+  FILE *fp = t->fp;
   char name[64];
 
-  fputs("<h2>ROI comparisons</h2>\n<p>One-sided Mann-Whitney U on the split-half alignment "
-        "distributions: the p that the "
-        "row ROI is better aligned than the column ROI, Bonferroni-corrected over pairs. Cells "
-        "below 0.05 are marked.</p>\n"
-        "<div class=\"wide\"><table><tr><th class=\"l\">row &gt; column</th>",
-        fp);
+  PetscFunctionBegin;
+  PetscCall(TemplateHole(t, "roi_columns"));
   for (int j = 0; j < BA_NROIS; j++) {
     RoiName(j, name, sizeof(name));
     fprintf(fp, "<th>%s</th>", name);
   }
-  fputs("</tr>\n", fp);
+  PetscCall(TemplateHole(t, "comparison_rows"));
   for (int i = 0; i < BA_NROIS; i++) {
     RoiName(i, name, sizeof(name));
     fprintf(fp, "<tr><th class=\"l\">%s</th>", name);
@@ -561,29 +542,23 @@ static void HtmlComparisons(FILE *fp, const Results *res)
     }
     fputs("</tr>\n", fp);
   }
-  fputs("</table></div>\n", fp);
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static void HtmlRecovery(FILE *fp, const ReportRecovery *rec)
+/* The holes of the recovery section. */
+static PetscErrorCode HtmlRecovery(Template *t, const ReportRecovery *rec)
 {
+  FILE *fp       = t->fp;
+  const char *hb = rec->hierarchy_band >= 0 ? BaBands[rec->hierarchy_band].name : "none";
   char wname[32];
 
-  fputs("<h2>Recovery of the planted truth</h2>\n", fp);
-  fprintf(fp, "<p class=\"%s\">", rec->pass ? "pass" : "fail");
+  PetscFunctionBegin;
+  PetscCall(TemplatePrintf(t, "verdict_class", "%s", rec->pass ? "pass" : "fail"));
+  PetscCall(TemplateHole(t, "verdict"));
   Html(fp, rec->verdict);
-  fprintf(fp,
-          "</p>\n<p>Planted hierarchy: <b>%s</b>. Rule: the planted band must have the highest "
-          "alignment rho averaged over "
-          "the three windows, pass p &lt; 0.005/15 in at least one window, and keep its false "
-          "discovery proportion (share of its "
-          "significant pairs whose channel carries no planted encoding in that band) at or below q "
-          "= %g. Without a planted "
-          "hierarchy, no band may pass the alignment threshold.</p>\n",
-          rec->hierarchy_band >= 0 ? BaBands[rec->hierarchy_band].name : "none", rec->q);
-  fputs("<table><tr><th class=\"l\">band</th><th>mean alignment rho</th><th>best "
-        "window</th><th>aligned</th>"
-        "<th>significant pairs</th><th>false</th><th>FDP</th></tr>\n",
-        fp);
+  PetscCall(TemplatePrintf(t, "hierarchy_band", "%s", hb));
+  PetscCall(TemplatePrintf(t, "q", "%g", rec->q));
+  PetscCall(TemplateHole(t, "band_rows"));
   for (int b = 0; b < BA_NBANDS; b++) {
     WindowName(rec->best_window[b], wname, sizeof(wname));
     fprintf(fp,
@@ -593,16 +568,10 @@ static void HtmlRecovery(FILE *fp, const ReportRecovery *rec)
             b == rec->hierarchy_band ? " class=\"aligned\"" : "", BaBands[b].name, rec->mean_rho[b], wname,
             rec->aligned[b] ? "yes" : "no", (int)rec->nsig[b], (int)rec->nfalse[b], rec->fdp[b]);
   }
-  fputs("</table>\n", fp);
-  if (rec->hierarchy_band < 0) return;
-  fprintf(fp,
-          "<p>Layers per area in the planted band (%s, significant pairs pooled over its three "
-          "windows):</p>\n",
-          BaBands[rec->hierarchy_band].name);
-  fputs("<table><tr><th class=\"l\">area</th><th>planted channels</th><th>mean planted "
-        "layer</th><th>significant pairs</th>"
-        "<th>mean significant layer</th></tr>\n",
-        fp);
+  PetscCall(TemplateSection(t, "planted", rec->hierarchy_band >= 0 ? PETSC_TRUE : PETSC_FALSE));
+  if (rec->hierarchy_band < 0) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(TemplatePrintf(t, "hierarchy_band", "%s", hb));
+  PetscCall(TemplateHole(t, "area_rows"));
   for (int a = 0; a < BA_NAREAS; a++) {
     char planted[32] = "&ndash;", found[32] = "&ndash;";
     if (rec->nplanted[a]) snprintf(planted, sizeof(planted), "%.2f", rec->planted_layer[a]);
@@ -610,11 +579,12 @@ static void HtmlRecovery(FILE *fp, const ReportRecovery *rec)
     fprintf(fp, "<tr><td class=\"l\">BA%d</td><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>\n", BaVentralAreas[a],
             (int)rec->nplanted[a], planted, (int)rec->nfound[a], found);
   }
-  fputs("</table>\n", fp);
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode HtmlProvenance(FILE *fp, Results *res, const char *results_path, const char *consistency)
+static PetscErrorCode HtmlProvenance(Template *t, Results *res, const char *results_path, const char *consistency)
 {
+  FILE *fp         = t->fp;
   char version[64] = "", stamp[64];
   PetscInt64 seed = 0, ranks = 0;
   time_t now = time(NULL);
@@ -624,33 +594,28 @@ static PetscErrorCode HtmlProvenance(FILE *fp, Results *res, const char *results
   PetscCall(BaH5AttrReadInt(&res->file, "/", "seed", &seed));
   PetscCall(BaH5AttrReadInt(&res->file, "/", "ranks", &ranks));
   strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S UTC", gmtime(&now));
-  fputs("<h2>Provenance</h2>\n<table>", fp);
-  fputs("<tr><th class=\"l\">results file</th><td class=\"l\">", fp);
+  PetscCall(TemplateHole(t, "results_path"));
   Html(fp, results_path);
-  fputs("</td></tr>\n<tr><th class=\"l\">written by</th><td class=\"l\">bandalign ", fp);
+  PetscCall(TemplateHole(t, "results_version"));
   Html(fp, version);
-  fprintf(fp, " on %d ranks</td></tr>\n", (int)ranks);
-  fputs("<tr><th class=\"l\">protocol</th><td class=\"l\">", fp);
+  PetscCall(TemplatePrintf(t, "ranks", "%d", (int)ranks));
+  PetscCall(TemplateHole(t, "protocol"));
   Html(fp, res->protocol);
-  fprintf(fp, "</td></tr>\n<tr><th class=\"l\">permutations</th><td class=\"l\">%d</td></tr>\n",
-          (int)res->permutations);
-  fputs("<tr><th class=\"l\">correction</th><td class=\"l\">", fp);
+  PetscCall(TemplatePrintf(t, "permutations", "%d", (int)res->permutations));
+  PetscCall(TemplateHole(t, "correction"));
   Html(fp, res->correction);
-  fprintf(fp, "</td></tr>\n<tr><th class=\"l\">q</th><td class=\"l\">%g</td></tr>\n", res->q);
-  fprintf(fp, "<tr><th class=\"l\">seed</th><td class=\"l\">%lld</td></tr>\n", (long long)seed);
-  fprintf(fp, "<tr><th class=\"l\">split-half noise estimate</th><td class=\"l\">%d splits</td></tr>\n",
-          (int)res->nsplits);
-  fprintf(fp, "<tr><th class=\"l\">data</th><td class=\"l\">%d channels, %d images, %d layers</td></tr>\n",
-          (int)res->nchannels, (int)res->nimages, (int)res->nlayers);
-  fputs("<tr><th class=\"l\">summaries vs per-channel data</th><td class=\"l\">", fp);
+  PetscCall(TemplatePrintf(t, "q", "%g", res->q));
+  PetscCall(TemplatePrintf(t, "seed", "%lld", (long long)seed));
+  PetscCall(TemplatePrintf(t, "nsplits", "%d", (int)res->nsplits));
+  PetscCall(TemplatePrintf(t, "nchannels", "%d", (int)res->nchannels));
+  PetscCall(TemplatePrintf(t, "nimages", "%d", (int)res->nimages));
+  PetscCall(TemplatePrintf(t, "nlayers", "%d", (int)res->nlayers));
+  PetscCall(TemplateHole(t, "consistency"));
   Html(fp, consistency);
-  fprintf(fp,
-          "</td></tr>\n<tr><th class=\"l\">report</th><td class=\"l\">bandalign %s, "
-          "%s</td></tr>\n</table>\n",
-          BA_VERSION, stamp);
-  fputs("<p>Options of the run:</p>\n<pre>", fp);
+  PetscCall(TemplatePrintf(t, "version", "%s", BA_VERSION));
+  PetscCall(TemplatePrintf(t, "date", "%s", stamp));
+  PetscCall(TemplateHole(t, "options"));
   Html(fp, res->options);
-  fputs("</pre>\n", fp);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -704,6 +669,7 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
 {
   Figure overview = {0}, corr = {0}, *al;
   OutFile o;
+  Template t;
   char consistency[768];
 
   PetscFunctionBegin;
@@ -720,33 +686,27 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
   PetscCall(FigureLayerCorrelation(res, dir, &corr));
 
   PetscCall(OutOpen(dir, "report.html", &o));
-  fprintf(o.fp,
-          "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>bandalign "
-          "report</title>\n<style>%s</style>\n"
-          "</head>\n<body>\n<h1>bandalign report</h1>\n<p>Which frequency band carries visual "
-          "representations aligned with the "
-          "layers of the network along the ventral stream (BA 17, 18, 19, 37, 20)? Results file <code>",
-          Css);
+  TemplateBegin(&t, o.fp, "report.html", ReportTemplate_report_html);
+  PetscCall(TemplateHole(&t, "css"));
+  PutCss(o.fp);
+  PetscCall(TemplateHole(&t, "results_path"));
   Html(o.fp, results_path);
-  fprintf(o.fp, "</code>: %d channels, %d images, %d layers.</p>\n", (int)res->nchannels, (int)res->nimages,
-          (int)res->nlayers);
-  if (rec) HtmlRecovery(o.fp, rec);
-  HtmlSummary(o.fp, res);
-  fputs("<h2>Alignment of the 15 ROIs</h2>\n", o.fp);
+  PetscCall(TemplatePrintf(&t, "nchannels", "%d", (int)res->nchannels));
+  PetscCall(TemplatePrintf(&t, "nimages", "%d", (int)res->nimages));
+  PetscCall(TemplatePrintf(&t, "nlayers", "%d", (int)res->nlayers));
+  PetscCall(TemplateSection(&t, "recovery", rec ? PETSC_TRUE : PETSC_FALSE));
+  if (rec) PetscCall(HtmlRecovery(&t, rec));
+  PetscCall(HtmlSummary(&t, res));
+  PetscCall(TemplateHole(&t, "overview_figure"));
   PetscCall(HtmlFigure(o.fp, dir, &overview));
-  fputs("<h2>Area x layer</h2>\n<p>For each ROI, the sum of significant rho over the channels of "
-        "an area, divided by the "
-        "number of its channels with at least one significant layer. Rows: (channels with a "
-        "significant layer / responsive "
-        "channels).</p>\n",
-        o.fp);
+  PetscCall(TemplateHole(&t, "area_layer_figures"));
   for (int r = 0; r < BA_NROIS; r++)
     PetscCall(HtmlFigure(o.fp, dir, &al[r]));
-  fputs("<h2>Layer RDMs</h2>\n", o.fp);
+  PetscCall(TemplateHole(&t, "layer_rdm_figure"));
   PetscCall(HtmlFigure(o.fp, dir, &corr));
-  HtmlComparisons(o.fp, res);
-  PetscCall(HtmlProvenance(o.fp, res, results_path, consistency));
-  fputs("</body>\n</html>\n", o.fp);
+  PetscCall(HtmlComparisons(&t, res));
+  PetscCall(HtmlProvenance(&t, res, results_path, consistency));
+  PetscCall(TemplateEnd(&t));
   PetscCall(OutCommit(&o));
   PetscCall(PetscFree(al));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -772,16 +732,13 @@ PetscErrorCode ReportPrintSummary(const Results *res)
 
 /* ---- recovery of the planted truth ------------------------------------------------- */
 
-PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *planted_band, const int *planted_layer,
-                                     ReportRecovery *rec)
+/* Per band: alignment rho averaged over the windows (all, and those with p < REPORT_RIVAL_P),
+   the best window, whether some window is aligned, and the significant pairs of its ROIs
+   with those whose channel has no planted encoding in the band, their FDP. */
+static void RecoveryBands(const Results *res, const int *planted_band, ReportRecovery *rec)
 {
   const PetscInt nl = res->nlayers;
-  char wname[32], why[768] = "";
 
-  PetscFunctionBegin;
-  PetscCall(PetscMemzero(rec, sizeof(*rec)));
-  rec->hierarchy_band = H;
-  rec->q              = res->q;
   for (int b = 0; b < BA_NBANDS; b++) {
     for (int w = 0; w < BA_NWINDOWS; w++) {
       const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
@@ -800,88 +757,124 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
     }
     rec->fdp[b] = rec->nsig[b] ? (double)rec->nfalse[b] / (double)rec->nsig[b] : 0.0;
   }
+}
+
+/* Per area, in the planted band H (none: all NaN): the mean planted layer of the area's
+   planted channels and the mean layer of its significant pairs over H's three windows. */
+static void RecoveryLayers(const Results *res, int H, const int *planted_band, const int *planted_layer,
+                           ReportRecovery *rec)
+{
+  const PetscInt nl      = res->nlayers;
+  double psum[BA_NAREAS] = {0}, fsum[BA_NAREAS] = {0};
+
   for (int a = 0; a < BA_NAREAS; a++)
     rec->planted_layer[a] = rec->found_layer[a] = NAN;
-  if (H >= 0) {
-    double psum[BA_NAREAS] = {0}, fsum[BA_NAREAS] = {0};
-    for (PetscInt c = 0; c < res->nchannels; c++) {
-      int a = AtlasVentralIndex(res->area[c]);
-      if (a < 0) continue;
-      if (planted_band[c] == H && planted_layer[c] >= 0) {
-        psum[a] += planted_layer[c];
-        rec->nplanted[a]++;
-      }
-      for (int w = 0; w < BA_NWINDOWS; w++)
-        for (PetscInt l = 0; l < nl; l++)
-          if (res->data[RoiIndex(H, w)].significant[c * nl + l]) {
-            fsum[a] += (double)l;
-            rec->nfound[a]++;
-          }
+  if (H < 0) return;
+  for (PetscInt c = 0; c < res->nchannels; c++) {
+    int a = AtlasVentralIndex(res->area[c]);
+    if (a < 0) continue;
+    if (planted_band[c] == H && planted_layer[c] >= 0) {
+      psum[a] += planted_layer[c];
+      rec->nplanted[a]++;
     }
-    for (int a = 0; a < BA_NAREAS; a++) {
-      if (rec->nplanted[a]) rec->planted_layer[a] = psum[a] / rec->nplanted[a];
-      if (rec->nfound[a]) rec->found_layer[a] = fsum[a] / rec->nfound[a];
-    }
+    for (int w = 0; w < BA_NWINDOWS; w++)
+      for (PetscInt l = 0; l < nl; l++)
+        if (res->data[RoiIndex(H, w)].significant[c * nl + l]) {
+          fsum[a] += (double)l;
+          rec->nfound[a]++;
+        }
   }
+  for (int a = 0; a < BA_NAREAS; a++) {
+    if (rec->nplanted[a]) rec->planted_layer[a] = psum[a] / rec->nplanted[a];
+    if (rec->nfound[a]) rec->found_layer[a] = fsum[a] / rec->nfound[a];
+  }
+}
 
-  rec->pass = PETSC_TRUE;
-  if (H >= 0) {
-    const char *planted = BaBands[H].name;
-    int rival           = -1;
-    for (int b = 0; b < BA_NBANDS; b++)
-      if (b != H && (rival < 0 || rec->score[b] > rec->score[rival])) rival = b;
-    /* best aligned: the highest window-averaged alignment rho, where a window counts only
-       when its alignment is nominally significant (chance alignments of a few pairs in
-       another band do not make it a rival) */
-    if (!(rec->score[H] > rec->score[rival])) {
-      rec->pass = PETSC_FALSE;
-      snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%splanted band %s is not the best aligned (score %.4f, %s %.4f)", why[0] ? "; " : "", planted,
-               rec->score[H], BaBands[rival].name, rec->score[rival]);
-    }
-    if (!rec->aligned[H]) {
-      double pmin = 1;
-      for (int w = 0; w < BA_NWINDOWS; w++)
-        pmin = PetscMin(pmin, res->roi[RoiIndex(H, w)].alignment_p);
-      rec->pass = PETSC_FALSE;
-      snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%splanted band %s is aligned in no window (smallest p %.3g, threshold %.3g)", why[0] ? "; " : "",
-               planted, pmin, REPORT_ALIGNED_P);
-    }
-    if (rec->fdp[H] > rec->q) {
-      rec->pass = PETSC_FALSE;
-      snprintf(why + strlen(why), sizeof(why) - strlen(why),
-               "%sfalse discovery proportion of %s %.4f exceeds q %g (%d of %d pairs)", why[0] ? "; " : "", planted,
-               rec->fdp[H], rec->q, (int)rec->nfalse[H], (int)rec->nsig[H]);
-    }
-    if (rec->pass) {
-      int wmin = 0; /* the aligned window with the smallest p (the best-rho one may not be aligned) */
-      for (int w = 1; w < BA_NWINDOWS; w++)
-        if (res->roi[RoiIndex(H, w)].alignment_p < res->roi[RoiIndex(H, wmin)].alignment_p) wmin = w;
-      WindowName(wmin, wname, sizeof(wname));
-      snprintf(rec->verdict, sizeof(rec->verdict),
-               "recovery passed: planted band %s is the best aligned (score %.4f, next %s "
-               "%.4f), aligned at %s (p %.3g < %.3g), FDP %.4f <= q %g",
-               planted, rec->score[H], BaBands[rival].name, rec->score[rival], wname,
-               res->roi[RoiIndex(H, wmin)].alignment_p, REPORT_ALIGNED_P, rec->fdp[H], rec->q);
-    } else
-      snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: %s", why);
-  } else {
-    for (int r = 0; r < BA_NROIS; r++)
-      if (res->roi[r].alignment_p < REPORT_ALIGNED_P) {
-        char name[64];
-        RoiName(r, name, sizeof(name));
-        rec->pass = PETSC_FALSE;
-        snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s (p %.3g)", why[0] ? ", " : "", name,
-                 res->roi[r].alignment_p);
-      }
-    if (rec->pass)
-      snprintf(rec->verdict, sizeof(rec->verdict),
-               "recovery passed: no hierarchy was planted and no ROI passes p < %.3g", REPORT_ALIGNED_P);
-    else
-      snprintf(rec->verdict, sizeof(rec->verdict),
-               "recovery failed: no hierarchy was planted but ROIs pass p < %.3g: %s", REPORT_ALIGNED_P, why);
+/* The verdict with a planted hierarchy (docs/report.md): best aligned, aligned in some
+   window, FDP at most q. */
+static void RecoveryVerdictPlanted(const Results *res, ReportRecovery *rec)
+{
+  const int H         = rec->hierarchy_band;
+  const char *planted = BaBands[H].name;
+  char wname[32], why[768] = "";
+  int rival = -1, wmin = 0;
+
+  for (int b = 0; b < BA_NBANDS; b++)
+    if (b != H && (rival < 0 || rec->score[b] > rec->score[rival])) rival = b;
+  /* best aligned: the highest window-averaged alignment rho, where a window counts only
+     when its alignment is nominally significant (chance alignments of a few pairs in
+     another band do not make it a rival) */
+  if (!(rec->score[H] > rec->score[rival])) {
+    rec->pass = PETSC_FALSE;
+    snprintf(why + strlen(why), sizeof(why) - strlen(why),
+             "%splanted band %s is not the best aligned (score %.4f, %s %.4f)", why[0] ? "; " : "", planted,
+             rec->score[H], BaBands[rival].name, rec->score[rival]);
   }
+  if (!rec->aligned[H]) {
+    double pmin = 1;
+    for (int w = 0; w < BA_NWINDOWS; w++)
+      pmin = PetscMin(pmin, res->roi[RoiIndex(H, w)].alignment_p);
+    rec->pass = PETSC_FALSE;
+    snprintf(why + strlen(why), sizeof(why) - strlen(why),
+             "%splanted band %s is aligned in no window (smallest p %.3g, threshold %.3g)", why[0] ? "; " : "", planted,
+             pmin, REPORT_ALIGNED_P);
+  }
+  if (rec->fdp[H] > rec->q) {
+    rec->pass = PETSC_FALSE;
+    snprintf(why + strlen(why), sizeof(why) - strlen(why),
+             "%sfalse discovery proportion of %s %.4f exceeds q %g (%d of %d pairs)", why[0] ? "; " : "", planted,
+             rec->fdp[H], rec->q, (int)rec->nfalse[H], (int)rec->nsig[H]);
+  }
+  if (!rec->pass) {
+    snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: %s", why);
+    return;
+  }
+  /* the aligned window with the smallest p (the best-rho one may not be aligned) */
+  for (int w = 1; w < BA_NWINDOWS; w++)
+    if (res->roi[RoiIndex(H, w)].alignment_p < res->roi[RoiIndex(H, wmin)].alignment_p) wmin = w;
+  WindowName(wmin, wname, sizeof(wname));
+  snprintf(rec->verdict, sizeof(rec->verdict),
+           "recovery passed: planted band %s is the best aligned (score %.4f, next %s "
+           "%.4f), aligned at %s (p %.3g < %.3g), FDP %.4f <= q %g",
+           planted, rec->score[H], BaBands[rival].name, rec->score[rival], wname,
+           res->roi[RoiIndex(H, wmin)].alignment_p, REPORT_ALIGNED_P, rec->fdp[H], rec->q);
+}
+
+/* The verdict without a planted hierarchy: no ROI may be aligned. */
+static void RecoveryVerdictNone(const Results *res, ReportRecovery *rec)
+{
+  char why[768] = "";
+
+  for (int r = 0; r < BA_NROIS; r++)
+    if (res->roi[r].alignment_p < REPORT_ALIGNED_P) {
+      char name[64];
+      RoiName(r, name, sizeof(name));
+      rec->pass = PETSC_FALSE;
+      snprintf(why + strlen(why), sizeof(why) - strlen(why), "%s%s (p %.3g)", why[0] ? ", " : "", name,
+               res->roi[r].alignment_p);
+    }
+  if (rec->pass)
+    snprintf(rec->verdict, sizeof(rec->verdict), "recovery passed: no hierarchy was planted and no ROI passes p < %.3g",
+             REPORT_ALIGNED_P);
+  else
+    snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: no hierarchy was planted but ROIs pass p < %.3g: %s",
+             REPORT_ALIGNED_P, why);
+}
+
+PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *planted_band, const int *planted_layer,
+                                     ReportRecovery *rec)
+{
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(rec, sizeof(*rec)));
+  rec->hierarchy_band = H;
+  rec->q              = res->q;
+  RecoveryBands(res, planted_band, rec);
+  RecoveryLayers(res, H, planted_band, planted_layer, rec);
+  rec->pass = PETSC_TRUE;
+  if (H >= 0)
+    RecoveryVerdictPlanted(res, rec);
+  else
+    RecoveryVerdictNone(res, rec);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -899,35 +892,18 @@ static int ChannelKeyCompare(const void *x, const void *y)
 
 PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, ReportRecovery *rec)
 {
-  BaH5File f;
-  PetscInt n, m;
-  char **patient = NULL, **name = NULL, hb[32];
-  int *band, *layer, *pband, *player, H = -1;
+  Truth truth;
+  int *pband, *player;
   ChannelKey *keys;
-  PetscBool known = PETSC_FALSE;
+  PetscInt n;
 
   PetscFunctionBegin;
-  PetscCall(BaH5FileOpen(PETSC_COMM_SELF, path, "bandalign-truth", &f));
-  PetscCall(BaH5AttrReadString(&f, "/", "hierarchy_band", hb, sizeof(hb)));
-  for (int b = 0; BaBandNames[b]; b++)
-    if (!strcmp(hb, BaBandNames[b])) {
-      H     = b < BA_NBANDS ? b : -1;
-      known = PETSC_TRUE;
-    }
-  PetscCheck(known, PETSC_COMM_SELF, BA_ERR_INPUT, "%s: hierarchy_band '%s' is not a band name or 'none'", path, hb);
-  PetscCall(BaH5ReadStrings(&f, "/channels/patient", &n, &patient));
-  PetscCall(BaH5ReadStrings(&f, "/channels/name", &m, &name));
-  PetscCheck(m == n, PETSC_COMM_SELF, BA_ERR_INPUT,
-             "%s: /channels/name has %" PetscInt_FMT " entries, /channels/patient %" PetscInt_FMT, path, m, n);
-  PetscCall(
-      PetscMalloc5(n + 1, &band, n + 1, &layer, n + 1, &keys, res->nchannels + 1, &pband, res->nchannels + 1, &player));
-  PetscCall(BaH5ReadAll(&f, "/channels/planted_band", H5T_NATIVE_INT, (hsize_t)n, band));
-  PetscCall(BaH5ReadAll(&f, "/channels/planted_layer", H5T_NATIVE_INT, (hsize_t)n, layer));
+  PetscCall(TruthRead(path, &truth));
+  n = truth.nchannels;
+  PetscCall(PetscMalloc3(n + 1, &keys, res->nchannels + 1, &pband, res->nchannels + 1, &player));
   for (PetscInt i = 0; i < n; i++) {
-    PetscCheck(band[i] >= -1 && band[i] < BA_NBANDS, PETSC_COMM_SELF, BA_ERR_INPUT,
-               "%s: /channels/planted_band[%" PetscInt_FMT "] = %d is outside -1..%d", path, i, band[i], BA_NBANDS - 1);
-    keys[i].patient = patient[i];
-    keys[i].name    = name[i];
+    keys[i].patient = truth.patient[i];
+    keys[i].name    = truth.name[i];
     keys[i].index   = i;
   }
   qsort(keys, (size_t)n, sizeof(*keys), ChannelKeyCompare);
@@ -936,13 +912,11 @@ PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, Rep
     ChannelKey *hit = bsearch(&key, keys, (size_t)n, sizeof(*keys), ChannelKeyCompare);
     PetscCheck(hit, PETSC_COMM_SELF, BA_ERR_INPUT, "%s: no channel %s of patient %s (a channel of the results file)",
                path, res->channel_name[c], res->patient[c]);
-    pband[c]  = band[hit->index];
-    player[c] = layer[hit->index];
+    pband[c]  = truth.planted_band[hit->index];
+    player[c] = truth.planted_layer[hit->index];
   }
-  PetscCall(ReportRecoveryCompute(res, H, pband, player, rec));
-  PetscCall(PetscFree5(band, layer, keys, pband, player));
-  PetscCall(BaStringsFree(n, &patient));
-  PetscCall(BaStringsFree(m, &name));
-  BaH5FileAbandon(&f);
+  PetscCall(ReportRecoveryCompute(res, truth.hierarchy_band, pband, player, rec));
+  PetscCall(PetscFree3(keys, pband, player));
+  PetscCall(TruthDestroy(&truth));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -18,6 +18,7 @@
 #include <bandalign/progress.h>
 #include <bandalign/sim.h>
 #include <bandalign/stage.h>
+#include <bandalign/truth.h>
 #include <errno.h>
 #include <sys/stat.h>
 
@@ -284,59 +285,33 @@ static PetscErrorCode WriteDataset(const SimulateOptions *o, const SimStimuli *s
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The datasets of truth.h5 (rank 0's arrays are written). */
-static PetscErrorCode FillTruth(const SimulateOptions *o, const SimCohort *co, BaH5File *f, char **patient, char **name,
-                                int *band, int *layer, int *area, double *gain, double *increase, double *mni)
-{
-  const PetscInt N = co->nchannels;
-  hsize_t dims[2]  = {(hsize_t)N, 3};
-
-  PetscFunctionBegin;
-  PetscCall(BaH5WriteProvenance(f, &o->ctx));
-  PetscCall(BaH5AttrWriteString(f, "/", "hierarchy_band", BaBandNames[o->par.hierarchy_band]));
-  PetscCall(BaH5WriteStrings(f, "/channels/patient", N, patient));
-  PetscCall(BaH5WriteStrings(f, "/channels/name", N, name));
-  PetscCall(BaH5WriteNew(f, "/channels/planted_band", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, band));
-  PetscCall(BaH5WriteNew(f, "/channels/planted_layer", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, layer));
-  PetscCall(BaH5WriteNew(f, "/channels/gain", H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, gain));
-  PetscCall(BaH5WriteNew(f, "/channels/area", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, area));
-  PetscCall(BaH5WriteNew(f, "/channels/power_increase", H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, increase));
-  PetscCall(BaH5WriteNew(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, mni));
-  PetscCall(BaH5FileCommit(f));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* truth.h5: the planted band, layer and gain of every channel (rank 0 holds them all). */
 static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, const char *path)
 {
   const PetscInt N = co->nchannels;
-  BaH5File f;
-  char **patient, **name;
-  int *band, *layer, *area;
-  double *gain, *increase, *mni;
-  PetscErrorCode ierr;
+  Truth t;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc4(N, &patient, N, &name, N, &band, N, &layer));
-  PetscCall(PetscMalloc4(N, &area, N, &gain, N, &increase, 3 * N, &mni));
+  PetscCall(PetscMemzero(&t, sizeof(t)));
+  t.hierarchy_band = o->par.hierarchy_band < BA_NBANDS ? o->par.hierarchy_band : -1;
+  t.nchannels      = N;
+  PetscCall(PetscMalloc4(N, &t.patient, N, &t.name, N, &t.planted_band, N, &t.planted_layer));
+  PetscCall(PetscMalloc4(N, &t.area, N, &t.gain, N, &t.power_increase, 3 * N, &t.mni));
   for (PetscInt c = 0; c < N; c++) {
     const SimChannel *ch = &co->ch[c];
-    patient[c]           = co->patient_id[ch->patient];
-    name[c]              = (char *)ch->name;
-    band[c]              = ch->band;
-    layer[c]             = ch->layer;
-    area[c]              = ch->area;
-    gain[c]              = ch->gain;
-    increase[c]          = ch->power_increase;
+    t.patient[c]         = co->patient_id[ch->patient];
+    t.name[c]            = (char *)ch->name;
+    t.planted_band[c]    = ch->band;
+    t.planted_layer[c]   = ch->layer;
+    t.area[c]            = ch->area;
+    t.gain[c]            = ch->gain;
+    t.power_increase[c]  = ch->power_increase;
     for (int e = 0; e < 3; e++)
-      mni[3 * c + e] = ch->mni[e];
+      t.mni[3 * c + e] = ch->mni[e];
   }
-  PetscCall(BaH5FileCreate(o->ctx.comm, path, "bandalign-truth", &f));
-  ierr = FillTruth(o, co, &f, patient, name, band, layer, area, gain, increase, mni);
-  if (ierr) BaH5FileAbandon(&f);
-  PetscCall(ierr);
-  PetscCall(PetscFree4(patient, name, band, layer));
-  PetscCall(PetscFree4(area, gain, increase, mni));
+  PetscCall(TruthWrite(o->ctx.comm, path, &o->ctx, &t));
+  PetscCall(PetscFree4(t.patient, t.name, t.planted_band, t.planted_layer));
+  PetscCall(PetscFree4(t.area, t.gain, t.power_increase, t.mni));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
