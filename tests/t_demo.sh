@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 : "${BA_BIN:?run through tests/run}"
 dir=$BA_TMP/demo
-plan 4
+plan 5
 rc=0
 out=$($BA_MPIRUN -np 2 "$BA_BIN" run -preset demo -out "$dir" 2>&1) || rc=$?
 check "run -preset demo exits 0 (exit $rc)" '[ $rc -eq 0 ]'
@@ -15,7 +15,12 @@ check "summary.csv has the interface's header and 15 ROI rows" \
   '[ "$(head -1 "$csv")" = "band,t0_ms,t1_ms,n_channels,n_responsive,n_significant_pairs,alignment_rho,alignment_p,volume,specificity" ] &&
   [ "$(wc -l <"$csv")" -eq 16 ]'
 missing=""
-for f in dataset.h5 network.h5 truth.h5 features.h5 results.h5 report/report.html report/overview.png; do
+for f in dataset.h5 network.h5 network_control.h5 truth.h5 features.h5 results.h5 report/report.html report/overview.png report/control.csv; do
   [ -s "$dir/$f" ] || missing="$missing $f"
 done
 check "every output of the run is there${missing:+ (missing:$missing)}" '[ -z "$missing" ]'
+# the study's control: the untrained network finds fewer significant pairs in the planted
+# band and no aligned window there
+ctl=$dir/report/control.csv
+check "the untrained control network: fewer significant pairs in low gamma, no aligned window" \
+  'awk -F, '"'"'$1 == "lowgamma" { n++; if ($5 >= $4 || $9 < 0.005 / 15) bad++ } END { exit !(n == 3 && !bad) }'"'"' "$ctl"'

@@ -121,6 +121,10 @@ typedef struct {
 
 /* Builds the network for the stimuli (a kernel: no MPI). */
 PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimNetwork *net);
+
+/* The control network of the study: the same architecture and images untrained (other
+   random weights, no category templates). The channels encode the trained network only. */
+PetscErrorCode SimNetworkCreateUntrained(const SimParams *par, const SimStimuli *st, SimNetwork *net);
 PetscErrorCode SimNetworkDestroy(SimNetwork *net);
 
 /* Spearman correlations between the layers' Euclidean RDMs [SIM_NLAYERS][SIM_NLAYERS], and

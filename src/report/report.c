@@ -518,6 +518,51 @@ static PetscErrorCode HtmlSummary(Template *t, const Results *res)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Trained vs control network, per ROI (only when the run had -control_network). */
+static PetscErrorCode HtmlControl(Template *t, const Results *res)
+{
+  FILE *fp = t->fp;
+  char name[64];
+
+  PetscFunctionBegin;
+  PetscCall(TemplateSection(t, "control", res->has_control));
+  if (!res->has_control) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(TemplateHole(t, "control_network"));
+  Html(fp, res->control_network);
+  PetscCall(TemplateHole(t, "control_rows"));
+  for (int r = 0; r < BA_NROIS; r++) {
+    const ResultsRoiSummary *s = &res->roi[r], *c = &res->control[r];
+    RoiName(r, name, sizeof(name));
+    fprintf(fp,
+            "<tr%s><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%.4f</td><td>%.4f</td><td>%.3g</td><td>%.3g</td>"
+            "</tr>\n",
+            s->alignment_p < REPORT_ALIGNED_P ? " class=\"aligned\"" : "", name, (int)s->n_significant_pairs,
+            (int)c->n_significant_pairs, s->alignment_rho, c->alignment_rho, s->alignment_p, c->alignment_p);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* control.csv: the trained and control summaries side by side (only with a control). */
+static PetscErrorCode WriteControlCsv(const Results *res, const char *dir)
+{
+  OutFile o;
+
+  PetscFunctionBegin;
+  if (!res->has_control) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(OutOpen(dir, "control.csv", &o));
+  fprintf(o.fp, "band,t0_ms,t1_ms,n_significant_pairs,control_n_significant_pairs,alignment_rho,"
+                "control_alignment_rho,alignment_p,control_alignment_p,volume,control_volume\n");
+  for (int b = 0; b < BA_NBANDS; b++)
+    for (int w = 0; w < BA_NWINDOWS; w++) {
+      const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)], *c = &res->control[RoiIndex(b, w)];
+      fprintf(o.fp, "%s,%d,%d,%d,%d,%.10g,%.10g,%.6g,%.6g,%.10g,%.10g\n", BaBands[b].name, BaWindows[w].t0_ms,
+              BaWindows[w].t1_ms, (int)s->n_significant_pairs, (int)c->n_significant_pairs, s->alignment_rho,
+              c->alignment_rho, s->alignment_p, c->alignment_p, s->volume, c->volume);
+    }
+  PetscCall(OutCommit(&o));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode HtmlComparisons(Template *t, const Results *res)
 {
   FILE *fp = t->fp;
@@ -678,6 +723,7 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
   if (strstr(consistency, "disagree"))
     PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "bandalign: warning: %s: %s\n", results_path, consistency));
   PetscCall(WriteSummaryCsv(res, dir));
+  PetscCall(WriteControlCsv(res, dir));
   for (int r = 0; r < BA_NROIS; r++)
     PetscCall(WriteAreaLayerCsv(res, dir, r));
   PetscCall(PetscCalloc1(BA_NROIS, &al));
@@ -697,6 +743,7 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
   PetscCall(TemplateSection(&t, "recovery", rec ? PETSC_TRUE : PETSC_FALSE));
   if (rec) PetscCall(HtmlRecovery(&t, rec));
   PetscCall(HtmlSummary(&t, res));
+  PetscCall(HtmlControl(&t, res));
   PetscCall(TemplateHole(&t, "overview_figure"));
   PetscCall(HtmlFigure(o.fp, dir, &overview));
   PetscCall(TemplateHole(&t, "area_layer_figures"));

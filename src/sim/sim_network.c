@@ -103,8 +103,8 @@ static void PoolPairs(PetscInt n, PetscInt m, const float *in, float *out)
 }
 
 /* One layer: out[n][nout] from x[n][nin]. */
-static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l, PetscInt nin, const float *x,
-                               PetscInt nout, float *out)
+static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l, PetscBool untrained, PetscInt nin,
+                               const float *x, PetscInt nout, float *out)
 {
   const PetscInt n = st->nimages;
   const int K      = (int)PetscMin((PetscInt)(LocalLayer[l] ? FANIN_CONV : FANIN_FC), nin);
@@ -130,14 +130,16 @@ static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l
   PetscCall(PetscMalloc1((size_t)n * NLATENT, &latent));
   for (PetscInt i = 0; i < n; i++) {
     SimRng r;
-    SimRngInit(&r, par->seed, SIM_GLOBAL - 2, (uint32_t)i, (uint32_t)l, SIM_STREAM_NETWORK);
+    SimRngInit(&r, par->seed, untrained ? SIM_GLOBAL - 4 : SIM_GLOBAL - 2, (uint32_t)i, (uint32_t)l,
+               SIM_STREAM_NETWORK);
     for (int k = 0; k < NLATENT; k++)
       latent[i * NLATENT + k] = SimRngNormal(&r);
   }
   for (PetscInt j = 0; j < nout; j++) {
     SimRng r;
     double mean = 0, var = 0, sd, norm = 0, norm2 = 0;
-    SimRngInit(&r, par->seed, SIM_GLOBAL - 1, (uint32_t)j, (uint32_t)l, SIM_STREAM_NETWORK);
+    SimRngInit(&r, par->seed, untrained ? SIM_GLOBAL - 3 : SIM_GLOBAL - 1, (uint32_t)j, (uint32_t)l,
+               SIM_STREAM_NETWORK);
     if (LocalLayer[l]) {
       const double centre = (j + 0.5) * (double)nin / nout;
       const PetscInt half = PetscMax((PetscInt)K, nin / 64);
@@ -148,7 +150,7 @@ static PetscErrorCode MapLayer(const SimParams *par, const SimStimuli *st, int l
     } else
       for (int k = 0; k < K; k++)
         idx[k] = SimRngInt(&r, (int)nin);
-    if (SimRngUniform(&r) < TemplateShare[l]) {
+    if (SimRngUniform(&r) < (untrained ? 0.0 : TemplateShare[l])) {
       const int c = SimRngInt(&r, SIM_NCATEGORY);
       for (int k = 0; k < K; k++)
         norm += mu[c * nin + idx[k]] * mu[c * nin + idx[k]];
@@ -255,7 +257,10 @@ static PetscErrorCode Project(const SimParams *par, PetscInt n, int l, PetscInt 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimNetwork *net)
+/* The trained network, or its untrained control: the same architecture and images, the
+   weights and the layers' shared innovations from other streams, and no template units
+   (what training adds). */
+static PetscErrorCode NetworkBuild(const SimParams *par, const SimStimuli *st, PetscBool untrained, SimNetwork *net)
 {
   const PetscInt n = st->nimages;
   int S;
@@ -283,11 +288,25 @@ PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimN
       nin = h;
       x   = pooled;
     }
-    PetscCall(MapLayer(par, st, l, nin, x, net->nfeatures[l], net->act[l]));
+    PetscCall(MapLayer(par, st, l, untrained, nin, x, net->nfeatures[l], net->act[l]));
   }
   PetscCall(PetscFree(pooled));
   for (int l = 0; l < SIM_NLAYERS; l++)
     PetscCall(Project(par, n, l, net->nfeatures[l], net->act[l], net->proj));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode SimNetworkCreate(const SimParams *par, const SimStimuli *st, SimNetwork *net)
+{
+  PetscFunctionBegin;
+  PetscCall(NetworkBuild(par, st, PETSC_FALSE, net));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode SimNetworkCreateUntrained(const SimParams *par, const SimStimuli *st, SimNetwork *net)
+{
+  PetscFunctionBegin;
+  PetscCall(NetworkBuild(par, st, PETSC_TRUE, net));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -91,6 +91,12 @@ PetscErrorCode StageRun(void)
     PetscCall(Path(o.dataset, dir, "dataset.h5"));
     PetscCall(Path(o.network, dir, "network.h5"));
     PetscCall(Path(truth, dir, "truth.h5"));
+    { /* the study's control network, unless the simulator was told not to write it */
+      PetscBool control = PETSC_TRUE;
+      PetscCall(PetscOptionsGetBool(NULL, NULL, "-sim_control_network", &control, NULL));
+      if (control) PetscCall(Path(p, dir, "network_control.h5"));
+      if (control) PetscCall(SetDefault("-control_network", p));
+    }
   }
   PetscCall(SetOption("-dataset", o.dataset));
   PetscCall(Path(p, dir, "features.h5"));

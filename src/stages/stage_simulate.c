@@ -42,6 +42,7 @@ typedef struct {
   char atlas[PETSC_MAX_PATH_LEN]; /* -atlas: Brodmann atlas in MNI space */
   PetscInt block;                 /* -sim_block_channels: channels generated per write */
   PetscBool rdm_report;           /* -sim_rdm_report: print the network's layer RDM correlations */
+  PetscBool control;              /* -sim_control_network: also write network_control.h5, the untrained network */
 } SimulateOptions;
 
 static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help)
@@ -90,6 +91,10 @@ static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help
                                sizeof(o->atlas), NULL));
   PetscCall(PetscOptionsInt("-sim_block_channels", "Channels generated and written per collective write", NULL,
                             o->block, &o->block, NULL));
+  o->control = PETSC_TRUE;
+  PetscCall(PetscOptionsBool("-sim_control_network",
+                             "Also write network_control.h5: the same network untrained (the study's control)", NULL,
+                             o->control, &o->control, NULL));
   PetscCall(PetscOptionsBool("-sim_rdm_report", "Print the Spearman correlations of the network's layer RDMs", NULL,
                              o->rdm_report, &o->rdm_report, NULL));
   PetscOptionsEnd();
@@ -188,6 +193,25 @@ static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *s
     fflush(stdout);
   }
   PetscCall(NetworkCreate(o->ctx.comm, path, n, st->name, SIM_NLAYERS, (char *const *)SimLayerNames, &file));
+  ierr = FillNetwork(o, &net, &file);
+  if (ierr) BaH5FileAbandon(&file.file);
+  PetscCall(ierr);
+  if (o->ctx.rank == 0) PetscCall(SimNetworkDestroy(&net));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* network_control.h5: the untrained network, built on rank 0. */
+static PetscErrorCode WriteControlNetwork(const SimulateOptions *o, const SimStimuli *st, const char *path)
+{
+  SimNetwork net;
+  Network file;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(&net, sizeof(net)));
+  if (o->ctx.rank == 0) PetscCall(SimNetworkCreateUntrained(&o->par, st, &net));
+  PetscCallMPI(MPI_Bcast(net.nfeatures, SIM_NLAYERS, MPIU_INT, 0, o->ctx.comm));
+  PetscCall(NetworkCreate(o->ctx.comm, path, st->nimages, st->name, SIM_NLAYERS, (char *const *)SimLayerNames, &file));
   ierr = FillNetwork(o, &net, &file);
   if (ierr) BaH5FileAbandon(&file.file);
   PetscCall(ierr);
@@ -374,13 +398,17 @@ PetscErrorCode StageSimulate(void)
   PetscCall(PetscMalloc1((size_t)SIM_NLAYERS * SIM_NPROJ * st.nimages, &proj));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/network.h5", o.ctx.out));
   PetscCall(WriteNetwork(&o, &st, path, proj));
+  if (o.control) {
+    PetscCall(PetscSNPrintf(path, sizeof(path), "%s/network_control.h5", o.ctx.out));
+    PetscCall(WriteControlNetwork(&o, &st, path));
+  }
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/dataset.h5", o.ctx.out));
   PetscCall(WriteDataset(&o, &st, &co, proj, path, &seconds));
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/truth.h5", o.ctx.out));
   PetscCall(WriteTruth(&o, &co, path));
   PetscCall(PrintSummary(&o, &co, &st, seconds));
-  PetscCall(
-      ContextPrintf(&o.ctx, "simulate: wrote %s/{dataset,network,truth}.h5 in %.1f s\n", o.ctx.out, MPI_Wtime() - t0));
+  PetscCall(ContextPrintf(&o.ctx, "simulate: wrote %s/{dataset,network%s,truth}.h5 in %.1f s\n", o.ctx.out,
+                          o.control ? ",network_control" : "", MPI_Wtime() - t0));
 
   PetscCall(PetscFree(proj));
   PetscCall(SimStimuliDestroy(&st));
