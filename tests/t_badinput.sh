@@ -16,7 +16,7 @@ expect_error() {
   local err rc=0 lines present=no
   err=$("$@" 2>&1 >/dev/null) || rc=$?
   lines=$(printf '%s\n' "$err" | grep -c . || true)
-  if [ -e "$out" ] || [ -e "$out.partial" ]; then present=yes; fi
+  if [ -e "$out" ] || compgen -G "$out.partial*" >/dev/null; then present=yes; fi
   if [ "$rc" -ne 0 ] && [ "$lines" -eq 1 ] && grep -q "^bandalign: error: .*$pattern" <<<"$err" && [ $present = no ]; then
     check "$name: $err" true
   else

@@ -188,6 +188,7 @@ int main(int argc, char **argv)
                          "short.eeg", "short.vhdr", "int64.vhdr", "notbv.vhdr", "r.edf",    "bad.edf"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
+  CheckPlan(26);
   if (!mkdtemp(dir)) return 1;
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
   TestTsv();

@@ -4,11 +4,18 @@
  * its own rows. Variable-length strings are the exception: HDF5 1.10 cannot write them in
  * parallel, so string datasets are kept on rank 0 and written after the parallel close,
  * through the serial driver, before the file is renamed into place. They are small (names
- * of channels and images). Outputs live under path.partial until BaH5FileCommit. */
+ * of channels and images).
+ *
+ * Outputs live under a temporary name of their own, path.partial-<host>-<pid> (two runs
+ * writing the same path never share one), until BaH5FileCommit renames them into place. An
+ * output never replaces a file that is open as an input of the run (the same file, by
+ * device and inode, whatever its name), a folder, or a file that is not a bandalign file of
+ * the same format (a rerun replaces its own earlier output; nothing else is destroyed). */
 #include <bandalign/h5io.h>
 #include <bandalign/comm.h>
 #include <errno.h>
 #include <bandalign/context.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct DeferredStrings {
@@ -55,6 +62,95 @@ void BaH5AbandonAll(void)
     }
 }
 
+/* Files open as inputs, by identity, so that no output replaces one. */
+static struct {
+  const BaH5File *f; /* the handle (only compared, never followed) */
+  char path[PETSC_MAX_PATH_LEN];
+  dev_t dev;
+  ino_t ino;
+} Reading[MAX_OPEN_FILES];
+
+static void ReadingAdd(const BaH5File *f)
+{
+  struct stat st;
+
+  if (stat(f->path, &st) != 0) return;
+  for (int i = 0; i < MAX_OPEN_FILES; i++)
+    if (!Reading[i].f) {
+      Reading[i].f = f;
+      snprintf(Reading[i].path, sizeof(Reading[i].path), "%s", f->path);
+      Reading[i].dev = st.st_dev;
+      Reading[i].ino = st.st_ino;
+      return;
+    }
+}
+
+static void ReadingRemove(const BaH5File *f)
+{
+  for (int i = 0; i < MAX_OPEN_FILES; i++)
+    if (Reading[i].f == f) Reading[i].f = NULL;
+}
+
+/* Why path may not be replaced by an output of the given format ("" if it may): rank 0
+   looks, every rank gets the verdict. */
+static PetscErrorCode CheckReplace(MPI_Comm comm, const char *path, const char *format)
+{
+  PetscMPIInt rank;
+  char err[BA_COMM_ERR_LEN] = "";
+  struct stat st;
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0 && stat(path, &st) == 0) {
+    for (int i = 0; i < MAX_OPEN_FILES && !err[0]; i++)
+      if (Reading[i].f && Reading[i].dev == st.st_dev && Reading[i].ino == st.st_ino)
+        PetscCall(PetscSNPrintf(err, sizeof(err), "%s: is an input of this run (%s); give the output another name",
+                                path, Reading[i].path));
+    if (!err[0] && S_ISDIR(st.st_mode))
+      PetscCall(PetscSNPrintf(err, sizeof(err), "%s: is a folder; the output is a file", path));
+    if (!err[0]) {
+      char found[64] = "";
+      hid_t id       = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : H5I_INVALID_HID;
+      if (id >= 0) {
+        if (H5Aexists(id, "format") > 0) {
+          hid_t a = H5Aopen(id, "format", H5P_DEFAULT), t = H5Aget_type(a);
+          if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
+            char *v = NULL;
+            if (H5Aread(a, t, &v) >= 0 && v) snprintf(found, sizeof(found), "%s", v);
+            if (v) H5free_memory(v);
+          }
+          H5Tclose(t);
+          H5Aclose(a);
+        }
+        H5Fclose(id);
+      }
+      if (strcmp(found, format))
+        PetscCall(PetscSNPrintf(err, sizeof(err),
+                                "%s: exists and is not a %s file (%s); bandalign replaces only its own outputs", path,
+                                format, found[0] ? found : "not a bandalign file"));
+    }
+  }
+  PetscCall(CommAgreeError(comm, err));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The run's own temporary name for path: path.partial-<host>-<pid of rank 0>. */
+static PetscErrorCode TemporaryName(MPI_Comm comm, const char *path, char *tmp, size_t len)
+{
+  PetscMPIInt rank;
+  char host[64] = "host";
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) {
+    (void)gethostname(host, sizeof(host));
+    host[sizeof(host) - 1] = 0;
+    PetscCall(PetscSNPrintf(tmp, len, "%s.partial-%s-%ld", path, host, (long)getpid()));
+  }
+  PetscCallMPI(MPI_Bcast(tmp, (int)len, MPI_CHAR, 0, comm));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static hid_t StringType(void)
 {
   hid_t t = H5Tcopy(H5T_C_S1);
@@ -97,6 +193,7 @@ PetscErrorCode BaH5FileOpen(MPI_Comm comm, const char *path, const char *expect_
   PetscCall(BaH5AttrReadInt(f, "/", "version", &version));
   PetscCheck(version == 1, comm, BA_ERR_INPUT, "%s: format version %" PetscInt64_FMT " is not supported (expected 1)",
              path, version);
+  ReadingAdd(f);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -110,7 +207,9 @@ PetscErrorCode BaH5FileCreate(MPI_Comm comm, const char *path, const char *forma
   f->id      = H5I_INVALID_HID;
   f->writing = PETSC_TRUE;
   PetscCall(PetscStrncpy(f->path, path, sizeof(f->path)));
-  PetscCall(PetscSNPrintf(f->tmppath, sizeof(f->tmppath), "%s.partial", path));
+  PetscCheck(path[0], comm, BA_ERR_INPUT, "-out: an empty file name");
+  PetscCall(CheckReplace(comm, path, format));
+  PetscCall(TemporaryName(comm, path, f->tmppath, sizeof(f->tmppath)));
   PetscCall(FileAccessList(comm, &fapl));
   f->id = H5Fcreate(f->tmppath, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
@@ -221,6 +320,7 @@ void BaH5FileAbandon(BaH5File *f)
   PetscMPIInt rank = 0;
 
   if (f->comm != MPI_COMM_NULL && f->comm) MPI_Comm_rank(f->comm, &rank);
+  ReadingRemove(f);
   if (f->id >= 0 && f->id != 0) {
     DeferredFree(f->id);
     H5Fclose(f->id);

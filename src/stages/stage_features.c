@@ -266,6 +266,24 @@ static PetscErrorCode WisdomSave(const char *path)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* -fftw_wisdom F is replaced after planning: F must be missing or FFTW wisdom already
+   (which starts "(fftw-"), never a file of anything else. Rank 0 looks, all agree. */
+static PetscErrorCode WisdomCheck(const FeaturesOptions *o)
+{
+  char head[8]  = "";
+  PetscBool bad = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  if (o->wisdom[0] && o->ctx.rank == 0 && access(o->wisdom, F_OK) == 0) {
+    FILE *fp = fopen(o->wisdom, "r");
+    bad      = !fp || fread(head, 1, 6, fp) != 6 || strncmp(head, "(fftw-", 6) ? PETSC_TRUE : PETSC_FALSE;
+    if (fp) fclose(fp);
+  }
+  PetscCall(CommAgreeErrorf(
+      o->ctx.comm, bad, "%s: -fftw_wisdom names a file that is not FFTW wisdom; refusing to replace it", o->wisdom));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Plans on rank 0 first (loading or measuring wisdom), then shares the wisdom so every rank
    builds the same plans, which keeps results identical across ranks. */
 static PetscErrorCode SpectralCreateShared(const FeaturesOptions *o, double sfreq, PetscInt ns, const BaFrequencies *fr,
@@ -273,6 +291,7 @@ static PetscErrorCode SpectralCreateShared(const FeaturesOptions *o, double sfre
 {
   PetscFunctionBegin;
   SpectralSetPlanner(PlannerFlags[o->planner]);
+  PetscCall(WisdomCheck(o));
   if (o->wisdom[0] && o->ctx.rank == 0) (void)fftw_import_wisdom_from_filename(o->wisdom);
   if (o->ctx.rank == 0) PetscCall(SpectralCreate(sfreq, ns, fr, rg, o->spectral_tol, sp));
   fftw_mpi_broadcast_wisdom(o->ctx.comm);
