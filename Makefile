@@ -87,7 +87,7 @@ demo: deps
 	$(MAKE) all
 	$(MPIRUN) -np $(NP) bin/bandalign run -preset demo -out demo-out
 
-check: all
+check: all lint
 	tests/run
 
 check-slurm: all
