@@ -19,6 +19,19 @@
 #include <bandalign/rdm.h>
 #include <math.h>
 
+/* A new one-dimensional dataset [n] of filetype holding rank 0's buf. An empty one (a ROI with no responsive channel)
+   is only created: HDF5 1.10 fails a collective write of nothing to a dataset of size 0. */
+static PetscErrorCode WriteNew(BaH5File *f, const char *name, hid_t filetype, hid_t memtype, PetscInt n,
+                               const void *buf)
+{
+  hsize_t dims = (hsize_t)n;
+
+  PetscFunctionBegin;
+  PetscCall(BaH5CreateDataset(f, name, filetype, 1, &dims));
+  if (n > 0) PetscCall(BaH5WriteAll(f, name, memtype, buf));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* A fixed-length string type of size len, NUL-padded as numpy's 'S'; UTF-8 if any byte is
    beyond ASCII (rsatoolbox's own reader decodes as ASCII and cannot read those). */
 static PetscErrorCode FixedStringType(BaH5File *f, size_t len, PetscBool utf8, hid_t *type)
@@ -36,7 +49,6 @@ static PetscErrorCode WriteFixedStrings(BaH5File *f, const char *name, PetscInt 
 {
   size_t len     = 1;
   PetscBool utf8 = PETSC_FALSE;
-  hsize_t dims   = (hsize_t)n;
   hid_t type;
   char *buf;
 
@@ -50,7 +62,7 @@ static PetscErrorCode WriteFixedStrings(BaH5File *f, const char *name, PetscInt 
   for (PetscInt i = 0; i < n; i++)
     PetscCall(PetscMemcpy(buf + (size_t)i * len, s[i], strlen(s[i])));
   PetscCall(FixedStringType(f, len, utf8, &type));
-  PetscCall(BaH5WriteNew(f, name, type, 1, &dims, type, buf));
+  PetscCall(WriteNew(f, name, type, type, n, buf));
   H5Tclose(type);
   PetscCall(PetscFree(buf));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -59,13 +71,12 @@ static PetscErrorCode WriteFixedStrings(BaH5File *f, const char *name, PetscInt 
 static PetscErrorCode WriteIndex(BaH5File *f, const char *name, PetscInt n)
 {
   int64_t *v;
-  hsize_t dims = (hsize_t)n;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1(n + 1, &v));
   for (PetscInt i = 0; i < n; i++)
     v[i] = i;
-  PetscCall(BaH5WriteNew(f, name, H5T_STD_I64LE, 1, &dims, H5T_NATIVE_INT64, v));
+  PetscCall(WriteNew(f, name, H5T_STD_I64LE, H5T_NATIVE_INT64, n, v));
   PetscCall(PetscFree(v));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -126,18 +137,18 @@ PetscErrorCode RsatoolboxWriteRdmStrings(RsatoolboxWriter *w, const char *key, c
 PetscErrorCode RsatoolboxWriteRdmInts(RsatoolboxWriter *w, const char *key, const int64_t *values)
 {
   char name[320];
-  hsize_t dims = (hsize_t)w->nrdm;
 
   PetscFunctionBegin;
   PetscCheck(KeyValid(key) && strcmp(key, "index"), w->file.comm, PETSC_ERR_ARG_WRONG, "rdm descriptor key '%s'", key);
   PetscCall(PetscSNPrintf(name, sizeof(name), "/rdm_descriptors/%s", key));
-  PetscCall(BaH5WriteNew(&w->file, name, H5T_STD_I64LE, 1, &dims, H5T_NATIVE_INT64, values));
+  PetscCall(WriteNew(&w->file, name, H5T_STD_I64LE, H5T_NATIVE_INT64, w->nrdm, values));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 PetscErrorCode RsatoolboxWriteRows(RsatoolboxWriter *w, PetscInt lo, PetscInt hi, const double *v)
 {
   PetscFunctionBegin;
+  if (w->nrdm == 0) PetscFunctionReturn(PETSC_SUCCESS); /* see WriteNew */
   PetscCall(BaH5WriteRows(&w->file, "/dissimilarities", H5T_NATIVE_DOUBLE, (hsize_t)lo, (hsize_t)hi, v));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -305,11 +316,11 @@ PetscErrorCode RsatoolboxReadInfo(BaH5File *f, RsatoolboxInfo *info)
   for (PetscInt k = 0; k < info->nrdm; k++)
     for (PetscInt q = 0; q < npairs; q++)
       if (!isfinite(v[(size_t)k * npairs + q])) {
-        double bad = v[(size_t)k * npairs + q];
+        const char *bad = isnan(v[(size_t)k * npairs + q]) ? "NaN" : "infinite";
         PetscCall(PetscFree(v));
         SETERRQ(f->comm, BA_ERR_INPUT,
                 "%s: /dissimilarities[%" PetscInt_FMT ", %" PetscInt_FMT
-                "] is %g: bandalign needs complete RDMs (rsatoolbox marks missing pairs with NaN)",
+                "] is %s: bandalign needs complete RDMs (rsatoolbox marks missing pairs with NaN)",
                 f->path, k, q, bad);
       }
   PetscCall(PetscFree(v));
