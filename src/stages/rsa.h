@@ -23,23 +23,23 @@ typedef struct {
   char features[16 * PETSC_MAX_PATH_LEN]; /* -features F[,F...] */
   char network[PETSC_MAX_PATH_LEN];       /* -network F */
   char atlas[PETSC_MAX_PATH_LEN];         /* -atlas F: label volume in MNI space */
+  char save_rdms[PETSC_MAX_PATH_LEN];     /* -save_rdms DIR: layer and channel RDMs as rsatoolbox files */
   CheckpointSettings checkpoint;          /* -checkpoint F, -checkpoint_interval; the settings it is valid for */
   PetscBool resume;                       /* -resume: continue from the checkpoint */
   PetscInt permutations;                  /* -permutations m */
   PetscInt permutations_max;              /* -permutations_max M: resolution limit of small p (m = off) */
   int kernel;                             /* -permtest_kernel: PermKernelType */
-  PetscInt stop_extension;            /* -checkpoint_stop_extension N: fail after N checkpoints in extension (tests) */
-  PetscInt sequential_h;              /* -sequential h: Besag-Clifford stop (0 = off) */
-  PetscInt perm_chunk;                /* -perm_chunk: permutations between progress/checkpoints */
-  PetscInt channel_chunk;             /* -channel_chunk: channels ranked and permuted together */
-  int correction;                     /* -correction */
-  PetscReal q;                        /* -q: FDR (or FWER) level */
-  PetscReal alpha;                    /* -alpha: level of -correction none */
-  PetscReal responsive_q;             /* -responsive_q: BH level of the responsiveness test */
-  int distance;                       /* -distance */
-  PetscInt noise_splits;              /* -noise_splits */
-  PetscInt blas_threads;              /* -blas_threads: OpenBLAS threads per rank (0 = cores / ranks) */
-  char save_rdms[PETSC_MAX_PATH_LEN]; /* -save_rdms DIR: layer and channel RDMs as rsatoolbox files */
+  PetscInt stop_extension; /* -checkpoint_stop_extension N: fail after N checkpoints in extension (tests) */
+  PetscInt sequential_h;   /* -sequential h: Besag-Clifford stop (0 = off) */
+  PetscInt perm_chunk;     /* -perm_chunk: permutations between progress/checkpoints */
+  PetscInt channel_chunk;  /* -channel_chunk: channels ranked and permuted together */
+  int correction;          /* -correction */
+  PetscReal q;             /* -q: FDR (or FWER) level */
+  PetscReal alpha;         /* -alpha: level of -correction none */
+  PetscReal responsive_q;  /* -responsive_q: BH level of the responsiveness test */
+  int distance;            /* -distance */
+  PetscInt noise_splits;   /* -noise_splits */
+  PetscInt blas_threads;   /* -blas_threads: OpenBLAS threads per rank (0 = cores / ranks) */
 } RsaOptions;
 
 /* What the whole run shares: inputs, the permutation engine, the output, the state a
@@ -52,14 +52,14 @@ typedef struct {
   PermTest pt;
   Results res;
   RsaState st;
-  PetscInt n, nl;          /* images, layers */
-  double **rdm;            /* [nl][n * n] layer RDMs in analysis image order */
-  double *layer_corr;      /* [nl * nl] */
-  int *area_index;         /* [c.n] ventral area index 0..4 or -1 */
-  uint8_t *responsive;     /* [c.n] of the ROI being worked on */
-  PetscInt *resp;          /* [c.n] scratch: the ROI's responsive channels */
-  double *noise[BA_NROIS]; /* [noise_splits] split-half alignment of each ROI */
-  double t0;               /* start of the stage */
+  PetscInt n, nl;                /* images, layers */
+  double **rdm;                  /* [nl][n * n] layer RDMs in analysis image order */
+  double *layer_corr;            /* [nl * nl] */
+  int *area_index;               /* [c.n] ventral area index 0..4 or -1 */
+  uint8_t *responsive;           /* [c.n] of the ROI being worked on */
+  PetscInt *resp;                /* [c.n] scratch: the ROI's responsive channels */
+  double *noise[BA_NROIS];       /* [noise_splits] split-half alignment of each ROI */
+  double t0;                     /* start of the stage */
 } Rsa;
 
 /* The responsive channels of a ROI and this rank's share of them. */
@@ -75,25 +75,25 @@ typedef struct {
   int roi;
   char name[64];
   RoiSplit split;
-  PetscInt nloc;               /* my responsive channels (rhi - rlo) */
-  float *x;                    /* [nloc][n] their features */
-  double *rho, *pv;            /* [nloc * nl] my pairs' observed rho and p */
-  PetscInt nall;               /* pairs of the ROI */
-  double *all_rho, *all_p;     /* [nall] gathered on every rank */
-  double *qv;                  /* [nall] corrected */
-  PetscBool *reject;           /* [nall] */
-  PermCount *all_count;        /* [nall] gathered counts */
-  int64_t *all_goal;           /* [nall] gathered extension goals */
+  PetscInt nloc;              /* my responsive channels (rhi - rlo) */
+  float *x;                   /* [nloc][n] their features */
+  double *rho, *pv;           /* [nloc * nl] my pairs' observed rho and p */
+  PetscInt nall;              /* pairs of the ROI */
+  double *all_rho, *all_p;    /* [nall] gathered on every rank */
+  double *qv;                 /* [nall] corrected */
+  PetscBool *reject;          /* [nall] */
+  PermCount *all_count;       /* [nall] gathered counts */
+  int64_t *all_goal;          /* [nall] gathered extension goals */
   PetscInt nextended, maxused; /* pairs taken beyond m, the most permutations of a pair */
   ResultsRoiSummary sum;
 } RoiWork;
 
 /* rsa_roi.c: the steps of one ROI, in order */
-PetscErrorCode RoiBegin(Rsa *rsa, int roi, RoiWork *w);  /* responsiveness, split, features, resume */
-PetscErrorCode RoiPermute(Rsa *rsa, RoiWork *w);         /* the first m permutations of my pairs */
-PetscErrorCode RoiCorrect(Rsa *rsa, RoiWork *w);         /* gather, correct, resolve small p */
-PetscErrorCode RoiWriteRows(Rsa *rsa, const RoiWork *w); /* my rows of the results file */
-PetscErrorCode RoiAlign(Rsa *rsa, RoiWork *w);           /* anatomy, alignment, noise, summary */
+PetscErrorCode RoiBegin(Rsa *rsa, int roi, RoiWork *w);       /* responsiveness, split, features, resume */
+PetscErrorCode RoiPermute(Rsa *rsa, RoiWork *w);              /* the first m permutations of my pairs */
+PetscErrorCode RoiCorrect(Rsa *rsa, RoiWork *w);              /* gather, correct, resolve small p */
+PetscErrorCode RoiWriteRows(Rsa *rsa, const RoiWork *w);      /* my rows of the results file */
+PetscErrorCode RoiAlign(Rsa *rsa, RoiWork *w);                /* anatomy, alignment, noise, summary */
 PetscErrorCode RoiEnd(RoiWork *w);
 
 /* Corrected q-values and significance of a ROI family, identical on every rank. */
