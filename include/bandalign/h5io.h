@@ -23,11 +23,13 @@ typedef struct {
 
 /* Opens path read-only on every rank of comm with the MPI-IO driver. A missing or unreadable
    file is an input error "path: cannot open (...)". Checks the root attribute format
-   against expect_format and version 1. Collective. */
+   against expect_format and version 1 (expect_format NULL: no check, for files in another
+   program's layout). Collective. */
 PetscErrorCode BaH5FileOpen(MPI_Comm comm, const char *path, const char *expect_format, BaH5File *f);
 
 /* Creates path under a temporary name (path.partial) on every rank, writes the root
-   attributes format and version. Collective. */
+   attributes format and version (format NULL: none, for another program's layout).
+   Collective. */
 PetscErrorCode BaH5FileCreate(MPI_Comm comm, const char *path, const char *format, BaH5File *f);
 
 /* Closes the file; a file being written is renamed to its final name. Collective. */

@@ -9,9 +9,11 @@ typedef struct {
   PetscInt nimages;
   char **image_name; /* [nimages] */
   PetscInt nlayers;
-  char **layer_name;   /* [nlayers], hierarchy order */
-  PetscBool *has_rdm;  /* [nlayers]: the layer is given as an RDM rather than activations */
-  PetscInt *nfeatures; /* [nlayers]: activation width (0 for an RDM layer) */
+  char **layer_name;    /* [nlayers], hierarchy order */
+  PetscBool *has_rdm;   /* [nlayers]: the layer is given as an RDM rather than activations */
+  PetscInt *nfeatures;  /* [nlayers]: activation width (0 for an RDM layer) */
+  PetscBool rsatoolbox; /* the file is an rsatoolbox RDMs file: every layer is an RDM */
+  char measure[256];    /* rsatoolbox: its dissimilarity_measure ("" if None) */
 } Network;
 
 /* Opens and validates a network file on every rank of comm: format, image names (unique),
@@ -19,8 +21,10 @@ typedef struct {
    (float32, n >= 1) or rdm [nimages, nimages] (floating point, finite, symmetric within
    1e-9 relative, diagonal zero within 1e-9 of the largest entry). Activations are not
    scanned for non-finite values here (a layer can be 290,400 wide): whoever reduces them
-   checks the result. Any problem is one input error naming the file and the object, and
-   leaves net closed. Collective. */
+   checks the result. A file in rsatoolbox's RDMs layout (root attribute rsatoolbox_version,
+   no format; see rsatoolbox.h) is read as a network of RDM layers: one layer per RDM, named
+   by rdm_descriptors 'name', the images by pattern_descriptors 'stimulus'. Any problem is
+   one input error naming the file and the object, and leaves net closed. Collective. */
 PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net);
 
 /* Reads feature columns [c0, c1) of layer l's activations as float [nimages][c1-c0] on the

@@ -21,4 +21,14 @@ PetscErrorCode RdmGramAccumulate(PetscInt nimages, PetscInt ncols, const float *
 PetscErrorCode RdmFromGram(PetscInt nimages, PetscInt nfeatures, const double *gram, const double *rowsum,
                            BaDistance distance, double *rdm);
 
+/* The upper triangle of a square RDM m[n][n] as a vector v[n (n - 1) / 2], pairs (i, j),
+   i < j, row by row: (0,1), (0,2), ..., (0,n-1), (1,2), ... (scipy's squareform order, the
+   order rsatoolbox stores). RdmFromVector is the inverse: a full symmetric m, zero diagonal. */
+void RdmToVector(PetscInt n, const double *m, double *v);
+void RdmFromVector(PetscInt n, const double *v, double *m);
+
+/* A channel's RDM as the rsa stage correlates it, in the vector order above:
+   v[(i, j)] = |x_i - x_j| over its features x[n] (the differences taken in double). */
+void RdmChannelVector(PetscInt n, const float *x, double *v);
+
 #endif

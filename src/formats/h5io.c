@@ -187,6 +187,7 @@ PetscErrorCode BaH5FileOpen(MPI_Comm comm, const char *path, const char *expect_
   f->id = H5Fopen(path, H5F_ACC_RDONLY, fapl);
   H5Pclose(fapl);
   PetscCheck(f->id >= 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot open as HDF5", path);
+  if (!expect_format) PetscFunctionReturn(PETSC_SUCCESS); /* another program's layout: the caller checks */
   PetscCall(BaH5AttrReadString(f, "/", "format", format, sizeof(format)));
   PetscCall(PetscStrcmp(format, expect_format, &match));
   PetscCheck(match, comm, BA_ERR_INPUT, "%s: format is '%s', expected '%s'", path, format, expect_format);
@@ -215,6 +216,7 @@ PetscErrorCode BaH5FileCreate(MPI_Comm comm, const char *path, const char *forma
   H5Pclose(fapl);
   PetscCheck(f->id >= 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot create (is the folder there and writable?)", path);
   WritingAdd(f);
+  if (!format) PetscFunctionReturn(PETSC_SUCCESS); /* another program's layout */
   PetscCall(BaH5AttrWriteString(f, "/", "format", format));
   PetscCall(BaH5AttrWriteInt(f, "/", "version", 1));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -8,9 +8,13 @@
  *
  * RDM layers are small (nimages^2) and are checked in full at open on every rank, so a bad
  * RDM is one error on the file's communicator. Activations are not scanned at open: that
- * would read the whole network twice. */
+ * would read the whole network twice.
+ *
+ * A file in rsatoolbox's RDMs layout (rsatoolbox.c) is read as a network whose layers are
+ * all RDMs; it has no format attribute, so the file is first opened without the check. */
 #include <bandalign/network.h>
 #include <bandalign/context.h>
+#include <bandalign/rsatoolbox.h>
 #include <math.h>
 
 static int CompareStrings(const void *a, const void *b)
@@ -136,6 +140,25 @@ static PetscErrorCode Load(Network *net, double **rdm)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* An rsatoolbox RDMs file: every RDM a layer (checked in full by RsatoolboxReadInfo). */
+static PetscErrorCode LoadRsatoolbox(Network *net)
+{
+  RsatoolboxInfo info;
+
+  PetscFunctionBegin;
+  PetscCall(RsatoolboxReadInfo(&net->file, &info));
+  net->nimages    = info.ncond;
+  net->image_name = info.cond_name;
+  net->nlayers    = info.nrdm;
+  net->layer_name = info.rdm_name;
+  PetscCall(PetscStrncpy(net->measure, info.measure, sizeof(net->measure)));
+  PetscCall(PetscMalloc1(net->nlayers, &net->has_rdm));
+  PetscCall(PetscCalloc1(net->nlayers, &net->nfeatures));
+  for (PetscInt l = 0; l < net->nlayers; l++)
+    net->has_rdm[l] = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode FreeMetadata(Network *net)
 {
   PetscFunctionBegin;
@@ -154,8 +177,14 @@ PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net)
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(net, sizeof(*net)));
-  ierr = BaH5FileOpen(comm, path, "bandalign-network", &net->file);
-  if (!ierr) ierr = Load(net, &rdm);
+  /* an rsatoolbox file has no format attribute: look before checking it */
+  ierr = BaH5FileOpen(comm, path, NULL, &net->file);
+  if (!ierr) ierr = RsatoolboxDetect(&net->file, &net->rsatoolbox);
+  if (!ierr && !net->rsatoolbox) {
+    BaH5FileAbandon(&net->file);
+    ierr = BaH5FileOpen(comm, path, "bandalign-network", &net->file);
+  }
+  if (!ierr) ierr = net->rsatoolbox ? LoadRsatoolbox(net) : Load(net, &rdm);
   PetscCall(PetscFree(rdm));
   if (ierr) {
     PetscCall(FreeMetadata(net));
@@ -198,6 +227,10 @@ PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm)
   PetscFunctionBegin;
   PetscCheck(l >= 0 && l < net->nlayers && net->has_rdm[l], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "layer %" PetscInt_FMT " is not an RDM layer of %s", l, net->file.path);
+  if (net->rsatoolbox) {
+    PetscCall(RsatoolboxReadRdm(&net->file, net->nimages, l, rdm));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/rdm", net->layer_name[l]));
   PetscCall(BaH5ReadAll(&net->file, name, H5T_NATIVE_DOUBLE, (hsize_t)net->nimages * net->nimages, rdm));
   PetscFunctionReturn(PETSC_SUCCESS);

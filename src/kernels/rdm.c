@@ -80,3 +80,31 @@ PetscErrorCode RdmFromGram(PetscInt nimages, PetscInt nfeatures, const double *g
   PetscCall(PetscFree(cdiag));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
+
+void RdmToVector(PetscInt n, const double *m, double *v)
+{
+  size_t q = 0;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = i + 1; j < n; j++)
+      v[q++] = m[(size_t)i * n + j];
+}
+
+void RdmFromVector(PetscInt n, const double *v, double *m)
+{
+  size_t q = 0;
+  for (PetscInt i = 0; i < n; i++) {
+    m[(size_t)i * n + i] = 0;
+    for (PetscInt j = i + 1; j < n; j++, q++) {
+      m[(size_t)i * n + j] = v[q];
+      m[(size_t)j * n + i] = v[q];
+    }
+  }
+}
+
+void RdmChannelVector(PetscInt n, const float *x, double *v)
+{
+  size_t q = 0;
+  for (PetscInt i = 0; i < n; i++)
+    for (PetscInt j = i + 1; j < n; j++)
+      v[q++] = fabs((double)x[i] - (double)x[j]);
+}

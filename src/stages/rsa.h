@@ -1,7 +1,8 @@
 /* rsa.h: the rsa stage's own types, shared by its three files (not a public header):
  *   stage_rsa.c    options, prolog (inputs, layer RDMs, results file), the loop over ROIs, epilog
  *   rsa_roi.c      the steps of one ROI on a RoiWork
- *   rsa_resolve.c  resolution of small p-values (rounds beyond the first m permutations) */
+ *   rsa_resolve.c  resolution of small p-values (rounds beyond the first m permutations)
+ *   rsa_rdms.c     -save_rdms: the layer and channel RDMs as rsatoolbox files */
 #ifndef BANDALIGN_STAGE_RSA_H
 #define BANDALIGN_STAGE_RSA_H
 
@@ -23,6 +24,7 @@ typedef struct {
   char network[PETSC_MAX_PATH_LEN];       /* -network F */
   char control[PETSC_MAX_PATH_LEN];       /* -control_network F: the same network untrained ("" = none) */
   char atlas[PETSC_MAX_PATH_LEN];         /* -atlas F: label volume in MNI space */
+  char save_rdms[PETSC_MAX_PATH_LEN];     /* -save_rdms DIR: layer and channel RDMs as rsatoolbox files */
   CheckpointSettings checkpoint;          /* -checkpoint F, -checkpoint_interval; the settings it is valid for */
   PetscBool resume;                       /* -resume: continue from the checkpoint */
   PetscInt permutations;                  /* -permutations m */
@@ -116,5 +118,10 @@ PetscErrorCode RsaCorrect(const RsaOptions *o, PetscInt n, const double *p, doub
 PetscErrorCode ResolveSelect(const RsaOptions *o, PetscInt nall, const double *p, const PermCount *count,
                              const PetscBool *reject, int64_t *goal, PetscInt *nsel);
 PetscErrorCode ResolveRun(Rsa *rsa, RoiWork *w);
+
+/* rsa_rdms.c (nothing without -save_rdms): DIR/layers.h5 (epilog) and DIR/channels_<roi>.h5
+   (after RoiBegin). Collective. */
+PetscErrorCode RsaSaveLayerRdms(Rsa *rsa);
+PetscErrorCode RsaSaveChannelRdms(Rsa *rsa, const RoiWork *w);
 
 #endif

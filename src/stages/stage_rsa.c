@@ -97,6 +97,8 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   PetscCall(PetscOptionsBool("-resume", "Resume from -checkpoint", NULL, o->resume, &o->resume, NULL));
   PetscCall(PetscOptionsReal("-checkpoint_interval", "Seconds between checkpoints", NULL, o->checkpoint.interval,
                              &o->checkpoint.interval, NULL));
+  PetscCall(PetscOptionsString("-save_rdms", "Folder for the layer and channel RDMs as rsatoolbox HDF5 files", NULL,
+                               o->save_rdms, o->save_rdms, sizeof(o->save_rdms), NULL));
   PetscCall(PetscOptionsInt("-checkpoint_stop_extension",
                             "For tests of -resume: fail right after the N-th checkpoint written while extending "
                             "(0 = never)",
@@ -321,6 +323,7 @@ static PetscErrorCode RsaFinish(Rsa *rsa)
       compare_p[a * BA_NROIS + b] = p;
     }
   PetscCall(ResultsWriteComparisons(&rsa->res, compare_p));
+  PetscCall(RsaSaveLayerRdms(rsa));
   PetscCall(ResultsCommit(&rsa->res));
   PetscCall(CommTimes(o->ctx.comm, MPI_Wtime() - rsa->t0, &tmax, &tmin, &tmean));
   PetscCall(ContextPrintf(&o->ctx, "rsa: wrote %s in %.1f s\n", o->ctx.out, tmax));
@@ -374,6 +377,7 @@ PetscErrorCode StageRsa(void)
   PetscCall(RsaSetUp(&rsa));
   for (int roi = 0; roi < BA_NROIS; roi++) {
     PetscCall(RoiBegin(&rsa, roi, &w));
+    PetscCall(RsaSaveChannelRdms(&rsa, &w));
     PetscCall(RoiPermute(&rsa, &w));
     PetscCall(RoiCorrect(&rsa, &w));
     PetscCall(RoiWriteRows(&rsa, &w));
