@@ -963,8 +963,8 @@ PetscErrorCode ImportBids(const BaContext *ctx, const ImportBidsOptions *opt)
                           "import-bids: %" PetscInt_FMT " subjects, %" PetscInt_FMT
                           " contacts (left out: %" PetscInt_FMT " not named <shaft><number> or repeated, %" PetscInt_FMT
                           " without coordinates, %" PetscInt_FMT " without a neighbour on their shaft), %" PetscInt_FMT
-                          " trials (%" PetscInt_FMT " images in %" PetscInt_FMT
-                          " BAD spans not analysed), %" PetscInt_FMT " images\n",
+                          " trials (%" PetscInt_FMT " overlapping one of %" PetscInt_FMT
+                          " BAD spans, not analysed), %" PetscInt_FMT " images\n",
                           nsub, total_ch, nname, ncoord, nalone, total_tr, ninbad, nspans, nimg));
 
   PetscCall(DatasetCreate(comm, ctx->out, BA_IMPORT_SFREQ, BA_IMPORT_ONSET, BA_MONTAGE_MONOPOLAR, nimg, img, cat, &ds));
