@@ -1,5 +1,5 @@
 /* test_import_parsers.c: the file readers behind import-bids on small files written here:
-   TSV tables (blank lines, CR, trimming, ragged rows), the JSON string lookup, unit scaling,
+   TSV tables (blank lines, CR, trimming, ragged rows, a byte-order mark), the JSON string lookup, unit scaling,
    BrainVision headers and samples (multiplexed INT_16, vectorized IEEE_FLOAT_32, "\1" in
    names, a data file of the wrong size) and EDF+ through EDFlib (written with EDFlib's
    writer: values within one digital step, units to microvolts, a corrupt header). */
@@ -53,6 +53,10 @@ static void TestTsv(void)
   TsvFree(&t);
   CHECK(TsvRead(PETSC_COMM_SELF, "/nonexistent/x.tsv", &t) == BA_ERR_INPUT, "TSV: a missing file");
   TsvFree(&t);
+  p = Write("bom.tsv", "\xef\xbb\xbfname\ttype\nA1\tSEEG\n", -1);
+  CHECK(!TsvRead(PETSC_COMM_SELF, p, &t) && TsvColumn(&t, "name") == 0 && t.nrows == 1,
+        "TSV: a UTF-8 byte-order mark (as mne-bids writes) is not part of the first column's name");
+  TsvFree(&t);
 }
 
 static void TestJson(void)
@@ -67,6 +71,14 @@ static void TestJson(void)
   CHECK(!JsonString(text, "units", v, sizeof(v)), "JSON: an absent key");
   CHECK(JsonString(text, "q", v, sizeof(v)) && !strcmp(v, "a\"b"), "JSON: an escaped quote");
   CHECK(JsonString(text, "iEEGCoordinateSystem", v, 4) && !strcmp(v, "MNI"), "JSON: a value cut to the buffer");
+  {
+    const char *p = Write("bom.json", "\xef\xbb\xbf{\"iEEGCoordinateUnits\": \"m\"}", -1);
+    char *t       = NULL;
+    CHECK(!TextRead(PETSC_COMM_SELF, p, &t) && t[0] == '{' && JsonString(t, "iEEGCoordinateUnits", v, sizeof(v)) &&
+              !strcmp(v, "m"),
+          "JSON: a file read after its byte-order mark");
+    PetscFree(t);
+  }
 }
 
 static void TestUnits(void)
@@ -83,6 +95,7 @@ static const char *BvHeader(const char *name, const char *data, const char *orie
   char text[1024];
 
   snprintf(text, sizeof(text),
+           "\xef\xbb\xbf" /* a byte-order mark: the header is read after it */
            "Brain Vision Data Exchange Header File Version 1.0\n; comment\n[Common Infos]\nDataFile=%s\n"
            "MarkerFile=x.vmrk\nDataFormat=BINARY\nDataOrientation=%s\nNumberOfChannels=3\nSamplingInterval=4000\n"
            "[Binary Infos]\nBinaryFormat=%s\n[Channel Infos]\nCh2=B2,,0.5,mV\nCh1=A\\11,,0.25,\xc2\xb5V\nCh3=C3,,,\n",
@@ -184,12 +197,14 @@ static void TestEdf(void)
 
 int main(int argc, char **argv)
 {
-  const char *names[] = {"t.tsv",     "ragged.tsv", "empty.tsv",  "mux.eeg",    "mux.vhdr", "vec.eeg", "vec.vhdr",
-                         "short.eeg", "short.vhdr", "int64.vhdr", "notbv.vhdr", "r.edf",    "bad.edf"};
+  const char *names[] = {"t.tsv",      "ragged.tsv", "empty.tsv", "mux.eeg",    "mux.vhdr",
+                         "vec.eeg",    "vec.vhdr",   "short.eeg", "short.vhdr", "int64.vhdr",
+                         "notbv.vhdr", "r.edf",      "bad.edf",   "bom.tsv",    "bom.json"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   CheckPlan(26);
   if (!mkdtemp(dir)) return 1;
+  CheckPlan(28);
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
   TestTsv();
   TestJson();

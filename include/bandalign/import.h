@@ -17,13 +17,15 @@ typedef struct {
   char stim_column[256];         /* -stim_column: events.tsv column naming the stimulus */
   char category_column[256];     /* -category_column: events.tsv integer column of categories; empty =
                                     none */
-  char exclude[4096];            /* -exclude: comma-separated stimulus values not analysed */
+  char exclude[4096];            /* -exclude: comma-separated stimulus values or fnmatch patterns not analysed */
   PetscInt block_channels;       /* -block_channels: channels epoched and written at once per rank */
 } ImportBidsOptions;
 
 /* Reads the recordings of task under root (sub-<label>[/ses-<label>]/ieeg/) and writes a
    monopolar bandalign-dataset file at ctx->out: every SEEG/ECOG channel whose status is
-   not bad, at 512 Hz, epochs -500 .. +998 ms around each event onset. Any problem with the
+   not bad and that can be paired as a contact (others are left out and counted), at
+   512 Hz, epochs -500 .. +998 ms around each events.tsv row but BAD spans (image trials
+   overlapping a BAD span are not analysed); sidecars by BIDS inheritance. Any problem with the
    folder or a file is one input error naming the file and what is wrong, and no output
    file is left. Collective on ctx->comm: every rank reads the metadata, each rank epochs
    its share of every patient's channels. */

@@ -29,8 +29,9 @@ const char *TsvCell(const Tsv *t, PetscInt row, PetscInt col);
 
 PetscErrorCode TsvFree(Tsv *t);
 
-/* The whole of the file path, NUL-terminated, in *text (PetscFree it); an input error
-   naming the file when it cannot be read. Not collective. */
+/* The whole of the file path, NUL-terminated, in *text (PetscFree it), without the UTF-8
+   byte-order mark it may start with; an input error naming the file when it cannot be
+   read. Not collective. */
 PetscErrorCode TextRead(MPI_Comm comm, const char *path, char **text);
 
 /* s without leading and trailing blanks (space, tab, CR, LF): trailing ones are cut in place. */

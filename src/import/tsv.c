@@ -4,7 +4,9 @@
  * LF (a CR before it is trimmed), fields on TAB, every cell trimmed of blanks. Blank lines
  * are skipped. A line's trailing blanks, tabs included, are cut before its fields are
  * counted, so trailing empty fields of a row are lost (and the row is then short). No
- * quoting or escaping (BIDS TSV has none); "n/a" is an ordinary cell, left to the caller. */
+ * quoting or escaping (BIDS TSV has none); "n/a" is an ordinary cell, left to the caller.
+ * A UTF-8 byte-order mark at the start of any text file is dropped when it is read (mne-bids
+ * up to 0.18 writes every TSV with one, Windows editors add them to JSON and .vhdr files). */
 #include <errno.h>
 #include <sys/stat.h>
 #include <bandalign/context.h>
@@ -39,6 +41,7 @@ PetscErrorCode TextRead(MPI_Comm comm, const char *path, char **text)
   }
   (*text)[n] = 0;
   fclose(f);
+  if (n >= 3 && !memcmp(*text, "\xef\xbb\xbf", 3)) memmove(*text, *text + 3, (size_t)n - 2);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

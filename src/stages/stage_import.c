@@ -31,8 +31,9 @@ PetscErrorCode StageImportBids(void)
                                "events.tsv integer column of image categories (default: none, category 0)", NULL,
                                o.category_column, o.category_column, sizeof(o.category_column), NULL));
   PetscCall(PetscOptionsString("-exclude",
-                               "Comma-separated stimulus values whose trials are not analysed (stimulus -1)", NULL,
-                               o.exclude, o.exclude, sizeof(o.exclude), NULL));
+                               "Comma-separated stimulus values or shell patterns (fnmatch: 'resp*') whose trials are "
+                               "kept but not analysed (stimulus -1, never images)",
+                               NULL, o.exclude, o.exclude, sizeof(o.exclude), NULL));
   PetscCall(PetscOptionsInt("-block_channels", "Channels read and epoched at once per rank", NULL, o.block_channels,
                             &o.block_channels, NULL));
   PetscOptionsEnd();
