@@ -62,11 +62,11 @@ static PetscErrorCode WriteLayers(Rsa *rsa, RsatoolboxWriter *w)
   PetscCall(PetscSNPrintf(path, sizeof(path), "%s/layers.h5", o->save_rdms));
   PetscCall(PetscMalloc2(nl, &measure, nl, &nfeat));
   for (PetscInt l = 0; l < nl; l++) {
-    nfeat[l] = rsa->net.nfeatures[l];
-    if (!rsa->net.has_rdm[l])
+    nfeat[l] = rsa->trained.net.nfeatures[l];
+    if (!rsa->trained.net.has_rdm[l])
       measure[l] = o->distance == BA_DISTANCE_EUCLIDEAN ? MeasureEuclidean : MeasureCorrelation;
-    else if (rsa->net.rsatoolbox)
-      measure[l] = rsa->net.measure[0] ? rsa->net.measure : "unknown (an rsatoolbox file's None)";
+    else if (rsa->trained.net.rsatoolbox)
+      measure[l] = rsa->trained.net.measure[0] ? rsa->trained.net.measure : "unknown (an rsatoolbox file's None)";
     else
       measure[l] = "as given in the network file's /layers/<name>/rdm";
   }
@@ -75,12 +75,12 @@ static PetscErrorCode WriteLayers(Rsa *rsa, RsatoolboxWriter *w)
     if (strcmp(measure[l], common)) common = "mixed: see rdm_descriptors 'measure'";
   PetscCall(RsatoolboxCreate(o->ctx.comm, path, common, n, "stimulus", rsa->c.file[0].image_name, nl, w));
   PetscCall(Describe(rsa, w, "layer RDMs"));
-  PetscCall(RsatoolboxWriteRdmStrings(w, "name", rsa->net.layer_name));
+  PetscCall(RsatoolboxWriteRdmStrings(w, "name", rsa->trained.net.layer_name));
   PetscCall(RsatoolboxWriteRdmStrings(w, "measure", (char *const *)measure));
   PetscCall(RsatoolboxWriteRdmInts(w, "n_features", nfeat));
   PetscCall(PetscMalloc1((size_t)nl * npairs, &v));
   for (PetscInt l = 0; l < nl; l++)
-    RdmToVector(n, rsa->rdm[l], v + (size_t)l * npairs);
+    RdmToVector(n, rsa->trained.rdm[l], v + (size_t)l * npairs);
   PetscCall(RsatoolboxWriteRows(w, 0, o->ctx.rank == 0 ? nl : 0, v));
   PetscCall(PetscFree(v));
   PetscCall(PetscFree2(measure, nfeat));

@@ -32,6 +32,45 @@
 const char *const CorrectionNames[]    = {"bh", "by", "maxstat", "none", NULL};
 static const char *const KernelNames[] = {"blas", "avx2", "avx512", "best", NULL}; /* PermKernelType order */
 
+/* The options' ranges and the settings they imply (maxstat, BLAS threads, what a
+   checkpoint is valid for). */
+static PetscErrorCode RsaOptionsCheck(RsaOptions *o)
+{
+  PetscFunctionBegin;
+  PetscCheck(o->permutations > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-permutations: must be positive");
+  if (o->permutations_max == 0) o->permutations_max = o->permutations;
+  PetscCheck(o->permutations_max >= o->permutations, PETSC_COMM_WORLD, BA_ERR_INPUT,
+             "-permutations_max: must be 0 or at least -permutations (%" PetscInt_FMT ")", o->permutations);
+  PetscCheck(o->permutations_max <= PETSC_MAX_INT / 2, PETSC_COMM_WORLD, BA_ERR_INPUT, "-permutations_max: at most %d",
+             (int)(PETSC_MAX_INT / 2));
+  PetscCheck(PermKernelAvailable((PermKernelType)o->kernel), PETSC_COMM_WORLD, BA_ERR_INPUT,
+             "-permtest_kernel: this CPU cannot run %s", KernelNames[o->kernel]);
+  PetscCheck(o->sequential_h >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-sequential: must be >= 0");
+  PetscCheck(o->channel_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-channel_chunk: must be positive");
+  PetscCheck(o->perm_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-perm_chunk: must be positive");
+  PetscCheck(o->q > 0 && o->q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-q: must be in (0, 1)");
+  PetscCheck(o->alpha > 0 && o->alpha < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-alpha: must be in (0, 1)");
+  PetscCheck(o->responsive_q > 0 && o->responsive_q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT,
+             "-responsive_q: must be in (0, 1)");
+  PetscCheck(o->noise_splits >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-noise_splits: must be >= 0");
+  PetscCheck(!o->resume || o->checkpoint.path[0], PETSC_COMM_WORLD, BA_ERR_INPUT, "-resume: needs -checkpoint F");
+  if (o->blas_threads <= 0) {
+    cpu_set_t cpus; /* the cores this process may use (a Slurm allocation, taskset) */
+    int ncpu = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    o->blas_threads = PetscMax(1, ncpu / o->ctx.size);
+  }
+  /* the max statistic needs every permutation of every pair, and its floor is 1 / (m + 1)
+     by construction (the null is the maximum over the family of the same m permutations) */
+  if (o->correction == CORRECTION_MAXSTAT) {
+    o->sequential_h     = 0;
+    o->permutations_max = o->permutations;
+  }
+  o->checkpoint.permutations     = o->permutations;
+  o->checkpoint.permutations_max = o->permutations_max;
+  o->checkpoint.sequential       = o->sequential_h;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
 {
   PetscFunctionBegin;
@@ -104,37 +143,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
                             "(0 = never)",
                             NULL, o->stop_extension, &o->stop_extension, NULL));
   PetscOptionsEnd();
-  PetscCheck(o->permutations > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-permutations: must be positive");
-  if (o->permutations_max == 0) o->permutations_max = o->permutations;
-  PetscCheck(o->permutations_max >= o->permutations, PETSC_COMM_WORLD, BA_ERR_INPUT,
-             "-permutations_max: must be 0 or at least -permutations (%" PetscInt_FMT ")", o->permutations);
-  PetscCheck(o->permutations_max <= PETSC_MAX_INT / 2, PETSC_COMM_WORLD, BA_ERR_INPUT, "-permutations_max: at most %d",
-             (int)(PETSC_MAX_INT / 2));
-  PetscCheck(PermKernelAvailable((PermKernelType)o->kernel), PETSC_COMM_WORLD, BA_ERR_INPUT,
-             "-permtest_kernel: this CPU cannot run %s", KernelNames[o->kernel]);
-  PetscCheck(o->sequential_h >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-sequential: must be >= 0");
-  PetscCheck(o->channel_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-channel_chunk: must be positive");
-  PetscCheck(o->perm_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-perm_chunk: must be positive");
-  PetscCheck(o->q > 0 && o->q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-q: must be in (0, 1)");
-  PetscCheck(o->alpha > 0 && o->alpha < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-alpha: must be in (0, 1)");
-  PetscCheck(o->responsive_q > 0 && o->responsive_q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT,
-             "-responsive_q: must be in (0, 1)");
-  PetscCheck(o->noise_splits >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-noise_splits: must be >= 0");
-  PetscCheck(!o->resume || o->checkpoint.path[0], PETSC_COMM_WORLD, BA_ERR_INPUT, "-resume: needs -checkpoint F");
-  if (o->blas_threads <= 0) {
-    cpu_set_t cpus; /* the cores this process may use (a Slurm allocation, taskset) */
-    int ncpu = sched_getaffinity(0, sizeof(cpus), &cpus) == 0 ? CPU_COUNT(&cpus) : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    o->blas_threads = PetscMax(1, ncpu / o->ctx.size);
-  }
-  /* the max statistic needs every permutation of every pair, and its floor is 1 / (m + 1)
-     by construction (the null is the maximum over the family of the same m permutations) */
-  if (o->correction == CORRECTION_MAXSTAT) {
-    o->sequential_h     = 0;
-    o->permutations_max = o->permutations;
-  }
-  o->checkpoint.permutations     = o->permutations;
-  o->checkpoint.permutations_max = o->permutations_max;
-  o->checkpoint.sequential       = o->sequential_h;
+  PetscCall(RsaOptionsCheck(o));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
