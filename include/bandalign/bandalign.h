@@ -22,6 +22,17 @@ typedef enum { BA_PROTOCOL_CANONICAL, BA_PROTOCOL_KUZOVKIN2018 } BaProtocol;
 /* Names for option parsing and file attributes, indexed by BaProtocol. */
 extern const char *const BaProtocolNames[];
 
+/* FNV-1a, 64 bits: h = BaHash64(h, data, n) folds n bytes into h (start from
+   BA_HASH64_INIT). For recognising inputs again (checkpoints), not for security. */
+#define BA_HASH64_INIT 0xcbf29ce484222325ULL
+static inline uint64_t BaHash64(uint64_t h, const void *data, size_t n)
+{
+  const unsigned char *p = (const unsigned char *)data;
+  for (size_t i = 0; i < n; i++)
+    h = (h ^ p[i]) * 0x100000001b3ULL;
+  return h;
+}
+
 /* Frees n PetscMalloc'd strings and their array (which may be NULL) and clears the handle. */
 static inline PetscErrorCode BaStringsFree(PetscInt n, char ***strings)
 {

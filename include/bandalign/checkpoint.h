@@ -19,6 +19,7 @@ typedef struct {
   char path[PETSC_MAX_PATH_LEN]; /* -checkpoint F ("" = none) */
   double interval;               /* -checkpoint_interval: seconds between saves */
   PetscInt permutations, permutations_max, sequential;
+  uint64_t hash; /* of the inputs and options the counts depend on (BaHash64) */
 } CheckpointSettings;
 
 /* The state a checkpoint holds, and when it was last saved. Each rank holds its own pairs

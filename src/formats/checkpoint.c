@@ -1,5 +1,6 @@
 /* checkpoint.c: bandalign-checkpoint files (layout in checkpoint.h). */
 #include <bandalign/checkpoint.h>
+#include <bandalign/comm.h>
 #include <bandalign/h5io.h>
 
 static void CheckpointPath(int roi, const char *what, char *buf, size_t len)
@@ -21,6 +22,7 @@ PetscErrorCode CheckpointSave(const BaContext *ctx, const CheckpointSettings *cs
   PetscCall(BaH5AttrWriteInt(&f, "/", "permutations", cs->permutations));
   PetscCall(BaH5AttrWriteInt(&f, "/", "permutations_max", cs->permutations_max));
   PetscCall(BaH5AttrWriteInt(&f, "/", "sequential", cs->sequential));
+  PetscCall(BaH5AttrWriteInt(&f, "/", "inputs_hash", (PetscInt64)cs->hash));
   for (int roi = 0; roi < nroi; roi++) {
     const PetscInt nloc = st->pair_hi[roi] - st->pair_lo[roi];
     int64_t *buf;
@@ -75,6 +77,8 @@ PetscErrorCode CheckpointLoadRoi(const BaContext *ctx, const CheckpointSettings 
   hsize_t dims[3];
   int64_t *buf;
   const PetscInt lo = st->pair_lo[roi], hi = st->pair_hi[roi];
+  const int64_t m_max       = cs->permutations_max;
+  char bad[BA_COMM_ERR_LEN] = "";
 
   PetscFunctionBegin;
   PetscCall(BaH5FileOpen(ctx->comm, cs->path, "bandalign-checkpoint", &f));
@@ -91,6 +95,16 @@ PetscErrorCode CheckpointLoadRoi(const BaContext *ctx, const CheckpointSettings 
              "%s: written with -permutations %" PetscInt64_FMT " -permutations_max %" PetscInt64_FMT
              " -sequential %" PetscInt64_FMT ", not the options of this run",
              cs->path, m, mmax, h);
+  {
+    PetscBool has;
+    PetscInt64 hash = 0;
+    PetscCall(BaH5AttrExists(&f, "/", "inputs_hash", &has));
+    if (has) PetscCall(BaH5AttrReadInt(&f, "/", "inputs_hash", &hash));
+    PetscCheck(has && (uint64_t)hash == cs->hash, ctx->comm, BA_ERR_INPUT,
+               "%s: written for other inputs or options (seed, protocol, network, features, -distance, "
+               "-correction, -q, -alpha or -responsive_q differ); start again without -resume",
+               cs->path);
+  }
   CheckpointPath(roi, "count", name, sizeof(name));
   PetscCall(BaH5Exists(&f, name, found));
   if (*found) {
@@ -101,12 +115,21 @@ PetscErrorCode CheckpointLoadRoi(const BaContext *ctx, const CheckpointSettings 
     PetscCall(PetscMalloc1(4 * (hi - lo) + 1, &buf));
     PetscCall(BaH5ReadRows(&f, name, H5T_NATIVE_INT64, (hsize_t)lo, (hsize_t)hi, buf));
     for (PetscInt i = 0; i < hi - lo; i++) {
-      st->counts[roi][i].b    = buf[4 * i];
-      st->counts[roi][i].used = buf[4 * i + 1];
-      st->counts[roi][i].done = (int32_t)buf[4 * i + 2];
-      st->goal[roi][i]        = buf[4 * i + 3];
+      const int64_t *r = buf + 4 * i;
+      /* counts a run can have written: 0 <= b <= used <= M, done -1, 0 or 1, 0 <= goal <= M */
+      if (!bad[0] && !(r[1] >= 0 && r[1] <= m_max && r[0] >= 0 && r[0] <= r[1] && r[2] >= -1 && r[2] <= 1 &&
+                       r[3] >= 0 && r[3] <= m_max))
+        PetscCall(PetscSNPrintf(bad, sizeof(bad),
+                                "%s: %s row %" PetscInt_FMT " holds counts no run writes (b %" PetscInt64_FMT
+                                ", used %" PetscInt64_FMT ", done %" PetscInt64_FMT ", goal %" PetscInt64_FMT ")",
+                                cs->path, name, lo + i, r[0], r[1], r[2], r[3]));
+      st->counts[roi][i].b    = r[0];
+      st->counts[roi][i].used = r[1];
+      st->counts[roi][i].done = (int32_t)r[2];
+      st->goal[roi][i]        = r[3];
     }
     PetscCall(PetscFree(buf));
+    PetscCall(CommAgreeError(ctx->comm, bad));
     if (st->maxnull[roi]) {
       CheckpointPath(roi, "maxnull", name, sizeof(name));
       PetscCall(BaH5DatasetShape(&f, name, &nd, dims));

@@ -147,6 +147,24 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The first non-finite value of a layer's block (double d or float f) as an error message
+   naming the file, the layer and the entry. */
+static PetscErrorCode CheckFinite(const char *path, const char *layer, const char *what, size_t n, const double *d,
+                                  const float *f, char *err, size_t len)
+{
+  PetscFunctionBegin;
+  for (size_t k = 0; k < n; k++)
+    if (!isfinite(d ? d[k] : (double)f[k])) {
+      const double v = d ? d[k] : (double)f[k];
+      PetscCall(PetscSNPrintf(err, len, "%s: layer %s has a non-finite %s (%s)", path, layer, what,
+                              isnan(v) ? "NaN"
+                              : v > 0  ? "+Inf"
+                                       : "-Inf"));
+      break;
+    }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Builds every layer's RDM in analysis image order: layer l by rank l % size, in a fixed
    column-block order, then broadcast. rdm[l] is [n][n]. */
 static PetscErrorCode LayerRdms(const RsaOptions *o, const char *path, Network *net, const Cohort *c, double ***rdm_out)
@@ -155,6 +173,7 @@ static PetscErrorCode LayerRdms(const RsaOptions *o, const char *path, Network *
   PetscInt *map;
   double **rdm, *gram, *rowsum, *tmp;
   float *block;
+  char err[BA_COMM_ERR_LEN] = "";
 
   PetscFunctionBegin;
   PetscCheck(net->nimages == n, o->ctx.comm, BA_ERR_INPUT,
@@ -174,15 +193,18 @@ static PetscErrorCode LayerRdms(const RsaOptions *o, const char *path, Network *
   PetscCall(PetscLogEventBegin(BaLogIds.rdm, 0, 0, 0, 0));
   for (PetscInt l = 0; l < nl; l++) {
     PetscCall(PetscMalloc1((size_t)n * n, &rdm[l]));
-    if (l % o->ctx.size != o->ctx.rank) continue;
+    if (l % o->ctx.size != o->ctx.rank || err[0]) continue;
     if (net->has_rdm[l]) {
       PetscCall(NetworkReadRdm(net, l, tmp));
+      PetscCall(CheckFinite(path, net->layer_name[l], "RDM entry", (size_t)n * n, tmp, NULL, err, sizeof(err)));
     } else {
       PetscCall(PetscArrayzero(gram, (size_t)n * n));
       PetscCall(PetscArrayzero(rowsum, n));
-      for (PetscInt c0 = 0; c0 < net->nfeatures[l]; c0 += RDM_BLOCK_COLUMNS) {
+      for (PetscInt c0 = 0; c0 < net->nfeatures[l] && !err[0]; c0 += RDM_BLOCK_COLUMNS) {
         const PetscInt c1 = PetscMin(c0 + RDM_BLOCK_COLUMNS, net->nfeatures[l]);
         PetscCall(NetworkReadActivations(net, l, c0, c1, block));
+        PetscCall(
+            CheckFinite(path, net->layer_name[l], "activation", (size_t)n * (c1 - c0), NULL, block, err, sizeof(err)));
         PetscCall(RdmGramAccumulate(n, c1 - c0, block, gram, rowsum));
       }
       PetscCall(RdmFromGram(n, net->nfeatures[l], gram, rowsum, (BaDistance)o->distance, tmp));
@@ -191,6 +213,8 @@ static PetscErrorCode LayerRdms(const RsaOptions *o, const char *path, Network *
       for (PetscInt j = 0; j < n; j++)
         rdm[l][i * n + j] = tmp[map[i] * n + map[j]];
   }
+  /* each layer was read by one rank: a bad value is agreed on before the broadcasts */
+  PetscCall(CommAgreeError(o->ctx.comm, err));
   for (PetscInt l = 0; l < nl; l++)
     PetscCallMPI(MPI_Bcast(rdm[l], (int)(n * n), MPI_DOUBLE, (int)(l % o->ctx.size), o->ctx.comm));
   PetscCall(PetscLogEventEnd(BaLogIds.rdm, 0, 0, 0, 0));
@@ -256,6 +280,33 @@ static PetscErrorCode ResultsSetUp(Rsa *rsa)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* What a checkpoint's counts depend on besides -permutations, -permutations_max and
+   -sequential (checked apart): the seed, protocol, correction and its levels, distance,
+   the trained network's layer RDMs themselves (so another network file of the same shape
+   is told apart) and the features' channels and images. */
+static uint64_t InputsHash(const Rsa *rsa)
+{
+  const RsaOptions *o = &rsa->o;
+  const int ints[3]   = {(int)o->ctx.protocol, o->correction, o->distance};
+  const double lv[3]  = {o->q, o->alpha, o->responsive_q};
+  uint64_t h          = BA_HASH64_INIT;
+
+  h = BaHash64(h, &o->ctx.seed, sizeof(o->ctx.seed));
+  h = BaHash64(h, ints, sizeof(ints));
+  h = BaHash64(h, lv, sizeof(lv));
+  for (PetscInt l = 0; l < rsa->nl; l++) {
+    h = BaHash64(h, rsa->trained.net.layer_name[l], strlen(rsa->trained.net.layer_name[l]) + 1);
+    h = BaHash64(h, rsa->trained.rdm[l], sizeof(double) * (size_t)rsa->n * (size_t)rsa->n);
+  }
+  for (PetscInt i = 0; i < rsa->n; i++)
+    h = BaHash64(h, rsa->c.file[0].image_name[i], strlen(rsa->c.file[0].image_name[i]) + 1);
+  for (PetscInt g = 0; g < rsa->c.n; g++) {
+    h = BaHash64(h, rsa->c.patient[g], strlen(rsa->c.patient[g]) + 1);
+    h = BaHash64(h, rsa->c.name[g], strlen(rsa->c.name[g]) + 1);
+  }
+  return h;
+}
+
 /* A network's layer RDMs and permutation engine (the same seed, so the trained network and
    its control see the same permutations). */
 static PetscErrorCode NetSetUp(Rsa *rsa, RsaNet *nt)
@@ -307,6 +358,7 @@ static PetscErrorCode RsaSetUp(Rsa *rsa)
                           CorrectionNames[o->correction], o->ctx.size));
   PetscCall(NetSetUp(rsa, &rsa->trained));
   if (o->control[0]) PetscCall(NetSetUp(rsa, &rsa->control));
+  rsa->o.checkpoint.hash = InputsHash(rsa);
   PetscCall(LayerCorrelation(rsa->n, rsa->nl, rsa->trained.rdm, rsa->layer_corr));
   PetscCall(ResultsCreate(&o->ctx, o->ctx.out, &rsa->res));
   PetscCall(ResultsWriteLayerCorrelation(&rsa->res, rsa->layer_corr));
