@@ -1120,8 +1120,11 @@ static PetscErrorCode FigureElectrodes(const Results *res, const char *dir, cons
            "The %d channels at their MNI coordinates (mm), projected on three planes. A channel is coloured by its "
            "best band: the band of the ROI where it reaches its highest rho among its significant (channel, layer) "
            "pairs, over every layer and window (significant: permutation p corrected by %s at q = %g); grey, small: "
-           "no significant pair in any ROI. ",
+           "no significant pair in any ROI. Best band:",
            (int)res->nchannels, res->correction, res->q);
+  for (int b = 0; b < BA_NBANDS; b++)
+    Cat(f->caption, sizeof(f->caption), " %s %d,", BaBands[b].name, nbest[b]);
+  Cat(f->caption, sizeof(f->caption), " none %d. ", (int)res->nchannels - nsig);
   if (have_sil)
     Cat(f->caption, sizeof(f->caption),
         "Behind them, the ventral areas BA 17, 18, 19, 37, 20 of the atlas (the area most frequent along the line "
@@ -1296,7 +1299,7 @@ static void PublishedP(FILE *fp, double p)
   if (p <= 1e-4)
     fputs("&lt; 1e-4", fp);
   else
-    fprintf(fp, "%.2g", p);
+    fprintf(fp, "%g", p);
 }
 
 /* This run beside the study's published figures (protocol kuzovkin2018 only). */
