@@ -21,6 +21,9 @@ SRC      := $(wildcard src/*/*.c)
 OBJ      := $(SRC:src/%.c=build/%.o) build/report/templates.o
 # the report's HTML, CSS and gnuplot templates, embedded in the program (scripts/embed-templates)
 TEMPLATES := $(sort $(wildcard src/report/templates/*.html src/report/templates/*.css src/report/templates/*.gp))
+# and the study's published figures (ReportTemplate_published_figures_tsv), shown beside a
+# -protocol kuzovkin2018 run: embedded, never read at run time
+TEMPLATES += data/kuzovkin2018/published-figures.tsv
 TESTSRC  := $(wildcard tests/test_*.c)
 TESTBIN  := $(TESTSRC:tests/%.c=build/tests/%)
 DRIVERS  := $(patsubst tests/drivers/%.c,build/drivers/%,$(wildcard tests/drivers/*.c))

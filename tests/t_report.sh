@@ -3,8 +3,10 @@
 # (summaries computed by the scipy reference from the file's own per-channel arrays):
 # summary.csv and area_layer CSVs against the file, figures are valid PNGs, report.html is
 # self-contained and every image loads in headless Chromium, the optional layer-RDM figure,
-# the recovery verdicts against truth files (expected verdicts re-derived in Python),
-# options and errors, and a run on 2 ranks.
+# pairs.csv, the table of contents, captions, the shared colour scale of the area x layer
+# figure, the electrodes' best bands, the published figures beside a kuzovkin2018 run and the
+# control figure, the recovery verdicts against truth files (expected verdicts and the next
+# band re-derived in Python), options and errors, and a run on 2 ranks.
 source "$(dirname "$0")/lib.sh"
 cd "${BA_ROOT:-$(dirname "$0")/..}"
 PY=${BA_PY:-/usr/bin/python3}
@@ -15,9 +17,11 @@ rm -rf "$TMP"
 mkdir -p "$TMP"
 
 "$PY" tests/ref/report.py gen "$TMP"
-# 16 checks here, 12 printed by report.py check, one per expected failed verdict
+# 19 checks here, 19 printed by report.py check, 4 by report.py published, one per expected
+# failed verdict, one per next-band case
 nverdicts=$(awk '$1 != "ok"' "$TMP/expect.txt" | wc -l)
-plan $((16 + 12 + nverdicts))
+nnext=$(wc -l <"$TMP/expect_next.txt")
+plan $((19 + 19 + 4 + nverdicts + nnext))
 
 # a full report with a truth file whose planted band comes out best
 rc=0
@@ -57,18 +61,34 @@ PYEOF
 else
   echo "# chromium missing"
 fi
-check "headless Chromium loads every image of report.html (${got:-no answer})" '[ "$got" = "IMGCHECK 17 of 17" ]'
-check "the Chromium probe notices a corrupted image (${gotbroken:-no answer})" '[ "$gotbroken" = "IMGCHECK 16 of 17" ]'
+check "headless Chromium loads every image of report.html (${got:-no answer})" '[ "$got" = "IMGCHECK 6 of 6" ]'
+check "the Chromium probe notices a corrupted image (${gotbroken:-no answer})" '[ "$gotbroken" = "IMGCHECK 5 of 6" ]'
 
 # without /layers/rdm_correlation the figure is skipped with a note
 rc=0
 "$BIN" report -results "$TMP/results_nocorr.h5" -out "$TMP/nocorr" -quiet >"$TMP/nocorr.out" 2>&1 || rc=$?
-check "without /layers/rdm_correlation: exit 0, no figure, a note in the page, 16 images" \
+check "without /layers/rdm_correlation: exit 0, no figure, a note in the page, 5 images" \
   '[ $rc -eq 0 ] && [ ! -e "$TMP/nocorr/layer_rdm_correlation.png" ] &&
   grep -q "no /layers/rdm_correlation dataset" "$TMP/nocorr/report.html" &&
-  [ "$(grep -c "<img " "$TMP/nocorr/report.html")" -eq 16 ]'
+  [ "$(grep -c "<img " "$TMP/nocorr/report.html")" -eq 5 ]'
 check "-quiet prints nothing without -truth" '[ ! -s "$TMP/nocorr.out" ]'
 check "summary.csv does not depend on the optional dataset" 'cmp -s "$TMP/out/summary.csv" "$TMP/nocorr/summary.csv"'
+
+# protocol kuzovkin2018 (and a control network): the study's published figures beside the run's
+rc=0
+"$BIN" report -results "$TMP/results_k2018.h5" -out "$TMP/k2018" -quiet >"$TMP/k2018.out" 2>&1 || rc=$?
+check "a kuzovkin2018 results file with a control: exit 0 ($rc)" '[ $rc -eq 0 ]'
+checks_of "$PY" tests/ref/report.py published "$TMP" "$TMP/k2018" data/kuzovkin2018/published-figures.tsv
+check "a canonical results file: no published table, no control figure" \
+  '! grep -q "id=\"published\"" "$TMP/out/report.html" && ! grep -q "href=\"#control\"" "$TMP/out/report.html" && [ ! -e "$TMP/out/control.png" ]'
+
+# the verdict names the next band by the rule's score, ties to the higher mean rho
+while read -r tag band score hscore; do
+  rc=0
+  "$BIN" report -results "$TMP/results_next_$tag.h5" -out "$TMP/next_$tag" -truth "$TMP/truth_ok.h5" -quiet >"$TMP/next_$tag.out" 2>"$TMP/next_$tag.err" || rc=$?
+  check "next band, case '$tag': $(grep -o 'best aligned (score [^)]*)' "$TMP/next_$tag.out" || echo "no verdict, rc $rc")" \
+    '[ $rc -eq 0 ] && grep -q "^recovery passed: planted band lowgamma is the best aligned (score $hscore, next $band $score)" "$TMP/next_$tag.out"'
+done <"$TMP/expect_next.txt"
 
 # recovery verdicts: exit status and reasons against the rule re-derived in Python
 while read -r tag expect why; do
@@ -97,8 +117,12 @@ check "-check_recovery 0: the failed verdict is printed, exit 0 ($rc)" '[ $rc -e
 # options and errors
 rc=0
 "$BIN" report -help >"$TMP/help.out" 2>&1 || rc=$?
-check "-help lists -results, -truth, -check_recovery and exits 0 ($rc)" \
-  '[ $rc -eq 0 ] && grep -q -- -results "$TMP/help.out" && grep -q -- -truth "$TMP/help.out" && grep -q -- -check_recovery "$TMP/help.out"'
+check "-help lists -results, -truth, -check_recovery, -atlas and exits 0 ($rc)" \
+  '[ $rc -eq 0 ] && grep -q -- -results "$TMP/help.out" && grep -q -- -truth "$TMP/help.out" && grep -q -- -check_recovery "$TMP/help.out" && grep -q -- -atlas "$TMP/help.out"'
+rc=0
+"$BIN" report -results "$TMP/results.h5" -out "$TMP/x" -atlas "$TMP/nonexistent.nii.gz" >"$TMP/noatlas.out" 2>&1 || rc=$?
+check "-atlas naming a missing file: one error line naming it, non-zero exit" \
+  '[ $rc -ne 0 ] && grep -q "^bandalign: error: $TMP/nonexistent.nii.gz: cannot open" "$TMP/noatlas.out" && [ "$(wc -l <"$TMP/noatlas.out")" -eq 1 ]'
 rc=0
 "$BIN" report -out "$TMP/x" >"$TMP/noarg.out" 2>&1 || rc=$?
 check "missing -results: one error line, non-zero exit" \

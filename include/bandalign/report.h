@@ -34,19 +34,25 @@ PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *truth_pat
 
 /* The recovery verdict from the planted band and layer of each results channel (-1 = none).
    With a planted hierarchy, the run passes when the planted band has the highest alignment
-   rho averaged over the three windows (strictly), passes alignment p < 0.005/15 in at least
+   score (strictly: alignment rho averaged over the three windows, a window counting only when
+   its alignment p < REPORT_RIVAL_P; the verdict names the next band by the same score, ties
+   going to the higher mean rho), passes alignment p < 0.005/15 in at least
    one window, and its false discovery proportion over the significant pairs of its three
    ROIs is at most q. Without one, it passes when no band passes the alignment threshold.
    Not collective. */
 PetscErrorCode ReportRecoveryCompute(const Results *res, int hierarchy_band, const int *planted_band,
                                      const int *planted_layer, ReportRecovery *rec);
 
-/* Writes into folder dir (created if missing): summary.csv, area_layer_<roi>.csv for each
-   ROI, the PNG figures (through gnuplot) and report.html, each under a temporary name
-   renamed when complete. rec may be NULL (no recovery section). results_path is shown in
-   the page. A gnuplot failure is an error naming the figure. Not collective: call on one
-   rank. */
-PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *dir, const ReportRecovery *rec);
+/* Writes into folder dir (created if missing): summary.csv, pairs.csv, area_layer_<roi>.csv
+   for each ROI, control.csv (with a control network), the PNG figures (through gnuplot) and
+   report.html, each under a temporary name renamed when complete. rec may be NULL (no
+   recovery section). results_path is shown in the page. atlas is the label volume whose
+   ventral areas are drawn behind the electrodes ("" or NULL: none; an unreadable file is an
+   input error). A results file of protocol kuzovkin2018 gets the study's published figures
+   beside its own (embedded at build time). A gnuplot failure is an error naming the figure.
+   Not collective: call on one rank. */
+PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *dir, const ReportRecovery *rec,
+                           const char *atlas);
 
 /* Prints the summary table to stdout. Not collective. */
 PetscErrorCode ReportPrintSummary(const Results *res);

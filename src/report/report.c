@@ -23,6 +23,7 @@
 #include <bandalign/truth.h>
 #include "templates.h" /* build/report/templates.h: the files of src/report/templates/ */
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -153,14 +154,45 @@ static PetscErrorCode WriteSummaryCsv(const Results *res, const char *dir)
   PetscFunctionBegin;
   PetscCall(OutOpen(dir, "summary.csv", &o));
   fprintf(o.fp, "band,t0_ms,t1_ms,n_channels,n_responsive,n_significant_pairs,alignment_rho,"
-                "alignment_p,volume,specificity\n");
+                "alignment_p,volume,specificity,noise_median\n");
   for (int b = 0; b < BA_NBANDS; b++)
     for (int w = 0; w < BA_NWINDOWS; w++) {
       const ResultsRoiSummary *s = &res->roi[RoiIndex(b, w)];
-      fprintf(o.fp, "%s,%d,%d,%d,%d,%d,%.10g,%.6g,%.10g,%.10g\n", BaBands[b].name, BaWindows[w].t0_ms,
+      fprintf(o.fp, "%s,%d,%d,%d,%d,%d,%.10g,%.6g,%.10g,%.10g,%.10g\n", BaBands[b].name, BaWindows[w].t0_ms,
               BaWindows[w].t1_ms, (int)res->nchannels, (int)s->n_responsive, (int)s->n_significant_pairs,
-              s->alignment_rho, s->alignment_p, s->volume, s->specificity);
+              s->alignment_rho, s->alignment_p, s->volume, s->specificity, s->noise_median);
     }
+  PetscCall(OutCommit(&o));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* pairs.csv, the long form: one row per tested (responsive channel, layer) pair of every ROI. */
+static PetscErrorCode WritePairsCsv(const Results *res, const char *dir)
+{
+  const PetscInt nl = res->nlayers;
+  OutFile o;
+  char roi[64];
+
+  PetscFunctionBegin;
+  PetscCall(OutOpen(dir, "pairs.csv", &o));
+  fputs("roi,channel,patient,area,layer,rho,p,q,significant\n", o.fp);
+  for (int r = 0; r < BA_NROIS; r++) {
+    const ResultsRoiData *d = &res->data[r];
+    RoiName(r, roi, sizeof(roi));
+    for (PetscInt c = 0; c < res->nchannels; c++) {
+      if (!d->responsive[c]) continue;
+      for (PetscInt l = 0; l < nl; l++) {
+        fprintf(o.fp, "%s,", roi);
+        CsvField(o.fp, res->channel_name[c]);
+        fputc(',', o.fp);
+        CsvField(o.fp, res->patient[c]);
+        fprintf(o.fp, ",%d,", res->area[c]);
+        CsvField(o.fp, res->layer_name[l]);
+        fprintf(o.fp, ",%.10g,%.10g,%.10g,%d\n", d->rho[c * nl + l], d->pvalue[c * nl + l], d->qvalue[c * nl + l],
+                (int)d->significant[c * nl + l]);
+      }
+    }
+  }
   PetscCall(OutCommit(&o));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -196,10 +228,38 @@ static PetscErrorCode WriteAreaLayerCsv(const Results *res, const char *dir, int
 
 typedef struct {
   char file[96]; /* PNG name inside the folder */
-  char title[96];
+  char title[160];
+  char caption[2048]; /* HTML: what is plotted, the statistic, the threshold */
+  const char *size;   /* CSS class of the figure: "full" or "half" */
   PetscBool made;
   char note[256]; /* why it is missing */
 } Figure;
+
+/* Appends printf text to a fixed buffer (truncating). */
+static void Cat(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void Cat(char *buf, size_t len, const char *fmt, ...)
+{
+  size_t n = strlen(buf);
+  va_list ap;
+
+  if (n + 1 >= len) return;
+  va_start(ap, fmt);
+  vsnprintf(buf + n, len - n, fmt, ap);
+  va_end(ap);
+}
+
+/* x rounded up to a round number: 1, 2, 2.5 or 5 times a power of ten (1 when x <= 0). */
+static double NiceCeil(double x)
+{
+  static const double steps[] = {1, 2, 2.5, 5, 10};
+  double e;
+
+  if (!(x > 0) || !isfinite(x)) return 1;
+  e = pow(10, floor(log10(x)));
+  for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++)
+    if (steps[i] * e >= x * (1 - 1e-12)) return steps[i] * e;
+  return 10 * e;
+}
 
 /* A gnuplot script drawing one or more figures, run as one process (gnuplot's start-up,
    fonts included, costs more than drawing a figure). */
@@ -208,7 +268,7 @@ typedef struct {
   char path[PETSC_MAX_PATH_LEN]; /* dir/.what.gp */
   char what[64];                 /* names the figures in errors */
   int n;                         /* figures so far */
-  char png[BA_NROIS][96];        /* their PNG names */
+  char png[BA_NROIS + 2][96];    /* their PNG names */
 } Script;
 
 static PetscErrorCode ScriptOpen(const char *dir, const char *what, Script *s)
@@ -230,7 +290,7 @@ static PetscErrorCode ScriptFigure(Script *s, const char *dir, const char *png, 
   Template t;
 
   PetscFunctionBegin;
-  PetscCheck(s->n < BA_NROIS, PETSC_COMM_SELF, PETSC_ERR_PLIB, "too many figures in one script");
+  PetscCheck(s->n < BA_NROIS + 2, PETSC_COMM_SELF, PETSC_ERR_PLIB, "too many figures in one script");
   PetscCall(PetscStrncpy(s->png[s->n++], png, sizeof(s->png[0])));
   PetscCall(PetscSNPrintf(out, sizeof(out), "%s/%s.partial", dir, png));
   TemplateBegin(&t, s->fp, "figure.gp", ReportTemplate_figure_gp);
@@ -302,16 +362,18 @@ static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure
   Template t;
   FILE *fp;
   char wname[32];
-  double vmax  = 0;
+  double vmax = 0, rmax = 0;
   int naligned = 0;
 
   PetscFunctionBegin;
   PetscCall(PetscStrncpy(f->file, "overview.png", sizeof(f->file)));
-  PetscCall(PetscStrncpy(f->title, "Alignment of the 15 ROIs", sizeof(f->title)));
+  PetscCall(PetscStrncpy(f->title, "The 15 ROIs at a glance", sizeof(f->title)));
   for (int r = 0; r < BA_NROIS; r++) {
     vmax = PetscMax(vmax, res->roi[r].volume);
+    rmax = PetscMax(rmax, fabs(res->roi[r].alignment_rho));
     naligned += res->roi[r].alignment_p < REPORT_ALIGNED_P;
   }
+  rmax = PetscMax(0.05, ceil(rmax / 0.05 * (1 - 1e-12)) * 0.05); /* symmetric, rounded up to 0.05 */
   PetscCall(ScriptOpen(dir, "overview", &sc));
   PetscCall(ScriptFigure(&sc, dir, f->file, 760, 620));
   fp = sc.fp;
@@ -324,6 +386,8 @@ static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure
   PetscCall(TemplateHole(&t, "bands"));
   for (int b = 0; b < BA_NBANDS; b++)
     fprintf(fp, "%s'%s' %d", b ? ", " : "", BaBands[b].name, b);
+  PetscCall(TemplatePrintf(&t, "rho_max", "%.2f", rmax));
+  PetscCall(TemplatePrintf(&t, "rho_max", "%.2f", rmax));
   PetscCall(TemplateHole(&t, "points"));
   for (int b = 0; b < BA_NBANDS; b++)
     for (int w = 0; w < BA_NWINDOWS; w++) {
@@ -335,6 +399,13 @@ static PetscErrorCode FigureOverview(const Results *res, const char *dir, Figure
   PetscCall(TemplateEnd(&t));
   PetscCall(ScriptRun(&sc, dir));
   f->made = PETSC_TRUE;
+  f->size = "half";
+  snprintf(f->caption, sizeof(f->caption),
+           "Each dot is an ROI (x: window, y: band). Dot area: the ROI's volume (sum of significant rho in BA 17, 18, "
+           "19, 37, 20; the largest here %.3g). Colour: alignment rho on a scale symmetric around 0, blue -%.2f to "
+           "red +%.2f (the largest |rho| of the 15 ROIs, rounded up to 0.05). A black ring marks alignment "
+           "p &lt; 0.005/15 = %.2g: %d of 15 ROIs.",
+           vmax, rmax, rmax, REPORT_ALIGNED_P, naligned);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -348,28 +419,442 @@ static void LayerTics(FILE *fp, const Results *res)
   }
 }
 
-/* Area x layer heatmaps of every ROI, rows BA 17 (top) to BA 20, drawn by one gnuplot. */
-static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figure *figs)
+/* ---- the study's published figures ------------------------------------------------- */
+
+/* One ROI of data/kuzovkin2018/published-figures.tsv (embedded at build time). */
+typedef struct {
+  int responsive;
+  double rho, p, volume, specificity; /* p 0.0001 stands for < 1e-4 */
+} Published;
+
+/* Reads the embedded table into pub[roi]; every ROI must be there once (PLIB otherwise: the
+   table is part of the program). */
+static PetscErrorCode PublishedRead(Published pub[BA_NROIS])
+{
+  const char *s      = ReportTemplate_published_figures_tsv;
+  int seen[BA_NROIS] = {0}, line = 0;
+
+  PetscFunctionBegin;
+  for (; *s; line++) {
+    const char *e = strchr(s, '\n');
+    char buf[256], band[64];
+    int lo, hi, t0, t1, n, b = -1, w = -1;
+    double rho, p, vol, spec;
+    size_t len = e ? (size_t)(e - s) : strlen(s);
+
+    PetscCheck(len < sizeof(buf), PETSC_COMM_SELF, PETSC_ERR_PLIB, "published-figures.tsv: line %d too long", line + 1);
+    memcpy(buf, s, len);
+    buf[len] = 0;
+    s += len + (e ? 1 : 0);
+    if (line == 0 || !buf[0]) continue; /* the header */
+    PetscCheck(
+        sscanf(buf, "%63s %d %d %d %d %d %lf %lf %lf %lf", band, &lo, &hi, &t0, &t1, &n, &rho, &p, &vol, &spec) == 10,
+        PETSC_COMM_SELF, PETSC_ERR_PLIB, "published-figures.tsv: line %d: not 10 fields", line + 1);
+    for (int k = 0; k < BA_NBANDS; k++)
+      if (!strcmp(band, BaBands[k].name)) b = k;
+    for (int k = 0; k < BA_NWINDOWS; k++)
+      if (t0 == BaWindows[k].t0_ms && t1 == BaWindows[k].t1_ms) w = k;
+    PetscCheck(b >= 0 && w >= 0 && !seen[RoiIndex(b, w)], PETSC_COMM_SELF, PETSC_ERR_PLIB,
+               "published-figures.tsv: line %d: unknown or repeated ROI %s %d-%d ms", line + 1, band, t0, t1);
+    seen[RoiIndex(b, w)] = 1;
+    pub[RoiIndex(b, w)]  = (Published){n, rho, p, vol, spec};
+  }
+  for (int r = 0; r < BA_NROIS; r++)
+    PetscCheck(seen[r], PETSC_COMM_SELF, PETSC_ERR_PLIB, "published-figures.tsv: ROI %d missing", r);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- grouped bars ------------------------------------------------------------------ */
+
+#define BAR_MAX_GROUPS BA_NROIS
+#define BAR_MAX_SERIES 6
+
+/* The colours of the three windows (figures 1, 2) and of the five bands (electrodes). */
+static const char *const WindowColour[BA_NWINDOWS] = {"#9ecae1", "#3182bd", "#08306b"};
+static const char *const BandColour[BA_NBANDS]     = {"#1b9e77", "#7570b3", "#e6ab02", "#d95f02", "#e7298a"};
+
+typedef struct {
+  char title[80];                 /* in the key */
+  const char *colour;             /* "#rrggbb" */
+  PetscBool hollow;               /* an outlined bar (the published figures) */
+  double v[BAR_MAX_GROUPS];       /* one bar per group */
+  PetscBool mark[BAR_MAX_GROUPS]; /* a star above the bar */
+} BarSeries;
+
+typedef struct {
+  const char *title, *ylabel, *key, *xtic_style;
+  int ngroups;
+  char group[BAR_MAX_GROUPS][64]; /* tic labels; '\n' starts a line */
+  int nseries;
+  BarSeries s[BAR_MAX_SERIES];
+  const char *mark_title; /* key entry of the stars */
+  int bmargin;            /* character heights below the plot, for the group labels */
+  double ymin, ymax;      /* the y range; ymin == ymax: from the data */
+} Bars;
+
+/* A gnuplot double-quoted string (a line end becomes \n). */
+static void GpDString(FILE *fp, const char *s)
+{
+  fputc('"', fp);
+  for (; *s; s++) {
+    if (*s == '\n')
+      fputs("\\n", fp);
+    else {
+      if (*s == '"' || *s == '\\') fputc('\\', fp);
+      fputc(*s, fp);
+    }
+  }
+  fputc('"', fp);
+}
+
+/* One panel of grouped bars (bars.gp); id names its data blocks. */
+static PetscErrorCode GpBars(FILE *fp, const Bars *b, int id)
+{
+  const double bw = 0.8 / b->nseries;
+  double lo = 0, hi = 0, off;
+  PetscBool marks = PETSC_FALSE;
+  Template t;
+
+  PetscFunctionBegin;
+  for (int k = 0; k < b->nseries; k++)
+    for (int g = 0; g < b->ngroups; g++) {
+      if (isfinite(b->s[k].v[g])) {
+        lo = PetscMin(lo, b->s[k].v[g]);
+        hi = PetscMax(hi, b->s[k].v[g]);
+      }
+      marks = marks || b->s[k].mark[g];
+    }
+  if (b->ymin < b->ymax) {
+    lo = b->ymin;
+    hi = b->ymax;
+  } else {
+    double span = hi - lo > 0 ? hi - lo : 1, step = NiceCeil(span) / 10;
+    hi = ceil((hi + 0.1 * span) / step) * step;
+    lo = lo < 0 ? floor((lo - 0.05 * span) / step) * step : 0;
+  }
+  off = 0.035 * (hi - lo);
+  TemplateBegin(&t, fp, "bars.gp", ReportTemplate_bars_gp);
+  PetscCall(TemplateHole(&t, "title"));
+  GpString(fp, b->title);
+  PetscCall(TemplatePrintf(&t, "boxwidth", "%.4f", 0.92 * bw));
+  PetscCall(TemplatePrintf(&t, "last_group", "%d", b->ngroups - 1));
+  PetscCall(TemplatePrintf(&t, "ymin", "%.6g", lo));
+  PetscCall(TemplatePrintf(&t, "ymax", "%.6g", hi));
+  PetscCall(TemplateHole(&t, "groups"));
+  for (int g = 0; g < b->ngroups; g++) {
+    if (g) fputs(", ", fp);
+    GpDString(fp, b->group[g]);
+    fprintf(fp, " %d", g);
+  }
+  PetscCall(TemplatePrintf(&t, "xtic_style", "%s", b->xtic_style ? b->xtic_style : ""));
+  PetscCall(TemplatePrintf(&t, "bmargin", "%d", b->bmargin ? b->bmargin : 4));
+  PetscCall(TemplateHole(&t, "ylabel"));
+  GpString(fp, b->ylabel);
+  PetscCall(TemplatePrintf(&t, "key", "%s", b->key));
+  PetscCall(TemplateHole(&t, "data"));
+  for (int k = 0; k < b->nseries; k++) {
+    fprintf(fp, "$bar%d_%d << EOD\n", id, k);
+    for (int g = 0; g < b->ngroups; g++)
+      fprintf(fp, "%.4f %.6g %d\n", g - 0.4 + (k + 0.5) * bw, isfinite(b->s[k].v[g]) ? b->s[k].v[g] : 0.0,
+              (int)b->s[k].mark[g]);
+    fputs("EOD\n", fp);
+  }
+  PetscCall(TemplateHole(&t, "series"));
+  for (int k = 0; k < b->nseries; k++) {
+    fprintf(fp, "%s$bar%d_%d using 1:2 with boxes ", k ? ", \\\n     " : "", id, k);
+    if (b->s[k].hollow)
+      fprintf(fp, "fs empty border lc rgb '%s' lw 2.5 lc rgb '%s' ", b->s[k].colour, b->s[k].colour);
+    else
+      fprintf(fp, "lc rgb '%s' ", b->s[k].colour);
+    fputs("title ", fp);
+    GpString(fp, b->s[k].title);
+  }
+  for (int k = 0; k < b->nseries && marks; k++)
+    fprintf(fp,
+            ", \\\n     $bar%d_%d using 1:($3 > 0 ? ($2 > 0 ? $2 : 0) + %.6g : 1/0) with points pt 3 ps 1.3 lw 1.5 "
+            "lc rgb 'black' notitle",
+            id, k, off);
+  if (marks && b->mark_title) {
+    fputs(", \\\n     keyentry with points pt 3 ps 1.3 lw 1.5 lc rgb 'black' title ", fp);
+    GpString(fp, b->mark_title);
+  }
+  fputc('\n', fp);
+  PetscCall(TemplateEnd(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The band labels of the x axis: name and frequencies. */
+static void BandGroups(Bars *b)
+{
+  b->ngroups = BA_NBANDS;
+  for (int g = 0; g < BA_NBANDS; g++)
+    snprintf(b->group[g], sizeof(b->group[g]), "%s\n%d-%d Hz", BaBands[g].name, BaBands[g].lo_hz, BaBands[g].hi_hz);
+}
+
+/* Figure: alignment rho per band (groups) and window (bars), stars where aligned; with the
+   study's protocol, its published rho beside each bar. */
+static PetscErrorCode FigureAlignment(const Results *res, const char *dir, const Published *pub, Figure *f)
+{
+  Script sc;
+  Bars b       = {0};
+  int naligned = 0, npub = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(f->file, "alignment.png", sizeof(f->file)));
+  PetscCall(PetscStrncpy(f->title, "Alignment with the network's layers, per band and window", sizeof(f->title)));
+  b.title      = "Alignment of the ventral stream with the layers of the network";
+  b.ylabel     = "alignment rho (Spearman, area order vs layer)";
+  b.key        = "outside top center horizontal";
+  b.mark_title = "alignment p < 0.005/15";
+  BandGroups(&b);
+  for (int w = 0; w < BA_NWINDOWS; w++) {
+    BarSeries *s = &b.s[b.nseries++];
+    snprintf(s->title, sizeof(s->title), "%d-%d ms", BaWindows[w].t0_ms, BaWindows[w].t1_ms);
+    s->colour = WindowColour[w];
+    for (int g = 0; g < BA_NBANDS; g++) {
+      const ResultsRoiSummary *r = &res->roi[RoiIndex(g, w)];
+      s->v[g]                    = r->alignment_rho;
+      s->mark[g]                 = r->alignment_p < REPORT_ALIGNED_P;
+      naligned += s->mark[g];
+    }
+    if (!pub) continue;
+    s = &b.s[b.nseries++];
+    snprintf(s->title, sizeof(s->title), "%d-%d ms, published", BaWindows[w].t0_ms, BaWindows[w].t1_ms);
+    s->colour = WindowColour[w];
+    s->hollow = PETSC_TRUE;
+    for (int g = 0; g < BA_NBANDS; g++) {
+      const Published *p = &pub[RoiIndex(g, w)];
+      s->v[g]            = p->rho;
+      s->mark[g]         = p->p < REPORT_ALIGNED_P;
+      npub += s->mark[g];
+    }
+  }
+  PetscCall(ScriptOpen(dir, "alignment", &sc));
+  PetscCall(ScriptFigure(&sc, dir, f->file, 1150, pub ? 520 : 480));
+  PetscCall(GpBars(sc.fp, &b, 0));
+  PetscCall(ScriptRun(&sc, dir));
+  f->made = PETSC_TRUE;
+  snprintf(f->caption, sizeof(f->caption),
+           "Alignment rho of each band (groups) in each post-stimulus window (bars): Spearman correlation, over "
+           "the significant (channel, layer) pairs of the channels in the ventral areas BA 17, 18, 19, 37, 20, between "
+           "the area's rank along the ventral stream and the depth of the layer. A positive rho means that channels "
+           "further along the ventral stream match deeper layers of the network. * marks an ROI whose alignment "
+           "p &lt; 0.005/15 = %.2g (the study's threshold, Bonferroni over the 15 ROIs): %d of 15 here.",
+           REPORT_ALIGNED_P, naligned);
+  if (pub)
+    Cat(f->caption, sizeof(f->caption),
+        " Outlined bars: the figures published by Kuzovkin et al. (2018) for the same ROI (%d of 15 with * there); "
+        "they come from the study's own recordings.",
+        npub);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Figure: volume and specificity per band and window, two panels. */
+static PetscErrorCode FigureVolume(const Results *res, const char *dir, Figure *f)
+{
+  Script sc;
+  Bars *b;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(f->file, "volume_specificity.png", sizeof(f->file)));
+  PetscCall(PetscStrncpy(f->title, "Volume and specificity, per band and window", sizeof(f->title)));
+  PetscCall(PetscCalloc1(2, &b));
+  for (int panel = 0; panel < 2; panel++) {
+    b[panel].title  = panel ? "Specificity: share of the volume in the ventral areas"
+                            : "Volume: significant rho in BA 17, 18, 19, 37, 20";
+    b[panel].ylabel = panel ? "specificity" : "volume (sum of significant rho)";
+    b[panel].key    = panel ? "off" : "top left horizontal";
+    if (panel) b[panel].ymax = 1.08;
+    BandGroups(&b[panel]);
+    for (int w = 0; w < BA_NWINDOWS; w++) {
+      BarSeries *s = &b[panel].s[b[panel].nseries++];
+      snprintf(s->title, sizeof(s->title), "%d-%d ms", BaWindows[w].t0_ms, BaWindows[w].t1_ms);
+      s->colour = WindowColour[w];
+      for (int g = 0; g < BA_NBANDS; g++)
+        s->v[g] = panel ? res->roi[RoiIndex(g, w)].specificity : res->roi[RoiIndex(g, w)].volume;
+    }
+  }
+  PetscCall(ScriptOpen(dir, "volume_specificity", &sc));
+  PetscCall(ScriptFigure(&sc, dir, f->file, 1150, 430));
+  fputs("set multiplot layout 1,2\n", sc.fp);
+  PetscCall(GpBars(sc.fp, &b[0], 0));
+  PetscCall(GpBars(sc.fp, &b[1], 1));
+  fputs("unset multiplot\n", sc.fp);
+  PetscCall(ScriptRun(&sc, dir));
+  PetscCall(PetscFree(b));
+  f->made = PETSC_TRUE;
+  snprintf(f->caption, sizeof(f->caption),
+           "Left, volume: the sum of rho over the significant (channel, layer) pairs of the channels in BA 17, 18, 19, "
+           "37, 20, how much of the ROI's activity along the ventral stream resembles the network at all. Right, "
+           "specificity: the volume divided by the same sum over the channels of every area, the share of the "
+           "ROI's resemblance that lies in the ventral stream (0 when nothing is significant). Significant: "
+           "permutation p corrected by %s at q = %g.",
+           res->correction, res->q);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Figure: alignment rho of the trained and the control network per ROI (only with a control). */
+static PetscErrorCode FigureControl(const Results *res, const char *dir, Figure *f)
+{
+  Script sc;
+  Bars b = {0};
+  int nt = 0, nc = 0;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(f->file, "control.png", sizeof(f->file)));
+  PetscCall(PetscStrncpy(f->title, "Trained vs control network", sizeof(f->title)));
+  if (!res->has_control) {
+    PetscCall(PetscStrncpy(f->note, "the run tested no control network (rsa -control_network)", sizeof(f->note)));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  b.title      = "Alignment rho: trained vs control (untrained) network";
+  b.ylabel     = "alignment rho";
+  b.key        = "outside top center horizontal";
+  b.mark_title = "alignment p < 0.005/15";
+  b.xtic_style = "rotate by 40 right font ',9'";
+  b.bmargin    = 7;
+  b.ngroups    = BA_NROIS;
+  for (int r = 0; r < BA_NROIS; r++)
+    snprintf(b.group[r], sizeof(b.group[r]), "%s %d-%d", BaBands[r / BA_NWINDOWS].name,
+             BaWindows[r % BA_NWINDOWS].t0_ms, BaWindows[r % BA_NWINDOWS].t1_ms);
+  b.nseries = 2;
+  PetscCall(PetscStrncpy(b.s[0].title, "trained", sizeof(b.s[0].title)));
+  PetscCall(PetscStrncpy(b.s[1].title, "control", sizeof(b.s[1].title)));
+  b.s[0].colour = "#3182bd";
+  b.s[1].colour = "#bdbdbd";
+  for (int r = 0; r < BA_NROIS; r++) {
+    b.s[0].v[r]    = res->roi[r].alignment_rho;
+    b.s[1].v[r]    = res->control[r].alignment_rho;
+    b.s[0].mark[r] = res->roi[r].alignment_p < REPORT_ALIGNED_P;
+    b.s[1].mark[r] = res->control[r].alignment_p < REPORT_ALIGNED_P;
+    nt += b.s[0].mark[r];
+    nc += b.s[1].mark[r];
+  }
+  PetscCall(ScriptOpen(dir, "control", &sc));
+  PetscCall(ScriptFigure(&sc, dir, f->file, 1150, 480));
+  PetscCall(GpBars(sc.fp, &b, 0));
+  PetscCall(ScriptRun(&sc, dir));
+  f->made = PETSC_TRUE;
+  snprintf(f->caption, sizeof(f->caption),
+           "Alignment rho of each ROI with the trained network (blue) and with the same architecture untrained "
+           "(grey: the control), tested on the same responsive channels with the same permutations and correction. "
+           "* marks alignment p &lt; 0.005/15 = %.2g: %d of 15 ROIs with the trained network, %d with the control. "
+           "Where the alignment comes from what the network learned, the control's bars are lower and unmarked.",
+           REPORT_ALIGNED_P, nt, nc);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The largest area x layer value of all ROIs, rounded up: the colour scale all heatmaps share. */
+static double AreaLayerMax(const Results *res)
+{
+  double vmax = 0, e;
+
+  for (int roi = 0; roi < BA_NROIS; roi++)
+    for (PetscInt i = 0; i < BA_NAREAS * res->nlayers; i++)
+      if (isfinite(res->roi[roi].area_layer[i])) vmax = PetscMax(vmax, res->roi[roi].area_layer[i]);
+  if (!(vmax > 0)) return 1;
+  e = pow(10, floor(log10(vmax)) - 1); /* two significant digits */
+  return ceil(vmax / e * (1 - 1e-12)) * e;
+}
+
+static void AreaLayerMatrix(FILE *fp, const Results *res, int roi)
+{
+  for (int a = 0; a < BA_NAREAS; a++) {
+    for (PetscInt l = 0; l < res->nlayers; l++)
+      fprintf(fp, "%s%.6g", l ? " " : "", res->roi[roi].area_layer[a * res->nlayers + l]);
+    fputc('\n', fp);
+  }
+}
+
+/* Area x layer heatmaps, rows BA 17 (top) to BA 20, all on one colour scale: the 15 ROIs as
+   one 5 x 3 grid (rows bands, columns windows) for the page, and each ROI alone. One gnuplot. */
+static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figure *grid, Figure *figs)
 {
   const PetscInt nl = res->nlayers;
+  const double vmax = AreaLayerMax(res);
+  const double left = 0.13, right = 0.89, hspace = 0.075;
+  const double pwidth = (right - left - 2 * hspace) / 3;
   Script sc;
+  Template t;
   FILE *fp;
+  char name[64], label[64], wname[32];
+  int naligned = 0;
 
   PetscFunctionBegin;
   PetscCall(ScriptOpen(dir, "area_layer", &sc));
   fp = sc.fp;
+  /* the grid */
+  PetscCall(PetscStrncpy(grid->file, "area_layer.png", sizeof(grid->file)));
+  PetscCall(PetscStrncpy(grid->title, "Area x layer, the 15 ROIs on one colour scale", sizeof(grid->title)));
+  PetscCall(ScriptFigure(&sc, dir, grid->file, 1150, 1350));
+  TemplateBegin(&t, fp, "area_layer_grid.gp", ReportTemplate_area_layer_grid_gp);
+  PetscCall(TemplateHole(&t, "title"));
+  GpString(fp, "Where along the ventral stream each layer is matched (rows: areas, columns: layers)");
+  PetscCall(TemplatePrintf(&t, "rho_max", "%.6g", vmax));
+  PetscCall(TemplatePrintf(&t, "last_layer", "%d", (int)nl - 1));
+  PetscCall(TemplateHole(&t, "column_labels"));
+  for (int w = 0; w < BA_NWINDOWS; w++) {
+    WindowName(w, wname, sizeof(wname));
+    fprintf(fp, "set label %d '%s' at screen %.4f,0.955 center font ',11'\n", w + 1, wname,
+            left + w * (pwidth + hspace) + pwidth / 2);
+  }
+  for (int b = 0; b < BA_NBANDS; b++)
+    for (int w = 0; w < BA_NWINDOWS; w++) {
+      const int roi              = RoiIndex(b, w);
+      const ResultsRoiSummary *s = &res->roi[roi];
+      char title[128];
+
+      naligned += s->alignment_p < REPORT_ALIGNED_P;
+      snprintf(title, sizeof(title), "alignment rho %.3f, p %.2g%s", s->alignment_rho, s->alignment_p,
+               s->alignment_p < REPORT_ALIGNED_P ? " *" : "");
+      TemplateBegin(&t, fp, "area_layer_panel.gp", ReportTemplate_area_layer_panel_gp);
+      PetscCall(TemplateHole(&t, "title"));
+      GpString(fp, title);
+      PetscCall(TemplateHole(&t, "areas"));
+      for (int a = 0; a < BA_NAREAS; a++) {
+        snprintf(label, sizeof(label), "BA%d %d/%d", BaVentralAreas[a], s->area_significant[a], s->area_responsive[a]);
+        fprintf(fp, "%s'%s' %d", a ? ", " : "", label, a);
+      }
+      PetscCall(TemplateHole(&t, "settings"));
+      if (b == BA_NBANDS - 1) {
+        fputs("set xtics rotate by 45 right font ',8' (", fp);
+        LayerTics(fp, res);
+        fputs(")\n", fp);
+      } else
+        fputs("set xtics format ''\n", fp);
+      if (w == 0)
+        fprintf(fp, "set ylabel \"%s\\n%d-%d Hz\" font ',11'\n", BaBands[b].name, BaBands[b].lo_hz, BaBands[b].hi_hz);
+      else
+        fputs("unset ylabel\n", fp);
+      fputs(roi == BA_NROIS - 1 ? "set colorbox user origin screen 0.915,0.3 size screen 0.015,0.4\n"
+                                : "unset colorbox\n",
+            fp);
+      if (roi == 1) fputs("unset label\n", fp); /* the column labels, drawn with the first panel */
+      PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
+      PetscCall(TemplateHole(&t, "matrix"));
+      AreaLayerMatrix(fp, res, roi);
+      PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
+      PetscCall(TemplateEnd(&t));
+    }
+  fputs("unset multiplot\n", fp);
+  snprintf(grid->caption, sizeof(grid->caption),
+           "As the study's area x layer figure: rows bands, columns windows. In each panel, the cell of an area "
+           "(rows BA 17 to BA 20, along the ventral stream) and a layer (columns, input to output) is the sum of "
+           "rho over the area's channels significant at that layer, divided by the number of the area's channels "
+           "with at least one significant layer (row labels: those channels / the area's responsive channels). "
+           "An aligned ROI shows a diagonal from top left to bottom right. One colour scale for all 15 panels, "
+           "0 to %.3g (the largest value, rounded up). Panel titles give the alignment rho and p; * marks "
+           "p &lt; 0.005/15 (%d of 15). Each ROI alone: <code>area_layer_&lt;roi&gt;.png</code>, values in "
+           "<code>area_layer_&lt;roi&gt;.csv</code>.",
+           vmax, naligned);
+  /* each ROI alone, on the same scale */
   for (int roi = 0; roi < BA_NROIS; roi++) {
     const ResultsRoiSummary *s = &res->roi[roi];
     Figure *f                  = &figs[roi];
-    char name[64], label[64];
-    double vmax = 0;
-    Template t;
 
     RoiName(roi, name, sizeof(name));
     PetscCall(PetscSNPrintf(f->file, sizeof(f->file), "area_layer_%s.png", name));
     PetscCall(PetscSNPrintf(f->title, sizeof(f->title), "%s", name));
-    for (PetscInt i = 0; i < BA_NAREAS * nl; i++)
-      vmax = PetscMax(vmax, s->area_layer[i]);
     PetscCall(ScriptFigure(&sc, dir, f->file, 560, 320));
     TemplateBegin(&t, fp, "area_layer.gp", ReportTemplate_area_layer_gp);
     PetscCall(TemplatePrintf(&t, "roi", "%s", name));
@@ -381,20 +866,274 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
       AreaLabel(s, a, label, sizeof(label));
       fprintf(fp, "%s'%s' %d", a ? ", " : "", label, a);
     }
-    PetscCall(TemplatePrintf(&t, "rho_max", "%.6g", vmax > 0 ? vmax : 1.0));
+    PetscCall(TemplatePrintf(&t, "rho_max", "%.6g", vmax));
     PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
     PetscCall(TemplateHole(&t, "matrix"));
-    for (int a = 0; a < BA_NAREAS; a++) {
-      for (PetscInt l = 0; l < nl; l++)
-        fprintf(fp, "%s%.6g", l ? " " : "", s->area_layer[a * nl + l]);
-      fputc('\n', fp);
-    }
+    AreaLayerMatrix(fp, res, roi);
     PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
     PetscCall(TemplateEnd(&t));
   }
   PetscCall(ScriptRun(&sc, dir));
+  grid->made = PETSC_TRUE;
   for (int roi = 0; roi < BA_NROIS; roi++)
     figs[roi].made = PETSC_TRUE;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ---- electrode locations ----------------------------------------------------------- */
+
+/* Pastel fills of the atlas silhouettes: outside, brain (any label), then BA 17, 18, 19, 37, 20. */
+static const char *const SilhouetteColour[2 + BA_NAREAS] = {"#ffffff", "#ececec", "#bcd7ee", "#c9e7c1",
+                                                            "#f6dcc0", "#e0d4ee", "#f3efb2"};
+
+/* The atlas projected on the three planes (axial x-y, sagittal y-z, coronal x-z) on a grid of
+   step mm: per pixel 0 outside, 1 brain, 2 + ventral index of the area most frequent along the
+   line of sight. lo/hi: the MNI box of the labelled voxels. */
+typedef struct {
+  double step, lo[3], hi[3];
+  int n[3];                /* pixels along x, y, z */
+  unsigned char *plane[3]; /* [n[v]][n[u]] for the plane's axes (u, v) */
+} Silhouettes;
+
+static const int PlaneAxes[3][2] = {{0, 1}, {1, 2}, {0, 2}};
+
+static PetscErrorCode SilhouettesCompute(const char *path, double step, Silhouettes *sil)
+{
+  Atlas atlas;
+  int d[3];
+  int *count[3];
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(sil, sizeof(*sil)));
+  PetscCall(AtlasOpen(path, &atlas));
+  AtlasDims(atlas, d);
+  sil->step = step;
+  for (int a = 0; a < 3; a++) {
+    sil->lo[a] = PETSC_MAX_REAL;
+    sil->hi[a] = -PETSC_MAX_REAL;
+  }
+  for (int k = 0; k < d[2]; k++)
+    for (int j = 0; j < d[1]; j++)
+      for (int i = 0; i < d[0]; i++)
+        if (AtlasVoxelLabel(atlas, i, j, k) > 0) {
+          double m[3];
+          AtlasVoxelToMni(atlas, i, j, k, m);
+          for (int a = 0; a < 3; a++) {
+            sil->lo[a] = PetscMin(sil->lo[a], m[a]);
+            sil->hi[a] = PetscMax(sil->hi[a], m[a]);
+          }
+        }
+  if (!(sil->lo[0] <= sil->hi[0])) { /* an empty atlas: no silhouettes */
+    PetscCall(AtlasClose(&atlas));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
+  for (int a = 0; a < 3; a++)
+    sil->n[a] = (int)floor((sil->hi[a] - sil->lo[a]) / step) + 1;
+  for (int p = 0; p < 3; p++) {
+    const size_t np = (size_t)sil->n[PlaneAxes[p][0]] * sil->n[PlaneAxes[p][1]];
+    PetscCall(PetscCalloc1(np * (1 + BA_NAREAS), &count[p]));
+    PetscCall(PetscCalloc1(np, &sil->plane[p]));
+  }
+  for (int k = 0; k < d[2]; k++)
+    for (int j = 0; j < d[1]; j++)
+      for (int i = 0; i < d[0]; i++) {
+        int label = AtlasVoxelLabel(atlas, i, j, k), v, px[3];
+        double m[3];
+        if (label <= 0) continue;
+        v = AtlasVentralIndex(label);
+        AtlasVoxelToMni(atlas, i, j, k, m);
+        for (int a = 0; a < 3; a++)
+          px[a] = PetscMin(sil->n[a] - 1, PetscMax(0, (int)floor((m[a] - sil->lo[a]) / step)));
+        for (int p = 0; p < 3; p++) {
+          const int u = PlaneAxes[p][0], w = PlaneAxes[p][1];
+          int *c = &count[p][((size_t)px[w] * sil->n[u] + px[u]) * (1 + BA_NAREAS)];
+          c[0]++;
+          if (v >= 0) c[1 + v]++;
+        }
+      }
+  for (int p = 0; p < 3; p++) {
+    const size_t np = (size_t)sil->n[PlaneAxes[p][0]] * sil->n[PlaneAxes[p][1]];
+    for (size_t q = 0; q < np; q++) {
+      const int *c = &count[p][q * (1 + BA_NAREAS)];
+      int best     = -1;
+      for (int a = 0; a < BA_NAREAS; a++)
+        if (c[1 + a] > 0 && (best < 0 || c[1 + a] > c[1 + best])) best = a;
+      sil->plane[p][q] = (unsigned char)(best >= 0 ? 2 + best : c[0] > 0 ? 1 : 0);
+    }
+    PetscCall(PetscFree(count[p]));
+  }
+  PetscCall(AtlasClose(&atlas));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SilhouettesDestroy(Silhouettes *sil)
+{
+  PetscFunctionBegin;
+  for (int p = 0; p < 3; p++)
+    PetscCall(PetscFree(sil->plane[p]));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A gnuplot function of a silhouette value giving one colour component (shift 16 red, 8
+   green, 0 blue). */
+static void GpSilhouetteColour(FILE *fp, const char *fname, int shift)
+{
+  fprintf(fp, "%s(v) = ", fname);
+  for (int i = 0; i < 2 + BA_NAREAS; i++) {
+    unsigned rgb = (unsigned)strtoul(SilhouetteColour[i] + 1, NULL, 16);
+    if (i < 1 + BA_NAREAS)
+      fprintf(fp, "v == %d ? %u : ", i, rgb >> shift & 255);
+    else
+      fprintf(fp, "%u\n", rgb >> shift & 255);
+  }
+}
+
+/* Per channel: the band of its highest significant rho over every ROI and layer (-1: none). */
+static void ChannelBestBand(const Results *res, int *best)
+{
+  const PetscInt nl = res->nlayers;
+
+  for (PetscInt c = 0; c < res->nchannels; c++) {
+    double top = -PETSC_MAX_REAL;
+    best[c]    = -1;
+    for (int r = 0; r < BA_NROIS; r++)
+      for (PetscInt l = 0; l < nl; l++)
+        if (res->data[r].significant[c * nl + l] && res->data[r].rho[c * nl + l] > top) {
+          top     = res->data[r].rho[c * nl + l];
+          best[c] = r / BA_NWINDOWS;
+        }
+  }
+}
+
+/* Figure: every channel at its MNI position on three planes, coloured by its best band, over
+   the silhouettes of the ventral areas of the atlas (atlas "" : none). */
+static PetscErrorCode FigureElectrodes(const Results *res, const char *dir, const char *atlas, Figure *f)
+{
+  static const char *const pname[3] = {"axial (from above)", "sagittal (from the right)", "coronal (from behind)"};
+  static const char *const axis[3]  = {"x (mm): left - right", "y (mm): posterior - anterior",
+                                       "z (mm): inferior - superior"};
+  Silhouettes sil                   = {0};
+  Script sc;
+  Template t;
+  FILE *fp;
+  int *best, nbest[BA_NBANDS] = {0}, nsig = 0;
+  double lo[3], hi[3];
+  PetscBool have_sil = PETSC_FALSE;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(f->file, "electrodes.png", sizeof(f->file)));
+  PetscCall(PetscStrncpy(f->title, "Electrode locations and their best band", sizeof(f->title)));
+  if (atlas && atlas[0]) {
+    PetscCall(SilhouettesCompute(atlas, 2.0, &sil));
+    have_sil = sil.plane[0] ? PETSC_TRUE : PETSC_FALSE;
+  }
+  PetscCall(PetscMalloc1(res->nchannels + 1, &best));
+  ChannelBestBand(res, best);
+  /* the box of the panels: the atlas and every channel, with a margin */
+  for (int a = 0; a < 3; a++) {
+    lo[a] = have_sil ? sil.lo[a] : PETSC_MAX_REAL;
+    hi[a] = have_sil ? sil.hi[a] : -PETSC_MAX_REAL;
+  }
+  for (PetscInt c = 0; c < res->nchannels; c++)
+    for (int a = 0; a < 3; a++)
+      if (isfinite(res->mni[3 * c + a])) {
+        lo[a] = PetscMin(lo[a], res->mni[3 * c + a]);
+        hi[a] = PetscMax(hi[a], res->mni[3 * c + a]);
+      }
+  for (int a = 0; a < 3; a++) {
+    if (!(lo[a] <= hi[a])) lo[a] = -1, hi[a] = 1;
+    lo[a] = 10 * floor(lo[a] / 10 - 0.5);
+    hi[a] = 10 * ceil(hi[a] / 10 + 0.5);
+  }
+
+  PetscCall(ScriptOpen(dir, "electrodes", &sc));
+  PetscCall(ScriptFigure(&sc, dir, f->file, 1150, 520));
+  fp = sc.fp;
+  TemplateBegin(&t, fp, "electrodes.gp", ReportTemplate_electrodes_gp);
+  PetscCall(TemplateHole(&t, "atlas_colours"));
+  GpSilhouetteColour(fp, "sr", 16);
+  GpSilhouetteColour(fp, "sg", 8);
+  GpSilhouetteColour(fp, "sb", 0);
+  PetscCall(TemplateHole(&t, "atlas_data"));
+  for (int p = 0; p < 3 && have_sil; p++) {
+    const int nu = sil.n[PlaneAxes[p][0]], nv = sil.n[PlaneAxes[p][1]];
+    fprintf(fp, "$sil%d << EOD\n", p);
+    for (int v = 0; v < nv; v++) {
+      for (int u = 0; u < nu; u++)
+        fprintf(fp, "%s%d", u ? " " : "", sil.plane[p][(size_t)v * nu + u]);
+      fputc('\n', fp);
+    }
+    fputs("EOD\n", fp);
+  }
+  PetscCall(TemplateHole(&t, "channels"));
+  for (PetscInt c = 0; c < res->nchannels; c++) {
+    unsigned rgb = best[c] >= 0 ? (unsigned)strtoul(BandColour[best[c]] + 1, NULL, 16) : 0xa0a0a0u;
+    fprintf(fp, "%.2f %.2f %.2f %d %u\n", res->mni[3 * c], res->mni[3 * c + 1], res->mni[3 * c + 2], best[c] >= 0, rgb);
+    if (best[c] >= 0) nbest[best[c]]++, nsig++;
+  }
+  PetscCall(TemplateHole(&t, "title"));
+  GpString(fp, "Every channel at its MNI position, coloured by the band of its highest significant rho");
+  PetscCall(TemplateHole(&t, "panels"));
+  for (int p = 0; p < 3; p++) {
+    const int u = PlaneAxes[p][0], v = PlaneAxes[p][1];
+    Template pt;
+
+    TemplateBegin(&pt, fp, "electrodes_panel.gp", ReportTemplate_electrodes_panel_gp);
+    PetscCall(TemplatePrintf(&pt, "origin", "%.4f,0.12", p / 3.0));
+    PetscCall(TemplatePrintf(&pt, "size", "%.4f,0.8", 1 / 3.0));
+    PetscCall(TemplateHole(&pt, "title"));
+    GpString(fp, pname[p]);
+    PetscCall(TemplateHole(&pt, "xlabel"));
+    GpString(fp, axis[u]);
+    PetscCall(TemplateHole(&pt, "ylabel"));
+    GpString(fp, axis[v]);
+    PetscCall(TemplatePrintf(&pt, "xrange", "%g:%g", lo[u], hi[u]));
+    PetscCall(TemplatePrintf(&pt, "yrange", "%g:%g", lo[v], hi[v]));
+    PetscCall(TemplateHole(&pt, "atlas"));
+    if (have_sil)
+      fprintf(
+          fp,
+          "$sil%d matrix using (%.6g + $1 * %g):(%.6g + $2 * %g):(sr($3)):(sg($3)):(sb($3)) with rgbimage, \\\n     ",
+          p, sil.lo[u] + sil.step / 2, sil.step, sil.lo[v] + sil.step / 2, sil.step);
+    PetscCall(TemplatePrintf(&pt, "cx", "%d", u + 1));
+    PetscCall(TemplatePrintf(&pt, "cy", "%d", v + 1));
+    PetscCall(TemplatePrintf(&pt, "cx", "%d", u + 1));
+    PetscCall(TemplatePrintf(&pt, "cy", "%d", v + 1));
+    PetscCall(TemplatePrintf(&pt, "cx", "%d", u + 1));
+    PetscCall(TemplatePrintf(&pt, "cy", "%d", v + 1));
+    PetscCall(TemplateEnd(&pt));
+  }
+  PetscCall(TemplateHole(&t, "legend"));
+  for (int b = 0; b < BA_NBANDS; b++)
+    fprintf(fp, "keyentry with points pt 7 ps 1.2 lc rgb '%s' title '%s (%d)', ", BandColour[b], BaBands[b].name,
+            nbest[b]);
+  fprintf(fp, "keyentry with points pt 7 ps 0.6 lc rgb '#a0a0a0' title 'no significant pair (%d)'",
+          (int)res->nchannels - nsig);
+  for (int a = 0; a < BA_NAREAS && have_sil; a++)
+    fprintf(fp, ", keyentry with boxes fs solid 1.0 border lc rgb '#999999' lc rgb '%s' title 'BA %d'",
+            SilhouetteColour[2 + a], BaVentralAreas[a]);
+  fputc('\n', fp);
+  PetscCall(TemplateEnd(&t));
+  PetscCall(ScriptRun(&sc, dir));
+  f->made = PETSC_TRUE;
+  snprintf(f->caption, sizeof(f->caption),
+           "The %d channels at their MNI coordinates (mm), projected on three planes. A channel is coloured by its "
+           "best band: the band of the ROI where it reaches its highest rho among its significant (channel, layer) "
+           "pairs, over every layer and window (significant: permutation p corrected by %s at q = %g); grey, small: "
+           "no significant pair in any ROI. Best band:",
+           (int)res->nchannels, res->correction, res->q);
+  for (int b = 0; b < BA_NBANDS; b++)
+    Cat(f->caption, sizeof(f->caption), " %s %d,", BaBands[b].name, nbest[b]);
+  Cat(f->caption, sizeof(f->caption), " none %d. ", (int)res->nchannels - nsig);
+  if (have_sil)
+    Cat(f->caption, sizeof(f->caption),
+        "Behind them, the ventral areas BA 17, 18, 19, 37, 20 of the atlas (the area most frequent along the line "
+        "of sight, in light colours) and the rest of its labelled cortex (light grey), at %g mm.",
+        sil.step);
+  else
+    Cat(f->caption, sizeof(f->caption), "No atlas was read: the areas are not drawn.");
+  PetscCall(PetscFree(best));
+  PetscCall(SilhouettesDestroy(&sil));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -433,6 +1172,11 @@ static PetscErrorCode FigureLayerCorrelation(const Results *res, const char *dir
   PetscCall(TemplateEnd(&t));
   PetscCall(ScriptRun(&sc, dir));
   f->made = PETSC_TRUE;
+  f->size = "half";
+  snprintf(f->caption, sizeof(f->caption),
+           "Spearman correlation between the representational dissimilarity matrices of every pair of layers "
+           "(over the %d images), blue -1 to red +1: how much the layers differ in what they represent.",
+           (int)res->nimages);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -461,8 +1205,9 @@ static PetscErrorCode EmbedPng(FILE *out, const char *dir, const char *file)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* A figure of the page (the PNG inline), or the note saying why it is missing. */
-static PetscErrorCode HtmlFigure(FILE *fp, const char *dir, const Figure *f)
+/* A figure of the page (the PNG inline) with its number and caption, or the note saying why
+   it is missing. */
+static PetscErrorCode HtmlFigure(FILE *fp, const char *dir, const Figure *f, int number)
 {
   Template t;
 
@@ -470,17 +1215,21 @@ static PetscErrorCode HtmlFigure(FILE *fp, const char *dir, const Figure *f)
   TemplateBegin(&t, fp, "figure.html", ReportTemplate_figure_html);
   PetscCall(TemplateSection(&t, "made", f->made));
   if (f->made) {
+    PetscCall(TemplatePrintf(&t, "size", "%s", f->size ? f->size : "full"));
     PetscCall(TemplateHole(&t, "title"));
     Html(fp, f->title);
     PetscCall(TemplateHole(&t, "png_base64"));
     PetscCall(EmbedPng(fp, dir, f->file));
+    PetscCall(TemplatePrintf(&t, "number", "%d", number));
     PetscCall(TemplateHole(&t, "title"));
     Html(fp, f->title);
+    PetscCall(TemplatePrintf(&t, "caption", "%s", f->caption));
     PetscCall(TemplateHole(&t, "file"));
     Html(fp, f->file);
   }
   PetscCall(TemplateSection(&t, "missing", f->made ? PETSC_FALSE : PETSC_TRUE));
   if (!f->made) {
+    PetscCall(TemplatePrintf(&t, "number", "%d", number));
     PetscCall(TemplateHole(&t, "title"));
     Html(fp, f->title);
     PetscCall(TemplateHole(&t, "note"));
@@ -519,7 +1268,7 @@ static PetscErrorCode HtmlSummary(Template *t, const Results *res)
 }
 
 /* Trained vs control network, per ROI (only when the run had -control_network). */
-static PetscErrorCode HtmlControl(Template *t, const Results *res)
+static PetscErrorCode HtmlControl(Template *t, const Results *res, const char *dir, const Figure *fig)
 {
   FILE *fp = t->fp;
   char name[64];
@@ -538,6 +1287,44 @@ static PetscErrorCode HtmlControl(Template *t, const Results *res)
             "</tr>\n",
             s->alignment_p < REPORT_ALIGNED_P ? " class=\"aligned\"" : "", name, (int)s->n_significant_pairs,
             (int)c->n_significant_pairs, s->alignment_rho, c->alignment_rho, s->alignment_p, c->alignment_p);
+  }
+  PetscCall(TemplateHole(t, "control_figure"));
+  PetscCall(HtmlFigure(fp, dir, fig, 7));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A p of the published table: 0.0001 there means below 1e-4. */
+static void PublishedP(FILE *fp, double p)
+{
+  if (p <= 1e-4)
+    fputs("&lt; 1e-4", fp);
+  else
+    fprintf(fp, "%g", p);
+}
+
+/* This run beside the study's published figures (protocol kuzovkin2018 only). */
+static PetscErrorCode HtmlPublished(Template *t, const Results *res, const Published *pub)
+{
+  FILE *fp = t->fp;
+  char name[64];
+
+  PetscFunctionBegin;
+  PetscCall(TemplateSection(t, "published", pub ? PETSC_TRUE : PETSC_FALSE));
+  if (!pub) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(TemplateHole(t, "published_rows"));
+  for (int r = 0; r < BA_NROIS; r++) {
+    const ResultsRoiSummary *s = &res->roi[r];
+    const Published *p         = &pub[r];
+    const PetscBool a = s->alignment_p < REPORT_ALIGNED_P, pa = p->p < REPORT_ALIGNED_P;
+
+    RoiName(r, name, sizeof(name));
+    fprintf(fp, "<tr%s><td class=\"l\">%s</td><td>%d</td><td>%s%.3f%s</td><td>%s%.3g%s</td><td>%.4g</td><td>%.3f</td>",
+            a ? " class=\"aligned\"" : "", name, (int)s->n_responsive, a ? "<b>" : "", s->alignment_rho,
+            a ? "</b>" : "", a ? "<b>" : "", s->alignment_p, a ? "</b>" : "", s->volume, s->specificity);
+    fprintf(fp, "<td>%d</td><td>%s%.3f%s</td><td>%s", p->responsive, pa ? "<b>" : "", p->rho, pa ? "</b>" : "",
+            pa ? "<b>" : "");
+    PublishedP(fp, p->p);
+    fprintf(fp, "%s</td><td>%.4g</td><td>%.3f</td></tr>\n", pa ? "</b>" : "", p->volume, p->specificity);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -571,8 +1358,8 @@ static PetscErrorCode HtmlComparisons(Template *t, const Results *res)
   PetscFunctionBegin;
   PetscCall(TemplateHole(t, "roi_columns"));
   for (int j = 0; j < BA_NROIS; j++) {
-    RoiName(j, name, sizeof(name));
-    fprintf(fp, "<th>%s</th>", name);
+    fprintf(fp, "<th>%s<br>%d-%d</th>", BaBands[j / BA_NWINDOWS].name, BaWindows[j % BA_NWINDOWS].t0_ms,
+            BaWindows[j % BA_NWINDOWS].t1_ms);
   }
   PetscCall(TemplateHole(t, "comparison_rows"));
   for (int i = 0; i < BA_NROIS; i++) {
@@ -583,7 +1370,7 @@ static PetscErrorCode HtmlComparisons(Template *t, const Results *res)
       if (i == j || !isfinite(p))
         fputs("<td>&ndash;</td>", fp);
       else
-        fprintf(fp, "<td%s>%.2g</td>", p < 0.05 ? " class=\"sig\"" : "", p);
+        fprintf(fp, "<td%s>%.1g</td>", p < 0.05 ? " class=\"sig\"" : "", p);
     }
     fputs("</tr>\n", fp);
   }
@@ -608,10 +1395,10 @@ static PetscErrorCode HtmlRecovery(Template *t, const ReportRecovery *rec)
     WindowName(rec->best_window[b], wname, sizeof(wname));
     fprintf(fp,
             "<tr%s><td "
-            "class=\"l\">%s</td><td>%.4f</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%.4f</"
+            "class=\"l\">%s</td><td>%.4f</td><td>%.4f</td><td>%s</td><td>%s</td><td>%d</td><td>%d</td><td>%.4f</"
             "td></tr>\n",
-            b == rec->hierarchy_band ? " class=\"aligned\"" : "", BaBands[b].name, rec->mean_rho[b], wname,
-            rec->aligned[b] ? "yes" : "no", (int)rec->nsig[b], (int)rec->nfalse[b], rec->fdp[b]);
+            b == rec->hierarchy_band ? " class=\"aligned\"" : "", BaBands[b].name, rec->score[b], rec->mean_rho[b],
+            wname, rec->aligned[b] ? "yes" : "no", (int)rec->nsig[b], (int)rec->nfalse[b], rec->fdp[b]);
   }
   PetscCall(TemplateSection(t, "planted", rec->hierarchy_band >= 0 ? PETSC_TRUE : PETSC_FALSE));
   if (rec->hierarchy_band < 0) PetscFunctionReturn(PETSC_SUCCESS);
@@ -627,7 +1414,8 @@ static PetscErrorCode HtmlRecovery(Template *t, const ReportRecovery *rec)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-static PetscErrorCode HtmlProvenance(Template *t, Results *res, const char *results_path, const char *consistency)
+static PetscErrorCode HtmlProvenance(Template *t, Results *res, const char *results_path, const char *consistency,
+                                     const char *atlas)
 {
   FILE *fp         = t->fp;
   char version[64] = "", stamp[64];
@@ -657,6 +1445,8 @@ static PetscErrorCode HtmlProvenance(Template *t, Results *res, const char *resu
   PetscCall(TemplatePrintf(t, "nlayers", "%d", (int)res->nlayers));
   PetscCall(TemplateHole(t, "consistency"));
   Html(fp, consistency);
+  PetscCall(TemplateHole(t, "atlas"));
+  Html(fp, atlas && atlas[0] ? atlas : "none (areas not drawn)");
   PetscCall(TemplatePrintf(t, "version", "%s", BA_VERSION));
   PetscCall(TemplatePrintf(t, "date", "%s", stamp));
   PetscCall(TemplateHole(t, "options"));
@@ -710,9 +1500,11 @@ static PetscErrorCode CheckSummaries(const Results *res, char *msg, size_t len)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *dir, const ReportRecovery *rec)
+PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *dir, const ReportRecovery *rec,
+                           const char *atlas)
 {
-  Figure overview = {0}, corr = {0}, *al;
+  Figure alignment = {0}, volume = {0}, overview = {0}, grid = {0}, electrodes = {0}, corr = {0}, control = {0}, *al;
+  Published published[BA_NROIS], *pub = NULL;
   OutFile o;
   Template t;
   char consistency[768];
@@ -722,14 +1514,23 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
   PetscCall(CheckSummaries(res, consistency, sizeof(consistency)));
   if (strstr(consistency, "disagree"))
     PetscCall(PetscFPrintf(PETSC_COMM_SELF, stderr, "bandalign: warning: %s: %s\n", results_path, consistency));
+  if (!strcmp(res->protocol, "kuzovkin2018")) {
+    PetscCall(PublishedRead(published));
+    pub = published;
+  }
   PetscCall(WriteSummaryCsv(res, dir));
+  PetscCall(WritePairsCsv(res, dir));
   PetscCall(WriteControlCsv(res, dir));
   for (int r = 0; r < BA_NROIS; r++)
     PetscCall(WriteAreaLayerCsv(res, dir, r));
   PetscCall(PetscCalloc1(BA_NROIS, &al));
+  PetscCall(FigureAlignment(res, dir, pub, &alignment));
+  PetscCall(FigureVolume(res, dir, &volume));
   PetscCall(FigureOverview(res, dir, &overview));
-  PetscCall(FigureAreaLayer(res, dir, al));
+  PetscCall(FigureAreaLayer(res, dir, &grid, al));
+  PetscCall(FigureElectrodes(res, dir, atlas, &electrodes));
   PetscCall(FigureLayerCorrelation(res, dir, &corr));
+  PetscCall(FigureControl(res, dir, &control));
 
   PetscCall(OutOpen(dir, "report.html", &o));
   TemplateBegin(&t, o.fp, "report.html", ReportTemplate_report_html);
@@ -740,19 +1541,35 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
   PetscCall(TemplatePrintf(&t, "nchannels", "%d", (int)res->nchannels));
   PetscCall(TemplatePrintf(&t, "nimages", "%d", (int)res->nimages));
   PetscCall(TemplatePrintf(&t, "nlayers", "%d", (int)res->nlayers));
+  PetscCall(TemplateHole(&t, "protocol"));
+  Html(o.fp, res->protocol);
+  PetscCall(TemplatePrintf(&t, "version", "%s", BA_VERSION));
+  PetscCall(TemplateSection(&t, "toc_recovery", rec ? PETSC_TRUE : PETSC_FALSE));
+  PetscCall(TemplateSection(&t, "toc_published", pub ? PETSC_TRUE : PETSC_FALSE));
+  PetscCall(TemplateSection(&t, "toc_control", res->has_control));
+  PetscCall(TemplateHole(&t, "correction"));
+  Html(o.fp, res->correction);
+  PetscCall(TemplatePrintf(&t, "q", "%g", res->q));
   PetscCall(TemplateSection(&t, "recovery", rec ? PETSC_TRUE : PETSC_FALSE));
   if (rec) PetscCall(HtmlRecovery(&t, rec));
   PetscCall(HtmlSummary(&t, res));
-  PetscCall(HtmlControl(&t, res));
+  PetscCall(TemplateSection(&t, "control_csv", res->has_control));
+  PetscCall(HtmlPublished(&t, res, pub));
+  PetscCall(TemplateHole(&t, "alignment_figure"));
+  PetscCall(HtmlFigure(o.fp, dir, &alignment, 1));
+  PetscCall(TemplateHole(&t, "volume_figure"));
+  PetscCall(HtmlFigure(o.fp, dir, &volume, 2));
   PetscCall(TemplateHole(&t, "overview_figure"));
-  PetscCall(HtmlFigure(o.fp, dir, &overview));
-  PetscCall(TemplateHole(&t, "area_layer_figures"));
-  for (int r = 0; r < BA_NROIS; r++)
-    PetscCall(HtmlFigure(o.fp, dir, &al[r]));
+  PetscCall(HtmlFigure(o.fp, dir, &overview, 3));
+  PetscCall(TemplateHole(&t, "area_layer_figure"));
+  PetscCall(HtmlFigure(o.fp, dir, &grid, 4));
+  PetscCall(TemplateHole(&t, "electrodes_figure"));
+  PetscCall(HtmlFigure(o.fp, dir, &electrodes, 5));
   PetscCall(TemplateHole(&t, "layer_rdm_figure"));
-  PetscCall(HtmlFigure(o.fp, dir, &corr));
+  PetscCall(HtmlFigure(o.fp, dir, &corr, 6));
+  PetscCall(HtmlControl(&t, res, dir, &control));
   PetscCall(HtmlComparisons(&t, res));
-  PetscCall(HtmlProvenance(&t, res, results_path, consistency));
+  PetscCall(HtmlProvenance(&t, res, results_path, consistency, atlas));
   PetscCall(TemplateEnd(&t));
   PetscCall(OutCommit(&o));
   PetscCall(PetscFree(al));
@@ -846,8 +1663,12 @@ static void RecoveryVerdictPlanted(const Results *res, ReportRecovery *rec)
   char wname[32], why[768] = "";
   int rival = -1, wmin = 0;
 
+  /* the next best band by the same score (ties: the higher mean alignment rho, then the
+     earlier band), as the page's table shows them */
   for (int b = 0; b < BA_NBANDS; b++)
-    if (b != H && (rival < 0 || rec->score[b] > rec->score[rival])) rival = b;
+    if (b != H && (rival < 0 || rec->score[b] > rec->score[rival] ||
+                   (rec->score[b] == rec->score[rival] && rec->mean_rho[b] > rec->mean_rho[rival])))
+      rival = b;
   /* best aligned: the highest window-averaged alignment rho, where a window counts only
      when its alignment is nominally significant (chance alignments of a few pairs in
      another band do not make it a rival) */

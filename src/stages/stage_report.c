@@ -8,12 +8,13 @@
 #include <bandalign/stage.h>
 #include <bandalign/context.h>
 #include <bandalign/report.h>
+#include <unistd.h>
 
 PetscErrorCode StageReport(void)
 {
   BaContext ctx;
-  char results[PETSC_MAX_PATH_LEN] = "", truth[PETSC_MAX_PATH_LEN] = "";
-  PetscBool check = PETSC_FALSE, help = PETSC_FALSE;
+  char results[PETSC_MAX_PATH_LEN] = "", truth[PETSC_MAX_PATH_LEN] = "", atlas[PETSC_MAX_PATH_LEN] = BA_DEFAULT_ATLAS;
+  PetscBool check = PETSC_FALSE, help = PETSC_FALSE, atlas_set = PETSC_FALSE;
   Results res;
   ReportRecovery rec;
 
@@ -29,6 +30,9 @@ PetscErrorCode StageReport(void)
   PetscCall(PetscOptionsBool("-check_recovery",
                              "Exit non-zero when the planted truth is not recovered (default: on with -truth)", NULL,
                              check, &check, NULL));
+  PetscCall(PetscOptionsString("-atlas",
+                               "Label volume in MNI space whose ventral areas are drawn behind the electrodes", NULL,
+                               atlas, atlas, sizeof(atlas), &atlas_set));
   PetscOptionsEnd();
   PetscCall(PetscOptionsHasHelp(NULL, &help));
   if (help) PetscFunctionReturn(PETSC_SUCCESS);
@@ -36,6 +40,9 @@ PetscErrorCode StageReport(void)
   PetscCall(OptionsRequire(ctx.comm, "-out", ctx.out));
   PetscCheck(!check || truth[0], ctx.comm, BA_ERR_INPUT, "-check_recovery: needs -truth");
   if (ctx.rank != 0) PetscFunctionReturn(PETSC_SUCCESS);
+  /* the default atlas is optional (the figure then shows the electrodes alone); one named
+     with -atlas must be readable */
+  if (!atlas_set && access(atlas, R_OK) != 0) atlas[0] = 0;
 
   PetscCall(PetscLogStagePush(BaLogIds.report));
   PetscCall(PetscLogEventBegin(BaLogIds.io_read, 0, 0, 0, 0));
@@ -43,7 +50,7 @@ PetscErrorCode StageReport(void)
   PetscCall(PetscLogEventEnd(BaLogIds.io_read, 0, 0, 0, 0));
   if (truth[0]) PetscCall(ReportRecoveryFromTruth(&res, truth, &rec));
   PetscCall(PetscLogEventBegin(BaLogIds.io_write, 0, 0, 0, 0));
-  PetscCall(ReportWrite(&res, results, ctx.out, truth[0] ? &rec : NULL));
+  PetscCall(ReportWrite(&res, results, ctx.out, truth[0] ? &rec : NULL, atlas));
   PetscCall(PetscLogEventEnd(BaLogIds.io_write, 0, 0, 0, 0));
   if (!ctx.quiet) {
     PetscCall(ReportPrintSummary(&res));

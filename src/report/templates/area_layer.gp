@@ -6,7 +6,7 @@ set xtics ({{layers}})
 set ytics ({{areas}})
 set palette defined (0 '#ffffff', 1 '#fdae61', 2 '#d7191c', 3 '#67001f')
 set cbrange [0:{{rho_max}}]
-set cblabel 'rho'
+set cblabel 'rho (one scale for the 15 ROIs)'
 set tics nomirror
 unset key
 $m{{roi_index}} << EOD

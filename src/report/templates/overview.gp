@@ -7,7 +7,7 @@ set grid
 set xtics ({{windows}})
 set ytics ({{bands}})
 set palette defined (-1 '#2166ac', 0 '#f7f7f7', 1 '#b2182b')
-set cbrange [-1:1]
+set cbrange [-{{rho_max}}:{{rho_max}}]
 set cblabel 'alignment rho'
 set key bottom outside center horizontal
 $d << EOD
