@@ -12,7 +12,7 @@ check "the planted low-gamma hierarchy is recovered ($(grep -m1 recovery <<<"$ou
   'grep -q "^recovery passed: planted band lowgamma" <<<"$out"'
 csv=$dir/report/summary.csv
 check "summary.csv has the interface's header and 15 ROI rows" \
-  '[ "$(head -1 "$csv")" = "band,t0_ms,t1_ms,n_channels,n_responsive,n_significant_pairs,alignment_rho,alignment_p,volume,specificity" ] &&
+  '[ "$(head -1 "$csv")" = "band,t0_ms,t1_ms,n_channels,n_responsive,n_significant_pairs,alignment_rho,alignment_p,volume,specificity,noise_median" ] &&
   [ "$(wc -l <"$csv")" -eq 16 ]'
 missing=""
 for f in dataset.h5 network.h5 network_control.h5 truth.h5 features.h5 results.h5 report/report.html report/overview.png report/control.csv; do

@@ -766,6 +766,83 @@ static void AreaLayerMatrix(FILE *fp, const Results *res, int roi)
   }
 }
 
+/* One panel (band b, window w) of the area x layer grid; counts the aligned ROIs. */
+static PetscErrorCode AreaLayerPanel(FILE *fp, const Results *res, int b, int w, int *naligned)
+{
+  const int roi              = RoiIndex(b, w);
+  const ResultsRoiSummary *s = &res->roi[roi];
+  char title[128], label[64];
+  Template t;
+
+  PetscFunctionBegin;
+
+  *naligned += s->alignment_p < REPORT_ALIGNED_P;
+  snprintf(title, sizeof(title), "alignment rho %.3f, p %.2g%s", s->alignment_rho, s->alignment_p,
+           s->alignment_p < REPORT_ALIGNED_P ? " *" : "");
+  TemplateBegin(&t, fp, "area_layer_panel.gp", ReportTemplate_area_layer_panel_gp);
+  PetscCall(TemplateHole(&t, "title"));
+  GpString(fp, title);
+  PetscCall(TemplateHole(&t, "areas"));
+  for (int a = 0; a < BA_NAREAS; a++) {
+    snprintf(label, sizeof(label), "BA%d %d/%d", BaVentralAreas[a], s->area_significant[a], s->area_responsive[a]);
+    fprintf(fp, "%s'%s' %d", a ? ", " : "", label, a);
+  }
+  PetscCall(TemplateHole(&t, "settings"));
+  if (b == BA_NBANDS - 1) {
+    fputs("set xtics rotate by 45 right font ',8' (", fp);
+    LayerTics(fp, res);
+    fputs(")\n", fp);
+  } else
+    fputs("set xtics format ''\n", fp);
+  if (w == 0)
+    fprintf(fp, "set ylabel \"%s\\n%d-%d Hz\" font ',11'\n", BaBands[b].name, BaBands[b].lo_hz, BaBands[b].hi_hz);
+  else
+    fputs("unset ylabel\n", fp);
+  fputs(roi == BA_NROIS - 1 ? "set colorbox user origin screen 0.915,0.3 size screen 0.015,0.4\n" : "unset colorbox\n",
+        fp);
+  if (roi == 1) fputs("unset label\n", fp); /* the column labels, drawn with the first panel */
+  PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
+  PetscCall(TemplateHole(&t, "matrix"));
+  AreaLayerMatrix(fp, res, roi);
+  PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
+  PetscCall(TemplateEnd(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* One ROI's area x layer heatmap on the shared scale vmax, as its own PNG. */
+static PetscErrorCode AreaLayerAlone(Script *sc, const char *dir, const Results *res, double vmax, int roi, Figure *f)
+{
+  const ResultsRoiSummary *s = &res->roi[roi];
+  const PetscInt nl          = res->nlayers;
+  FILE *fp                   = sc->fp;
+  char name[64], label[64];
+  Template t;
+
+  PetscFunctionBegin;
+
+  RoiName(roi, name, sizeof(name));
+  PetscCall(PetscSNPrintf(f->file, sizeof(f->file), "area_layer_%s.png", name));
+  PetscCall(PetscSNPrintf(f->title, sizeof(f->title), "%s", name));
+  PetscCall(ScriptFigure(sc, dir, f->file, 560, 320));
+  TemplateBegin(&t, fp, "area_layer.gp", ReportTemplate_area_layer_gp);
+  PetscCall(TemplatePrintf(&t, "roi", "%s", name));
+  PetscCall(TemplatePrintf(&t, "last_layer", "%d", (int)nl - 1));
+  PetscCall(TemplateHole(&t, "layers"));
+  LayerTics(fp, res);
+  PetscCall(TemplateHole(&t, "areas"));
+  for (int a = 0; a < BA_NAREAS; a++) {
+    AreaLabel(s, a, label, sizeof(label));
+    fprintf(fp, "%s'%s' %d", a ? ", " : "", label, a);
+  }
+  PetscCall(TemplatePrintf(&t, "rho_max", "%.6g", vmax));
+  PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
+  PetscCall(TemplateHole(&t, "matrix"));
+  AreaLayerMatrix(fp, res, roi);
+  PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
+  PetscCall(TemplateEnd(&t));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* Area x layer heatmaps, rows BA 17 (top) to BA 20, all on one colour scale: the 15 ROIs as
    one 5 x 3 grid (rows bands, columns windows) for the page, and each ROI alone. One gnuplot. */
 static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figure *grid, Figure *figs)
@@ -777,7 +854,7 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
   Script sc;
   Template t;
   FILE *fp;
-  char name[64], label[64], wname[32];
+  char wname[32];
   int naligned = 0;
 
   PetscFunctionBegin;
@@ -799,43 +876,8 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
             left + w * (pwidth + hspace) + pwidth / 2);
   }
   for (int b = 0; b < BA_NBANDS; b++)
-    for (int w = 0; w < BA_NWINDOWS; w++) {
-      const int roi              = RoiIndex(b, w);
-      const ResultsRoiSummary *s = &res->roi[roi];
-      char title[128];
-
-      naligned += s->alignment_p < REPORT_ALIGNED_P;
-      snprintf(title, sizeof(title), "alignment rho %.3f, p %.2g%s", s->alignment_rho, s->alignment_p,
-               s->alignment_p < REPORT_ALIGNED_P ? " *" : "");
-      TemplateBegin(&t, fp, "area_layer_panel.gp", ReportTemplate_area_layer_panel_gp);
-      PetscCall(TemplateHole(&t, "title"));
-      GpString(fp, title);
-      PetscCall(TemplateHole(&t, "areas"));
-      for (int a = 0; a < BA_NAREAS; a++) {
-        snprintf(label, sizeof(label), "BA%d %d/%d", BaVentralAreas[a], s->area_significant[a], s->area_responsive[a]);
-        fprintf(fp, "%s'%s' %d", a ? ", " : "", label, a);
-      }
-      PetscCall(TemplateHole(&t, "settings"));
-      if (b == BA_NBANDS - 1) {
-        fputs("set xtics rotate by 45 right font ',8' (", fp);
-        LayerTics(fp, res);
-        fputs(")\n", fp);
-      } else
-        fputs("set xtics format ''\n", fp);
-      if (w == 0)
-        fprintf(fp, "set ylabel \"%s\\n%d-%d Hz\" font ',11'\n", BaBands[b].name, BaBands[b].lo_hz, BaBands[b].hi_hz);
-      else
-        fputs("unset ylabel\n", fp);
-      fputs(roi == BA_NROIS - 1 ? "set colorbox user origin screen 0.915,0.3 size screen 0.015,0.4\n"
-                                : "unset colorbox\n",
-            fp);
-      if (roi == 1) fputs("unset label\n", fp); /* the column labels, drawn with the first panel */
-      PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
-      PetscCall(TemplateHole(&t, "matrix"));
-      AreaLayerMatrix(fp, res, roi);
-      PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
-      PetscCall(TemplateEnd(&t));
-    }
+    for (int w = 0; w < BA_NWINDOWS; w++)
+      PetscCall(AreaLayerPanel(fp, res, b, w, &naligned));
   fputs("unset multiplot\n", fp);
   snprintf(grid->caption, sizeof(grid->caption),
            "As the study's area x layer figure: rows bands, columns windows. In each panel, the cell of an area "
@@ -848,31 +890,8 @@ static PetscErrorCode FigureAreaLayer(const Results *res, const char *dir, Figur
            "<code>area_layer_&lt;roi&gt;.csv</code>.",
            vmax, naligned);
   /* each ROI alone, on the same scale */
-  for (int roi = 0; roi < BA_NROIS; roi++) {
-    const ResultsRoiSummary *s = &res->roi[roi];
-    Figure *f                  = &figs[roi];
-
-    RoiName(roi, name, sizeof(name));
-    PetscCall(PetscSNPrintf(f->file, sizeof(f->file), "area_layer_%s.png", name));
-    PetscCall(PetscSNPrintf(f->title, sizeof(f->title), "%s", name));
-    PetscCall(ScriptFigure(&sc, dir, f->file, 560, 320));
-    TemplateBegin(&t, fp, "area_layer.gp", ReportTemplate_area_layer_gp);
-    PetscCall(TemplatePrintf(&t, "roi", "%s", name));
-    PetscCall(TemplatePrintf(&t, "last_layer", "%d", (int)nl - 1));
-    PetscCall(TemplateHole(&t, "layers"));
-    LayerTics(fp, res);
-    PetscCall(TemplateHole(&t, "areas"));
-    for (int a = 0; a < BA_NAREAS; a++) {
-      AreaLabel(s, a, label, sizeof(label));
-      fprintf(fp, "%s'%s' %d", a ? ", " : "", label, a);
-    }
-    PetscCall(TemplatePrintf(&t, "rho_max", "%.6g", vmax));
-    PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
-    PetscCall(TemplateHole(&t, "matrix"));
-    AreaLayerMatrix(fp, res, roi);
-    PetscCall(TemplatePrintf(&t, "roi_index", "%d", roi));
-    PetscCall(TemplateEnd(&t));
-  }
+  for (int roi = 0; roi < BA_NROIS; roi++)
+    PetscCall(AreaLayerAlone(&sc, dir, res, vmax, roi, &figs[roi]));
   PetscCall(ScriptRun(&sc, dir));
   grid->made = PETSC_TRUE;
   for (int roi = 0; roi < BA_NROIS; roi++)
@@ -1005,14 +1024,93 @@ static void ChannelBestBand(const Results *res, int *best)
   }
 }
 
-/* Figure: every channel at its MNI position on three planes, coloured by its best band, over
-   the silhouettes of the ventral areas of the atlas (atlas "" : none). */
-static PetscErrorCode FigureElectrodes(const Results *res, const char *dir, const char *atlas, Figure *f)
+/* The box of the electrode panels: the atlas (sil may be NULL) and every channel, with a
+   margin, on 10 mm steps. */
+static void PanelBox(const Results *res, const Silhouettes *sil, double lo[3], double hi[3])
+{
+  for (int a = 0; a < 3; a++) {
+    lo[a] = sil ? sil->lo[a] : PETSC_MAX_REAL;
+    hi[a] = sil ? sil->hi[a] : -PETSC_MAX_REAL;
+  }
+  for (PetscInt c = 0; c < res->nchannels; c++)
+    for (int a = 0; a < 3; a++)
+      if (isfinite(res->mni[3 * c + a])) {
+        lo[a] = PetscMin(lo[a], res->mni[3 * c + a]);
+        hi[a] = PetscMax(hi[a], res->mni[3 * c + a]);
+      }
+  for (int a = 0; a < 3; a++) {
+    if (!(lo[a] <= hi[a])) lo[a] = -1, hi[a] = 1;
+    lo[a] = 10 * floor(lo[a] / 10 - 0.5);
+    hi[a] = 10 * ceil(hi[a] / 10 + 0.5);
+  }
+}
+
+/* The three projections (axial, sagittal, coronal) of the electrode figure. */
+static PetscErrorCode ElectrodesPanels(FILE *fp, const Silhouettes *sil, const double lo[3], const double hi[3])
 {
   static const char *const pname[3] = {"axial (from above)", "sagittal (from the right)", "coronal (from behind)"};
   static const char *const axis[3]  = {"x (mm): left - right", "y (mm): posterior - anterior",
                                        "z (mm): inferior - superior"};
-  Silhouettes sil                   = {0};
+
+  PetscFunctionBegin;
+  for (int p = 0; p < 3; p++) {
+    const int u = PlaneAxes[p][0], v = PlaneAxes[p][1];
+    Template pt;
+
+    TemplateBegin(&pt, fp, "electrodes_panel.gp", ReportTemplate_electrodes_panel_gp);
+    PetscCall(TemplatePrintf(&pt, "origin", "%.4f,0.12", p / 3.0));
+    PetscCall(TemplatePrintf(&pt, "size", "%.4f,0.8", 1 / 3.0));
+    PetscCall(TemplateHole(&pt, "title"));
+    GpString(fp, pname[p]);
+    PetscCall(TemplateHole(&pt, "xlabel"));
+    GpString(fp, axis[u]);
+    PetscCall(TemplateHole(&pt, "ylabel"));
+    GpString(fp, axis[v]);
+    PetscCall(TemplatePrintf(&pt, "xrange", "%g:%g", lo[u], hi[u]));
+    PetscCall(TemplatePrintf(&pt, "yrange", "%g:%g", lo[v], hi[v]));
+    PetscCall(TemplateHole(&pt, "atlas"));
+    if (sil)
+      fprintf(
+          fp,
+          "$sil%d matrix using (%.6g + $1 * %g):(%.6g + $2 * %g):(sr($3)):(sg($3)):(sb($3)) with rgbimage, \\\n     ",
+          p, sil->lo[u] + sil->step / 2, sil->step, sil->lo[v] + sil->step / 2, sil->step);
+    PetscCall(TemplatePrintf(&pt, "cx", "%d", u + 1));
+    PetscCall(TemplatePrintf(&pt, "cy", "%d", v + 1));
+    PetscCall(TemplatePrintf(&pt, "cx", "%d", u + 1));
+    PetscCall(TemplatePrintf(&pt, "cy", "%d", v + 1));
+    PetscCall(TemplatePrintf(&pt, "cx", "%d", u + 1));
+    PetscCall(TemplatePrintf(&pt, "cy", "%d", v + 1));
+    PetscCall(TemplateEnd(&pt));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The electrode figure's caption: what is plotted, the statistic, the counts per band. */
+static void ElectrodesCaption(const Results *res, const int *nbest, int nsig, const Silhouettes *sil, Figure *f)
+{
+  snprintf(f->caption, sizeof(f->caption),
+           "The %d channels at their MNI coordinates (mm), projected on three planes. A channel is coloured by its "
+           "best band: the band of the ROI where it reaches its highest rho among its significant (channel, layer) "
+           "pairs, over every layer and window (significant: permutation p corrected by %s at q = %g); grey, small: "
+           "no significant pair in any ROI. Best band:",
+           (int)res->nchannels, res->correction, res->q);
+  for (int b = 0; b < BA_NBANDS; b++)
+    Cat(f->caption, sizeof(f->caption), " %s %d,", BaBands[b].name, nbest[b]);
+  Cat(f->caption, sizeof(f->caption), " none %d. ", (int)res->nchannels - nsig);
+  if (sil)
+    Cat(f->caption, sizeof(f->caption),
+        "Behind them, the ventral areas BA 17, 18, 19, 37, 20 of the atlas (the area most frequent along the line "
+        "of sight, in light colours) and the rest of its labelled cortex (light grey), at %g mm.",
+        sil->step);
+  else
+    Cat(f->caption, sizeof(f->caption), "No atlas was read: the areas are not drawn.");
+}
+
+/* Figure: every channel at its MNI position on three planes, coloured by its best band, over
+   the silhouettes of the ventral areas of the atlas (atlas "" : none). */
+static PetscErrorCode FigureElectrodes(const Results *res, const char *dir, const char *atlas, Figure *f)
+{
+  Silhouettes sil = {0};
   Script sc;
   Template t;
   FILE *fp;
@@ -1029,22 +1127,7 @@ static PetscErrorCode FigureElectrodes(const Results *res, const char *dir, cons
   }
   PetscCall(PetscMalloc1(res->nchannels + 1, &best));
   ChannelBestBand(res, best);
-  /* the box of the panels: the atlas and every channel, with a margin */
-  for (int a = 0; a < 3; a++) {
-    lo[a] = have_sil ? sil.lo[a] : PETSC_MAX_REAL;
-    hi[a] = have_sil ? sil.hi[a] : -PETSC_MAX_REAL;
-  }
-  for (PetscInt c = 0; c < res->nchannels; c++)
-    for (int a = 0; a < 3; a++)
-      if (isfinite(res->mni[3 * c + a])) {
-        lo[a] = PetscMin(lo[a], res->mni[3 * c + a]);
-        hi[a] = PetscMax(hi[a], res->mni[3 * c + a]);
-      }
-  for (int a = 0; a < 3; a++) {
-    if (!(lo[a] <= hi[a])) lo[a] = -1, hi[a] = 1;
-    lo[a] = 10 * floor(lo[a] / 10 - 0.5);
-    hi[a] = 10 * ceil(hi[a] / 10 + 0.5);
-  }
+  PanelBox(res, have_sil ? &sil : NULL, lo, hi);
 
   PetscCall(ScriptOpen(dir, "electrodes", &sc));
   PetscCall(ScriptFigure(&sc, dir, f->file, 1150, 520));
@@ -1074,35 +1157,7 @@ static PetscErrorCode FigureElectrodes(const Results *res, const char *dir, cons
   PetscCall(TemplateHole(&t, "title"));
   GpString(fp, "Every channel at its MNI position, coloured by the band of its highest significant rho");
   PetscCall(TemplateHole(&t, "panels"));
-  for (int p = 0; p < 3; p++) {
-    const int u = PlaneAxes[p][0], v = PlaneAxes[p][1];
-    Template pt;
-
-    TemplateBegin(&pt, fp, "electrodes_panel.gp", ReportTemplate_electrodes_panel_gp);
-    PetscCall(TemplatePrintf(&pt, "origin", "%.4f,0.12", p / 3.0));
-    PetscCall(TemplatePrintf(&pt, "size", "%.4f,0.8", 1 / 3.0));
-    PetscCall(TemplateHole(&pt, "title"));
-    GpString(fp, pname[p]);
-    PetscCall(TemplateHole(&pt, "xlabel"));
-    GpString(fp, axis[u]);
-    PetscCall(TemplateHole(&pt, "ylabel"));
-    GpString(fp, axis[v]);
-    PetscCall(TemplatePrintf(&pt, "xrange", "%g:%g", lo[u], hi[u]));
-    PetscCall(TemplatePrintf(&pt, "yrange", "%g:%g", lo[v], hi[v]));
-    PetscCall(TemplateHole(&pt, "atlas"));
-    if (have_sil)
-      fprintf(
-          fp,
-          "$sil%d matrix using (%.6g + $1 * %g):(%.6g + $2 * %g):(sr($3)):(sg($3)):(sb($3)) with rgbimage, \\\n     ",
-          p, sil.lo[u] + sil.step / 2, sil.step, sil.lo[v] + sil.step / 2, sil.step);
-    PetscCall(TemplatePrintf(&pt, "cx", "%d", u + 1));
-    PetscCall(TemplatePrintf(&pt, "cy", "%d", v + 1));
-    PetscCall(TemplatePrintf(&pt, "cx", "%d", u + 1));
-    PetscCall(TemplatePrintf(&pt, "cy", "%d", v + 1));
-    PetscCall(TemplatePrintf(&pt, "cx", "%d", u + 1));
-    PetscCall(TemplatePrintf(&pt, "cy", "%d", v + 1));
-    PetscCall(TemplateEnd(&pt));
-  }
+  PetscCall(ElectrodesPanels(fp, have_sil ? &sil : NULL, lo, hi));
   PetscCall(TemplateHole(&t, "legend"));
   for (int b = 0; b < BA_NBANDS; b++)
     fprintf(fp, "keyentry with points pt 7 ps 1.2 lc rgb '%s' title '%s (%d)', ", BandColour[b], BaBands[b].name,
@@ -1116,22 +1171,7 @@ static PetscErrorCode FigureElectrodes(const Results *res, const char *dir, cons
   PetscCall(TemplateEnd(&t));
   PetscCall(ScriptRun(&sc, dir));
   f->made = PETSC_TRUE;
-  snprintf(f->caption, sizeof(f->caption),
-           "The %d channels at their MNI coordinates (mm), projected on three planes. A channel is coloured by its "
-           "best band: the band of the ROI where it reaches its highest rho among its significant (channel, layer) "
-           "pairs, over every layer and window (significant: permutation p corrected by %s at q = %g); grey, small: "
-           "no significant pair in any ROI. Best band:",
-           (int)res->nchannels, res->correction, res->q);
-  for (int b = 0; b < BA_NBANDS; b++)
-    Cat(f->caption, sizeof(f->caption), " %s %d,", BaBands[b].name, nbest[b]);
-  Cat(f->caption, sizeof(f->caption), " none %d. ", (int)res->nchannels - nsig);
-  if (have_sil)
-    Cat(f->caption, sizeof(f->caption),
-        "Behind them, the ventral areas BA 17, 18, 19, 37, 20 of the atlas (the area most frequent along the line "
-        "of sight, in light colours) and the rest of its labelled cortex (light grey), at %g mm.",
-        sil.step);
-  else
-    Cat(f->caption, sizeof(f->caption), "No atlas was read: the areas are not drawn.");
+  ElectrodesCaption(res, nbest, nsig, have_sil ? &sil : NULL, f);
   PetscCall(PetscFree(best));
   PetscCall(SilhouettesDestroy(&sil));
   PetscFunctionReturn(PETSC_SUCCESS);
