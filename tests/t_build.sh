@@ -36,6 +36,7 @@ libs=$(ldd "$tree/bin/bandalign" 2>&1 || true)
 # (HDF5_DIR/lib/libhdf5.so is Debian's link to libhdf5_openmpi.so)
 check "the binary links PETSc from PETSC_DIR (rpath) and the parallel HDF5" \
   'grep -q "libpetsc_real.so.* => $petsc_dir/lib/" <<<"$libs" && grep -q "libhdf5_openmpi.so" <<<"$libs"'
+rc=0
 help=$("$tree/bin/bandalign" rsa -help 2>&1) || rc=$?
 check "the binary runs: bandalign rsa -help lists -permutations" '[ $rc = 0 ] && grep -q -- -permutations <<<"$help"'
 
