@@ -2,19 +2,66 @@
 #   make            build bin/bandalign (and the test programs)
 #   make demo       install missing dependencies, build, run the demo preset on 2 ranks
 #   make check      run the test suite (ends with "N passed, N failed")
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [DESTDIR=/staging]
+#
+# Where the dependencies are (docs/install.md). Each of these, when set (on the command
+# line or in the environment, as `module load` does), wins over pkg-config:
+#   MPICC                 the MPI compiler wrapper [mpicc]
+#   PETSC_DIR, PETSC_ARCH PETSc's own variables: flags from
+#                         $(PETSC_DIR)/$(PETSC_ARCH)/lib/petsc/conf/petscvariables
+#                         (PETSC_CC_INCLUDES, PETSC_WITH_EXTERNAL_LIB); PETSC_ARCH is
+#                         empty for a prefix install
+#   HDF5_DIR              parallel HDF5: $(HDF5_DIR)/include, $(HDF5_DIR)/lib
+#   FFTW_DIR              FFTW with MPI: $(FFTW_DIR)/include, $(FFTW_DIR)/lib
+#   CPPFLAGS, LDFLAGS     more -I and -L for the other libraries (OpenBLAS, NIfTI, matio,
+#                         EDFlib, Random123) outside the compiler's default paths
+# Unset ones come from pkg-config ($(PKG_CONFIG); PKG_CONFIG=false turns it off).
+# CFLAGS (optimisation, -march, -g) may be replaced: `make CFLAGS=-O2`; the flags the
+# build needs (C11, no FP contraction, warnings, includes) are added to it regardless.
 
-PREFIX   ?= /usr/local
-NP       ?= 2
-PKGS     := petsc ompi-c fftw3 hdf5-openmpi
-CC       := mpicc
-CFLAGS   ?= -O3 -march=x86-64-v2 -g
-CFLAGS   += -std=c11 -ffp-contract=off -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I/usr/include/nifti \
-            $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lfftw3_mpi -lfftw3 \
-            -lniftiio -lznz -lz -lopenblas -ledf -lmatio -lm
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+NP         ?= 2
+PKG_CONFIG ?= pkg-config
+MPICC      ?= mpicc
+CC         := $(MPICC)
+NIFTI_INCLUDE ?= /usr/include/nifti
+
+pc = $(shell $(PKG_CONFIG) $(1) 2>/dev/null)
+ifneq ($(PETSC_DIR),)
+  PETSC_PREFIX := $(if $(PETSC_ARCH),$(PETSC_DIR)/$(PETSC_ARCH),$(PETSC_DIR))
+  PETSC_VARS := $(PETSC_PREFIX)/lib/petsc/conf/petscvariables
+  ifeq ($(wildcard $(PETSC_VARS)),)
+    $(error PETSC_DIR=$(PETSC_DIR) PETSC_ARCH=$(PETSC_ARCH): no $(PETSC_VARS))
+  endif
+  petscvar = $(shell sed -n 's/^$(1) *= *//p' $(PETSC_VARS))
+  PETSC_CFLAGS := $(call petscvar,PETSC_CC_INCLUDES)
+  PETSC_LIBS   := -Wl,-rpath,$(PETSC_PREFIX)/lib $(call petscvar,PETSC_WITH_EXTERNAL_LIB)
+else
+  PETSC_CFLAGS := $(call pc,--cflags petsc)
+  PETSC_LIBS   := $(call pc,--libs petsc)
+endif
+ifneq ($(HDF5_DIR),)
+  HDF5_CFLAGS := -I$(HDF5_DIR)/include
+  HDF5_LIBS   := -L$(HDF5_DIR)/lib -Wl,-rpath,$(HDF5_DIR)/lib -lhdf5
+else
+  HDF5_CFLAGS := $(call pc,--cflags hdf5-openmpi)
+  HDF5_LIBS   := $(call pc,--libs hdf5-openmpi)
+endif
+ifneq ($(FFTW_DIR),)
+  FFTW_CFLAGS := -I$(FFTW_DIR)/include
+  FFTW_LIBS   := -L$(FFTW_DIR)/lib -Wl,-rpath,$(FFTW_DIR)/lib -lfftw3_mpi -lfftw3
+else
+  FFTW_CFLAGS := $(call pc,--cflags fftw3)
+  FFTW_LIBS   := $(call pc,--libs-only-L fftw3) -lfftw3_mpi -lfftw3
+endif
+
 VERSION  := $(shell cat VERSION)
-CFLAGS   += -DBA_VERSION='"$(VERSION)"'
+CFLAGS   ?= -O3 -march=x86-64-v2 -g
+override CFLAGS += -std=c11 -ffp-contract=off -D_GNU_SOURCE -Wall -Wextra -Werror -Iinclude -I$(NIFTI_INCLUDE) \
+            $(PETSC_CFLAGS) $(HDF5_CFLAGS) $(FFTW_CFLAGS) $(CPPFLAGS) -DBA_VERSION='"$(VERSION)"'
+LDLIBS   := $(LDFLAGS) $(PETSC_LIBS) $(HDF5_LIBS) $(FFTW_LIBS) \
+            -lniftiio -lznz -lz -lopenblas -ledf -lmatio -lm
 
 # src/<room>/*.c: core, kernels, formats, stages, sim, import, report (docs/architecture.md)
 SRC      := $(wildcard src/*/*.c)
@@ -96,10 +143,16 @@ check: all lint
 check-slurm: all
 	tests/slurm/check-slurm
 
+# The executable, the Slurm scripts (bandalign-submit runs slurm/submit), the presets and
+# the documentation, under $(DESTDIR)$(PREFIX); DESTDIR is for staging (packages).
+SHARE := $(DESTDIR)$(PREFIX)/share/bandalign
 install: bin/bandalign
-	install -d $(PREFIX)/bin $(PREFIX)/share/bandalign/configs
-	install -m 755 bin/bandalign $(PREFIX)/bin/bandalign
-	install -m 644 configs/*.yaml $(PREFIX)/share/bandalign/configs/
+	install -d $(DESTDIR)$(PREFIX)/bin $(SHARE)/configs $(SHARE)/slurm $(DESTDIR)$(PREFIX)/share/doc/bandalign
+	install -m 755 bin/bandalign $(DESTDIR)$(PREFIX)/bin/bandalign
+	install -m 755 slurm/submit slurm/features.sbatch slurm/rsa.sbatch $(SHARE)/slurm/
+	ln -sf ../share/bandalign/slurm/submit $(DESTDIR)$(PREFIX)/bin/bandalign-submit
+	install -m 644 configs/*.yaml $(SHARE)/configs/
+	install -m 644 README.md docs/*.md $(DESTDIR)$(PREFIX)/share/doc/bandalign/
 
 # Kernels are pure computation on arrays (docs/architecture.md): a kernel may not include,
 # even through another header, HDF5, FFTW's MPI library or bandalign's I/O and communication
