@@ -84,7 +84,7 @@ int main(int argc, char **argv)
   if (ierr) {
     BaH5AbandonAll(); /* no partial output survives a failed run */
     PetscFinalize();
-    return 1;
+    return ContextWasStopped() ? BA_EXIT_STOPPED : 1;
   }
   PetscCall(ReportPeakMemory(stage->name));
   PetscCall(PetscFinalize());

@@ -3,12 +3,13 @@
 # rank meets it and without leaving another rank waiting: a non-finite activation or RDM
 # entry in a layer that rank 1 builds (2 and 3 ranks, within a time limit), and -resume
 # from a checkpoint of another seed, network or -distance, or with counts no run writes.
+# A stop signal writes a checkpoint and exits 3; -resume then finishes the run.
 source "$(dirname "$0")/lib.sh"
 : "${BA_BIN:?run through tests/run}"
 dir=$BA_TMP/rsaguards
 mkdir -p "$dir"
 run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet; }
-plan 8
+plan 10
 
 run 2 simulate -preset tiny -sim_control_network false -out "$dir/sim"
 run 2 features -dataset "$dir/sim/dataset.h5" -out "$dir/f.h5"
@@ -70,3 +71,23 @@ rc=0
 run 2 rsa $opts -network "$dir/sim/network.h5" -checkpoint "$dir/ck.h5" -resume -out "$dir/again.h5" || rc=$?
 check "the same run resumes from its own checkpoint, results identical (exit $rc)" \
   '[ $rc -eq 0 ] && h5diff -q "$dir/good.h5" "$dir/again.h5" /roi /roi >/dev/null'
+
+# SIGUSR1 (what a Slurm job gets before its time limit): checkpoint, one line, exit 3, and
+# -resume finishes with the results of an uninterrupted run
+slow="$opts -network $dir/sim/network.h5 -permutations 20000 -sequential 0 -perm_chunk 100"
+run 2 rsa $slow -out "$dir/whole.h5"
+rm -f "$dir/cks.h5"
+$BA_MPIRUN -np 2 "$BA_BIN" rsa $slow -checkpoint "$dir/cks.h5" -checkpoint_interval 1 -out "$dir/sig.h5" -quiet \
+  2>"$dir/sig.err" &
+pid=$!
+for _ in $(seq 1 300); do [ -e "$dir/cks.h5" ] && break; sleep 0.1; done
+kill -USR1 $pid
+rc=0
+wait $pid || rc=$?
+check "SIGUSR1: exit 3, one line, checkpoint written, no results (exit $rc: $(cat "$dir/sig.err"))" \
+  '[ $rc -eq 3 ] && [ "$(grep -c . "$dir/sig.err")" -eq 1 ] && grep -q "stopped by a signal: the checkpoint" "$dir/sig.err" &&
+   [ -e "$dir/cks.h5" ] && [ ! -e "$dir/sig.h5" ]'
+rc=0
+run 2 rsa $slow -checkpoint "$dir/cks.h5" -resume -out "$dir/sig.h5" || rc=$?
+check "resumed after the signal: the results of an uninterrupted run (exit $rc)" \
+  '[ $rc -eq 0 ] && h5diff -q "$dir/whole.h5" "$dir/sig.h5" /roi /roi >/dev/null'

@@ -36,9 +36,11 @@ typedef struct {
 /* Writes ROIs [0, nroi) of st to cs->path (atomically: temporary name, then rename). Collective. */
 PetscErrorCode CheckpointSave(const BaContext *ctx, const CheckpointSettings *cs, int nroi, RsaState *st);
 
-/* Whether a save is due (-checkpoint given and its interval passed); rank 0 decides for
-   all. Collective. */
-PetscErrorCode CheckpointDue(const BaContext *ctx, const CheckpointSettings *cs, const RsaState *st, PetscBool *save);
+/* Whether a save is due: -checkpoint given and its interval passed (rank 0 decides), or a
+   stop requested by a signal on any rank (ContextStopRequested); *stop says the latter, and
+   the caller saves and stops. Collective. */
+PetscErrorCode CheckpointDue(const BaContext *ctx, const CheckpointSettings *cs, const RsaState *st, PetscBool *save,
+                             PetscBool *stop);
 
 /* Loads this rank's counts and goals (and maxnull) of one ROI if the checkpoint has them;
  *found says so. A checkpoint written with other settings is refused. Collective. */

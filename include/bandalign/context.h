@@ -43,6 +43,17 @@ PetscErrorCode ContextPushErrorHandler(void);
    agrees, so exactly one line is printed. */
 #define BA_ERR_INPUT PETSC_ERR_USER_INPUT
 
+/* Stop requests by signal (SIGUSR1, SIGTERM: what Slurm sends before a time limit or on
+   preemption): ContextCatchStopSignals replaces PETSc's handlers for those two with one that
+   only records the request; a stage that can checkpoint polls ContextStopRequested at its
+   safe points, saves, and ends with ContextStopped, which makes the exit status
+   BA_EXIT_STOPPED so that a job script can tell a clean stop from a failure. */
+#define BA_EXIT_STOPPED 3
+void ContextCatchStopSignals(void);
+PetscBool ContextStopRequested(void);
+PetscErrorCode ContextStopped(MPI_Comm comm, const char *what);
+PetscBool ContextWasStopped(void);
+
 /* Rank-0 informational output, silenced by -quiet. */
 PetscErrorCode ContextPrintf(const BaContext *ctx, const char *fmt, ...) PETSC_ATTRIBUTE_FORMAT(2, 3);
 

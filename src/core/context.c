@@ -5,6 +5,7 @@
  * printed as one line by the rank that is rank 0 of the communicator the error was raised
  * on; everything else keeps PETSc's traceback. */
 #include <bandalign/context.h>
+#include <signal.h>
 #include <stdarg.h>
 
 static char StageName[32] = "";
@@ -124,4 +125,41 @@ PetscErrorCode ContextPrintf(const BaContext *ctx, const char *fmt, ...)
   va_end(ap);
   fflush(stdout);
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static volatile sig_atomic_t StopRequest = 0;
+static PetscBool Stopped                 = PETSC_FALSE;
+
+static void StopHandler(int sig)
+{
+  (void)sig;
+  StopRequest = 1;
+}
+
+void ContextCatchStopSignals(void)
+{
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = StopHandler;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGUSR1, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+}
+
+PetscBool ContextStopRequested(void)
+{
+  return StopRequest ? PETSC_TRUE : PETSC_FALSE;
+}
+
+PetscErrorCode ContextStopped(MPI_Comm comm, const char *what)
+{
+  PetscFunctionBegin;
+  Stopped = PETSC_TRUE;
+  SETERRQ(comm, BA_ERR_INPUT, "stopped by a signal: %s", what);
+}
+
+PetscBool ContextWasStopped(void)
+{
+  return Stopped;
 }

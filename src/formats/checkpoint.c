@@ -54,16 +54,19 @@ PetscErrorCode CheckpointSave(const BaContext *ctx, const CheckpointSettings *cs
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode CheckpointDue(const BaContext *ctx, const CheckpointSettings *cs, const RsaState *st, PetscBool *save)
+PetscErrorCode CheckpointDue(const BaContext *ctx, const CheckpointSettings *cs, const RsaState *st, PetscBool *save,
+                             PetscBool *stop)
 {
-  int due;
+  int flag[2] = {0, 0}, any[2];
 
   PetscFunctionBegin;
-  *save = PETSC_FALSE;
+  *save = *stop = PETSC_FALSE;
   if (!cs->path[0]) PetscFunctionReturn(PETSC_SUCCESS);
-  due = MPI_Wtime() - st->t_last_save >= cs->interval;
-  PetscCallMPI(MPI_Bcast(&due, 1, MPI_INT, 0, ctx->comm));
-  *save = due ? PETSC_TRUE : PETSC_FALSE;
+  flag[0] = ctx->rank == 0 && MPI_Wtime() - st->t_last_save >= cs->interval;
+  flag[1] = ContextStopRequested() ? 1 : 0;
+  PetscCallMPI(MPI_Allreduce(flag, any, 2, MPI_INT, MPI_MAX, ctx->comm));
+  *save = any[0] || any[1] ? PETSC_TRUE : PETSC_FALSE;
+  *stop = any[1] ? PETSC_TRUE : PETSC_FALSE;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

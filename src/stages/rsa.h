@@ -110,6 +110,9 @@ PetscErrorCode RoiAlign(Rsa *rsa, RoiWork *w);                /* anatomy, alignm
 PetscErrorCode RoiAlignControl(Rsa *rsa, RoiWork *wc);        /* the control's alignment and summary */
 PetscErrorCode RoiEnd(RoiWork *w);
 
+/* After a checkpoint written on a stop request: the one-line stop, exit BA_EXIT_STOPPED. */
+PetscErrorCode RsaStopped(const Rsa *rsa);
+
 /* Corrected q-values and significance of a ROI family, identical on every rank. */
 PetscErrorCode RsaCorrect(const RsaOptions *o, PetscInt n, const double *p, double *qv, PetscBool *reject);
 

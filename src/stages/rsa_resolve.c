@@ -162,7 +162,7 @@ static PetscErrorCode RoundChunk(Rsa *rsa, RoiWork *w, Round *r, PetscInt c0, Pe
     PetscCall(PetscLogEventEnd(BaLogIds.ranks, 0, 0, 0, 0));
   }
   while (1) {
-    PetscBool active = PETSC_FALSE, any, save;
+    PetscBool active = PETSC_FALSE, any, save, stop;
     int64_t first    = INT64_MAX;
 
     for (PetscInt k = 0; k < (c1 - c0) * nl; k++)
@@ -178,8 +178,8 @@ static PetscErrorCode RoundChunk(Rsa *rsa, RoiWork *w, Round *r, PetscInt c0, Pe
       PetscCall(PetscLogEventEnd(BaLogIds.permutation, 0, 0, 0, 0));
     }
     ProgressUpdate(prog, RoundProgress(r, nl));
-    save = PETSC_FALSE;
-    if (w->net->checkpointed) PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &w->net->st, &save));
+    save = stop = PETSC_FALSE;
+    if (w->net->checkpointed) PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &w->net->st, &save, &stop));
     if (save) {
       PetscCall(RoundSync(rsa, w, r));
       PetscCall(CheckpointSave(&o->ctx, &o->checkpoint, w->roi + 1, &w->net->st));
@@ -188,6 +188,7 @@ static PetscErrorCode RoundChunk(Rsa *rsa, RoiWork *w, Round *r, PetscInt c0, Pe
                  "-checkpoint_stop_extension: stopped after checkpoint %" PetscInt_FMT " of the extension rounds",
                  w->net->st.extension_saves);
     }
+    if (stop) PetscCall(RsaStopped(rsa));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -173,6 +173,17 @@ static PetscErrorCode ChunkLevel(Rsa *rsa, RoiWork *w, PetscInt npairs, PermCoun
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode RsaStopped(const Rsa *rsa)
+{
+  char what[PETSC_MAX_PATH_LEN + 96];
+
+  PetscFunctionBegin;
+  PetscCall(
+      PetscSNPrintf(what, sizeof(what), "the checkpoint %s is written; continue with -resume", rsa->o.checkpoint.path));
+  PetscCall(ContextStopped(rsa->o.ctx.comm, what));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* One chunk [c0, c1) of my channels through the permutations in steps of -perm_chunk, in
    lockstep with the other ranks (which take part in every decision, also when their chunks
    have run out). */
@@ -191,7 +202,7 @@ static PetscErrorCode ChunkPermute(Rsa *rsa, RoiWork *w, PetscInt c0, PetscInt c
   PetscCall(ChunkLevel(rsa, w, (c1 - c0) * nl, cnt, &first));
   while (1) {
     const PetscInt last = PetscMin(first + o->perm_chunk, o->permutations);
-    PetscBool active    = PETSC_FALSE, any, save;
+    PetscBool active    = PETSC_FALSE, any, save, stop;
 
     for (PetscInt k = 0; k < (c1 - c0) * nl && first < o->permutations; k++)
       active = active || !cnt[k].done ? PETSC_TRUE : PETSC_FALSE;
@@ -207,9 +218,10 @@ static PetscErrorCode ChunkPermute(Rsa *rsa, RoiWork *w, PetscInt c0, PetscInt c
       first = last;
     }
     ProgressUpdate(prog, (double)c0 * o->permutations + (double)(c1 - c0) * first);
-    save = PETSC_FALSE;
-    if (w->net->checkpointed) PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &w->net->st, &save));
+    save = stop = PETSC_FALSE;
+    if (w->net->checkpointed) PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &w->net->st, &save, &stop));
     if (save) PetscCall(CheckpointSave(&o->ctx, &o->checkpoint, w->roi + 1, &w->net->st));
+    if (stop) PetscCall(RsaStopped(rsa));
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -330,7 +330,8 @@ static PetscErrorCode RsaSetUp(Rsa *rsa)
   PetscCall(OptionsRequire(o->ctx.comm, "-features", o->features));
   PetscCall(OptionsRequire(o->ctx.comm, "-network", o->network));
   rsa->t0 = rsa->trained.st.t_last_save = MPI_Wtime();
-  openblas_set_num_threads((int)o->blas_threads); /* one rank per core: no oversubscribed BLAS threads */
+  openblas_set_num_threads((int)o->blas_threads);       /* one rank per core: no oversubscribed BLAS threads */
+  if (o->checkpoint.path[0]) ContextCatchStopSignals(); /* USR1/TERM: checkpoint, then stop */
   PetscCall(CohortOpen(o->ctx.comm, o->features, &rsa->c));
   rsa->trained.path         = o->network;
   rsa->trained.checkpointed = o->checkpoint.path[0] ? PETSC_TRUE : PETSC_FALSE;
