@@ -19,7 +19,7 @@ echo "# ${vars[*]}"
 
 tree=$TMP/tree
 mkdir -p "$tree"
-cp -r Makefile VERSION include src slurm configs docs README.md "$tree"/
+cp -r Makefile VERSION include src slurm configs docs data scripts README.md "$tree"/
 rc=0
 t0=$(date +%s)
 # no pkg-config at all: a PKG_CONFIG that is called would fail, and PATH has none either

@@ -23,6 +23,35 @@ static void RoiPath(int roi, const char *what, char *buf, size_t len)
   GroupPath("roi", roi, what, buf, len);
 }
 
+/* The summary attributes of a ROI's group (the trained network's or the control's). */
+static PetscErrorCode SummaryWrite(BaH5File *f, const char *obj, const ResultsRoiSummary *s)
+{
+  PetscFunctionBegin;
+  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_rho", s->alignment_rho));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_p", s->alignment_p));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "volume", s->volume));
+  PetscCall(BaH5AttrWriteDouble(f, obj, "specificity", s->specificity));
+  PetscCall(BaH5AttrWriteInt(f, obj, "n_responsive", s->n_responsive));
+  PetscCall(BaH5AttrWriteInt(f, obj, "n_significant_pairs", s->n_significant_pairs));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode SummaryRead(BaH5File *f, const char *obj, ResultsRoiSummary *s)
+{
+  PetscInt64 i64;
+
+  PetscFunctionBegin;
+  PetscCall(BaH5AttrReadDouble(f, obj, "alignment_rho", &s->alignment_rho));
+  PetscCall(BaH5AttrReadDouble(f, obj, "alignment_p", &s->alignment_p));
+  PetscCall(BaH5AttrReadDouble(f, obj, "volume", &s->volume));
+  PetscCall(BaH5AttrReadDouble(f, obj, "specificity", &s->specificity));
+  PetscCall(BaH5AttrReadInt(f, obj, "n_responsive", &i64));
+  s->n_responsive = (PetscInt)i64;
+  PetscCall(BaH5AttrReadInt(f, obj, "n_significant_pairs", &i64));
+  s->n_significant_pairs = (PetscInt)i64;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *res)
 {
   BaH5File *f = &res->file;
@@ -96,12 +125,7 @@ PetscErrorCode ResultsWriteRoiSummary(Results *res, int roi, const ResultsRoiSum
 
   PetscFunctionBegin;
   RoiPath(roi, NULL, obj, sizeof(obj));
-  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_rho", s->alignment_rho));
-  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_p", s->alignment_p));
-  PetscCall(BaH5AttrWriteDouble(f, obj, "volume", s->volume));
-  PetscCall(BaH5AttrWriteDouble(f, obj, "specificity", s->specificity));
-  PetscCall(BaH5AttrWriteInt(f, obj, "n_responsive", s->n_responsive));
-  PetscCall(BaH5AttrWriteInt(f, obj, "n_significant_pairs", s->n_significant_pairs));
+  PetscCall(SummaryWrite(f, obj, s));
   PetscCall(BaH5AttrWriteDouble(f, obj, "noise_median", s->noise_median));
   RoiPath(roi, "area_layer", name, sizeof(name));
   PetscCall(BaH5WriteNew(f, name, H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, s->area_layer));
@@ -128,12 +152,7 @@ PetscErrorCode ResultsWriteControlSummary(Results *res, int roi, const ResultsRo
   GroupPath("control", roi, "area_layer", name, sizeof(name));
   PetscCall(BaH5WriteNew(f, name, H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, s->area_layer));
   GroupPath("control", roi, NULL, obj, sizeof(obj));
-  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_rho", s->alignment_rho));
-  PetscCall(BaH5AttrWriteDouble(f, obj, "alignment_p", s->alignment_p));
-  PetscCall(BaH5AttrWriteDouble(f, obj, "volume", s->volume));
-  PetscCall(BaH5AttrWriteDouble(f, obj, "specificity", s->specificity));
-  PetscCall(BaH5AttrWriteInt(f, obj, "n_responsive", s->n_responsive));
-  PetscCall(BaH5AttrWriteInt(f, obj, "n_significant_pairs", s->n_significant_pairs));
+  PetscCall(SummaryWrite(f, obj, s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -142,7 +161,6 @@ static PetscErrorCode ReadControl(Results *res)
 {
   BaH5File *f = &res->file;
   char obj[96], name[128];
-  PetscInt64 i64;
 
   PetscFunctionBegin;
   PetscCall(BaH5AttrExists(f, "/", "control_network", &res->has_control));
@@ -151,15 +169,8 @@ static PetscErrorCode ReadControl(Results *res)
   for (int roi = 0; roi < BA_NROIS; roi++) {
     ResultsRoiSummary *s = &res->control[roi];
     GroupPath("control", roi, NULL, obj, sizeof(obj));
-    PetscCall(BaH5AttrReadDouble(f, obj, "alignment_rho", &s->alignment_rho));
-    PetscCall(BaH5AttrReadDouble(f, obj, "alignment_p", &s->alignment_p));
-    PetscCall(BaH5AttrReadDouble(f, obj, "volume", &s->volume));
-    PetscCall(BaH5AttrReadDouble(f, obj, "specificity", &s->specificity));
-    PetscCall(BaH5AttrReadInt(f, obj, "n_responsive", &i64));
-    s->n_responsive = (PetscInt)i64;
-    PetscCall(BaH5AttrReadInt(f, obj, "n_significant_pairs", &i64));
-    s->n_significant_pairs = (PetscInt)i64;
-    s->noise_median        = NAN;
+    PetscCall(SummaryRead(f, obj, s));
+    s->noise_median = NAN;
     GroupPath("control", roi, "area_layer", name, sizeof(name));
     PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)BA_NAREAS * res->nlayers, s->area_layer));
   }
@@ -242,15 +253,8 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
     ResultsRoiData *d    = &res->data[roi];
 
     RoiPath(roi, NULL, obj, sizeof(obj));
-    PetscCall(BaH5AttrReadDouble(f, obj, "alignment_rho", &s->alignment_rho));
-    PetscCall(BaH5AttrReadDouble(f, obj, "alignment_p", &s->alignment_p));
-    PetscCall(BaH5AttrReadDouble(f, obj, "volume", &s->volume));
-    PetscCall(BaH5AttrReadDouble(f, obj, "specificity", &s->specificity));
+    PetscCall(SummaryRead(f, obj, s));
     PetscCall(BaH5AttrReadDouble(f, obj, "noise_median", &s->noise_median));
-    PetscCall(BaH5AttrReadInt(f, obj, "n_responsive", &i64));
-    s->n_responsive = (PetscInt)i64;
-    PetscCall(BaH5AttrReadInt(f, obj, "n_significant_pairs", &i64));
-    s->n_significant_pairs = (PetscInt)i64;
     RoiPath(roi, "area_layer", name, sizeof(name));
     PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)BA_NAREAS * v, s->area_layer));
     RoiPath(roi, "area_significant", name, sizeof(name));
