@@ -221,13 +221,16 @@ PetscErrorCode OptionsInt(PetscOptionItems *PetscOptionsObject, const char *name
 PetscErrorCode OptionsReal(PetscOptionItems *PetscOptionsObject, const char *name, const char *help, PetscReal def,
                            PetscReal min, PetscReal max, PetscReal *value, PetscBool *set)
 {
-  char text[64], now[32], full[512];
+  char text[64], now[32], lo[32], hi[32], full[512];
   PetscBool given = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(Register(PetscOptionsObject->comm, name));
-  PetscCall(PetscSNPrintf(now, sizeof(now), "%g", (double)def));
-  PetscCall(PetscSNPrintf(full, sizeof(full), "%s; a number in [%g, %g]", help, (double)min, (double)max));
+  /* C's %g (PETSc's own formatting writes 1 as "1.") */
+  snprintf(now, sizeof(now), "%g", (double)def);
+  snprintf(lo, sizeof(lo), "%g", (double)min);
+  snprintf(hi, sizeof(hi), "%g", (double)max);
+  snprintf(full, sizeof(full), "%s; a number in [%s, %s]", help, lo, hi);
   PetscCall(PetscOptionsString(name, full, NULL, now, text, sizeof(text), &given));
   *value = def;
   if (given) {
@@ -235,15 +238,12 @@ PetscErrorCode OptionsReal(PetscOptionItems *PetscOptionsObject, const char *nam
     char *end     = NULL;
     double v;
 
-    PetscCheck(s[0], PetscOptionsObject->comm, BA_ERR_INPUT, "%s: needs a value (a number in [%g, %g])", name,
-               (double)min, (double)max);
-    errno = 0;
-    v     = strtod(s, &end);
+    PetscCheck(s[0], PetscOptionsObject->comm, BA_ERR_INPUT, "%s: needs a value (a number in [%s, %s])", name, lo, hi);
+    v = strtod(s, &end);
     PetscCheck(!isspace((unsigned char)s[0]) && end != s && !*end && isfinite(v), PetscOptionsObject->comm,
-               BA_ERR_INPUT, "%s: '%s' is not a number (expected a number in [%g, %g])", name, s, (double)min,
-               (double)max);
+               BA_ERR_INPUT, "%s: '%s' is not a number (expected a number in [%s, %s])", name, s, lo, hi);
     PetscCheck(v >= min && v <= max, PetscOptionsObject->comm, BA_ERR_INPUT,
-               "%s: %s is out of range (expected a number in [%g, %g])", name, s, (double)min, (double)max);
+               "%s: %s is out of range (expected a number in [%s, %s])", name, s, lo, hi);
     *value = (PetscReal)v;
   }
   if (set) *set = given;
