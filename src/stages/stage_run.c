@@ -3,7 +3,8 @@
  * Each stage reads its options from the database, so run only decides the file names inside
  * -out DIR and sets the options that connect one stage to the next (-out, -dataset,
  * -features, -network, -results, -truth); every other option given on the command line
- * reaches the stage that knows it. */
+ * reaches the stage that knows it. Every stage's options are read (and checked, unknown ones
+ * too) before any work: ReadAllOptions. */
 #include <bandalign/context.h>
 #include <bandalign/stage.h>
 #include <sys/stat.h>
