@@ -74,9 +74,20 @@ int main(int argc, char **argv)
   argc--;
   argv++;
 
-  PetscCall(PetscInitialize(&argc, &argv, NULL, usage));
+  /* MPI first, so that the options files PetscInitialize is about to read can be checked
+     with one error line (PETSc reads them on rank 0; a missing one would stop rank 0 and
+     leave the others waiting), and the error handler goes first too: a file PETSc cannot
+     parse, or a value of PETSc's own options it cannot read, is one line as well */
+  {
+    int provided;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  }
+  OptionsSetCommandLine(argc, argv);
+  if (OptionsCheckFiles(argc, argv) || ContextPushErrorHandler() || PetscInitialize(&argc, &argv, NULL, usage)) {
+    MPI_Finalize();
+    return 1;
+  }
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* errors are reported through PETSc */
-  PetscCall(ContextPushErrorHandler());
   PetscCall(LogRegister());
 
   ierr = stage->run();
@@ -84,9 +95,11 @@ int main(int argc, char **argv)
   if (ierr) {
     BaH5AbandonAll(); /* no partial output survives a failed run */
     PetscFinalize();
+    MPI_Finalize();
     return ContextWasStopped() ? BA_EXIT_STOPPED : 1;
   }
   PetscCall(ReportPeakMemory(stage->name));
   PetscCall(PetscFinalize());
+  MPI_Finalize();
   return 0;
 }

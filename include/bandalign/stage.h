@@ -25,4 +25,11 @@ PetscErrorCode StageRun(void);
 PetscErrorCode StageImportBids(void);
 PetscErrorCode StageImportKuzovkin(void);
 
+/* A stage's options only: read, range-checked, their help printed with -help; no inputs are
+   opened. run reads every stage's options this way before any work. Collective. */
+PetscErrorCode StageSimulateOptions(void);
+PetscErrorCode StageFeaturesOptions(void);
+PetscErrorCode StageRsaOptions(void);
+PetscErrorCode StageReportOptions(void);
+
 #endif

@@ -3,7 +3,9 @@
  * PETSc's default error handler prints a traceback, which is right for bugs and wrong for
  * a user who gave a missing file. Errors of class BA_ERR_INPUT (and file-open errors) are
  * printed as one line by the rank that is rank 0 of the communicator the error was raised
- * on; everything else keeps PETSc's traceback. */
+ * on; everything else keeps PETSc's traceback. Errors raised inside PETSc's options code (a
+ * value it cannot parse, an options file it cannot read) are input errors too, printed once
+ * by world rank 0. The option helpers and the check of unknown options are in options.c. */
 #include <bandalign/context.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,20 +17,46 @@ void ContextSetStage(const char *stage)
   snprintf(StageName, sizeof(StageName), "%s", stage);
 }
 
+const char *ContextStageName(void)
+{
+  return StageName;
+}
+
+/* An error raised inside PETSc's options code: a value PETSc cannot parse, or an options
+   file it cannot read (-options_file_yaml is parsed inside PetscInitialize). */
+static PetscBool FromOptions(const char *func)
+{
+  return func && (!strncmp(func, "PetscOptions", 12) || strstr(func, "YAML")) ? PETSC_TRUE : PETSC_FALSE;
+}
+
 static PetscErrorCode BaErrorHandler(MPI_Comm comm, int line, const char *func, const char *file, PetscErrorCode n,
                                      PetscErrorType p, const char *mess, void *ctx)
 {
-  PetscMPIInt rank = 0;
+  static PetscBool input  = PETSC_FALSE; /* the error being passed up was printed as one line */
+  PetscMPIInt rank        = 0;
+  const PetscBool options = FromOptions(func);
 
   (void)ctx;
+  if (p != PETSC_ERROR_INITIAL && input) return n; /* printed where it was raised */
+  input = PETSC_FALSE;
   /* input errors, file errors, and a failed recovery check (a verdict, not a bug) */
-  if (n != BA_ERR_INPUT && n != PETSC_ERR_FILE_OPEN && n != PETSC_ERR_FILE_READ && n != PETSC_ERR_FILE_WRITE &&
-      n != PETSC_ERR_FILE_UNEXPECTED && n != PETSC_ERR_NOT_CONVERGED && n != PETSC_ERR_LIB)
+  if (!options && n != BA_ERR_INPUT && n != PETSC_ERR_FILE_OPEN && n != PETSC_ERR_FILE_READ &&
+      n != PETSC_ERR_FILE_WRITE && n != PETSC_ERR_FILE_UNEXPECTED && n != PETSC_ERR_NOT_CONVERGED && n != PETSC_ERR_LIB)
     return PetscTraceBackErrorHandler(comm, line, func, file, n, p, mess, NULL);
   if (p != PETSC_ERROR_INITIAL) return n; /* printed where it was raised */
+  input = PETSC_TRUE;
+  /* PETSc's options code raises on each rank, often on PETSC_COMM_SELF, with the same
+     options everywhere: world rank 0 prints */
+  if (options) comm = MPI_COMM_WORLD;
   if (comm != MPI_COMM_NULL) MPI_Comm_rank(comm, &rank);
   if (rank == 0) {
-    fprintf(stderr, "bandalign: error: %s\n", mess ? mess : "unknown error");
+    const char *yaml = OptionsYamlFiles();
+    if (options && !PetscInitializeCalled && yaml[0])
+      fprintf(stderr, "bandalign: error: %s: not a valid options file (%s)\n", yaml, mess ? mess : "unknown error");
+    else if (options)
+      fprintf(stderr, "bandalign: error: options: %s\n", mess ? mess : "unknown error");
+    else
+      fprintf(stderr, "bandalign: error: %s\n", mess ? mess : "unknown error");
     fflush(stderr);
   }
   return n;
@@ -38,42 +66,6 @@ PetscErrorCode ContextPushErrorHandler(void)
 {
   PetscFunctionBegin;
   PetscCall(PetscPushErrorHandler(BaErrorHandler, NULL));
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode OptionsChoice(PetscOptionItems *PetscOptionsObject, const char *name, const char *help,
-                             const char *const *choices, int def, int *value)
-{
-  char given[256], list[512] = "";
-  PetscInt n = 0, v = def;
-  PetscBool set, found;
-
-  PetscFunctionBegin;
-  while (choices[n])
-    n++;
-  /* PETSc's own list option; an unknown value is checked first only so that it ends as the
-     one-line input error on the option's communicator (PETSc raises it on each rank) */
-  PetscCall(
-      PetscOptionsGetString(PetscOptionsObject->options, PetscOptionsObject->prefix, name, given, sizeof(given), &set));
-  if (set) {
-    PetscCall(PetscEListFind(n, choices, given, &v, &found));
-    for (PetscInt i = 0; !found && i < n; i++) {
-      PetscCall(PetscStrlcat(list, i ? "|" : "", sizeof(list)));
-      PetscCall(PetscStrlcat(list, choices[i], sizeof(list)));
-    }
-    PetscCheck(found, PetscOptionsObject->comm, BA_ERR_INPUT, "%s: unknown value '%s' (expected %s)", name, given,
-               list);
-  }
-  v = def;
-  PetscCall(PetscOptionsEList(name, help, NULL, choices, n, choices[def], &v, NULL));
-  *value = (int)v;
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
-PetscErrorCode OptionsRequire(MPI_Comm comm, const char *name, const char *value)
-{
-  PetscFunctionBegin;
-  PetscCheck(value && value[0], comm, BA_ERR_INPUT, "%s: option is required", name);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -90,17 +82,14 @@ PetscErrorCode ContextSetFromOptions(PetscOptionItems *PetscOptionsObject, BaCon
   PetscCall(PetscStrncpy(ctx->out, out_default ? out_default : "", sizeof(ctx->out)));
   ctx->seed  = 0;
   ctx->quiet = PETSC_FALSE;
-  PetscCall(PetscOptionsString("-out", out_help, NULL, ctx->out, ctx->out, sizeof(ctx->out), NULL));
-  {
-    PetscInt seed = 0;
-    PetscCall(PetscOptionsInt("-seed", "Seed of every random stream", NULL, seed, &seed, NULL));
-    ctx->seed = seed;
-  }
-  PetscCheck(ctx->seed >= 0, ctx->comm, BA_ERR_INPUT, "-seed: must be non-negative, got %" PetscInt64_FMT, ctx->seed);
+  PetscCall(OptionsString(PetscOptionsObject, "-out", out_help, ctx->out, ctx->out, sizeof(ctx->out), NULL));
+  /* the simulator keys its streams with 32 bits of the seed, rsa with 64: one range for both */
+  PetscCall(
+      OptionsInt64(PetscOptionsObject, "-seed", "Seed of every random stream", 0, 0, BA_SEED_MAX, &ctx->seed, NULL));
   PetscCall(OptionsChoice(PetscOptionsObject, "-protocol", "Analysis protocol", BaProtocolNames, BA_PROTOCOL_CANONICAL,
                           &protocol));
   ctx->protocol = (BaProtocol)protocol;
-  PetscCall(PetscOptionsBool("-quiet", "No progress or summary output", NULL, ctx->quiet, &ctx->quiet, NULL));
+  PetscCall(OptionsBool(PetscOptionsObject, "-quiet", "No progress or summary output", ctx->quiet, &ctx->quiet, NULL));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -23,6 +23,8 @@
 #include <bandalign/spectral.h>
 #include <bandalign/stage.h>
 #include <bandalign/stats.h>
+#include <ctype.h>
+#include <errno.h>
 #include <unistd.h>
 
 typedef struct {
@@ -55,16 +57,21 @@ typedef struct {
 
 static PetscErrorCode ParsePatients(MPI_Comm comm, const char *s, PetscInt npatients, PetscInt *lo, PetscInt *hi)
 {
-  long a = 0, b = npatients;
-  char tail[8];
+  long long a = 0, b = npatients;
+  char *end = NULL, *end2 = NULL;
 
   PetscFunctionBegin;
   *lo = 0;
   *hi = npatients;
   if (!s[0]) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCheck(sscanf(s, "%ld:%ld%1s", &a, &b, tail) == 2, comm, BA_ERR_INPUT, "-patients: '%s' is not a range A:B", s);
+  errno = 0;
+  a     = strtoll(s, &end, 10);
+  if (end != s && *end == ':') b = strtoll(end + 1, &end2, 10);
+  PetscCheck(isdigit((unsigned char)s[0]) && *end == ':' && isdigit((unsigned char)end[1]) && end2 && !*end2 &&
+                 errno != ERANGE,
+             comm, BA_ERR_INPUT, "-patients: '%s' is not a range A:B", s);
   PetscCheck(0 <= a && a < b && b <= npatients, comm, BA_ERR_INPUT,
-             "-patients: range %ld:%ld is empty or outside the %" PetscInt_FMT " patients of the dataset", a, b,
+             "-patients: range %lld:%lld is empty or outside the %" PetscInt_FMT " patients of the dataset", a, b,
              npatients);
   *lo = (PetscInt)a;
   *hi = (PetscInt)b;
@@ -74,8 +81,17 @@ static PetscErrorCode ParsePatients(MPI_Comm comm, const char *s, PetscInt npati
 static const char *const PlannerNames[] = {"estimate", "measure", "patient", NULL};
 static const unsigned PlannerFlags[]    = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT};
 
+/* -line_hz: 0 (no notch) or [LINE_HZ_MIN, LINE_HZ_MAX]; the dataset's Nyquist frequency and
+   the number of notches (BA_MAX_NOTCH harmonics below it) are checked once it is open */
+#define LINE_HZ_MIN 1.0
+#define LINE_HZ_MAX 100000.0
+/* largest block of samples a rank reads at once (-block_channels) */
+#define FEATURES_BLOCK_BYTES 8e9
+
 static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients, size_t len)
 {
+  PetscBool help;
+
   PetscFunctionBegin;
   o->dataset[0]     = 0;
   o->wisdom[0]      = 0;
@@ -85,31 +101,38 @@ static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients,
   o->spectral_tol   = BA_SPECTRAL_TOL;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign features: band-power features and responsiveness", NULL);
   PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx, "Output features file", "features.h5"));
-  PetscCall(PetscOptionsString("-dataset", "Input bandalign-dataset file", NULL, o->dataset, o->dataset,
-                               sizeof(o->dataset), NULL));
-  PetscCall(PetscOptionsString("-patients", "Half-open range A:B of patients (file order) to process", NULL, patients,
-                               patients, len, NULL));
-  PetscCall(PetscOptionsReal("-line_hz", "Line frequency to notch with its harmonics (0 = no notch)", NULL, o->line_hz,
-                             &o->line_hz, NULL));
-  PetscCall(PetscOptionsInt("-block_channels", "Channels read and processed at once per rank", NULL, o->block_channels,
-                            &o->block_channels, NULL));
-  PetscCall(PetscOptionsString("-fftw_wisdom", "FFTW wisdom file: loaded if present, else measured on rank 0 and saved",
-                               NULL, o->wisdom, o->wisdom, sizeof(o->wisdom), NULL));
-  PetscCall(PetscOptionsReal("-spectral_tol",
-                             "Theta, alpha and beta sub-bins through the leading components of their wavelets: "
-                             "largest share of a sub-bin's energy left out (0 = none; the gammas are always exact)",
-                             NULL, o->spectral_tol, &o->spectral_tol, NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-dataset", "Input bandalign-dataset file", o->dataset, o->dataset,
+                          sizeof(o->dataset), NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-patients", "Half-open range A:B of patients (file order) to process",
+                          patients, patients, len, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-line_hz",
+                        "Line frequency to notch with its harmonics below Nyquist (0 = no notch, else at least "
+                        "1 Hz, below the dataset's Nyquist frequency, with at most 16 harmonics there)",
+                        o->line_hz, 0, LINE_HZ_MAX, &o->line_hz, NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-block_channels",
+                       "Channels read and processed at once per rank (a block's samples: at most 8 GB)",
+                       o->block_channels, 1, PETSC_MAX_INT, &o->block_channels, NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-fftw_wisdom",
+                          "FFTW wisdom file: loaded if present, else measured on rank 0 and saved", o->wisdom,
+                          o->wisdom, sizeof(o->wisdom), NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-spectral_tol",
+                        "Theta, alpha and beta sub-bins through the leading components of their wavelets: "
+                        "largest share of a sub-bin's energy left out (0 = none; the gammas are always exact)",
+                        o->spectral_tol, 0, 1e-6, &o->spectral_tol, NULL));
   o->planner = 0;
   PetscCall(OptionsChoice(
       PetscOptionsObject, "-fftw_planner",
       "FFTW planning: estimate gives the same plans on every run; measure is faster, shared through wisdom",
       PlannerNames, 0, &o->planner));
   PetscOptionsEnd();
-  PetscCheck(o->line_hz >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-line_hz: must be >= 0, got %g", (double)o->line_hz);
-  PetscCheck(o->spectral_tol >= 0 && o->spectral_tol <= 1e-6, PETSC_COMM_WORLD, BA_ERR_INPUT,
-             "-spectral_tol: must be in [0, 1e-6] (features are held to 1e-6 of the wavelets' own), got %g",
-             (double)o->spectral_tol);
-  PetscCheck(o->block_channels > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-block_channels: must be positive");
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(OptionsCheckUnknown(o->ctx.comm));
+  if (o->line_hz != 0 && o->line_hz < LINE_HZ_MIN) {
+    char got[32];
+    snprintf(got, sizeof(got), "%g", (double)o->line_hz); /* C's %g: PETSc's writes 1 as "1." */
+    SETERRQ(o->ctx.comm, BA_ERR_INPUT, "-line_hz: must be 0 (no notch) or at least 1 Hz, got %s", got);
+  }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -326,10 +349,31 @@ static PetscErrorCode OutputCreate(const FeaturesOptions *o, const Dataset *ds, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The notch filters of -line_hz for a dataset sampled at sfreq: the line frequency below
+   Nyquist, with at most BA_MAX_NOTCH harmonics there (what PreprocessSetUp designs). */
+static PetscErrorCode LineCheck(const FeaturesOptions *o, double sfreq)
+{
+  const double nyquist = sfreq / 2.0, harmonics = o->line_hz > 0 ? ceil(nyquist / o->line_hz) - 1 : 0;
+  char line[32], nyq[32], least[32]; /* C's %g: PETSc's writes 50 as "50." */
+
+  PetscFunctionBegin;
+  if (o->line_hz == 0) PetscFunctionReturn(PETSC_SUCCESS);
+  snprintf(line, sizeof(line), "%g", (double)o->line_hz);
+  snprintf(nyq, sizeof(nyq), "%g", nyquist);
+  snprintf(least, sizeof(least), "%.4g", nyquist / (BA_MAX_NOTCH + 1));
+  PetscCheck(o->line_hz < nyquist, o->ctx.comm, BA_ERR_INPUT,
+             "-line_hz: %s Hz is not below the Nyquist frequency of %s (%s Hz)", line, o->dataset, nyq);
+  PetscCheck(harmonics <= BA_MAX_NOTCH, o->ctx.comm, BA_ERR_INPUT,
+             "-line_hz: %s Hz has %.0f harmonics below the Nyquist frequency of %s (%s Hz), at most %d are notched "
+             "(give at least %s Hz, or 0 for none)",
+             line, harmonics, o->dataset, nyq, BA_MAX_NOTCH, least);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* My blocks: up to -block_channels of my channels of one patient each, as (selected
    patient, first channel, end channel); *maxtrials is the most trials of their patients. */
 static PetscErrorCode MyBlocks(const FeaturesOptions *o, const Dataset *ds, const Partition *part, PetscInt ns,
-                               PetscInt *nblocks, PetscInt (**block)[3], PetscInt *maxtrials)
+                               PetscInt *nblocks, PetscInt (**block)[3], PetscInt *maxtrials, PetscInt *maxrows)
 {
   const DatasetPatient *sel = ds->patient + o->patient_lo;
   const PetscInt nsel = o->patient_hi - o->patient_lo, B = o->block_channels;
@@ -339,6 +383,7 @@ static PetscErrorCode MyBlocks(const FeaturesOptions *o, const Dataset *ds, cons
   PetscFunctionBegin;
   *nblocks   = 0;
   *maxtrials = 0;
+  *maxrows   = 0;
   PetscCall(PetscMalloc1(mine / B + nsel + 1, &b));
   for (PetscInt p = 0; p < nsel; p++) {
     PetscInt lo, hi;
@@ -346,12 +391,14 @@ static PetscErrorCode MyBlocks(const FeaturesOptions *o, const Dataset *ds, cons
                "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT, o->dataset, sel[p].id,
                sel[p].nsamples, ns);
     PartitionPatientRange(part, o->ctx.rank, p, &lo, &hi);
-    for (PetscInt a = lo; a < hi; a += B) {
+    for (PetscInt a = lo, rows; a < hi; a += rows) {
+      rows           = PetscMin(B, hi - a); /* a + B may not fit a PetscInt */
       b[*nblocks][0] = p;
       b[*nblocks][1] = a;
-      b[*nblocks][2] = PetscMin(a + B, hi);
+      b[*nblocks][2] = a + rows;
       (*nblocks)++;
       *maxtrials = PetscMax(*maxtrials, sel[p].ntrials);
+      *maxrows   = PetscMax(*maxrows, rows);
     }
   }
   *block = b;
@@ -381,16 +428,26 @@ static PetscErrorCode RunRounds(const FeaturesRun *r)
   const FeaturesOptions *o  = r->o;
   const DatasetPatient *sel = r->ds->patient + o->patient_lo;
   const PetscInt ns         = r->ns;
-  PetscInt nblocks, nrounds, maxtrials, (*block)[3] = NULL, done = 0;
+  PetscInt nblocks, nrounds, maxtrials, maxrows, (*block)[3] = NULL, done = 0;
+  double bytes;
   float *raw;
   FeaturesBlock blk;
   ChannelWork w;
 
   PetscFunctionBegin;
-  PetscCall(MyBlocks(o, r->ds, r->part, ns, &nblocks, &block, &maxtrials));
+  PetscCall(MyBlocks(o, r->ds, r->part, ns, &nblocks, &block, &maxtrials, &maxrows));
+  /* a block holds at most its patient's channels, whatever -block_channels; its samples
+     (float32) may take up to FEATURES_BLOCK_BYTES (computed in double: no overflow) */
+  maxrows = PetscMax(maxrows, 1);
+  bytes   = (double)maxrows * PetscMax(maxtrials, 1) * ns * sizeof(float);
+  PetscCall(CommAgreeErrorf(o->ctx.comm, bytes > FEATURES_BLOCK_BYTES,
+                            "-block_channels: a block of %" PetscInt_FMT " channels x %" PetscInt_FMT
+                            " trials x %" PetscInt_FMT " samples is %.1f GB of samples, more than %.0f GB per rank "
+                            "(give a smaller -block_channels)",
+                            maxrows, maxtrials, ns, bytes / 1e9, FEATURES_BLOCK_BYTES / 1e9));
   PetscCall(CommRounds(o->ctx.comm, nblocks, &nrounds));
-  PetscCall(PetscMalloc1((size_t)o->block_channels * PetscMax(maxtrials, 1) * ns, &raw));
-  PetscCall(FeaturesBlockCreate(o->block_channels, r->ds->nimages, &blk));
+  PetscCall(PetscMalloc1((size_t)maxrows * PetscMax(maxtrials, 1) * ns, &raw));
+  PetscCall(FeaturesBlockCreate(maxrows, r->ds->nimages, &blk));
   PetscCall(ChannelWorkCreate(PetscMax(maxtrials, 1), ns, r->ds->nimages, &w));
   for (PetscInt k = 0; k < nrounds; k++) {
     const PetscInt p = k < nblocks ? block[k][0] : 0, a = k < nblocks ? block[k][1] : 0,
@@ -450,6 +507,7 @@ PetscErrorCode StageFeatures(void)
   const PetscInt ns         = sel[0].nsamples;
   PetscCall(RoiSampleRanges(ds.sfreq, ds.onset, ns, o.ctx.protocol, &rg));
   RoiFrequencies(&fr);
+  PetscCall(LineCheck(&o, ds.sfreq));
   PetscCall(PreprocessSetUp(&pp, o.ctx.protocol, ds.sfreq, o.line_hz));
   PetscCall(AnalysisOrder(&ds, &order, &rank_of));
 
@@ -490,5 +548,15 @@ PetscErrorCode StageFeatures(void)
   PetscCall(PartitionDestroy(&part));
   PetscCall(DatasetClose(&ds));
   PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode StageFeaturesOptions(void)
+{
+  FeaturesOptions o;
+  char patients[64];
+
+  PetscFunctionBegin;
+  PetscCall(FeaturesSetFromOptions(&o, patients, sizeof(patients)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -29,6 +29,14 @@
 
 #define RDM_BLOCK_COLUMNS 4096
 
+/* Ranges of the integer options. Permutation counts stay below PETSC_MAX_INT / 2 so that a
+   block past the last one still fits a PetscInt. */
+#define RSA_MAX_PERMUTATIONS  (PETSC_MAX_INT / 2)
+#define RSA_MAX_CHANNEL_CHUNK 1048576 /* 2^20 channels (x layers still fits a PetscInt) */
+#define RSA_MAX_PERM_CHUNK    10000000
+#define RSA_MAX_NOISE_SPLITS  1000000
+#define RSA_MAX_BLAS_THREADS  4096
+
 const char *const CorrectionNames[]    = {"bh", "by", "maxstat", "none", NULL};
 static const char *const KernelNames[] = {"blas", "avx2", "avx512", "best", NULL}; /* PermKernelType order */
 
@@ -37,22 +45,17 @@ static const char *const KernelNames[] = {"blas", "avx2", "avx512", "best", NULL
 static PetscErrorCode RsaOptionsCheck(RsaOptions *o)
 {
   PetscFunctionBegin;
-  PetscCheck(o->permutations > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-permutations: must be positive");
+  /* the ranges of single options are the helpers' (RsaSetFromOptions); what is left
+     relates options to each other */
   if (o->permutations_max == 0) o->permutations_max = o->permutations;
   PetscCheck(o->permutations_max >= o->permutations, PETSC_COMM_WORLD, BA_ERR_INPUT,
              "-permutations_max: must be 0 or at least -permutations (%" PetscInt_FMT ")", o->permutations);
-  PetscCheck(o->permutations_max <= PETSC_MAX_INT / 2, PETSC_COMM_WORLD, BA_ERR_INPUT, "-permutations_max: at most %d",
-             (int)(PETSC_MAX_INT / 2));
   PetscCheck(PermKernelAvailable((PermKernelType)o->kernel), PETSC_COMM_WORLD, BA_ERR_INPUT,
              "-permtest_kernel: this CPU cannot run %s", KernelNames[o->kernel]);
-  PetscCheck(o->sequential_h >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-sequential: must be >= 0");
-  PetscCheck(o->channel_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-channel_chunk: must be positive");
-  PetscCheck(o->perm_chunk > 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-perm_chunk: must be positive");
   PetscCheck(o->q > 0 && o->q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-q: must be in (0, 1)");
   PetscCheck(o->alpha > 0 && o->alpha < 1, PETSC_COMM_WORLD, BA_ERR_INPUT, "-alpha: must be in (0, 1)");
   PetscCheck(o->responsive_q > 0 && o->responsive_q < 1, PETSC_COMM_WORLD, BA_ERR_INPUT,
              "-responsive_q: must be in (0, 1)");
-  PetscCheck(o->noise_splits >= 0, PETSC_COMM_WORLD, BA_ERR_INPUT, "-noise_splits: must be >= 0");
   PetscCheck(!o->resume || o->checkpoint.path[0], PETSC_COMM_WORLD, BA_ERR_INPUT, "-resume: needs -checkpoint F");
   if (o->blas_threads <= 0) {
     cpu_set_t cpus; /* the cores this process may use (a Slurm allocation, taskset) */
@@ -73,6 +76,8 @@ static PetscErrorCode RsaOptionsCheck(RsaOptions *o)
 
 static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
 {
+  PetscBool help;
+
   PetscFunctionBegin;
   PetscCall(PetscMemzero(o, sizeof(*o)));
   PetscCall(PetscStrncpy(o->atlas, BA_DEFAULT_ATLAS, sizeof(o->atlas)));
@@ -88,61 +93,72 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign rsa: Spearman RSA, permutation tests, correction, alignment",
                     NULL);
   PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx, "Output results file", "results.h5"));
-  PetscCall(PetscOptionsString("-features", "Features file(s), comma separated (job-array parts form one family)", NULL,
-                               o->features, o->features, sizeof(o->features), NULL));
-  PetscCall(PetscOptionsString("-network", "Network file (layer activations or RDMs)", NULL, o->network, o->network,
-                               sizeof(o->network), NULL));
-  PetscCall(PetscOptionsString("-control_network",
-                               "The same network untrained (random weights): every test is run on it too, for the "
-                               "trained vs control comparison",
-                               NULL, o->control, o->control, sizeof(o->control), NULL));
-  PetscCall(PetscOptionsInt("-permutations", "Permutations of the image labels", NULL, o->permutations,
-                            &o->permutations, NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-features",
+                          "Features file(s), comma separated (job-array parts form one family)", o->features,
+                          o->features, sizeof(o->features), NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-network", "Network file (layer activations or RDMs)", o->network,
+                          o->network, sizeof(o->network), NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-control_network",
+                          "The same network untrained (random weights): every test is run on it too, for the "
+                          "trained vs control comparison",
+                          o->control, o->control, sizeof(o->control), NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-permutations", "Permutations of the image labels", o->permutations, 1,
+                       RSA_MAX_PERMUTATIONS, &o->permutations, NULL));
   /* 100 m in 64 bits, capped where the permutation blocks would overflow a PetscInt */
   o->permutations_max = o->ctx.protocol == BA_PROTOCOL_KUZOVKIN2018
                             ? o->permutations
-                            : (PetscInt)PetscMin(100 * (int64_t)o->permutations, (int64_t)PETSC_MAX_INT / 2);
-  PetscCall(PetscOptionsInt("-permutations_max",
-                            "Permutations a pair may get to resolve p < 1/(m+1) where the correction needs it "
-                            "(m or 0 = off; default 100 m, m under kuzovkin2018)",
-                            NULL, o->permutations_max, &o->permutations_max, NULL));
-  PetscCall(PetscOptionsInt("-sequential", "Stop a pair after this many exceedances (Besag-Clifford; 0 = run all)",
-                            NULL, o->sequential_h, &o->sequential_h, NULL));
+                            : (PetscInt)PetscMin(100 * (int64_t)o->permutations, (int64_t)RSA_MAX_PERMUTATIONS);
+  PetscCall(OptionsInt(PetscOptionsObject, "-permutations_max",
+                       "Permutations a pair may get to resolve p < 1/(m+1) where the correction needs it "
+                       "(m or 0 = off; default 100 m, m under kuzovkin2018)",
+                       o->permutations_max, 0, RSA_MAX_PERMUTATIONS, &o->permutations_max, NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-sequential",
+                       "Stop a pair after this many exceedances (Besag-Clifford; 0 = run all)", o->sequential_h, 0,
+                       RSA_MAX_PERMUTATIONS, &o->sequential_h, NULL));
   PetscCall(OptionsChoice(PetscOptionsObject, "-permtest_kernel",
                           "Permutation product kernel (same counts whichever runs)", KernelNames, PERM_KERNEL_BEST,
                           &o->kernel));
-  PetscCall(PetscOptionsInt("-channel_chunk", "Channels ranked and permuted together (memory: 12 x pairs bytes each)",
-                            NULL, o->channel_chunk, &o->channel_chunk, NULL));
-  PetscCall(PetscOptionsInt("-perm_chunk", "Permutations between progress lines and checkpoint decisions", NULL,
-                            o->perm_chunk, &o->perm_chunk, NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-channel_chunk",
+                       "Channels ranked and permuted together (memory: 12 x pairs bytes each)", o->channel_chunk, 1,
+                       RSA_MAX_CHANNEL_CHUNK, &o->channel_chunk, NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-perm_chunk",
+                       "Permutations between progress lines and checkpoint decisions", o->perm_chunk, 1,
+                       RSA_MAX_PERM_CHUNK, &o->perm_chunk, NULL));
   o->correction = o->ctx.protocol == BA_PROTOCOL_KUZOVKIN2018 ? CORRECTION_NONE : CORRECTION_BH;
   PetscCall(OptionsChoice(PetscOptionsObject, "-correction",
                           "Multiple-comparison correction over (channel, layer) pairs of a ROI", CorrectionNames,
                           o->correction, &o->correction));
-  PetscCall(PetscOptionsReal("-q", "FDR level of bh/by, FWER level of maxstat", NULL, o->q, &o->q, NULL));
-  PetscCall(PetscOptionsReal("-alpha", "Per-pair level of -correction none", NULL, o->alpha, &o->alpha, NULL));
-  PetscCall(PetscOptionsReal("-responsive_q", "BH level of the responsiveness test over all channels", NULL,
-                             o->responsive_q, &o->responsive_q, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-q", "FDR level of bh/by, FWER level of maxstat, in (0, 1)", o->q, 0, 1,
+                        &o->q, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-alpha", "Per-pair level of -correction none, in (0, 1)", o->alpha, 0, 1,
+                        &o->alpha, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-responsive_q",
+                        "BH level of the responsiveness test over all channels, in (0, 1)", o->responsive_q, 0, 1,
+                        &o->responsive_q, NULL));
   PetscCall(OptionsChoice(PetscOptionsObject, "-distance", "Layer RDM distance", BaDistanceNames, BA_DISTANCE_EUCLIDEAN,
                           &o->distance));
-  PetscCall(PetscOptionsString("-atlas", "Label volume in MNI space (Brodmann atlas)", NULL, o->atlas, o->atlas,
-                               sizeof(o->atlas), NULL));
-  PetscCall(PetscOptionsInt("-noise_splits", "Split-half noise estimate of alignment (0 = none)", NULL, o->noise_splits,
-                            &o->noise_splits, NULL));
-  PetscCall(PetscOptionsInt("-blas_threads", "OpenBLAS threads per rank (0 = cores / ranks)", NULL, o->blas_threads,
-                            &o->blas_threads, NULL));
-  PetscCall(PetscOptionsString("-checkpoint", "Checkpoint file for progress", NULL, o->checkpoint.path,
-                               o->checkpoint.path, sizeof(o->checkpoint.path), NULL));
-  PetscCall(PetscOptionsBool("-resume", "Resume from -checkpoint", NULL, o->resume, &o->resume, NULL));
-  PetscCall(PetscOptionsReal("-checkpoint_interval", "Seconds between checkpoints", NULL, o->checkpoint.interval,
-                             &o->checkpoint.interval, NULL));
-  PetscCall(PetscOptionsString("-save_rdms", "Folder for the layer and channel RDMs as rsatoolbox HDF5 files", NULL,
-                               o->save_rdms, o->save_rdms, sizeof(o->save_rdms), NULL));
-  PetscCall(PetscOptionsInt("-checkpoint_stop_extension",
-                            "For tests of -resume: fail right after the N-th checkpoint written while extending "
-                            "(0 = never)",
-                            NULL, o->stop_extension, &o->stop_extension, NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-atlas", "Label volume in MNI space (Brodmann atlas)", o->atlas,
+                          o->atlas, sizeof(o->atlas), NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-noise_splits", "Split-half noise estimate of alignment (0 = none)",
+                       o->noise_splits, 0, RSA_MAX_NOISE_SPLITS, &o->noise_splits, NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-blas_threads", "OpenBLAS threads per rank (0 = cores / ranks)",
+                       o->blas_threads, 0, RSA_MAX_BLAS_THREADS, &o->blas_threads, NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-checkpoint", "Checkpoint file for progress", o->checkpoint.path,
+                          o->checkpoint.path, sizeof(o->checkpoint.path), NULL));
+  PetscCall(OptionsBool(PetscOptionsObject, "-resume", "Resume from -checkpoint", o->resume, &o->resume, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-checkpoint_interval", "Seconds between checkpoints",
+                        o->checkpoint.interval, 0, 1e9, &o->checkpoint.interval, NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-save_rdms",
+                          "Folder for the layer and channel RDMs as rsatoolbox HDF5 files", o->save_rdms, o->save_rdms,
+                          sizeof(o->save_rdms), NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-checkpoint_stop_extension",
+                       "For tests of -resume: fail right after the N-th checkpoint written while extending "
+                       "(0 = never)",
+                       o->stop_extension, 0, PETSC_MAX_INT, &o->stop_extension, NULL));
   PetscOptionsEnd();
+  PetscCall(PetscOptionsHasHelp(NULL, &help));
+  if (help) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(OptionsCheckUnknown(o->ctx.comm));
   PetscCall(RsaOptionsCheck(o));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -457,5 +473,14 @@ PetscErrorCode StageRsa(void)
   PetscCall(RsaFinish(&rsa));
   PetscCall(RsaDestroy(&rsa));
   PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode StageRsaOptions(void)
+{
+  RsaOptions o;
+
+  PetscFunctionBegin;
+  PetscCall(RsaSetFromOptions(&o));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -23,6 +23,9 @@
 #include <sys/stat.h>
 
 typedef enum { PRESET_TINY, PRESET_DEMO, PRESET_PAPER } Preset;
+
+#define SIM_MAX_PATIENTS             99999
+#define SIM_MAX_CHANNELS_PER_PATIENT 150 /* 15 shafts of up to 15 contacts */
 static const char *const PresetNames[] = {"tiny", "demo", "paper", NULL};
 
 /* Defaults of each preset (configs/<preset>.yaml holds the same values). */
@@ -48,7 +51,6 @@ typedef struct {
 static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help)
 {
   int band = 3, preset = PRESET_DEMO;
-  PetscInt seed;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(o, sizeof(*o)));
@@ -68,67 +70,66 @@ static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help
   o->par.gain_min      = 0.4;
   o->par.gain_max      = 1.2;
   o->par.target_share  = 0.04;
-  PetscCall(PetscOptionsInt("-sim_patients", "Patients", NULL, o->par.npatients, &o->par.npatients, NULL));
-  PetscCall(PetscOptionsInt(
-      "-sim_channels", "Bipolar channels in all, split over patients (8-15 shafts of 8-15 contacts where that fits)",
-      NULL, o->par.nchannels, &o->par.nchannels, NULL));
-  PetscCall(PetscOptionsInt("-sim_images", "Images, a multiple of 5 (250: the study's names and order)", NULL,
-                            o->par.nimages, &o->par.nimages, NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-sim_patients", "Patients", o->par.npatients, 1, SIM_MAX_PATIENTS,
+                       &o->par.npatients, NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-sim_channels",
+                       "Bipolar channels in all, split over patients (8-15 shafts of 8-15 contacts where that fits; "
+                       "1 to 150 per patient)",
+                       o->par.nchannels, 1, SIM_MAX_CHANNELS_PER_PATIENT * SIM_MAX_PATIENTS, &o->par.nchannels, NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-sim_images", "Images, a multiple of 5 (250: the study's names and order)",
+                       o->par.nimages, 5, 4995, &o->par.nimages, NULL));
   PetscCall(OptionsChoice(PetscOptionsObject, "-sim_hierarchy_band",
                           "Band whose planted layers rise along the ventral stream", BaBandNames, 3, &band));
   o->par.hierarchy_band = band;
-  PetscCall(PetscOptionsReal("-sim_layer_scale", "Network layer widths as a fraction of CaffeNet's (0, 1]", NULL,
-                             o->par.layer_scale, &o->par.layer_scale, NULL));
-  PetscCall(PetscOptionsReal("-sim_ventral_share", "Fraction of channels in BA 17, 18, 19, 37, 20 (the study: 0.052)",
-                             NULL, o->par.ventral_share, &o->par.ventral_share, NULL));
-  PetscCall(PetscOptionsReal("-sim_gain_min", "Smallest encoding gain g (burst amplitude x (1 + g z))", NULL,
-                             o->par.gain_min, &o->par.gain_min, NULL));
-  PetscCall(
-      PetscOptionsReal("-sim_gain_max", "Largest encoding gain g", NULL, o->par.gain_max, &o->par.gain_max, NULL));
-  PetscCall(PetscOptionsReal("-sim_target_share", "Extra target trials (stimulus -1, not analysed) per image", NULL,
-                             o->par.target_share, &o->par.target_share, NULL));
-  PetscCall(PetscOptionsString("-atlas", "Brodmann atlas (NIfTI, MNI space)", NULL, o->atlas, o->atlas,
-                               sizeof(o->atlas), NULL));
-  PetscCall(PetscOptionsInt("-sim_block_channels", "Channels generated and written per collective write", NULL,
-                            o->block, &o->block, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-sim_layer_scale",
+                        "Network layer widths as a fraction of CaffeNet's (0, 1]", o->par.layer_scale, 0, 1,
+                        &o->par.layer_scale, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-sim_ventral_share",
+                        "Fraction of channels in BA 17, 18, 19, 37, 20 (the study: 0.052), [0, 1)",
+                        o->par.ventral_share, 0, 1, &o->par.ventral_share, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-sim_gain_min", "Smallest encoding gain g (burst amplitude x (1 + g z))",
+                        o->par.gain_min, 0, 100, &o->par.gain_min, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-sim_gain_max", "Largest encoding gain g (at least -sim_gain_min)",
+                        o->par.gain_max, 0, 100, &o->par.gain_max, NULL));
+  PetscCall(OptionsReal(PetscOptionsObject, "-sim_target_share",
+                        "Extra target trials (stimulus -1, not analysed) per image", o->par.target_share, 0, 1,
+                        &o->par.target_share, NULL));
+  PetscCall(OptionsString(PetscOptionsObject, "-atlas", "Brodmann atlas (NIfTI, MNI space)", o->atlas, o->atlas,
+                          sizeof(o->atlas), NULL));
+  PetscCall(OptionsInt(PetscOptionsObject, "-sim_block_channels",
+                       "Channels generated and written per collective write (no patient has more than 150)", o->block,
+                       1, SIM_MAX_CHANNELS_PER_PATIENT, &o->block, NULL));
   o->control = PETSC_TRUE;
-  PetscCall(PetscOptionsBool("-sim_control_network",
-                             "Also write network_control.h5: the same network untrained (the study's control)", NULL,
-                             o->control, &o->control, NULL));
-  PetscCall(PetscOptionsBool("-sim_rdm_report", "Print the Spearman correlations of the network's layer RDMs", NULL,
-                             o->rdm_report, &o->rdm_report, NULL));
+  PetscCall(OptionsBool(PetscOptionsObject, "-sim_control_network",
+                        "Also write network_control.h5: the same network untrained (the study's control)", o->control,
+                        &o->control, NULL));
+  PetscCall(OptionsBool(PetscOptionsObject, "-sim_rdm_report",
+                        "Print the Spearman correlations of the network's layer RDMs", o->rdm_report, &o->rdm_report,
+                        NULL));
   PetscOptionsEnd();
   PetscCall(PetscOptionsHasHelp(NULL, help));
   if (*help) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(OptionsCheckUnknown(o->ctx.comm));
 
-  seed        = (PetscInt)o->ctx.seed;
-  o->par.seed = (uint32_t)seed;
+  o->par.seed = (uint32_t)o->ctx.seed; /* 0 .. BA_SEED_MAX */
   {
     const MPI_Comm c   = o->ctx.comm;
     const SimParams *p = &o->par;
-    PetscCheck(p->npatients >= 1, c, BA_ERR_INPUT, "-sim_patients: must be at least 1, got %" PetscInt_FMT,
-               p->npatients);
-    PetscCheck(p->npatients < 100000, c, BA_ERR_INPUT, "-sim_patients: at most 99999, got %" PetscInt_FMT,
-               p->npatients);
     PetscCheck(p->nchannels >= p->npatients, c, BA_ERR_INPUT,
                "-sim_channels: need at least one channel per patient (%" PetscInt_FMT " channels, %" PetscInt_FMT
                " patients)",
                p->nchannels, p->npatients);
-    PetscCheck(p->nchannels <= 150 * p->npatients, c, BA_ERR_INPUT,
+    PetscCheck(p->nchannels <= SIM_MAX_CHANNELS_PER_PATIENT * p->npatients, c, BA_ERR_INPUT,
                "-sim_channels: at most 150 per patient (15 shafts of up to 15 contacts), got "
                "%" PetscInt_FMT " for %" PetscInt_FMT " patients",
                p->nchannels, p->npatients);
-    PetscCheck(p->nimages >= 5 && p->nimages % 5 == 0 && p->nimages <= 4995, c, BA_ERR_INPUT,
+    PetscCheck(p->nimages % 5 == 0, c, BA_ERR_INPUT,
                "-sim_images: must be a positive multiple of 5 (at most 4995), got %" PetscInt_FMT, p->nimages);
-    PetscCheck(p->layer_scale > 0 && p->layer_scale <= 1, c, BA_ERR_INPUT,
-               "-sim_layer_scale: must be in (0, 1], got %g", p->layer_scale);
-    PetscCheck(p->ventral_share >= 0 && p->ventral_share < 1, c, BA_ERR_INPUT,
-               "-sim_ventral_share: must be in [0, 1), got %g", p->ventral_share);
-    PetscCheck(p->gain_min >= 0 && p->gain_max >= p->gain_min, c, BA_ERR_INPUT,
+    PetscCheck(p->layer_scale > 0, c, BA_ERR_INPUT, "-sim_layer_scale: must be in (0, 1], got %g", p->layer_scale);
+    PetscCheck(p->ventral_share < 1, c, BA_ERR_INPUT, "-sim_ventral_share: must be in [0, 1), got %g",
+               p->ventral_share);
+    PetscCheck(p->gain_max >= p->gain_min, c, BA_ERR_INPUT,
                "-sim_gain_min, -sim_gain_max: need 0 <= min <= max, got %g, %g", p->gain_min, p->gain_max);
-    PetscCheck(p->target_share >= 0 && p->target_share <= 1, c, BA_ERR_INPUT,
-               "-sim_target_share: must be in [0, 1], got %g", p->target_share);
-    PetscCheck(o->block >= 1, c, BA_ERR_INPUT, "-sim_block_channels: must be at least 1, got %" PetscInt_FMT, o->block);
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -414,5 +415,15 @@ PetscErrorCode StageSimulate(void)
   PetscCall(SimStimuliDestroy(&st));
   PetscCall(SimCohortDestroy(&co));
   PetscCall(PetscLogStagePop());
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode StageSimulateOptions(void)
+{
+  SimulateOptions o;
+  PetscBool help;
+
+  PetscFunctionBegin;
+  PetscCall(SimulateSetFromOptions(&o, &help));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
