@@ -15,6 +15,7 @@
 #include <bandalign/comm.h>
 #include <errno.h>
 #include <bandalign/context.h>
+#include <bandalign/sanitize.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,6 +55,7 @@ void BaH5AbandonAll(void)
 {
   int rank = 0;
 
+  SanitizeRunFailed(); /* main's error path: no leak check of what the failed stage held */
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   for (int i = 0; i < MAX_OPEN_FILES; i++)
     if (Writing[i]) {
