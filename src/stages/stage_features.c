@@ -346,10 +346,10 @@ static PetscErrorCode MyBlocks(const FeaturesOptions *o, const Dataset *ds, cons
                "%s: patient %s has %" PetscInt_FMT " samples per epoch, expected %" PetscInt_FMT, o->dataset, sel[p].id,
                sel[p].nsamples, ns);
     PartitionPatientRange(part, o->ctx.rank, p, &lo, &hi);
-    for (PetscInt a = lo; a < hi; a += B) {
+    for (PetscInt a = lo; a < hi; a = b[*nblocks - 1][2]) {
       b[*nblocks][0] = p;
       b[*nblocks][1] = a;
-      b[*nblocks][2] = PetscMin(a + B, hi);
+      b[*nblocks][2] = hi - a > B ? a + B : hi; /* a + B may not be a PetscInt */
       (*nblocks)++;
       *maxtrials = PetscMax(*maxtrials, sel[p].ntrials);
     }
@@ -373,6 +373,26 @@ typedef struct {
   Progress *prog;
 } FeaturesRun;
 
+/* The samples of a block, rows x trials x samples (and its features, rows x ROIs x images),
+   counted in size_t; a block too large to count is an error naming -block_channels, agreed
+   on by every rank (blocks differ by rank). Collective. */
+static PetscErrorCode BlockSize(const FeaturesOptions *o, PetscInt rows, PetscInt trials, PetscInt samples,
+                                PetscInt nimages, size_t *n)
+{
+  size_t a = 0, b = 0;
+  PetscBool over;
+
+  PetscFunctionBegin;
+  over = (PetscBool)(__builtin_mul_overflow((size_t)rows, (size_t)trials, &a) ||
+                     __builtin_mul_overflow(a, (size_t)samples, n) || *n > SIZE_MAX / sizeof(double) ||
+                     __builtin_mul_overflow((size_t)rows * BA_NROIS, (size_t)nimages, &b) || b > SIZE_MAX / sizeof(double));
+  PetscCall(CommAgreeErrorf(o->ctx.comm, over,
+                            "-block_channels %" PetscInt_FMT ": a block of %" PetscInt_FMT " channels x %" PetscInt_FMT
+                            " trials x %" PetscInt_FMT " samples is too large; give fewer channels",
+                            o->block_channels, rows, trials, samples));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* My blocks in rounds: in round k every rank reads, computes and writes (collectively) its
    k-th block or an empty one, so ranks working on different patients never wait for each
    other. */
@@ -381,7 +401,8 @@ static PetscErrorCode RunRounds(const FeaturesRun *r)
   const FeaturesOptions *o  = r->o;
   const DatasetPatient *sel = r->ds->patient + o->patient_lo;
   const PetscInt ns         = r->ns;
-  PetscInt nblocks, nrounds, maxtrials, (*block)[3] = NULL, done = 0;
+  PetscInt nblocks, nrounds, maxtrials, (*block)[3] = NULL, done = 0, nrows = 1;
+  size_t nraw;
   float *raw;
   FeaturesBlock blk;
   ChannelWork w;
@@ -389,8 +410,12 @@ static PetscErrorCode RunRounds(const FeaturesRun *r)
   PetscFunctionBegin;
   PetscCall(MyBlocks(o, r->ds, r->part, ns, &nblocks, &block, &maxtrials));
   PetscCall(CommRounds(o->ctx.comm, nblocks, &nrounds));
-  PetscCall(PetscMalloc1((size_t)o->block_channels * PetscMax(maxtrials, 1) * ns, &raw));
-  PetscCall(FeaturesBlockCreate(o->block_channels, r->ds->nimages, &blk));
+  /* a block holds at most -block_channels channels, and never more than my largest block */
+  for (PetscInt k = 0; k < nblocks; k++)
+    nrows = PetscMax(nrows, block[k][2] - block[k][1]);
+  PetscCall(BlockSize(o, nrows, PetscMax(maxtrials, 1), ns, r->ds->nimages, &nraw));
+  PetscCall(PetscMalloc1(nraw, &raw));
+  PetscCall(FeaturesBlockCreate(nrows, r->ds->nimages, &blk));
   PetscCall(ChannelWorkCreate(PetscMax(maxtrials, 1), ns, r->ds->nimages, &w));
   for (PetscInt k = 0; k < nrounds; k++) {
     const PetscInt p = k < nblocks ? block[k][0] : 0, a = k < nblocks ? block[k][1] : 0,
