@@ -59,7 +59,10 @@ void BaH5AbandonAll(void)
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   for (int i = 0; i < MAX_OPEN_FILES; i++)
     if (Writing[i]) {
-      if (rank == 0) unlink(Writing[i]->tmppath);
+      /* truncated first: HDF5 closes the file at exit and flushes its metadata
+         collectively, which must fit on a disk this output may have filled */
+      if (rank == 0 && truncate(Writing[i]->tmppath, 0) == 0) unlink(Writing[i]->tmppath);
+      else if (rank == 0) unlink(Writing[i]->tmppath);
       Writing[i] = NULL;
     }
 }
@@ -328,6 +331,13 @@ void BaH5FileAbandon(BaH5File *f)
   if (f->comm != MPI_COMM_NULL && f->comm) MPI_Comm_rank(f->comm, &rank);
   ReadingRemove(f);
   if (f->id >= 0 && f->id != 0) {
+    /* an output that failed may have filled the disk: free its space first, so that the
+       metadata H5Fclose flushes (collectively) can be written on every rank alike */
+    if (f->writing && f->comm != MPI_COMM_NULL && f->comm) {
+      if (rank == 0 && truncate(f->tmppath, 0) != 0) { /* nothing more to free */
+      }
+      MPI_Barrier(f->comm);
+    }
     DeferredFree(f->id);
     H5Fclose(f->id);
     f->id = H5I_INVALID_HID;
@@ -838,6 +848,7 @@ static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype,
 {
   hid_t dset, fspace, mspace, dxpl;
   PetscBool overlap = PETSC_FALSE;
+  herr_t rc         = 0;
 
   PetscFunctionBegin;
   if (!write) PetscCall(RangesOverlap(f->comm, lo, hi, &overlap));
@@ -846,13 +857,17 @@ static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype,
   BaCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
   BaCallH5(H5Pset_dxpl_mpio(dxpl, overlap ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
   if (write)
-    BaCallH5(H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+    rc = H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf);
   else if (!overlap || hi > lo)
-    BaCallH5(H5Dread(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+    rc = H5Dread(dset, memtype, mspace, fspace, dxpl, buf);
   H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(fspace);
   H5Dclose(dset);
+  /* a failed write (a full disk) or read (a truncated file) may be one rank's alone: every
+     rank raises it before the next collective, printed once */
+  PetscCall(CommAgreeErrorf(f->comm, (PetscBool)(rc < 0), "%s: cannot %s %s (%s)", f->path, write ? "write" : "read",
+                            name, write ? "is the disk full?" : "is the file truncated or corrupt?"));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
