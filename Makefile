@@ -2,6 +2,8 @@
 #   make            build bin/bandalign (and the test programs)
 #   make demo       install missing dependencies, build, run the demo preset on 2 ranks
 #   make check      run the test suite (ends with "N passed, N failed")
+#   make check-sanitize  the bad-input, importer and tiny-pipeline tests on a build with
+#                   AddressSanitizer and UBSan (build-san/, bin-san/)
 #   make install PREFIX=/usr/local [DESTDIR=/staging]
 #
 # Where the dependencies are (docs/install.md). Each of these, when set (on the command
@@ -24,6 +26,10 @@ DESTDIR    ?=
 NP         ?= 2
 PKG_CONFIG ?= pkg-config
 MPICC      ?= mpicc
+# where objects and test programs go, and the program (make check-sanitize sets them to
+# build-san and bin-san for its own build)
+BUILD      ?= build
+BINDIR     ?= bin
 CC         := $(MPICC)
 NIFTI_INCLUDE ?= /usr/include/nifti
 
@@ -65,69 +71,69 @@ LDLIBS   := $(LDFLAGS) $(PETSC_LIBS) $(HDF5_LIBS) $(FFTW_LIBS) \
 
 # src/<room>/*.c: core, kernels, formats, stages, sim, import, report (docs/architecture.md)
 SRC      := $(wildcard src/*/*.c)
-OBJ      := $(SRC:src/%.c=build/%.o) build/report/templates.o
+OBJ      := $(SRC:src/%.c=$(BUILD)/%.o) $(BUILD)/report/templates.o
 # the report's HTML, CSS and gnuplot templates, embedded in the program (scripts/embed-templates)
 TEMPLATES := $(sort $(wildcard src/report/templates/*.html src/report/templates/*.css src/report/templates/*.gp))
 # and the study's published figures (ReportTemplate_published_figures_tsv), shown beside a
 # -protocol kuzovkin2018 run: embedded, never read at run time
 TEMPLATES += data/kuzovkin2018/published-figures.tsv
 TESTSRC  := $(wildcard tests/test_*.c)
-TESTBIN  := $(TESTSRC:tests/%.c=build/tests/%)
-DRIVERS  := $(patsubst tests/drivers/%.c,build/drivers/%,$(wildcard tests/drivers/*.c))
-BENCH    := $(patsubst bench/%.c,build/bench/%,$(wildcard bench/*.c))
+TESTBIN  := $(TESTSRC:tests/%.c=$(BUILD)/tests/%)
+DRIVERS  := $(patsubst tests/drivers/%.c,$(BUILD)/drivers/%,$(wildcard tests/drivers/*.c))
+BENCH    := $(patsubst bench/%.c,$(BUILD)/bench/%,$(wildcard bench/*.c))
 MPIRUN   := mpirun --allow-run-as-root --oversubscribe -q
 
-all: bin/bandalign $(TESTBIN) $(DRIVERS) $(BENCH)
+all: $(BINDIR)/bandalign $(TESTBIN) $(DRIVERS) $(BENCH)
 
-# -MMD -MP: each object's header dependencies (public and private) in build/**/*.d
-build/%.o: src/%.c VERSION
+# -MMD -MP: each object's header dependencies (public and private) in $(BUILD)/**/*.d
+$(BUILD)/%.o: src/%.c VERSION
 	@mkdir -p $(@D)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
--include $(OBJ:.o=.d) build/main.d
+-include $(OBJ:.o=.d) $(BUILD)/main.d
 
-# build/report/templates.c holds each template as const char ReportTemplate_<name>[];
+# $(BUILD)/report/templates.c holds each template as const char ReportTemplate_<name>[];
 # templates.h declares them, for report.c alone
-build/report/templates.c build/report/templates.h &: $(TEMPLATES) build/report/templates.list scripts/embed-templates
+$(BUILD)/report/templates.c $(BUILD)/report/templates.h &: $(TEMPLATES) $(BUILD)/report/templates.list scripts/embed-templates
 	@mkdir -p $(@D)
-	@echo "  GEN     build/report/templates.c"
-	@scripts/embed-templates ReportTemplate_ build/report/templates.c build/report/templates.h $(TEMPLATES)
+	@echo "  GEN     $(BUILD)/report/templates.c"
+	@scripts/embed-templates ReportTemplate_ $(BUILD)/report/templates.c $(BUILD)/report/templates.h $(TEMPLATES)
 
 # the list of templates, rewritten only when a template is added or removed
-build/report/templates.list: FORCE
+$(BUILD)/report/templates.list: FORCE
 	@mkdir -p $(@D)
 	@echo '$(TEMPLATES)' | cmp -s - $@ || echo '$(TEMPLATES)' >$@
 
-build/report/templates.o: build/report/templates.c build/report/templates.h
+$(BUILD)/report/templates.o: $(BUILD)/report/templates.c $(BUILD)/report/templates.h
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-build/report/report.o: build/report/templates.h
-build/report/report.o: CFLAGS += -Ibuild/report
+$(BUILD)/report/report.o: $(BUILD)/report/templates.h
+$(BUILD)/report/report.o: CFLAGS += -I$(BUILD)/report
 
-build/libbandalign.a: $(OBJ)
+$(BUILD)/libbandalign.a: $(OBJ)
 	@echo "  AR      $@"
 	@ar rcs $@ $^
 
-bin/bandalign: build/main.o build/libbandalign.a | bin
+$(BINDIR)/bandalign: $(BUILD)/main.o $(BUILD)/libbandalign.a | $(BINDIR)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS) $^ $(LDLIBS) -o $@
 
-build/tests/%: tests/%.c tests/check.h build/libbandalign.a | build/tests
+$(BUILD)/tests/%: tests/%.c tests/check.h $(BUILD)/libbandalign.a | $(BUILD)/tests
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) -Itests $< build/libbandalign.a $(LDLIBS) -o $@
+	@$(CC) $(CFLAGS) -Itests $< $(BUILD)/libbandalign.a $(LDLIBS) -o $@
 
 # helper programs of the scripted tests and the benchmarks, linked like the tests
-build/drivers/%: tests/drivers/%.c build/libbandalign.a | build/drivers
+$(BUILD)/drivers/%: tests/drivers/%.c $(BUILD)/libbandalign.a | $(BUILD)/drivers
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) $< build/libbandalign.a $(LDLIBS) -o $@
+	@$(CC) $(CFLAGS) $< $(BUILD)/libbandalign.a $(LDLIBS) -o $@
 
-build/bench/%: bench/%.c build/libbandalign.a | build/bench
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libbandalign.a | $(BUILD)/bench
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS) $< build/libbandalign.a $(LDLIBS) -o $@
+	@$(CC) $(CFLAGS) $< $(BUILD)/libbandalign.a $(LDLIBS) -o $@
 
-build/tests build/drivers build/bench bin:
+$(BUILD)/tests $(BUILD)/drivers $(BUILD)/bench $(BINDIR):
 	mkdir -p $@
 
 deps:
@@ -142,6 +148,26 @@ check: all lint
 
 check-slurm: all
 	tests/slurm/check-slurm
+
+# The program and the C tests built again with AddressSanitizer and UBSan into build-san/
+# and bin-san/ (the normal build is untouched), then the tests of bad, corrupt and truncated
+# input, the importers' tests and the tiny pipeline run on them (tests/sanitize/README.md).
+# The leaks of Open MPI, PETSc and HDF5 are suppressed in tests/sanitize/lsan.supp.
+SAN_CFLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SAN_TESTS  := t_badinput t_corrupt t_import_bids t_import_kuzovkin test_import_parsers t_pipeline
+# fast_unwind_on_malloc=0: whole stacks through the libraries built without frame pointers,
+# so that the suppressions can name them; Open MPI keeps its components loaded so that
+# their frames have names
+SAN_ENV    := ASAN_OPTIONS=halt_on_error=1:detect_leaks=1:fast_unwind_on_malloc=0:detect_stack_use_after_return=0 \
+              LSAN_OPTIONS=suppressions=$(CURDIR)/tests/sanitize/lsan.supp:print_suppressions=0 \
+              UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:suppressions=$(CURDIR)/tests/sanitize/ubsan.supp \
+              OMPI_MCA_mca_base_component_disable_dlclose=1
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build-san BINDIR=bin-san CFLAGS="$(SAN_CFLAGS)" \
+	  bin-san/bandalign $(patsubst %,build-san/tests/%,$(filter test_%,$(SAN_TESTS)))
+
+check-sanitize: all sanitize
+	$(SAN_ENV) tests/run --bin bin-san/bandalign --build build-san $(SAN_TESTS)
 
 # The executable, the Slurm scripts (bandalign-submit runs slurm/submit), the presets and
 # the documentation, under $(DESTDIR)$(PREFIX); DESTDIR is for staging (packages).
@@ -171,7 +197,7 @@ format:
 	clang-format -i src/*.c src/*/*.c include/bandalign/*.h tests/*.c tests/*.h
 
 clean:
-	rm -rf build bin
+	rm -rf build bin build-san bin-san
 
-.PHONY: all deps demo check check-slurm install lint format clean FORCE
+.PHONY: all deps demo check check-slurm sanitize check-sanitize install lint format clean FORCE
 .SECONDARY:

@@ -18,8 +18,8 @@ typedef struct {
    (1e6 / SamplingInterval) and the length the data file's size gives. Only DataFormat=BINARY
    in INT_16, INT_32 or IEEE_FLOAT_32 is read; anything else, a missing key, a channel
    listed twice or a data file that is missing or not a whole number of samples is an input
-   error naming the file. Not collective (comm is where the error is raised). Free sig with
-   SignalTableFree. */
+   error naming the file; on error sig holds nothing. Not collective (comm is where the
+   error is raised). Free sig with SignalTableFree. */
 PetscErrorCode BrainVisionHeaderRead(MPI_Comm comm, const char *path, SignalTable *sig, BvLayout *bv);
 
 /* Reads whole signals idx[0 .. n) of the recording into x[k] (length sig->nsamples[idx[k]])

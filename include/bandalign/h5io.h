@@ -40,7 +40,8 @@ PetscErrorCode BaH5FileCommit(BaH5File *f);
 void BaH5FileAbandon(BaH5File *f);
 
 /* Removes the partial outputs of every file still being written (error path of main; does
-   not close them, as other ranks may be gone). Not collective. */
+   not close them, as other ranks may be gone); also tells make check-sanitize's
+   LeakSanitizer that the run failed (sanitize.h). Not collective. */
 void BaH5AbandonAll(void);
 
 /* Does the object (group or dataset) exist? */

@@ -111,45 +111,95 @@ static PetscErrorCode ScratchFree(Scratch *s)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Forms the analysis channels of a monopolar patient from its contacts: each contact k
-   with a contact k+1 on the same shaft, in stored order. */
-static PetscErrorCode PairContacts(BaH5File *f, const char *group, BaProtocol protocol, Scratch *s, DatasetPatient *pt)
+/* A parsed contact name: shaft (the first len characters of name) and number. */
+typedef struct {
+  const char *name;
+  size_t len;
+  long num;
+  PetscInt index; /* its row */
+} Contact;
+
+/* Orders contacts by shaft, then number, then row. */
+static int CompareContacts(const void *pa, const void *pb)
 {
-  PetscInt n = s->ncontacts, nch = 0;
-  size_t len[n > 0 ? n : 1];
-  long num[n > 0 ? n : 1];
+  const Contact *a = pa, *b = pb;
+  const size_t m   = PetscMin(a->len, b->len);
+  const int c      = strncmp(a->name, b->name, m);
+
+  if (c) return c;
+  if (a->len != b->len) return a->len < b->len ? -1 : 1;
+  if (a->num != b->num) return a->num < b->num ? -1 : 1;
+  return a->index < b->index ? -1 : a->index > b->index;
+}
+
+static PetscBool SameShaft(const Contact *a, const Contact *b)
+{
+  return (PetscBool)(a->len == b->len && !strncmp(a->name, b->name, a->len));
+}
+
+/* Forms the analysis channels of a monopolar patient from its contacts: each contact k
+   with a contact k+1 on the same shaft, in stored order. The contacts are sorted by shaft
+   and number (heap memory, n log n: a patient may have hundreds of thousands of rows), so
+   a repeated number and each contact's successor are neighbours in that order. */
+static PetscErrorCode PairContactsSorted(BaH5File *f, const char *group, BaProtocol protocol, Scratch *s,
+                                         DatasetPatient *pt, Contact *c, PetscInt *next)
+{
+  const PetscInt n = s->ncontacts;
+  PetscInt nch = 0, dup = -1;
 
   PetscFunctionBegin;
-  for (PetscInt i = 0; i < n; i++)
-    PetscCheck(ParseContact(s->contact[i], &len[i], &num[i]), f->comm, BA_ERR_INPUT,
+  for (PetscInt i = 0; i < n; i++) {
+    c[i].name  = s->contact[i];
+    c[i].index = i;
+    PetscCheck(ParseContact(s->contact[i], &c[i].len, &c[i].num), f->comm, BA_ERR_INPUT,
                "%s: %s/channel_name[%" PetscInt_FMT
                "] '%s' is not a contact name <shaft><number> (montage is monopolar)",
                f->path, group, i, s->contact[i]);
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt j = i + 1; j < n; j++)
-      PetscCheck(len[i] != len[j] || num[i] != num[j] || strncmp(s->contact[i], s->contact[j], len[i]), f->comm,
-                 BA_ERR_INPUT, "%s: %s/channel_name has contacts '%s' and '%s' with the same number on one shaft",
-                 f->path, group, s->contact[i], s->contact[j]);
+  }
+  qsort(c, (size_t)n, sizeof(*c), CompareContacts);
+  /* the repeated number of the lowest row, with the next row holding it */
+  for (PetscInt k = 0; k + 1 < n; k++)
+    if (SameShaft(&c[k], &c[k + 1]) && c[k].num == c[k + 1].num && (dup < 0 || c[k].index < c[dup].index)) dup = k;
+  PetscCheck(dup < 0, f->comm, BA_ERR_INPUT,
+             "%s: %s/channel_name has contacts '%s' and '%s' with the same number on one shaft", f->path, group,
+             c[dup].name, c[dup + 1].name);
+  for (PetscInt k = 0; k < n; k++)
+    next[c[k].index] =
+        k + 1 < n && SameShaft(&c[k], &c[k + 1]) && c[k + 1].num == c[k].num + 1 ? c[k + 1].index : -1;
   PetscCall(PetscMalloc1(2 * n, &pt->pair));
   PetscCall(PetscMalloc1(3 * n, &pt->mni));
   PetscCall(PetscCalloc1(n + 1, &pt->channel_name));
-  for (PetscInt i = 0; i < n; i++)
-    for (PetscInt j = 0; j < n; j++) {
-      size_t sz;
-      if (len[i] != len[j] || num[j] != num[i] + 1 || strncmp(s->contact[i], s->contact[j], len[i])) continue;
-      pt->pair[2 * nch]     = i;
-      pt->pair[2 * nch + 1] = j;
-      for (int d = 0; d < 3; d++)
-        pt->mni[3 * nch + d] =
-            protocol == BA_PROTOCOL_KUZOVKIN2018 ? s->mni[3 * i + d] : 0.5 * (s->mni[3 * i + d] + s->mni[3 * j + d]);
-      sz = strlen(s->contact[i]) + strlen(s->contact[j]) + 2;
-      PetscCall(PetscMalloc1(sz, &pt->channel_name[nch]));
-      PetscCall(PetscSNPrintf(pt->channel_name[nch], sz, "%s-%s", s->contact[i], s->contact[j]));
-      nch++;
-    }
+  for (PetscInt i = 0; i < n; i++) {
+    const PetscInt j = next[i];
+    size_t sz;
+    if (j < 0) continue;
+    pt->pair[2 * nch]     = i;
+    pt->pair[2 * nch + 1] = j;
+    for (int d = 0; d < 3; d++)
+      pt->mni[3 * nch + d] =
+          protocol == BA_PROTOCOL_KUZOVKIN2018 ? s->mni[3 * i + d] : 0.5 * (s->mni[3 * i + d] + s->mni[3 * j + d]);
+    sz = strlen(s->contact[i]) + strlen(s->contact[j]) + 2;
+    PetscCall(PetscMalloc1(sz, &pt->channel_name[nch]));
+    PetscCall(PetscSNPrintf(pt->channel_name[nch], sz, "%s-%s", s->contact[i], s->contact[j]));
+    nch++;
+  }
   pt->nchannels = nch;
   PetscCheck(nch > 0, f->comm, BA_ERR_INPUT,
              "%s: %s has no two neighbouring contacts on one shaft (montage is monopolar)", f->path, group);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+static PetscErrorCode PairContacts(BaH5File *f, const char *group, BaProtocol protocol, Scratch *s, DatasetPatient *pt)
+{
+  Contact *c;
+  PetscInt *next;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2((size_t)s->ncontacts + 1, &c, (size_t)s->ncontacts + 1, &next));
+  ierr = PairContactsSorted(f, group, protocol, s, pt, c, next);
+  PetscCall(PetscFree2(c, next));
+  PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -15,6 +15,7 @@
 #include <bandalign/comm.h>
 #include <errno.h>
 #include <bandalign/context.h>
+#include <bandalign/sanitize.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -54,10 +55,14 @@ void BaH5AbandonAll(void)
 {
   int rank = 0;
 
+  SanitizeRunFailed(); /* main's error path: no leak check of what the failed stage held */
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   for (int i = 0; i < MAX_OPEN_FILES; i++)
     if (Writing[i]) {
-      if (rank == 0) unlink(Writing[i]->tmppath);
+      /* truncated first: HDF5 closes the file at exit and flushes its metadata
+         collectively, which must fit on a disk this output may have filled */
+      if (rank == 0 && truncate(Writing[i]->tmppath, 0) == 0) unlink(Writing[i]->tmppath);
+      else if (rank == 0) unlink(Writing[i]->tmppath);
       Writing[i] = NULL;
     }
 }
@@ -113,12 +118,14 @@ static PetscErrorCode CheckReplace(MPI_Comm comm, const char *path, const char *
       hid_t id       = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : H5I_INVALID_HID;
       if (id >= 0) {
         if (H5Aexists(id, "format") > 0) {
-          hid_t a = H5Aopen(id, "format", H5P_DEFAULT), t = H5Aget_type(a);
-          if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
+          hid_t a = H5Aopen(id, "format", H5P_DEFAULT), t = H5Aget_type(a), sp = H5Aget_space(a);
+          /* only a scalar: H5Aread of an array would write more than the one pointer */
+          if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 && H5Sget_simple_extent_type(sp) == H5S_SCALAR) {
             char *v = NULL;
             if (H5Aread(a, t, &v) >= 0 && v) snprintf(found, sizeof(found), "%s", v);
             if (v) H5free_memory(v);
           }
+          H5Sclose(sp);
           H5Tclose(t);
           H5Aclose(a);
         }
@@ -324,6 +331,13 @@ void BaH5FileAbandon(BaH5File *f)
   if (f->comm != MPI_COMM_NULL && f->comm) MPI_Comm_rank(f->comm, &rank);
   ReadingRemove(f);
   if (f->id >= 0 && f->id != 0) {
+    /* an output that failed may have filled the disk: free its space first, so that the
+       metadata H5Fclose flushes (collectively) can be written on every rank alike */
+    if (f->writing && f->comm != MPI_COMM_NULL && f->comm) {
+      if (rank == 0 && truncate(f->tmppath, 0) != 0) { /* nothing more to free */
+      }
+      MPI_Barrier(f->comm);
+    }
     DeferredFree(f->id);
     H5Fclose(f->id);
     f->id = H5I_INVALID_HID;
@@ -429,34 +443,77 @@ PetscErrorCode BaH5AttrExists(BaH5File *f, const char *obj, const char *name, Pe
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The longest fixed-length string attribute read (longer ones are an input error). */
+#define BA_H5_MAX_ATTR_STRING (1 << 20)
+
+/* Reads a scalar string attribute (variable or fixed length, any padding and character set)
+   into a new string; anything else is an input error naming the file and attribute. */
+static PetscErrorCode AttrReadStringAlloc(BaH5File *f, const char *obj, const char *name, hid_t attr, char **value)
+{
+  hid_t ftype = H5I_INVALID_HID, space = H5I_INVALID_HID, mtype = H5I_INVALID_HID;
+  H5S_class_t sclass;
+  H5T_class_t tclass;
+  H5T_cset_t cset;
+  htri_t var;
+  size_t n;
+  herr_t rc;
+
+  PetscFunctionBegin;
+  *value = NULL;
+  BaCallH5(ftype = H5Aget_type(attr), f->path);
+  BaCallH5(space = H5Aget_space(attr), f->path);
+  tclass = H5Tget_class(ftype);
+  sclass = H5Sget_simple_extent_type(space);
+  var    = H5Tis_variable_str(ftype);
+  cset   = H5Tget_cset(ftype);
+  n      = H5Tget_size(ftype);
+  H5Sclose(space);
+  if (tclass != H5T_STRING || sclass != H5S_SCALAR || var < 0 || cset < 0 || (var == 0 && n > BA_H5_MAX_ATTR_STRING)) {
+    H5Tclose(ftype);
+    PetscCheck(tclass == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a string", f->path, name,
+               obj);
+    PetscCheck(sclass == H5S_SCALAR, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not one string (an array?)",
+               f->path, name, obj);
+    SETERRQ(f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a string this program reads (%zu bytes)", f->path,
+            name, obj, n);
+  }
+  mtype = H5Tcopy(H5T_C_S1);
+  H5Tset_cset(mtype, cset); /* HDF5 converts no character set into another */
+  if (var > 0) {
+    char *s = NULL;
+    H5Tset_size(mtype, H5T_VARIABLE);
+    rc = H5Aread(attr, mtype, &s);
+    if (rc >= 0) PetscCall(PetscStrallocpy(s ? s : "", value));
+    if (s) H5free_memory(s);
+  } else {
+    /* a fixed-length string of n bytes, read as n + 1 bytes ending in NUL */
+    PetscCall(PetscCalloc1(n + 2, value));
+    H5Tset_size(mtype, n + 1);
+    H5Tset_strpad(mtype, H5T_STR_NULLTERM);
+    rc = H5Aread(attr, mtype, *value);
+    (*value)[n + 1] = 0;
+    if (rc < 0) PetscCall(PetscFree(*value));
+  }
+  H5Tclose(mtype);
+  H5Tclose(ftype);
+  PetscCheck(rc >= 0, f->comm, BA_ERR_INPUT, "%s: cannot read attribute %s of %s", f->path, name, obj);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode BaH5AttrReadString(BaH5File *f, const char *obj, const char *name, char *value, size_t len)
 {
-  hid_t o, attr, ftype, type;
+  hid_t o, attr;
+  char *s = NULL;
+  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(AttrOpen(f, obj, name, &o, &attr));
-  BaCallH5(ftype = H5Aget_type(attr), f->path);
-  PetscCheck(H5Tget_class(ftype) == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a string",
-             f->path, name, obj);
-  if (H5Tis_variable_str(ftype) > 0) {
-    char *s = NULL;
-    type    = StringType();
-    BaCallH5(H5Aread(attr, type, &s), f->path);
-    PetscCall(PetscStrncpy(value, s ? s : "", len));
-    H5free_memory(s);
-    H5Tclose(type);
-  } else {
-    size_t n = H5Tget_size(ftype);
-    char *s  = calloc(n + 1, 1);
-    type     = H5Tcopy(ftype);
-    BaCallH5(H5Aread(attr, type, s), f->path);
-    PetscCall(PetscStrncpy(value, s, len));
-    free(s);
-    H5Tclose(type);
-  }
-  H5Tclose(ftype);
+  ierr = AttrReadStringAlloc(f, obj, name, attr, &s);
   H5Aclose(attr);
   H5Oclose(o);
+  PetscCall(ierr);
+  PetscCall(PetscStrncpy(value, s, len));
+  PetscCall(PetscFree(s));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -467,11 +524,21 @@ static PetscErrorCode AttrReadNumber(BaH5File *f, const char *obj, const char *n
   PetscFunctionBegin;
   PetscCall(AttrOpen(f, obj, name, &o, &attr));
   BaCallH5(space = H5Aget_space(attr), f->path);
-  PetscCheck(H5Sget_simple_extent_npoints(space) == 1, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a scalar",
-             f->path, name, obj);
+  {
+    const hssize_t npoints = H5Sget_simple_extent_npoints(space);
+    hid_t type             = H5Aget_type(attr);
+    const H5T_class_t cls  = H5Tget_class(type);
+    H5Tclose(type);
+    H5Sclose(space);
+    if (npoints != 1 || (cls != H5T_INTEGER && cls != H5T_FLOAT)) {
+      H5Aclose(attr);
+      H5Oclose(o);
+      PetscCheck(npoints == 1, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a scalar", f->path, name, obj);
+      SETERRQ(f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a number", f->path, name, obj);
+    }
+  }
   PetscCheck(H5Aread(attr, memtype, value) >= 0, f->comm, BA_ERR_INPUT, "%s: attribute %s of %s is not a number",
              f->path, name, obj);
-  H5Sclose(space);
   H5Aclose(attr);
   H5Oclose(o);
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -505,6 +572,25 @@ static PetscErrorCode OpenDataset(BaH5File *f, const char *name, hid_t *dset)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Every size read from a file is checked before use: each dimension must be a PetscInt
+   (the code indexes channels, trials, samples, images with it) and the number of elements
+   times 16 bytes must fit in a size_t (buffers of whole rows or datasets). */
+static PetscErrorCode CheckDims(BaH5File *f, const char *name, int ndims, const hsize_t *dims)
+{
+  hsize_t total = 1;
+
+  PetscFunctionBegin;
+  for (int d = 0; d < ndims; d++) {
+    PetscCheck(dims[d] <= (hsize_t)PETSC_MAX_INT, f->comm, BA_ERR_INPUT,
+               "%s: dataset %s has %llu elements along dimension %d, more than this program indexes (%d)", f->path,
+               name, (unsigned long long)dims[d], d + 1, (int)PETSC_MAX_INT);
+    PetscCheck(dims[d] == 0 || total <= (hsize_t)(SIZE_MAX / 16) / dims[d], f->comm, BA_ERR_INPUT,
+               "%s: dataset %s is larger than this program can hold in memory", f->path, name);
+    total *= dims[d];
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode BaH5DatasetShape(BaH5File *f, const char *name, int *ndims, hsize_t dims[3])
 {
   hid_t dset, space;
@@ -513,11 +599,15 @@ PetscErrorCode BaH5DatasetShape(BaH5File *f, const char *name, int *ndims, hsize
   PetscCall(OpenDataset(f, name, &dset));
   BaCallH5(space = H5Dget_space(dset), f->path);
   *ndims = H5Sget_simple_extent_ndims(space);
-  PetscCheck(*ndims >= 0 && *ndims <= 3, f->comm, BA_ERR_INPUT, "%s: dataset %s has %d dimensions", f->path, name,
-             *ndims);
+  if (*ndims < 0 || *ndims > 3) {
+    H5Sclose(space);
+    H5Dclose(dset);
+    SETERRQ(f->comm, BA_ERR_INPUT, "%s: dataset %s has %d dimensions", f->path, name, *ndims);
+  }
   H5Sget_simple_extent_dims(space, dims, NULL);
   H5Sclose(space);
   H5Dclose(dset);
+  PetscCall(CheckDims(f, name, *ndims, dims));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -534,44 +624,74 @@ PetscErrorCode BaH5DatasetClass(BaH5File *f, const char *name, H5T_class_t *cls)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The most strings a string dataset may hold, and the most bytes of one fixed-length string
+   (names of channels, patients, images and layers; more is an input error). */
+#define BA_H5_MAX_STRINGS      (1 << 24)
+#define BA_H5_MAX_STRING_BYTES (1 << 16)
+
 PetscErrorCode BaH5ReadStrings(BaH5File *f, const char *name, PetscInt *n, char ***strings)
 {
-  hid_t dset, space, ftype, type = StringType();
+  hid_t dset, space, ftype, type;
   hsize_t dims[3];
   int ndims;
-  char **raw;
+  H5T_cset_t cset;
+  htri_t var;
+  size_t sz;
+  herr_t rc = 0;
 
   PetscFunctionBegin;
+  *n       = 0;
+  *strings = NULL;
   PetscCall(BaH5DatasetShape(f, name, &ndims, dims));
   PetscCheck(ndims == 1, f->comm, BA_ERR_INPUT, "%s: %s must be one-dimensional", f->path, name);
+  PetscCheck(dims[0] <= BA_H5_MAX_STRINGS, f->comm, BA_ERR_INPUT, "%s: %s holds %llu strings, more than %d", f->path,
+             name, (unsigned long long)dims[0], BA_H5_MAX_STRINGS);
   PetscCall(OpenDataset(f, name, &dset));
   BaCallH5(ftype = H5Dget_type(dset), f->path);
-  PetscCheck(H5Tget_class(ftype) == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: %s must hold strings", f->path, name);
+  var  = H5Tis_variable_str(ftype);
+  cset = H5Tget_cset(ftype);
+  sz   = H5Tget_size(ftype);
+  if (H5Tget_class(ftype) != H5T_STRING || var < 0 || cset < 0 || (var == 0 && sz > BA_H5_MAX_STRING_BYTES)) {
+    const H5T_class_t cls = H5Tget_class(ftype);
+    H5Tclose(ftype);
+    H5Dclose(dset);
+    PetscCheck(cls == H5T_STRING, f->comm, BA_ERR_INPUT, "%s: %s must hold strings", f->path, name);
+    SETERRQ(f->comm, BA_ERR_INPUT, "%s: %s holds strings of %zu bytes, more than %d", f->path, name, sz,
+            BA_H5_MAX_STRING_BYTES);
+  }
+  type = H5Tcopy(H5T_C_S1);
+  H5Tset_cset(type, cset); /* HDF5 converts no character set into another */
   *n = (PetscInt)dims[0];
-  PetscCall(PetscCalloc1(*n + 1, strings));
-  if (H5Tis_variable_str(ftype) > 0) {
-    PetscCall(PetscMalloc1(*n + 1, &raw));
+  PetscCall(PetscCalloc1((size_t)*n + 1, strings));
+  if (var > 0) {
+    char **raw;
+    H5Tset_size(type, H5T_VARIABLE);
+    PetscCall(PetscCalloc1((size_t)*n + 1, &raw));
     BaCallH5(space = H5Dget_space(dset), f->path);
-    if (*n) BaCallH5(H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw), f->path);
-    for (PetscInt i = 0; i < *n; i++)
+    if (*n) rc = H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, raw);
+    for (PetscInt i = 0; i < *n && rc >= 0; i++)
       PetscCall(PetscStrallocpy(raw[i] ? raw[i] : "", &(*strings)[i]));
-    if (*n) H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw);
+    if (*n && rc >= 0) H5Dvlen_reclaim(type, space, H5P_DEFAULT, raw);
     H5Sclose(space);
     PetscCall(PetscFree(raw));
   } else {
-    size_t sz = H5Tget_size(ftype);
+    /* fixed-length strings of sz bytes, read as sz + 1 bytes ending in NUL */
     char *buf;
-    PetscCall(PetscCalloc1((size_t)*n * sz + 1, &buf));
-    if (*n) BaCallH5(H5Dread(dset, ftype, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf), f->path);
-    for (PetscInt i = 0; i < *n; i++) {
-      PetscCall(PetscCalloc1(sz + 1, &(*strings)[i]));
-      PetscCall(PetscMemcpy((*strings)[i], buf + (size_t)i * sz, sz));
+    H5Tset_size(type, sz + 1);
+    H5Tset_strpad(type, H5T_STR_NULLTERM);
+    PetscCall(PetscCalloc1((size_t)*n * (sz + 1) + 1, &buf));
+    if (*n) rc = H5Dread(dset, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    for (PetscInt i = 0; i < *n && rc >= 0; i++) {
+      buf[(size_t)i * (sz + 1) + sz] = 0;
+      PetscCall(PetscStrallocpy(buf + (size_t)i * (sz + 1), &(*strings)[i]));
     }
     PetscCall(PetscFree(buf));
   }
   H5Tclose(type);
   H5Tclose(ftype);
   H5Dclose(dset);
+  if (rc < 0) PetscCall(BaStringsFree(*n, strings));
+  PetscCheck(rc >= 0, f->comm, BA_ERR_INPUT, "%s: cannot read the strings of %s", f->path, name);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -669,7 +789,17 @@ static PetscErrorCode SelectRows(BaH5File *f, hid_t dset, hsize_t lo, hsize_t hi
   PetscFunctionBegin;
   BaCallH5(*fspace = H5Dget_space(dset), f->path);
   nd = H5Sget_simple_extent_ndims(*fspace);
+  if (nd < 1 || nd > 3) {
+    H5Sclose(*fspace);
+    SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "%s: a dataset of %d dimensions where rows are read", f->path, nd);
+  }
   H5Sget_simple_extent_dims(*fspace, dims, NULL);
+  for (int d = 0; d < nd; d++)
+    if (dims[d] > (hsize_t)PETSC_MAX_INT) {
+      H5Sclose(*fspace);
+      SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "%s: a dataset of %llu elements along dimension %d, more than %d",
+              f->path, (unsigned long long)dims[d], d + 1, (int)PETSC_MAX_INT);
+    }
   PetscCheck(lo <= hi && (lo == hi || hi <= dims[0]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "%s: rows [%llu, %llu) outside a dataset of %llu rows", f->path, (unsigned long long)lo,
              (unsigned long long)hi, (unsigned long long)dims[0]);
@@ -718,6 +848,7 @@ static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype,
 {
   hid_t dset, fspace, mspace, dxpl;
   PetscBool overlap = PETSC_FALSE;
+  herr_t rc         = 0;
 
   PetscFunctionBegin;
   if (!write) PetscCall(RangesOverlap(f->comm, lo, hi, &overlap));
@@ -726,13 +857,17 @@ static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype,
   BaCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
   BaCallH5(H5Pset_dxpl_mpio(dxpl, overlap ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
   if (write)
-    BaCallH5(H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+    rc = H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf);
   else if (!overlap || hi > lo)
-    BaCallH5(H5Dread(dset, memtype, mspace, fspace, dxpl, buf), f->path);
+    rc = H5Dread(dset, memtype, mspace, fspace, dxpl, buf);
   H5Pclose(dxpl);
   H5Sclose(mspace);
   H5Sclose(fspace);
   H5Dclose(dset);
+  /* a failed write (a full disk) or read (a truncated file) may be one rank's alone: every
+     rank raises it before the next collective, printed once */
+  PetscCall(CommAgreeErrorf(f->comm, (PetscBool)(rc < 0), "%s: cannot %s %s (%s)", f->path, write ? "write" : "read",
+                            name, write ? "is the disk full?" : "is the file truncated or corrupt?"));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -14,6 +14,9 @@
 #include <bandalign/context.h>
 #include <bandalign/tsv.h>
 
+/* The most channels a header may declare. */
+#define BV_MAX_CHANNELS (1 << 20)
+
 /* The header's keys that matter, as parsed. */
 typedef struct {
   PetscInt nch, nseen; /* NumberOfChannels (-1 until seen), Ch<k> lines seen */
@@ -62,8 +65,13 @@ static PetscErrorCode BvKey(MPI_Comm comm, const char *path, const char *section
     else if (!strcmp(key, "DataOrientation"))
       PetscCall(PetscStrncpy(k->orient, val, sizeof(k->orient)));
     else if (!strcmp(key, "NumberOfChannels")) {
-      k->nch = atol(val);
-      PetscCheck(k->nch > 0, comm, BA_ERR_INPUT, "%s: NumberOfChannels=%s is not positive", path, val);
+      PetscCheck(k->nch < 0, comm, BA_ERR_INPUT, "%s: NumberOfChannels given twice", path);
+      char *end;
+      const long long v = strtoll(val, &end, 10); /* checked in 64 bits before it is a PetscInt */
+      PetscCheck(end != val && v > 0, comm, BA_ERR_INPUT, "%s: NumberOfChannels=%s is not positive", path, val);
+      PetscCheck(v <= BV_MAX_CHANNELS, comm, BA_ERR_INPUT, "%s: NumberOfChannels=%s is more than %d", path, val,
+                 BV_MAX_CHANNELS);
+      k->nch = (PetscInt)v;
       PetscCall(SignalTableAlloc(sig, k->nch));
     } else if (!strcmp(key, "SamplingInterval"))
       k->interval_us = atof(val);
@@ -123,19 +131,19 @@ static PetscErrorCode BvCheck(MPI_Comm comm, const char *path, const BvKeys *k, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode BrainVisionHeaderRead(MPI_Comm comm, const char *path, SignalTable *sig, BvLayout *bv)
+/* BrainVisionHeaderRead's work; *text is freed by the caller, on every path. */
+static PetscErrorCode HeaderRead(MPI_Comm comm, const char *path, char **text, SignalTable *sig, BvLayout *bv)
 {
   BvKeys k = {.nch = -1, .format = "BINARY", .orient = "MULTIPLEXED", .binfmt = "INT_16"};
-  char *text, *slash;
+  char *slash;
   struct stat st;
   size_t width;
 
   PetscFunctionBegin;
-  PetscCall(TextRead(comm, path, &text));
-  PetscCheck(strstr(text, "Vision Data Exchange Header File") != NULL, comm, BA_ERR_INPUT,
+  PetscCall(TextRead(comm, path, text));
+  PetscCheck(strstr(*text, "Vision Data Exchange Header File") != NULL, comm, BA_ERR_INPUT,
              "%s: not a BrainVision header (first line)", path);
-  PetscCall(BvParse(comm, path, text, &k, sig));
-  PetscCall(PetscFree(text));
+  PetscCall(BvParse(comm, path, *text, &k, sig));
   PetscCall(BvCheck(comm, path, &k, bv, &width));
 
   /* the data file sits next to the header; its size gives the length */
@@ -151,6 +159,20 @@ PetscErrorCode BrainVisionHeaderRead(MPI_Comm comm, const char *path, SignalTabl
     sig->fs[s]       = 1e6 / k.interval_us;
     sig->nsamples[s] = (PetscInt64)(st.st_size / (off_t)(width * k.nch));
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode BrainVisionHeaderRead(MPI_Comm comm, const char *path, SignalTable *sig, BvLayout *bv)
+{
+  char *text = NULL;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(sig, sizeof(*sig)));
+  ierr = HeaderRead(comm, path, &text, sig, bv);
+  PetscCall(PetscFree(text));
+  if (ierr) PetscCall(SignalTableFree(sig)); /* nothing is left to the caller on error */
+  PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -18,6 +18,7 @@ PetscErrorCode SignalTableFree(SignalTable *t)
   for (PetscInt k = 0; k < t->nsignals; k++)
     PetscCall(PetscFree(t->label[k]));
   PetscCall(PetscFree4(t->label, t->fs, t->nsamples, t->scale));
+  t->nsignals = 0; /* safe to free twice */
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

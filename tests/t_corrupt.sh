@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# t_corrupt.sh: hostile files (tests/ref/corrupt.py) and a full disk end a run with a
+# non-zero exit, exactly one line "bandalign: error: ..." on stderr, within a time limit,
+# on 1 and 2 ranks, and no output left (neither -out nor a <out>.partial-* temporary):
+# HDF5 files whose format attribute is an array of strings, a long fixed-length string or
+# an integer, whose dimensions are 2^32 + 4 (chunked, nothing written), truncated or not
+# HDF5; BrainVision and EDF+ recordings cut short; simulate, features and rsa writing to a
+# 2 MB tmpfs that fills up (docs/reliability.md).
+source "$(dirname "$0")/lib.sh"
+: "${BA_BIN:?run through tests/run}"
+cd "$BA_ROOT"
+dir=$BA_TMP/corrupt
+rm -rf "$dir" && mkdir -p "$dir/h5" "$dir/bids" "$dir/out"
+LIMIT=120 # seconds a failing run may take (timeout's 124 is a failure)
+
+"$BA_PY" tests/ref/make_dataset.py dataset "$dir/good.h5"
+mapfile -t h5cases < <("$BA_PY" tests/ref/corrupt.py hdf5 "$dir/good.h5" "$dir/h5" | grep -v '^format_fixed_ok$')
+mapfile -t bidscases < <("$BA_PY" tests/ref/corrupt.py bids tests/data/bids-mne-bids "$dir/bids" build/drivers/edfwrite |
+  grep -v '^edf$')
+# each hostile file on 1 and 2 ranks, the fixed-length format read right, the good EDF
+# imported, the full disk (3 stages, and nothing left there)
+plan $((2 * ${#h5cases[@]} + 2 * ${#bidscases[@]} + 2 + 4))
+
+# fails WHAT OUT -- command...: exit 1, one stderr line "bandalign: error: ...", within
+# LIMIT seconds, no OUT nor OUT.partial-*. Open MPI's own lines about a failed write
+# (mca_fbtl_posix_pwritev: ... No space left on device) are not bandalign's and not
+# counted. KNOWN=crash before the call: HDF5 1.10 crashes (139) closing, in MPI_Finalize,
+# a file whose write failed (docs/reliability.md); then any exit but a hang passes.
+KNOWN=
+fails() {
+  local what=$1 out=$2 rc=0 lines t0=$SECONDS err left=no okrc
+  shift 3
+  timeout -k 10 $LIMIT "$@" >/dev/null 2>"$dir/err.all" || rc=$?
+  grep -v '^mca_fbtl_posix_pwritev: ' "$dir/err.all" >"$dir/err" || true
+  lines=$(grep -c . "$dir/err" || true)
+  err=$(head -c 300 "$dir/err")
+  if [ -e "$out" ] || compgen -G "$out.partial*" >/dev/null; then left=yes; fi
+  okrc='[ $rc -eq 1 ]'
+  [ "$KNOWN" != crash ] || { okrc='[ $rc -ne 0 ] && [ $rc -ne 124 ] && [ $rc -ne 137 ]'; what="$what [known: HDF5 crashes at exit]"; }
+  check "$what: exit $rc, $lines stderr lines, $((SECONDS - t0))s, output left: $left: $err" \
+    "$okrc"' && [ $lines -eq 1 ] && grep -q "^bandalign: error: " "$dir/err" && [ $left = no ] ||
+     { sed -n "2,20s/^/    # /p" "$dir/err"; false; }'
+  rm -f "$out" "$out".partial*
+}
+
+out=$dir/out/f.h5
+for c in "${h5cases[@]}"; do
+  for np in 1 2; do
+    fails "features on $c.h5 ($np ranks)" "$out" -- $BA_MPIRUN -np $np "$BA_BIN" features -dataset "$dir/h5/$c.h5" -out "$out" -quiet
+  done
+done
+check "a fixed-length format attribute of the right value is read as a string" \
+  '$BA_MPIRUN -np 2 "$BA_BIN" features -dataset "$dir/h5/format_fixed_ok.h5" -out "$out" -quiet && rm -f "$out"'
+
+out=$dir/out/d.h5
+imp=(import-bids -task vis -exclude target,response -out "$out" -quiet -bids)
+check "the EDF+ version of the BIDS folder imports" \
+  '$BA_MPIRUN -np 2 "$BA_BIN" "${imp[@]}" "$dir/bids/edf" 2>"$dir/err" && rm -f "$out" || { cat "$dir/err"; false; }'
+for c in "${bidscases[@]}"; do
+  for np in 1 2; do
+    fails "import-bids with $c ($np ranks)" "$out" -- $BA_MPIRUN -np $np "$BA_BIN" "${imp[@]}" "$dir/bids/$c"
+  done
+done
+
+# a full disk: a 2 MB tmpfs as the output folder (simulate writes ~10 MB; for features and
+# rsa the tmpfs is filled up first but for a few kB)
+disk=$dir/disk
+mkdir -p "$disk"
+if mount -t tmpfs -o size=2m tmpfs "$disk" 2>"$dir/mount.err"; then
+  trap 'umount "$disk" 2>/dev/null || true' EXIT
+  "$BA_BIN" simulate -preset tiny -out "$dir/sim" -quiet
+  fails "simulate -preset tiny to a full disk (2 ranks)" "$disk/sim/dataset.h5" -- \
+    $BA_MPIRUN -np 2 "$BA_BIN" simulate -preset tiny -out "$disk/sim" -quiet
+  rm -rf "$disk"/*
+  $BA_MPIRUN -np 2 "$BA_BIN" features -dataset "$dir/sim/dataset.h5" -out "$dir/f.h5" -quiet
+  dd if=/dev/zero of="$disk/filler" bs=1k count=2000 status=none 2>/dev/null || true
+  KNOWN=crash
+  fails "features to a full disk (2 ranks)" "$disk/f.h5" -- \
+    $BA_MPIRUN -np 2 "$BA_BIN" features -dataset "$dir/sim/dataset.h5" -out "$disk/f.h5" -quiet
+  fails "rsa to a full disk (2 ranks)" "$disk/r.h5" -- \
+    $BA_MPIRUN -np 2 "$BA_BIN" rsa -features "$dir/f.h5" -network "$dir/sim/network.h5" -permutations 100 \
+    -noise_splits 5 -out "$disk/r.h5" -quiet
+  KNOWN=
+  rm -f "$disk/filler"
+  check "nothing left on the full disk ($(ls -A "$disk" | tr '\n' ' '))" '[ -z "$(ls -A "$disk")" ]'
+  umount "$disk"
+else
+  for s in simulate features rsa "nothing left"; do
+    check "$s on a full disk: skipped, tmpfs cannot be mounted here ($(head -c 100 "$dir/mount.err"))" true
+  done
+fi
