@@ -3,13 +3,14 @@
 # rank meets it and without leaving another rank waiting: a non-finite activation or RDM
 # entry in a layer that rank 1 builds (2 and 3 ranks, within a time limit), and -resume
 # from a checkpoint of another seed, network or -distance, or with counts no run writes.
-# A stop signal writes a checkpoint and exits 3; -resume then finishes the run.
+# A stop signal writes a checkpoint and exits 3; -resume then finishes the run. A channel
+# given twice (the same features file twice) is refused.
 source "$(dirname "$0")/lib.sh"
 : "${BA_BIN:?run through tests/run}"
 dir=$BA_TMP/rsaguards
 mkdir -p "$dir"
 run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet; }
-plan 10
+plan 11
 
 run 2 simulate -preset tiny -sim_control_network false -out "$dir/sim"
 run 2 features -dataset "$dir/sim/dataset.h5" -out "$dir/f.h5"
@@ -91,3 +92,8 @@ rc=0
 run 2 rsa $slow -checkpoint "$dir/cks.h5" -resume -out "$dir/sig.h5" || rc=$?
 check "resumed after the signal: the results of an uninterrupted run (exit $rc)" \
   '[ $rc -eq 0 ] && h5diff -q "$dir/whole.h5" "$dir/sig.h5" /roi /roi >/dev/null'
+
+# the same features file twice (or array parts that overlap) would count channels twice
+refused "the same features file given twice" "is in the cohort twice" "$dir/r.h5" -- \
+  $BA_MPIRUN -np 2 "$BA_BIN" rsa -features "$dir/f.h5,$dir/f.h5" -network "$dir/sim/network.h5" -permutations 50 \
+  -noise_splits 0 -out "$dir/r.h5"

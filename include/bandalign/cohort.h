@@ -18,7 +18,8 @@ typedef struct {
 } Cohort;
 
 /* Opens every file of the comma-separated list and checks that they describe the same
-   images in the same order. Collective. */
+   images in the same order and that no channel (patient and name) is in two places.
+   Collective. */
 PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c);
 
 /* Reads global rows [lo, hi) of one ROI across the files (any of the outputs may be NULL).

@@ -485,7 +485,14 @@ static int CheckFile(const char *given, int yaml, char *err, size_t len)
   }
   if (yaml) {
     size_t n = strlen(YamlFiles);
-    snprintf(YamlFiles + n, sizeof(YamlFiles) - n, "%s%s", n ? ", " : "", path);
+    /* the list is for messages only: a name that does not fit is cut */
+    if (n + 2 < sizeof(YamlFiles)) {
+      size_t k;
+      if (n) memcpy(YamlFiles + n, ", ", 2), n += 2;
+      k = PetscMin(strlen(path), sizeof(YamlFiles) - 1 - n);
+      memcpy(YamlFiles + n, path, k);
+      YamlFiles[n + k] = 0;
+    }
     bad = 0;
   } else
     bad = CheckPlainFile(path, f, err, len);

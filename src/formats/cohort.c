@@ -1,6 +1,52 @@
 /* cohort.c: several features files read as one cohort (the parts of a job array). */
 #include <bandalign/cohort.h>
 
+/* Channels in (patient, name) order, for finding one channel given twice. */
+static const Cohort *SortCohort;
+
+static int ChannelCompare(const void *x, const void *y)
+{
+  const PetscInt a = *(const PetscInt *)x, b = *(const PetscInt *)y;
+  int d = strcmp(SortCohort->patient[a], SortCohort->patient[b]);
+  if (!d) d = strcmp(SortCohort->name[a], SortCohort->name[b]);
+  return d ? d : (a > b) - (a < b);
+}
+
+/* The file that holds global channel g. */
+static const char *FileOf(const Cohort *c, PetscInt g)
+{
+  PetscInt f = 0;
+  while (f + 1 < c->nfiles && g >= c->first[f + 1])
+    f++;
+  return c->file[f].file.path;
+}
+
+/* A channel (patient and name) in the cohort twice, from a file given twice or array parts
+   with overlapping -patients, would count twice in every statistic: an input error naming
+   both places. Every rank sees the same names, so every rank agrees. */
+static PetscErrorCode CheckDuplicates(MPI_Comm comm, const Cohort *c)
+{
+  PetscInt *order;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(c->n, &order));
+  for (PetscInt g = 0; g < c->n; g++)
+    order[g] = g;
+  SortCohort = c;
+  qsort(order, (size_t)c->n, sizeof(*order), ChannelCompare);
+  for (PetscInt k = 1; k < c->n; k++) {
+    const PetscInt a = order[k - 1], b = order[k];
+    if (strcmp(c->patient[a], c->patient[b]) || strcmp(c->name[a], c->name[b])) continue;
+    PetscCall(PetscFree(order));
+    SETERRQ(comm, BA_ERR_INPUT,
+            "-features: channel %s of patient %s is in the cohort twice (%s and %s: a file given twice, or array "
+            "parts with overlapping -patients?)",
+            c->name[b], c->patient[b], FileOf(c, a), FileOf(c, b));
+  }
+  PetscCall(PetscFree(order));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
 {
   char *copy, *tok, *save = NULL;
@@ -37,6 +83,7 @@ PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
       for (int d = 0; d < 3; d++)
         c->mni[3 * g + d] = c->file[f].mni[3 * r + d];
     }
+  PetscCall(CheckDuplicates(comm, c));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

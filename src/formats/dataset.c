@@ -123,8 +123,8 @@ typedef struct {
 static int CompareContacts(const void *pa, const void *pb)
 {
   const Contact *a = pa, *b = pb;
-  const size_t m   = PetscMin(a->len, b->len);
-  const int c      = strncmp(a->name, b->name, m);
+  const size_t m = PetscMin(a->len, b->len);
+  const int c    = strncmp(a->name, b->name, m);
 
   if (c) return c;
   if (a->len != b->len) return a->len < b->len ? -1 : 1;
@@ -164,8 +164,7 @@ static PetscErrorCode PairContactsSorted(BaH5File *f, const char *group, BaProto
              "%s: %s/channel_name has contacts '%s' and '%s' with the same number on one shaft", f->path, group,
              c[dup].name, c[dup + 1].name);
   for (PetscInt k = 0; k < n; k++)
-    next[c[k].index] =
-        k + 1 < n && SameShaft(&c[k], &c[k + 1]) && c[k + 1].num == c[k].num + 1 ? c[k + 1].index : -1;
+    next[c[k].index] = k + 1 < n && SameShaft(&c[k], &c[k + 1]) && c[k + 1].num == c[k].num + 1 ? c[k + 1].index : -1;
   PetscCall(PetscMalloc1(2 * n, &pt->pair));
   PetscCall(PetscMalloc1(3 * n, &pt->mni));
   PetscCall(PetscCalloc1(n + 1, &pt->channel_name));

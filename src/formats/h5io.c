@@ -61,8 +61,10 @@ void BaH5AbandonAll(void)
     if (Writing[i]) {
       /* truncated first: HDF5 closes the file at exit and flushes its metadata
          collectively, which must fit on a disk this output may have filled */
-      if (rank == 0 && truncate(Writing[i]->tmppath, 0) == 0) unlink(Writing[i]->tmppath);
-      else if (rank == 0) unlink(Writing[i]->tmppath);
+      if (rank == 0 && truncate(Writing[i]->tmppath, 0) == 0)
+        unlink(Writing[i]->tmppath);
+      else if (rank == 0)
+        unlink(Writing[i]->tmppath);
       Writing[i] = NULL;
     }
 }
@@ -120,7 +122,8 @@ static PetscErrorCode CheckReplace(MPI_Comm comm, const char *path, const char *
         if (H5Aexists(id, "format") > 0) {
           hid_t a = H5Aopen(id, "format", H5P_DEFAULT), t = H5Aget_type(a), sp = H5Aget_space(a);
           /* only a scalar: H5Aread of an array would write more than the one pointer */
-          if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 && H5Sget_simple_extent_type(sp) == H5S_SCALAR) {
+          if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0 &&
+              H5Sget_simple_extent_type(sp) == H5S_SCALAR) {
             char *v = NULL;
             if (H5Aread(a, t, &v) >= 0 && v) snprintf(found, sizeof(found), "%s", v);
             if (v) H5free_memory(v);
@@ -490,7 +493,7 @@ static PetscErrorCode AttrReadStringAlloc(BaH5File *f, const char *obj, const ch
     PetscCall(PetscCalloc1(n + 2, value));
     H5Tset_size(mtype, n + 1);
     H5Tset_strpad(mtype, H5T_STR_NULLTERM);
-    rc = H5Aread(attr, mtype, *value);
+    rc              = H5Aread(attr, mtype, *value);
     (*value)[n + 1] = 0;
     if (rc < 0) PetscCall(PetscFree(*value));
   }
@@ -797,8 +800,8 @@ static PetscErrorCode SelectRows(BaH5File *f, hid_t dset, hsize_t lo, hsize_t hi
   for (int d = 0; d < nd; d++)
     if (dims[d] > (hsize_t)PETSC_MAX_INT) {
       H5Sclose(*fspace);
-      SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "%s: a dataset of %llu elements along dimension %d, more than %d",
-              f->path, (unsigned long long)dims[d], d + 1, (int)PETSC_MAX_INT);
+      SETERRQ(PETSC_COMM_SELF, BA_ERR_INPUT, "%s: a dataset of %llu elements along dimension %d, more than %d", f->path,
+              (unsigned long long)dims[d], d + 1, (int)PETSC_MAX_INT);
     }
   PetscCheck(lo <= hi && (lo == hi || hi <= dims[0]), PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "%s: rows [%llu, %llu) outside a dataset of %llu rows", f->path, (unsigned long long)lo,
