@@ -113,6 +113,9 @@ PetscErrorCode RoiEnd(RoiWork *w);
 /* After a checkpoint written on a stop request: the one-line stop, exit BA_EXIT_STOPPED. */
 PetscErrorCode RsaStopped(const Rsa *rsa);
 
+/* Every rank's n counts, in rank order, on every rank (*all PetscMalloc'd). Collective. */
+PetscErrorCode RsaGatherCounts(MPI_Comm comm, PetscInt n, const PermCount *mine, PetscInt *nall, PermCount **all);
+
 /* Corrected q-values and significance of a ROI family, identical on every rank. */
 PetscErrorCode RsaCorrect(const RsaOptions *o, PetscInt n, const double *p, double *qv, PetscBool *reject);
 

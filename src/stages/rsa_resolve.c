@@ -118,15 +118,11 @@ static PetscErrorCode RoundDestroy(Round *r)
 static PetscErrorCode RoundSync(Rsa *rsa, const RoiWork *w, const Round *r)
 {
   const PetscInt nl = rsa->nl;
-  MPI_Datatype count_type;
   PermCount *all;
   PetscInt nall;
 
   PetscFunctionBegin;
-  PetscCallMPI(MPI_Type_contiguous((int)(sizeof(PermCount) / sizeof(int64_t)), MPI_INT64_T, &count_type));
-  PetscCallMPI(MPI_Type_commit(&count_type));
-  PetscCall(CommGatherAll(rsa->o.ctx.comm, count_type, (r->s1 - r->s0) * nl, r->cw, &nall, &all));
-  PetscCallMPI(MPI_Type_free(&count_type));
+  PetscCall(RsaGatherCounts(rsa->o.ctx.comm, (r->s1 - r->s0) * nl, r->cw, &nall, &all));
   for (PetscInt s = 0; s < r->S; s++) {
     if (r->W[s] < w->split.rlo || r->W[s] >= w->split.rhi) continue;
     for (PetscInt l = 0; l < nl; l++)

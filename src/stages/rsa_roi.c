@@ -294,11 +294,22 @@ static void LocalPValues(const RsaOptions *o, PermTest pt, PetscInt nk, const do
   }
 }
 
+PetscErrorCode RsaGatherCounts(MPI_Comm comm, PetscInt n, const PermCount *mine, PetscInt *nall, PermCount **all)
+{
+  MPI_Datatype count_type; /* PermCount as its int64 words (done and pad share one) */
+
+  PetscFunctionBegin;
+  PetscCallMPI(MPI_Type_contiguous((int)(sizeof(PermCount) / sizeof(int64_t)), MPI_INT64_T, &count_type));
+  PetscCallMPI(MPI_Type_commit(&count_type));
+  PetscCall(CommGatherAll(comm, count_type, n, mine, nall, all));
+  PetscCallMPI(MPI_Type_free(&count_type));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The ROI's p-values, counts and goals gathered from my pairs, and its correction. */
 static PetscErrorCode GatherAndCorrect(Rsa *rsa, RoiWork *w)
 {
   const PetscInt nk = w->nloc * rsa->nl;
-  MPI_Datatype count_type;
   PetscInt nall;
 
   PetscFunctionBegin;
@@ -306,11 +317,8 @@ static PetscErrorCode GatherAndCorrect(Rsa *rsa, RoiWork *w)
   PetscCall(PetscFree(w->all_p));
   PetscCall(CommGatherAll(rsa->o.ctx.comm, MPI_DOUBLE, nk, w->pv, &w->nall, &w->all_p));
   PetscCall(RsaCorrect(&rsa->o, w->nall, w->all_p, w->qv, w->reject));
-  PetscCallMPI(MPI_Type_contiguous((int)(sizeof(PermCount) / sizeof(int64_t)), MPI_INT64_T, &count_type));
-  PetscCallMPI(MPI_Type_commit(&count_type));
   PetscCall(PetscFree(w->all_count));
-  PetscCall(CommGatherAll(rsa->o.ctx.comm, count_type, nk, w->net->st.counts[w->roi], &nall, &w->all_count));
-  PetscCallMPI(MPI_Type_free(&count_type));
+  PetscCall(RsaGatherCounts(rsa->o.ctx.comm, nk, w->net->st.counts[w->roi], &nall, &w->all_count));
   PetscCall(PetscFree(w->all_goal));
   PetscCall(CommGatherAll(rsa->o.ctx.comm, MPI_INT64_T, nk, w->net->st.goal[w->roi], &nall, &w->all_goal));
   PetscFunctionReturn(PETSC_SUCCESS);

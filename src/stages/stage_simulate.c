@@ -154,14 +154,28 @@ static PetscErrorCode FillNetwork(const SimulateOptions *o, const SimNetwork *ne
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* A network file from rank 0's model (nfeatures known on every rank); the model is freed. */
+static PetscErrorCode NetworkFileWrite(const SimulateOptions *o, const SimStimuli *st, const char *path,
+                                       SimNetwork *net)
+{
+  Network file;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(NetworkCreate(o->ctx.comm, path, st->nimages, st->name, SIM_NLAYERS, (char *const *)SimLayerNames, &file));
+  ierr = FillNetwork(o, net, &file);
+  if (ierr) BaH5FileAbandon(&file.file);
+  PetscCall(ierr);
+  if (o->ctx.rank == 0) PetscCall(SimNetworkDestroy(net));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* network.h5 from rank 0's model; every rank receives the projections. */
 static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *st, const char *path, double *proj)
 {
   SimNetwork net;
-  Network file;
   const PetscInt n = st->nimages;
   double t0        = MPI_Wtime();
-  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(&net, sizeof(net)));
@@ -193,11 +207,7 @@ static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *s
     printf("\n");
     fflush(stdout);
   }
-  PetscCall(NetworkCreate(o->ctx.comm, path, n, st->name, SIM_NLAYERS, (char *const *)SimLayerNames, &file));
-  ierr = FillNetwork(o, &net, &file);
-  if (ierr) BaH5FileAbandon(&file.file);
-  PetscCall(ierr);
-  if (o->ctx.rank == 0) PetscCall(SimNetworkDestroy(&net));
+  PetscCall(NetworkFileWrite(o, st, path, &net));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -205,18 +215,12 @@ static PetscErrorCode WriteNetwork(const SimulateOptions *o, const SimStimuli *s
 static PetscErrorCode WriteControlNetwork(const SimulateOptions *o, const SimStimuli *st, const char *path)
 {
   SimNetwork net;
-  Network file;
-  PetscErrorCode ierr;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(&net, sizeof(net)));
   if (o->ctx.rank == 0) PetscCall(SimNetworkCreateUntrained(&o->par, st, &net));
   PetscCallMPI(MPI_Bcast(net.nfeatures, SIM_NLAYERS, MPIU_INT, 0, o->ctx.comm));
-  PetscCall(NetworkCreate(o->ctx.comm, path, st->nimages, st->name, SIM_NLAYERS, (char *const *)SimLayerNames, &file));
-  ierr = FillNetwork(o, &net, &file);
-  if (ierr) BaH5FileAbandon(&file.file);
-  PetscCall(ierr);
-  if (o->ctx.rank == 0) PetscCall(SimNetworkDestroy(&net));
+  PetscCall(NetworkFileWrite(o, st, path, &net));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
