@@ -61,11 +61,11 @@ shutil.copy(sys.argv[1], sys.argv[2])
 with h5py.File(sys.argv[2], "r+") as f:
     roi = next(k for k in f if isinstance(f[k], h5py.Group) and f[k]["count"].shape[0] > 0)
     c = f[roi]["count"]
-    row = c[0]
+    row = c[-1]  # the last pair: read by rank 1 on 2 ranks
     row[0] = row[1] + 5  # more exceedances than permutations
-    c[0] = row
+    c[-1] = row
 PY
-refused "-resume from a checkpoint with counts no run writes" "holds counts no run writes" "$dir/r.h5" -- \
+refused "-resume from a checkpoint with counts no run writes (in rank 1's rows)" "holds counts no run writes" "$dir/r.h5" -- \
   $BA_MPIRUN -np 2 "$BA_BIN" rsa $opts -network "$dir/sim/network.h5" -checkpoint "$dir/hostile.h5" -resume \
   -out "$dir/r.h5"
 rc=0
