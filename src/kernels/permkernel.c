@@ -22,15 +22,40 @@
  * as fast as large ones. With AVX-512 the gather itself is
  * vectorised across permutations (perm transposed, one hardware gather per 8 entries).
  * Threads, when asked for, split the permutation panels: each gathers and multiplies its
- * own, with no synchronisation before the end. */
+ * own, with no synchronisation before the end.
+ *
+ * The float32 kernels (avx512_f32, avx2_f32) have twice the lanes per FMA and half the bytes
+ * per gather, and are exact where it matters: in the comparisons the permutation test makes.
+ * Ranks are integers below 2^24, hence exact in float32; the products of a block of KC = 256
+ * entries are summed in float32 FMAs from zero and each block sum (an integer) is added to d
+ * in double, exactly while the sums stay below 2^53. Only the float32 sums round. With FMA a
+ * step c_j = fl(c_{j-1} + x_j) errs by at most u |c_{j-1} + x_j| <= u (S_j + |E_{j-1}|),
+ * u = 2^-24, S_j = |x_1| + ... + |x_j|, E the error so far; so a block of kb entries errs by
+ * at most u (1 + u)^kb (S_1 + ... + S_kb) = u (1 + u)^kb sum_q (kb - q) |a_q| |b_q|, q the
+ * position in the block from 0 (the first product goes through every rounding of the block,
+ * the last through one). By Cauchy-Schwarz, within a block and then over the blocks, the
+ * whole product errs by at most
+ *     u (1 + u)^KC  W_i  |b|,   W_i^2 = sum_k w_k^2 a_ik^2 (w_k = kb - q of entry k),
+ * where W_i is computed once per row when packed and |b|, the norm of the gathered column, is
+ * the same for every permutation: the norm of the table's entries (for the pairs a < b of a
+ * table that need not be symmetric, the larger of (a, b) and (b, a) for each pair). In units
+ * of rho that is u (1 + u)^KC W_i / |a_i| <= 2^-24 KC / sqrt(3) ~ 8.8e-6 for ranks without
+ * ties, against a null spread of rho of 1e-3 or more: a threshold comparison is decided in
+ * float32 unless the two are closer than that, and PermKernelExactDot recomputes those few
+ * dot products exactly (K gathered FMAs in double, whose partial sums are integers below
+ * 2^53) so the counts are those of the double kernels. PermKernelErrorBound adds a margin of
+ * 1e-9 relative plus one per block of entries (double additions past 2^53 would round by
+ * at most one) so the caller's double arithmetic near the threshold cannot cross it. */
 #include <bandalign/permkernel.h>
 #include <cblas.h>
 #include <immintrin.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-const char *const PermKernelTypeNames[] = {"blas", "avx2", "avx512", "best", "PermKernelType", "PERM_KERNEL_", NULL};
+const char *const PermKernelTypeNames[] = {"blas",       "avx2",           "avx512",       "best", "avx2_f32",
+                                           "avx512_f32", "PermKernelType", "PERM_KERNEL_", NULL};
 
 #define PK_AVX512 __attribute__((target("avx512f,avx512vl,avx2,fma")))
 #define PK_AVX2   __attribute__((target("avx2,fma")))
@@ -40,12 +65,14 @@ const char *const PermKernelTypeNames[] = {"blas", "avx2", "avx512", "best", "Pe
 #define PK_KC 256
 #endif
 enum {
-  MR512 = 14, /* rows of A per register block: 28 of the 32 zmm registers accumulate */
-  NR512 = 16, /* permutations per register block: two zmm */
-  MR256 = 6,  /* AVX2: 12 of the 16 ymm registers accumulate */
-  NR256 = 8,
-  KC    = 256, /* entries per block of B: 128 permutations x 256 x 8 bytes = 256 kB */
-  ALIGN = 64
+  MR512  = 14, /* rows of A per register block: 28 of the 32 zmm registers accumulate */
+  NR512  = 16, /* permutations per register block: two zmm */
+  NR512F = 32, /* float32: two zmm of 16 */
+  MR256  = 6,  /* AVX2: 12 of the 16 ymm registers accumulate */
+  NR256  = 8,
+  NR256F = 16,
+  KC     = 256, /* entries per block of B: 128 permutations x 256 x 8 bytes = 256 kB */
+  ALIGN  = 64
 };
 
 /* Entries (a, b) for b in [b0, b1) */
@@ -55,6 +82,7 @@ typedef struct {
 
 struct _p_PermKernel {
   PermKernelType type; /* never BEST */
+  PetscBool f32;       /* float32 blocks, within PermKernelErrorBound */
   PetscInt n, K;       /* images, entries */
   PetscBool upper;     /* entries are the pairs a < b, else all (a, b) */
   PetscInt pmax;       /* permutations per product */
@@ -63,11 +91,20 @@ struct _p_PermKernel {
   Segment *seg;        /* the entries as runs within a row, cut at block boundaries */
   PetscInt *blockseg;  /* [nblocks + 1]: block blk is seg[blockseg[blk] .. blockseg[blk + 1]) */
   PetscInt m;          /* rows packed */
-  double *ap;          /* packed rows: panel i at ap + i mr K, [K][rows in panel] */
-  size_t apcap;        /* doubles allocated at ap */
-  double *b;           /* blocks of B: panel j at b + j kc nr, [kc][nr] */
+  void *ap;            /* packed rows (double or float): panel i at ap + i mr K, [K][rows in panel] */
+  size_t apcap;        /* bytes allocated at ap */
+  void *b;             /* blocks of B (double or float): panel j at b + j kc nr, [kc][nr] */
   int32_t *pt;         /* [n][ptld] transposed permutations (vector gathers) */
   PetscInt ptld;       /* pmax rounded up to the register block */
+  /* float32 kernels: what the error bound and the exact dot products need */
+  const int32_t **rows; /* [m] the caller's rows */
+  double *wnorm;        /* [m] W_i of the error bound */
+  PetscInt rowcap;      /* rows allocated at rows and wnorm */
+  float *ftab;          /* [ntables][n][n] tables of the last product */
+  double *tnorm;        /* [ntables] norms of their entries */
+  PetscInt tabcap;      /* tables allocated at ftab and tnorm */
+  int32_t *pr;          /* [pmax][n] permutations of the last product */
+  double gamma;         /* u (1 + u)^kc */
 };
 
 PetscBool PermKernelAvailable(PermKernelType type)
@@ -75,11 +112,13 @@ PetscBool PermKernelAvailable(PermKernelType type)
   __builtin_cpu_init();
   switch (type) {
   case PERM_KERNEL_AVX512:
+  case PERM_KERNEL_AVX512_F32:
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx2") &&
                    __builtin_cpu_supports("fma")
                ? PETSC_TRUE
                : PETSC_FALSE;
   case PERM_KERNEL_AVX2:
+  case PERM_KERNEL_AVX2_F32:
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? PETSC_TRUE : PETSC_FALSE;
   default:
     return PETSC_TRUE;
@@ -92,6 +131,45 @@ static void *AlignedAlloc(size_t bytes)
   return posix_memalign(&p, ALIGN, bytes ? bytes : ALIGN) ? NULL : p;
 }
 
+/* Register block (rows, permutations) of a kernel type: BLAS multiplies all at once. */
+static void BlockShape(PermKernelType type, PetscInt pmax, PetscInt *mr, PetscInt *nr)
+{
+  switch (type) {
+  case PERM_KERNEL_AVX512:
+    *mr = MR512, *nr = NR512;
+    break;
+  case PERM_KERNEL_AVX512_F32:
+    *mr = MR512, *nr = NR512F;
+    break;
+  case PERM_KERNEL_AVX2:
+    *mr = MR256, *nr = NR256;
+    break;
+  case PERM_KERNEL_AVX2_F32:
+    *mr = MR256, *nr = NR256F;
+    break;
+  default:
+    *mr = 1, *nr = pmax;
+  }
+}
+
+/* Cuts the rows of entries at the block boundaries: at most one extra cut per block. */
+static void Segments(PermKernel pk)
+{
+  PetscInt nseg = 0, k = 0, n = pk->n;
+
+  for (PetscInt a = 0; a < n; a++) {
+    PetscInt b = pk->upper ? a + 1 : 0;
+    while (b < n) {
+      PetscInt next = (k / pk->kc + 1) * pk->kc, len = PetscMin(n - b, next - k);
+      if (k % pk->kc == 0) pk->blockseg[k / pk->kc] = nseg;
+      pk->seg[nseg++] = (Segment){(int32_t)a, (int32_t)b, (int32_t)(b + len)};
+      b += len;
+      k += len;
+    }
+  }
+  pk->blockseg[pk->nblocks] = nseg;
+}
+
 PetscErrorCode PermKernelCreate(PermKernelType type, PetscInt n, PetscBool upper, PetscInt pmax, PermKernel *pkout)
 {
   PermKernel pk;
@@ -101,44 +179,32 @@ PetscErrorCode PermKernelCreate(PermKernelType type, PetscInt n, PetscBool upper
   PetscCheck(n >= 2 && pmax >= 1, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "permutation kernel for %" PetscInt_FMT " images and %" PetscInt_FMT " permutations", n, pmax);
   if (type == PERM_KERNEL_BEST)
-    type = PermKernelAvailable(PERM_KERNEL_AVX512) ? PERM_KERNEL_AVX512
-           : PermKernelAvailable(PERM_KERNEL_AVX2) ? PERM_KERNEL_AVX2
-                                                   : PERM_KERNEL_BLAS;
+    type = PermKernelAvailable(PERM_KERNEL_AVX512_F32) ? PERM_KERNEL_AVX512_F32
+           : PermKernelAvailable(PERM_KERNEL_AVX2_F32) ? PERM_KERNEL_AVX2_F32
+                                                       : PERM_KERNEL_BLAS;
   PetscCheck(PermKernelAvailable(type), PETSC_COMM_SELF, PETSC_ERR_SUP, "this CPU cannot run the %s permutation kernel",
              PermKernelTypeNames[type]);
   PetscCall(PetscNew(&pk));
-  pk->type    = type;
-  pk->n       = n;
-  pk->upper   = upper;
-  pk->K       = upper ? n * (n - 1) / 2 : n * n;
-  pk->pmax    = pmax;
-  pk->mr      = type == PERM_KERNEL_AVX512 ? MR512 : type == PERM_KERNEL_AVX2 ? MR256 : 1;
-  pk->nr      = type == PERM_KERNEL_AVX512 ? NR512 : type == PERM_KERNEL_AVX2 ? NR256 : pmax;
+  pk->type  = type;
+  pk->f32   = type == PERM_KERNEL_AVX512_F32 || type == PERM_KERNEL_AVX2_F32 ? PETSC_TRUE : PETSC_FALSE;
+  pk->n     = n;
+  pk->upper = upper;
+  pk->K     = upper ? n * (n - 1) / 2 : n * n;
+  pk->pmax  = pmax;
+  BlockShape(type, pmax, &pk->mr, &pk->nr);
   pk->kc      = type == PERM_KERNEL_BLAS ? pk->K : PetscMin(KC, pk->K);
   pk->nblocks = (pk->K + pk->kc - 1) / pk->kc;
   pk->ptld    = (pmax + pk->nr - 1) / pk->nr * pk->nr;
-  /* cut the rows of entries at the block boundaries: at most one extra cut per block */
+  pk->gamma   = ldexp(1.0, -24) * exp(ldexp((double)pk->kc, -24)); /* exp(kc u) >= (1 + u)^kc */
   PetscCall(PetscMalloc2(n + pk->nblocks, &pk->seg, pk->nblocks + 1, &pk->blockseg));
-  {
-    PetscInt nseg = 0, k = 0;
-    for (PetscInt a = 0; a < n; a++) {
-      PetscInt b = upper ? a + 1 : 0;
-      while (b < n) {
-        PetscInt next = (k / pk->kc + 1) * pk->kc, len = PetscMin(n - b, next - k);
-        if (k % pk->kc == 0) pk->blockseg[k / pk->kc] = nseg;
-        pk->seg[nseg++] = (Segment){(int32_t)a, (int32_t)b, (int32_t)(b + len)};
-        b += len;
-        k += len;
-      }
-    }
-    pk->blockseg[pk->nblocks] = nseg;
-  }
-  bsize  = sizeof(double) * (size_t)pk->kc * (size_t)pk->ptld;
+  Segments(pk);
+  bsize  = (pk->f32 ? sizeof(float) : sizeof(double)) * (size_t)pk->kc * (size_t)pk->ptld;
   pk->b  = AlignedAlloc(bsize);
   pk->pt = AlignedAlloc(sizeof(int32_t) * (size_t)n * (size_t)pk->ptld);
   PetscCheck(pk->b && pk->pt, PETSC_COMM_SELF, PETSC_ERR_MEM, "permutation kernel: cannot allocate %g MB",
              (double)bsize / 1048576);
   memset(pk->b, 0, bsize);
+  if (pk->f32) PetscCall(PetscMalloc1((size_t)pmax * n, &pk->pr));
   *pkout = pk;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -148,27 +214,64 @@ PermKernelType PermKernelGetType(PermKernel pk)
   return pk->type;
 }
 
+/* float32 kernels: keeps the rows for PermKernelExactDot and computes each row's W_i of the
+   error bound (the header comment), after checking the rows are exact in float32. */
+static PetscErrorCode RowsForBound(PermKernel pk, PetscInt m, const int32_t *const *rows)
+{
+  PetscFunctionBegin;
+  if (m > pk->rowcap) {
+    PetscCall(PetscFree2(pk->rows, pk->wnorm));
+    PetscCall(PetscMalloc2(m, &pk->rows, m, &pk->wnorm));
+    pk->rowcap = m;
+  }
+  for (PetscInt i = 0; i < m; i++) {
+    double w2   = 0;
+    int32_t big = 0;
+    pk->rows[i] = rows[i];
+    for (PetscInt k0 = 0; k0 < pk->K; k0 += pk->kc) {
+      PetscInt kb = PetscMin(pk->K, k0 + pk->kc) - k0;
+      for (PetscInt q = 0; q < kb; q++) {
+        double wa = (double)(kb - q) * (double)rows[i][k0 + q];
+        big |= rows[i][k0 + q] <= -16777216 || rows[i][k0 + q] >= 16777216;
+        w2 += wa * wa;
+      }
+    }
+    PetscCheck(!big, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+               "row %" PetscInt_FMT " has an entry of 2^24 or more in magnitude, not exact in float32", i);
+    pk->wnorm[i] = sqrt(w2);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const *rows)
 {
-  size_t need = (size_t)m * (size_t)pk->K;
+  size_t es = pk->f32 ? sizeof(float) : sizeof(double), need = es * (size_t)m * (size_t)pk->K;
   PetscInt K = pk->K, mr = pk->mr;
 
   PetscFunctionBegin;
   if (need > pk->apcap) {
     free(pk->ap);
-    pk->ap    = AlignedAlloc(sizeof(double) * need);
+    pk->ap    = AlignedAlloc(need);
     pk->apcap = pk->ap ? need : 0;
     PetscCheck(pk->ap, PETSC_COMM_SELF, PETSC_ERR_MEM,
-               "permutation kernel: cannot allocate %g MB for %" PetscInt_FMT " rows", (double)need * 8 / 1048576, m);
+               "permutation kernel: cannot allocate %g MB for %" PetscInt_FMT " rows", (double)need / 1048576, m);
   }
   pk->m = m;
+  if (pk->f32) PetscCall(RowsForBound(pk, m, rows));
   for (PetscInt i0 = 0; i0 < m; i0 += mr) {
     PetscInt r                 = PetscMin(mr, m - i0);
-    double *panel              = pk->ap + (size_t)i0 * K;
     const int32_t *const *prow = rows + i0;
-    for (PetscInt k = 0; k < K; k++, panel += r) /* r read streams, one written in order */
-      for (PetscInt i = 0; i < r; i++)
-        panel[i] = (double)prow[i][k];
+    if (pk->f32) {
+      float *panel = (float *)pk->ap + (size_t)i0 * K;
+      for (PetscInt k = 0; k < K; k++, panel += r) /* r read streams, one written in order */
+        for (PetscInt i = 0; i < r; i++)
+          panel[i] = (float)prow[i][k];
+    } else {
+      double *panel = (double *)pk->ap + (size_t)i0 * K;
+      for (PetscInt k = 0; k < K; k++, panel += r)
+        for (PetscInt i = 0; i < r; i++)
+          panel[i] = (double)prow[i][k];
+    }
   }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -184,7 +287,7 @@ static void GatherScalar(const PermKernel pk, const double *table, const PetscIn
   const Segment *s0 = pk->seg + pk->blockseg[blk], *s1 = pk->seg + pk->blockseg[blk + 1];
 
   for (PetscInt p = p0; p < pz; p++) {
-    double *out        = pk->b + (size_t)(p / ldb) * kc * ldb + p % ldb;
+    double *out        = (double *)pk->b + (size_t)(p / ldb) * kc * ldb + p % ldb;
     const PetscInt *pp = perm + (size_t)p * n;
     if (p >= p1) {
       for (PetscInt k = 0; k < kb; k++)
@@ -208,7 +311,7 @@ PK_AVX512 static void Gather512(const PermKernel pk, const double *table, PetscI
   const __m256i vn = _mm256_set1_epi32((int)pk->n);
 
   for (PetscInt j = j0; j < j1; j++) {
-    double *out        = pk->b + (size_t)j * kc * NR512;
+    double *out        = (double *)pk->b + (size_t)j * kc * NR512;
     const int32_t *ptj = pk->pt + j * NR512;
     for (const Segment *s = s0; s < s1; s++) {
       const int32_t *pa = ptj + (size_t)s->a * ld, *pb = ptj + (size_t)s->b0 * ld;
@@ -231,7 +334,7 @@ PK_AVX2 static void Gather256(const PermKernel pk, const double *table, PetscInt
   const __m128i vn = _mm_set1_epi32((int)pk->n);
 
   for (PetscInt j = j0; j < j1; j++) {
-    double *out        = pk->b + (size_t)j * kc * NR256;
+    double *out        = (double *)pk->b + (size_t)j * kc * NR256;
     const int32_t *ptj = pk->pt + j * NR256;
     for (const Segment *s = s0; s < s1; s++) {
       const int32_t *pa = ptj + (size_t)s->a * ld, *pb = ptj + (size_t)s->b0 * ld;
@@ -242,6 +345,53 @@ PK_AVX2 static void Gather256(const PermKernel pk, const double *table, PetscInt
         __m128i i1 = _mm_add_epi32(r1, _mm_load_si128((const __m128i *)(pb + 4)));
         _mm256_store_pd(out, _mm256_i32gather_pd(table, i0, 8));
         _mm256_store_pd(out + 4, _mm256_i32gather_pd(table, i1, 8));
+      }
+    }
+  }
+}
+
+/* float32: panels of 32 permutations, 16 entries per hardware gather, from the float table */
+PK_AVX512 static void Gather512f(const PermKernel pk, const float *table, PetscInt blk, PetscInt j0, PetscInt j1)
+{
+  PetscInt kc = pk->kc, ld = pk->ptld;
+  const Segment *s0 = pk->seg + pk->blockseg[blk], *s1 = pk->seg + pk->blockseg[blk + 1];
+  const __m512i vn = _mm512_set1_epi32((int)pk->n);
+
+  for (PetscInt j = j0; j < j1; j++) {
+    float *out         = (float *)pk->b + (size_t)j * kc * NR512F;
+    const int32_t *ptj = pk->pt + j * NR512F;
+    for (const Segment *s = s0; s < s1; s++) {
+      const int32_t *pa = ptj + (size_t)s->a * ld, *pb = ptj + (size_t)s->b0 * ld;
+      __m512i r0 = _mm512_mullo_epi32(_mm512_load_si512(pa), vn);
+      __m512i r1 = _mm512_mullo_epi32(_mm512_load_si512(pa + 16), vn);
+      for (PetscInt b = s->b0; b < s->b1; b++, pb += ld, out += NR512F) {
+        __m512i i0 = _mm512_add_epi32(r0, _mm512_load_si512(pb));
+        __m512i i1 = _mm512_add_epi32(r1, _mm512_load_si512(pb + 16));
+        _mm512_store_ps(out, _mm512_i32gather_ps(i0, table, 4));
+        _mm512_store_ps(out + 16, _mm512_i32gather_ps(i1, table, 4));
+      }
+    }
+  }
+}
+
+PK_AVX2 static void Gather256f(const PermKernel pk, const float *table, PetscInt blk, PetscInt j0, PetscInt j1)
+{
+  PetscInt kc = pk->kc, ld = pk->ptld;
+  const Segment *s0 = pk->seg + pk->blockseg[blk], *s1 = pk->seg + pk->blockseg[blk + 1];
+  const __m256i vn = _mm256_set1_epi32((int)pk->n);
+
+  for (PetscInt j = j0; j < j1; j++) {
+    float *out         = (float *)pk->b + (size_t)j * kc * NR256F;
+    const int32_t *ptj = pk->pt + j * NR256F;
+    for (const Segment *s = s0; s < s1; s++) {
+      const int32_t *pa = ptj + (size_t)s->a * ld, *pb = ptj + (size_t)s->b0 * ld;
+      __m256i r0 = _mm256_mullo_epi32(_mm256_load_si256((const __m256i *)pa), vn);
+      __m256i r1 = _mm256_mullo_epi32(_mm256_load_si256((const __m256i *)(pa + 8)), vn);
+      for (PetscInt b = s->b0; b < s->b1; b++, pb += ld, out += NR256F) {
+        __m256i i0 = _mm256_add_epi32(r0, _mm256_load_si256((const __m256i *)pb));
+        __m256i i1 = _mm256_add_epi32(r1, _mm256_load_si256((const __m256i *)(pb + 8)));
+        _mm256_store_ps(out, _mm256_i32gather_ps(table, i0, 4));
+        _mm256_store_ps(out + 8, _mm256_i32gather_ps(table, i1, 4));
       }
     }
   }
@@ -335,6 +485,159 @@ PK_AVX2 static void Block256(int mr, PetscInt kb, const double *a, const double 
   }
 }
 
+/* float32 register blocks: the block's products summed in float32 from zero, the sums added
+   to d in double (exact: they are integers), 8 columns of d per mask */
+
+PK_AVX512 PK_INLINE void Flush512f(double *d, __m512 c, __mmask8 m0, __mmask8 m1, int add)
+{
+  __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(c));
+  __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(c), 1)));
+  if (add) {
+    lo = _mm512_add_pd(lo, _mm512_maskz_loadu_pd(m0, d));
+    hi = _mm512_add_pd(hi, _mm512_maskz_loadu_pd(m1, d + 8));
+  }
+  _mm512_mask_storeu_pd(d, m0, lo);
+  _mm512_mask_storeu_pd(d + 8, m1, hi);
+}
+
+PK_AVX512 PK_INLINE void Tile512f(const int mr, PetscInt kb, const float *restrict a, const float *restrict b,
+                                  double *restrict d, PetscInt ldd, int ncols, int add)
+{
+  __m512 c0[MR512], c1[MR512];
+  __mmask8 m[4];
+
+  for (int q = 0; q < 4; q++) {
+    int c = ncols - 8 * q;
+    m[q]  = (__mmask8)(c >= 8 ? 0xff : c <= 0 ? 0 : (1u << c) - 1);
+  }
+#pragma GCC unroll 14
+  for (int i = 0; i < mr; i++) {
+    c0[i] = _mm512_setzero_ps();
+    c1[i] = _mm512_setzero_ps();
+  }
+  for (PetscInt k = 0; k < kb; k++, a += mr, b += NR512F) {
+    __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+#pragma GCC unroll 14
+    for (int i = 0; i < mr; i++) {
+      __m512 ai = _mm512_set1_ps(a[i]);
+      c0[i]     = _mm512_fmadd_ps(ai, b0, c0[i]);
+      c1[i]     = _mm512_fmadd_ps(ai, b1, c1[i]);
+    }
+  }
+#pragma GCC unroll 14
+  for (int i = 0; i < mr; i++) {
+    Flush512f(d + i * ldd, c0[i], m[0], m[1], add);
+    Flush512f(d + i * ldd + 16, c1[i], m[2], m[3], add);
+  }
+}
+
+PK_AVX512 static void Block512f(int mr, PetscInt kb, const float *a, const float *b, double *d, PetscInt ldd, int ncols,
+                                int add)
+{
+  switch (mr) {
+#define CASE(r)                                                                                                        \
+  case r:                                                                                                              \
+    Tile512f(r, kb, a, b, d, ldd, ncols, add);                                                                         \
+    break;
+    CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6) CASE(7) CASE(8) CASE(9) CASE(10) CASE(11) CASE(12) CASE(13) CASE(14)
+#undef CASE
+  }
+}
+
+PK_AVX2 PK_INLINE void Flush256f(double *d, __m256 c, __m256i m0, __m256i m1, int add)
+{
+  __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(c)), hi = _mm256_cvtps_pd(_mm256_extractf128_ps(c, 1));
+  if (add) {
+    lo = _mm256_add_pd(lo, _mm256_maskload_pd(d, m0));
+    hi = _mm256_add_pd(hi, _mm256_maskload_pd(d + 4, m1));
+  }
+  _mm256_maskstore_pd(d, m0, lo);
+  _mm256_maskstore_pd(d + 4, m1, hi);
+}
+
+PK_AVX2 PK_INLINE void Tile256f(const int mr, PetscInt kb, const float *restrict a, const float *restrict b,
+                                double *restrict d, PetscInt ldd, int ncols, int add)
+{
+  __m256 c0[MR256], c1[MR256];
+  __m256i nc = _mm256_set1_epi64x(ncols), m[4];
+
+  for (int q = 0; q < 4; q++)
+    m[q] = _mm256_cmpgt_epi64(nc, _mm256_setr_epi64x(4 * q, 4 * q + 1, 4 * q + 2, 4 * q + 3));
+#pragma GCC unroll 6
+  for (int i = 0; i < mr; i++) {
+    c0[i] = _mm256_setzero_ps();
+    c1[i] = _mm256_setzero_ps();
+  }
+  for (PetscInt k = 0; k < kb; k++, a += mr, b += NR256F) {
+    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+#pragma GCC unroll 6
+    for (int i = 0; i < mr; i++) {
+      __m256 ai = _mm256_broadcast_ss(a + i);
+      c0[i]     = _mm256_fmadd_ps(ai, b0, c0[i]);
+      c1[i]     = _mm256_fmadd_ps(ai, b1, c1[i]);
+    }
+  }
+#pragma GCC unroll 6
+  for (int i = 0; i < mr; i++) {
+    Flush256f(d + i * ldd, c0[i], m[0], m[1], add);
+    Flush256f(d + i * ldd + 8, c1[i], m[2], m[3], add);
+  }
+}
+
+PK_AVX2 static void Block256f(int mr, PetscInt kb, const float *a, const float *b, double *d, PetscInt ldd, int ncols,
+                              int add)
+{
+  switch (mr) {
+#define CASE(r)                                                                                                        \
+  case r:                                                                                                              \
+    Tile256f(r, kb, a, b, d, ldd, ncols, add);                                                                         \
+    break;
+    CASE(1) CASE(2) CASE(3) CASE(4) CASE(5) CASE(6)
+#undef CASE
+  }
+}
+
+/* Gathers block blk of B for panels [j0, j1) of permutations from table t. */
+static void GatherPanels(const PermKernel pk, const double *table, PetscInt t, PetscInt blk, PetscInt j0, PetscInt j1)
+{
+  const float *ft = pk->f32 ? pk->ftab + (size_t)t * pk->n * pk->n : NULL;
+
+  switch (pk->type) {
+  case PERM_KERNEL_AVX512:
+    Gather512(pk, table, blk, j0, j1);
+    break;
+  case PERM_KERNEL_AVX2:
+    Gather256(pk, table, blk, j0, j1);
+    break;
+  case PERM_KERNEL_AVX512_F32:
+    Gather512f(pk, ft, blk, j0, j1);
+    break;
+  default:
+    Gather256f(pk, ft, blk, j0, j1);
+  }
+}
+
+/* One register block: rows [i0, i0 + r) against panel j, entries [k0, k0 + kb). */
+static void MultiplyPanel(const PermKernel pk, PetscInt i0, PetscInt r, PetscInt k0, PetscInt kb, PetscInt j, double *d,
+                          PetscInt ldd, int ncols, int add)
+{
+  size_t ao = (size_t)i0 * pk->K + (size_t)k0 * r, bo = (size_t)j * pk->kc * pk->nr;
+
+  switch (pk->type) {
+  case PERM_KERNEL_AVX512:
+    Block512((int)r, kb, (const double *)pk->ap + ao, (const double *)pk->b + bo, d, ldd, ncols, add);
+    break;
+  case PERM_KERNEL_AVX2:
+    Block256((int)r, kb, (const double *)pk->ap + ao, (const double *)pk->b + bo, d, ldd, ncols, add);
+    break;
+  case PERM_KERNEL_AVX512_F32:
+    Block512f((int)r, kb, (const float *)pk->ap + ao, (const float *)pk->b + bo, d, ldd, ncols, add);
+    break;
+  default:
+    Block256f((int)r, kb, (const float *)pk->ap + ao, (const float *)pk->b + bo, d, ldd, ncols, add);
+  }
+}
+
 /* ---- the product ---- */
 
 typedef struct {
@@ -365,23 +668,13 @@ static void *ProductRange(void *arg)
       for (PetscInt i = 0; i < npanels && !any; i++)
         any = want[i] ? PETSC_TRUE : PETSC_FALSE;
       if (!any) continue;
-      if (pk->type == PERM_KERNEL_AVX512)
-        Gather512(pk, job->tables[t], blk, job->j0, job->j1);
-      else
-        Gather256(pk, job->tables[t], blk, job->j0, job->j1);
+      GatherPanels(pk, job->tables[t], t, blk, job->j0, job->j1);
       for (PetscInt i0 = 0; i0 < pk->m; i0 += mr) {
-        PetscInt r      = PetscMin(mr, pk->m - i0);
-        const double *a = pk->ap + (size_t)i0 * K + (size_t)k0 * r;
+        PetscInt r = PetscMin(mr, pk->m - i0);
         if (!want[i0 / mr]) continue;
-        for (PetscInt j = job->j0; j < job->j1; j++) {
-          const double *b = pk->b + (size_t)j * kc * nr;
-          double *d       = dt + (size_t)i0 * job->ldd + j * nr;
-          int ncols       = (int)PetscMin(nr, job->np - j * nr);
-          if (pk->type == PERM_KERNEL_AVX512)
-            Block512((int)r, kb, a, b, d, job->ldd, ncols, blk > 0);
-          else
-            Block256((int)r, kb, a, b, d, job->ldd, ncols, blk > 0);
-        }
+        for (PetscInt j = job->j0; j < job->j1; j++)
+          MultiplyPanel(pk, i0, r, k0, kb, j, dt + (size_t)i0 * job->ldd + j * nr, job->ldd,
+                        (int)PetscMin(nr, job->np - j * nr), blk > 0);
       }
     }
   }
@@ -421,6 +714,44 @@ static void RunJobs(void *(*fn)(void *), void *jobs, size_t size, int nt)
   }
 }
 
+/* float32 kernels: the tables as floats (checked to be integers below 2^24, so exact), the
+   norms of their entries |b| for the error bound, and the permutations, for the gathers and
+   for PermKernelExactDot. */
+static PetscErrorCode KeepForExact(PermKernel pk, PetscInt ntables, const double *const *tables, PetscInt np,
+                                   const PetscInt *perm)
+{
+  PetscInt n = pk->n, nn = n * n;
+
+  PetscFunctionBegin;
+  if (ntables > pk->tabcap) {
+    PetscCall(PetscFree2(pk->ftab, pk->tnorm));
+    PetscCall(PetscMalloc2((size_t)ntables * nn, &pk->ftab, ntables, &pk->tnorm));
+    pk->tabcap = ntables;
+  }
+  for (PetscInt t = 0; t < ntables; t++) {
+    const double *tab = tables[t];
+    float *ft         = pk->ftab + (size_t)t * nn;
+    double b2         = 0;
+    for (PetscInt i = 0; i < nn; i++) {
+      PetscCheck(tab[i] == rint(tab[i]) && fabs(tab[i]) < 16777216, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+                 "table %" PetscInt_FMT " entry %" PetscInt_FMT " is %g: the float32 kernels need integers below 2^24",
+                 t, i, tab[i]);
+      ft[i] = (float)tab[i];
+    }
+    /* a permuted column holds (perm a, perm b) for the entries (a, b): for the pairs a < b one
+       of (x, y) and (y, x) for each pair x != y, for full matrices every entry once */
+    for (PetscInt x = 0; x < n; x++)
+      for (PetscInt y = pk->upper ? x + 1 : 0; y < n; y++)
+        b2 += pk->upper ? PetscMax(tab[x * n + y] * tab[x * n + y], tab[y * n + x] * tab[y * n + x])
+                        : tab[x * n + y] * tab[x * n + y];
+    pk->tnorm[t] = sqrt(b2);
+  }
+  for (PetscInt p = 0; p < np; p++)
+    for (PetscInt a = 0; a < n; a++)
+      pk->pr[p * n + a] = (int32_t)perm[p * n + a];
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *const *tables, PetscInt np,
                                  const PetscInt *perm, const char *wanted, PetscInt nthreads, double *d, PetscInt ldd)
 {
@@ -433,6 +764,7 @@ PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *
              ") with leading dimension %" PetscInt_FMT,
              ntables, np, pk->pmax, ldd);
   if (np == 0 || m == 0 || ntables == 0) PetscFunctionReturn(PETSC_SUCCESS);
+  if (pk->f32) PetscCall(KeepForExact(pk, ntables, tables, np, perm));
   if (pk->type == PERM_KERNEL_BLAS) {
     GatherJob job[MAXTHREADS];
     nt = PetscMin(nt, np);
@@ -444,8 +776,8 @@ PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *
       for (PetscInt q = 0; q < nt; q++)
         job[q] = (GatherJob){pk, tables[t], perm, np, np * q / nt, np * (q + 1) / nt};
       RunJobs(GatherRange, job, sizeof(job[0]), (int)nt);
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)pk->K, 1.0, pk->ap, (int)pk->K,
-                  pk->b, (int)np, 0.0, d + (size_t)t * m * ldd, (int)ldd);
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)np, (int)pk->K, 1.0, (const double *)pk->ap,
+                  (int)pk->K, (const double *)pk->b, (int)np, 0.0, d + (size_t)t * m * ldd, (int)ldd);
     }
   } else {
     PetscInt nr = pk->nr, npan = (np + nr - 1) / nr, mr = pk->mr, npanels = (m + mr - 1) / mr;
@@ -473,6 +805,70 @@ PetscErrorCode PermKernelProduct(PermKernel pk, PetscInt ntables, const double *
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+double PermKernelErrorBound(PermKernel pk, PetscInt t, PetscInt i)
+{
+  if (!pk->f32) return 0;
+  return pk->gamma * pk->wnorm[i] * pk->tnorm[t] * (1 + 1e-9) + (double)pk->nblocks + 1;
+}
+
+/* Exact dot products: the row's integers times the gathered table entries in double FMAs,
+   every product below 2^48 and every partial sum an integer below 2^53. */
+PK_AVX512 static double ExactDot512(const PermKernel pk, const int32_t *row, const float *tab, const int32_t *pp)
+{
+  PetscInt n   = pk->n;
+  __m512d acc0 = _mm512_setzero_pd(), acc1 = _mm512_setzero_pd();
+
+  for (PetscInt a = 0; a < n; a++) {
+    __m512i base = _mm512_set1_epi32(pp[a] * (int32_t)n);
+    for (PetscInt b = pk->upper ? a + 1 : 0; b < n; b += 16) {
+      __mmask16 mk = (__mmask16)(n - b >= 16 ? 0xffff : (1u << (n - b)) - 1);
+      __m512i idx  = _mm512_add_epi32(base, _mm512_maskz_loadu_epi32(mk, pp + b));
+      __m512 g     = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), mk, idx, tab, 4);
+      __m512i av   = _mm512_maskz_loadu_epi32(mk, row);
+      acc0 = _mm512_fmadd_pd(_mm512_cvtepi32_pd(_mm512_castsi512_si256(av)), _mm512_cvtps_pd(_mm512_castps512_ps256(g)),
+                             acc0);
+      acc1 = _mm512_fmadd_pd(_mm512_cvtepi32_pd(_mm512_extracti64x4_epi64(av, 1)),
+                             _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(g), 1))), acc1);
+      row += PetscMin(16, n - b);
+    }
+  }
+  return _mm512_reduce_add_pd(_mm512_add_pd(acc0, acc1));
+}
+
+PK_AVX2 static double ExactDot256(const PermKernel pk, const int32_t *row, const float *tab, const int32_t *pp)
+{
+  PetscInt n   = pk->n;
+  __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+  double s = 0, lanes[4];
+
+  for (PetscInt a = 0; a < n; a++) {
+    __m256i base = _mm256_set1_epi32(pp[a] * (int32_t)n);
+    PetscInt b   = pk->upper ? a + 1 : 0;
+    for (; b + 8 <= n; b += 8, row += 8) {
+      __m256i idx = _mm256_add_epi32(base, _mm256_loadu_si256((const __m256i *)(pp + b)));
+      __m256 g    = _mm256_i32gather_ps(tab, idx, 4);
+      __m256i av  = _mm256_loadu_si256((const __m256i *)row);
+      acc0 = _mm256_fmadd_pd(_mm256_cvtepi32_pd(_mm256_castsi256_si128(av)), _mm256_cvtps_pd(_mm256_castps256_ps128(g)),
+                             acc0);
+      acc1 = _mm256_fmadd_pd(_mm256_cvtepi32_pd(_mm256_extracti128_si256(av, 1)),
+                             _mm256_cvtps_pd(_mm256_extractf128_ps(g, 1)), acc1);
+    }
+    for (; b < n; b++)
+      s += (double)*row++ * (double)tab[pp[a] * n + pp[b]];
+  }
+  _mm256_storeu_pd(lanes, _mm256_add_pd(acc0, acc1));
+  return s + lanes[0] + lanes[1] + lanes[2] + lanes[3];
+}
+
+double PermKernelExactDot(PermKernel pk, PetscInt t, PetscInt i, PetscInt p)
+{
+  const float *tab  = pk->ftab + (size_t)t * pk->n * pk->n;
+  const int32_t *pp = pk->pr + (size_t)p * pk->n;
+
+  return pk->type == PERM_KERNEL_AVX512_F32 ? ExactDot512(pk, pk->rows[i], tab, pp)
+                                            : ExactDot256(pk, pk->rows[i], tab, pp);
+}
+
 PetscErrorCode PermKernelDestroy(PermKernel *pkp)
 {
   PermKernel pk = *pkp;
@@ -483,6 +879,9 @@ PetscErrorCode PermKernelDestroy(PermKernel *pkp)
   free(pk->ap);
   free(pk->b);
   free(pk->pt);
+  PetscCall(PetscFree2(pk->rows, pk->wnorm));
+  PetscCall(PetscFree2(pk->ftab, pk->tnorm));
+  PetscCall(PetscFree(pk->pr));
   PetscCall(PetscFree(pk));
   *pkp = NULL;
   PetscFunctionReturn(PETSC_SUCCESS);
