@@ -271,8 +271,8 @@ static PetscErrorCode TestKernels(void)
   float x[NCH * N];
   double z[L][N], rdm[L][N * N], rho[NCH * L], rho1[L];
   const double *layers[L];
-  PermCount count[3][NCH * L], one[L];
-  int have[3] = {0}, same = 1, alone = 1, stopped = 0, running = 0;
+  PermCount count[PERM_KERNEL_AVX512_F32 + 1][NCH * L], one[L];
+  int have[PERM_KERNEL_AVX512_F32 + 1] = {0}, same = 1, alone = 1, stopped = 0, running = 0;
 
   PetscFunctionBegin;
   for (PetscInt l = 0; l < L; l++) {
@@ -288,9 +288,9 @@ static PetscErrorCode TestKernels(void)
   for (PetscInt c = 0; c < NCH; c++)
     for (PetscInt i = 0; i < N; i++)
       x[c * N + i] = (float)(z[c % L][i] + 0.02 * c * cos(3.1 * i * (c + 1)));
-  for (int t = PERM_KERNEL_BLAS; t <= PERM_KERNEL_AVX512; t++) {
+  for (int t = PERM_KERNEL_BLAS; t <= PERM_KERNEL_AVX512_F32; t++) {
     PermTest pt;
-    if (!PermKernelAvailable((PermKernelType)t)) continue;
+    if (t == PERM_KERNEL_BEST || !PermKernelAvailable((PermKernelType)t)) continue;
     PetscCall(PermTestCreate(N, L, layers, BA_PROTOCOL_CANONICAL, 3, H, (PermKernelType)t, &pt));
     PetscCall(PermTestObserve(pt, NCH, x, rho));
     PetscCall(PetscMemzero(count[t], sizeof(count[t])));
@@ -308,7 +308,7 @@ static PetscErrorCode TestKernels(void)
     PetscCall(PermTestDestroy(&pt));
     alone &= memcmp(one, count[0] + c * L, sizeof(one)) == 0;
   }
-  for (int t = 1; t < 3; t++)
+  for (int t = 1; t <= PERM_KERNEL_AVX512_F32; t++)
     if (have[t]) same &= memcmp(count[t], count[0], sizeof(count[0])) == 0;
   for (PetscInt k = 0; k < NCH * L; k++) {
     stopped += count[0][k].done == 1;
@@ -316,9 +316,91 @@ static PetscErrorCode TestKernels(void)
   }
   CHECK(stopped > 20 && running > 20, "kernels: %d pairs stopped early and %d ran all %d permutations", stopped,
         running, M);
-  CHECK(same, "kernels: blas%s%s give the same counts with sequential stopping", have[1] ? ", avx2" : "",
-        have[2] ? ", avx512" : "");
+  CHECK(same, "kernels: blas%s%s%s%s give the same counts with sequential stopping", have[1] ? ", avx2" : "",
+        have[2] ? ", avx512" : "", have[PERM_KERNEL_AVX2_F32] ? ", avx2_f32" : "",
+        have[PERM_KERNEL_AVX512_F32] ? ", avx512_f32" : "");
   CHECK(alone, "kernels: counts do not depend on the other channels in the product");
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* One run of [0, M) in two calls with the given kernel: counts, maxnull (h = 0) and how many
+   comparisons were decided on exact dot products. */
+static PetscErrorCode ScreenRun(PetscInt n, PetscInt nch, PetscInt L, const double *const *layers, const float *x,
+                                BaProtocol protocol, PetscInt h, PetscInt m, PermKernelType type, PermCount *count,
+                                double *maxnull, int64_t *compared, int64_t *recomputed)
+{
+  PermTest pt;
+  double *rho;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc1(nch * L, &rho));
+  PetscCall(PermTestCreate(n, L, layers, protocol, 17, h, type, &pt));
+  PetscCall(PermTestObserve(pt, nch, x, rho));
+  PetscCall(PetscMemzero(count, sizeof(*count) * nch * L));
+  PetscCall(PermTestRun(pt, 0, m / 3, count, h ? NULL : maxnull));
+  PetscCall(PermTestRun(pt, m / 3, m, count, h ? NULL : maxnull + m / 3));
+  PermTestScreening(pt, compared, recomputed);
+  PetscCall(PermTestDestroy(&pt));
+  PetscCall(PetscFree(rho));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The float32-screened kernels against an exact double kernel where screening is hardest, at
+   250 images, where the float32 sums do round: features with two or three levels (channels and layers), so that the
+   null dot products take few values and land on the observed one again and again (ties at the threshold, which only an
+   exact recomputation decides), channels that are a layer's own features (the observed rho in the far tail, maxnull
+   reached by several pairs at once), and plain random channels. Both protocols, with and without sequential stopping:
+   counts and maxnull bit for bit. */
+static PetscErrorCode TestScreening(void)
+{
+  enum { N = 250, NCH = 13, L = 3, M = 160 };
+  static float x[NCH * N];
+  static double z[L][N], rdm[L][N * N], maxref[M], maxf[M];
+  const double *layers[L];
+  static PermCount ref[NCH * L], got[NCH * L];
+  PermKernelType exact = PermKernelAvailable(PERM_KERNEL_AVX512) ? PERM_KERNEL_AVX512
+                         : PermKernelAvailable(PERM_KERNEL_AVX2) ? PERM_KERNEL_AVX2
+                                                                 : PERM_KERNEL_BLAS;
+  uint64_t st          = 12345;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < N; i++) {
+    z[0][i] = (double)(i % 2);              /* two levels: the RDM is 0 or 1 */
+    z[1][i] = (double)((i * 7) % 3);        /* three levels */
+    z[2][i] = sin(0.37 * i) + 0.01 * i * i; /* no ties */
+  }
+  for (PetscInt l = 0; l < L; l++) {
+    for (PetscInt i = 0; i < N; i++)
+      for (PetscInt j = 0; j < N; j++)
+        rdm[l][i * N + j] = fabs(z[l][i] - z[l][j]);
+    layers[l] = rdm[l];
+  }
+  for (PetscInt c = 0; c < NCH; c++)
+    for (PetscInt i = 0; i < N; i++) {
+      st ^= st << 13, st ^= st >> 7, st ^= st << 17;
+      x[c * N + i] = c < 4    ? (float)((st >> 40) % 2)        /* two levels */
+                     : c < 7  ? (float)((st >> 40) % 3)        /* three levels */
+                     : c < 10 ? (float)z[c % L][i]             /* a layer's own features */
+                              : (float)((st >> 11) * 0x1p-53); /* random */
+    }
+  for (int protocol = 0; protocol < 2; protocol++)
+    for (PetscInt h = 0; h <= 7; h += 7) {
+      int64_t cmpref, recref;
+      PetscCall(ScreenRun(N, NCH, L, layers, x, (BaProtocol)protocol, h, M, exact, ref, maxref, &cmpref, &recref));
+      for (int t = PERM_KERNEL_AVX2_F32; t <= PERM_KERNEL_AVX512_F32; t++) {
+        int64_t cmp, rec;
+        int same;
+        if (!PermKernelAvailable((PermKernelType)t)) continue;
+        PetscCall(
+            ScreenRun(N, NCH, L, layers, x, (BaProtocol)protocol, h, M, (PermKernelType)t, got, maxf, &cmp, &rec));
+        same = memcmp(ref, got, sizeof(ref)) == 0 && (h || memcmp(maxref, maxf, sizeof(maxref)) == 0);
+        CHECK(same && rec > 0 && recref == 0 && cmp == cmpref,
+              "screening: %s, h = %d: %s gives the %s kernel's counts%s bit for bit, deciding %lld of %lld comparisons "
+              "on exact dot products",
+              BaProtocolNames[protocol], (int)h, PermKernelTypeNames[t], PermKernelTypeNames[exact],
+              h ? "" : " and maxnull", (long long)rec, (long long)cmp);
+      }
+    }
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -387,13 +469,16 @@ int main(int argc, char **argv)
   if (argc == 11 || argc == 12)
     PetscCall(Driver(argv));
   else {
-    CheckPlan(28);
+    int nscreen =
+        (PermKernelAvailable(PERM_KERNEL_AVX2_F32) ? 4 : 0) + (PermKernelAvailable(PERM_KERNEL_AVX512_F32) ? 4 : 0);
+    CheckPlan(28 + nscreen);
     TestPhiloxKat();
     TestDraw();
     PetscCall(TestEngine(BA_PROTOCOL_CANONICAL));
     PetscCall(TestEngine(BA_PROTOCOL_KUZOVKIN2018));
     PetscCall(TestKernels());
     PetscCall(TestExtend());
+    PetscCall(TestScreening());
   }
   PetscCall(PetscFinalize());
   return CheckDone();

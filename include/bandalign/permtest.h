@@ -75,6 +75,12 @@ PetscErrorCode PermTestRun(PermTest pt, PetscInt first, PetscInt last, PermCount
    calls, any split of the channels and any thread count. */
 PetscErrorCode PermTestExtend(PermTest pt, const int64_t *goal, int64_t last, PermCount *count);
 
+/* How many comparisons of a null dot product with a pair's threshold the runs so far made,
+   and how many of them (and of the candidates for maxnull) the float32 kernels decided on an
+   exact dot product because the float32 value was within its error bound of the threshold
+   (0 for the double kernels). */
+void PermTestScreening(PermTest pt, int64_t *compared, int64_t *recomputed);
+
 /* p-value of one pair from its own count: h / used where stopped early, NaN where
    done = -1, otherwise (b + 1) / (used + 1) (canonical) or b / used (kuzovkin2018), so a
    pair taken further by PermTestExtend gets the resolution of its own permutations. */

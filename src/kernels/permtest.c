@@ -94,6 +94,8 @@ struct _p_PermTest {
   const double **tables; /* [nlayers] layers in the product */
   PetscInt *tablel;      /* [nlayers] their indices */
   double *dots;          /* [nlayers][nch][PERM_BLOCK] null dot products */
+  int64_t ncompared;     /* comparisons of a null dot product with a threshold */
+  int64_t nrecomputed;   /* of them, decided on an exact dot product (float32 kernels) */
 };
 
 void PermutationDraw(uint64_t seed, uint64_t index, PetscInt n, PetscInt *perm)
@@ -404,6 +406,46 @@ static PetscErrorCode PackActive(PermTest pt, const PermCount *count, const int6
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Does the null dot product d (table t, packed row k, permutation p of the last product)
+   reach thr? Decided on d where the kernel's error bound allows (always for the double
+   kernels, whose bound is 0), else on the exact dot product. */
+static inline int Reaches(PermTest pt, PetscInt t, PetscInt k, PetscInt p, double d, double thr, double bound)
+{
+  pt->ncompared++;
+  if (d - thr > bound) return 1;
+  if (thr - d > bound) return 0;
+  if (bound == 0) return 1; /* d == thr */
+  pt->nrecomputed++;
+  return PermKernelExactDot(pt->kernel, t, k, p) >= thr;
+}
+
+/* maxnull from a float32 product: the pairs whose rho may be a permutation's largest (its
+   upper bound reaches the largest lower bound) get their exact dot products in dots, so the
+   largest rho is the exact one; the others stay below it. */
+static void ExactMaxima(PermTest pt, PetscInt ntab, PetscInt nact, int64_t np)
+{
+  double lo[PERM_BLOCK];
+
+  for (int64_t p = 0; p < np; p++)
+    lo[p] = -INFINITY;
+  for (int pass = 0; pass < 2; pass++)
+    for (PetscInt t = 0; t < ntab; t++)
+      for (PetscInt k = 0; k < nact; k++) {
+        PetscInt ch = pt->rowch[k], l = pt->tablel[t];
+        double *d = pt->dots + ((size_t)t * nact + k) * PERM_BLOCK, norm = pt->cnorm[ch] * pt->lnorm[l];
+        double bound = PermKernelErrorBound(pt->kernel, t, k);
+        if (!pt->wanted[t * nact + k]) continue;
+        for (int64_t p = 0; p < np; p++) {
+          if (pass == 0)
+            lo[p] = fmax(lo[p], (d[p] - bound) / norm);
+          else if ((d[p] + bound) / norm >= lo[p]) {
+            d[p] = PermKernelExactDot(pt->kernel, t, k, (PetscInt)p);
+            pt->nrecomputed++;
+          }
+        }
+      }
+}
+
 /* Runs the permutation blocks from first to last for every live pair, each pair from where
    it stands to where it stops (PairEnd). With maxnull every live pair stands at first. */
 static PetscErrorCode RunBlocks(PermTest pt, int64_t first, int64_t last, const int64_t *goal, PermCount *count,
@@ -446,13 +488,16 @@ static PetscErrorCode RunBlocks(PermTest pt, int64_t first, int64_t last, const 
     }
     PetscCall(PermKernelProduct(pt->kernel, ntab, pt->tables, (PetscInt)np, pt->perm, pt->wanted, nthreads, pt->dots,
                                 PERM_BLOCK));
+    if (maxnull && (PermKernelGetType(pt->kernel) == PERM_KERNEL_AVX512_F32 ||
+                    PermKernelGetType(pt->kernel) == PERM_KERNEL_AVX2_F32))
+      ExactMaxima(pt, ntab, nact, np);
     for (PetscInt t = 0; t < ntab; t++) {
       PetscInt l = pt->tablel[t];
       for (PetscInt k = 0; k < nact; k++) {
         PetscInt ch = pt->rowch[k], kk = ch * L + l;
         PermCount *pc   = &count[kk];
         const double *d = pt->dots + ((size_t)t * nact + k) * PERM_BLOCK;
-        double thr      = pt->thr[kk];
+        double thr = pt->thr[kk], bound = PermKernelErrorBound(pt->kernel, t, k);
         int64_t p0, p1;
         if (!pt->wanted[t * nact + k]) continue;
         p0 = pc->used - s;                              /* where the pair stands */
@@ -467,13 +512,13 @@ static PetscErrorCode RunBlocks(PermTest pt, int64_t first, int64_t last, const 
         if (pt->h == 0) {
           int64_t b = 0;
           for (int64_t p = p0; p < p1; p++)
-            b += d[p] >= thr;
+            b += Reaches(pt, t, k, (PetscInt)p, d[p], thr, bound);
           pc->b += b;
           pc->used += p1 - p0;
         } else {
           int64_t p;
           for (p = p0; p < p1; p++)
-            if (d[p] >= thr && ++pc->b >= pt->h) break;
+            if (Reaches(pt, t, k, (PetscInt)p, d[p], thr, bound) && ++pc->b >= pt->h) break;
           if (p < p1) {
             pc->done = 1;
             pc->used += p + 1 - p0;
@@ -523,6 +568,12 @@ PetscErrorCode PermTestExtend(PermTest pt, const int64_t *goal, int64_t last, Pe
   }
   PetscCall(RunBlocks(pt, first, last, goal, count, NULL));
   PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+void PermTestScreening(PermTest pt, int64_t *compared, int64_t *recomputed)
+{
+  *compared   = pt->ncompared;
+  *recomputed = pt->nrecomputed;
 }
 
 double PermTestPValue(PermTest pt, const PermCount *c)

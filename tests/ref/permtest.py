@@ -21,7 +21,8 @@ sections 5 and 7), not from the C code:
 Runs the C driver with [0, m) cut into several calls and the channels split into groups,
 checks every run against the brute force and all runs against each other (bit for bit),
 then runs it again with each product kernel this CPU has (-permtest_kernel blas, avx2,
-avx512) and checks their results are identical to the default's, bit for bit."""
+avx512, and the float32-screened avx2_f32 and avx512_f32) and checks their results are
+identical to the default's, bit for bit."""
 import os
 import subprocess
 import sys
@@ -168,9 +169,9 @@ with open("/proc/cpuinfo") as f:
             break
 kernels = ["blas"]
 if {"avx2", "fma"} <= flags:
-    kernels.append("avx2")
+    kernels += ["avx2", "avx2_f32"]
 if {"avx512f", "avx512vl", "avx2", "fma"} <= flags:
-    kernels.append("avx512")
+    kernels += ["avx512", "avx512_f32"]
 
 rng = np.random.default_rng(250)
 cases = [case("A", 24, 6, 3, 240, 2018, rng), case("B", 33, 5, 2, 200, (7 << 32) + 11, rng)]
