@@ -384,6 +384,14 @@ static PetscErrorCode PackActive(PermTest pt, const PermCount *count, const int6
   const int32_t **rows;
 
   PetscFunctionBegin;
+  /* no pair live (a call's last block is done): the rows stay, as the next call on the same
+     pairs wants them again */
+  if (same) {
+    PetscBool any = PETSC_FALSE;
+    for (PetscInt k = 0; k < pt->nch * L && !any; k++)
+      any = Live(pt, count, k, PairEnd(goal, last, k)) ? PETSC_TRUE : PETSC_FALSE;
+    if (!any) PetscFunctionReturn(PETSC_SUCCESS);
+  }
   for (PetscInt k = 0; k < pt->nch * L; k++) {
     char live = (char)Live(pt, count, k, PairEnd(goal, last, k));
     if (live != pt->packed[k]) same = PETSC_FALSE;
