@@ -133,6 +133,7 @@ int main(int argc, char **argv)
   PermTest pt;
   Rate peak      = {0, 0};
   uint64_t state = 88172645463325252ULL;
+  int64_t compared, recomputed;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (argc > 1) n = atoi(argv[1]);
@@ -189,6 +190,7 @@ int main(int argc, char **argv)
   fpc = fma > 0 ? exp2(round(log2(fma / ghz))) : 0;
   for (PetscInt k = 0; k < nch * L; k++)
     used += (double)count[k].used / (nch * L);
+  PermTestScreening(pt, &compared, &recomputed);
   flops = 2.0 * nch * npairs * m * L * 1e-9;
   printf("images %d, channels %d, layers %d, permutations %d, sequential h %d, kernel %s, "
          "threads %d\n",
@@ -197,6 +199,8 @@ int main(int argc, char **argv)
   printf("permutations: %.3f s (%.3f CPU-s), %.2f ms per permutation, %.0f used per pair; "
          "%.1f GFLOP/s overall, %.1f best call of 128, %.1f per CPU-second\n",
          wall, cpu, 1e3 * wall / m, used, flops / wall, best, flops / cpu);
+  printf("screening: %lld of %lld comparisons (%.3f%%) decided on exact dot products\n", (long long)recomputed,
+         (long long)compared, compared ? 100.0 * (double)recomputed / (double)compared : 0.0);
   printf("dgemm 2000^3: %.1f GFLOP/s best, %.1f per CPU-second\n", peak.wall, peak.cpu);
   printf("kernel / dgemm: %.0f%% overall, %.0f%% best call, %.0f%% per CPU-second\n", 100 * flops / wall / peak.wall,
          100 * best / peak.wall, 100 * flops / cpu / peak.cpu);
