@@ -26,20 +26,21 @@
  *
  * The float32 kernels (avx512_f32, avx2_f32) have twice the lanes per FMA and half the bytes
  * per gather, and are exact where it matters: in the comparisons the permutation test makes.
- * Ranks are integers below 2^24, hence exact in float32; the products of a block of KC = 256
+ * Ranks are integers below 2^24, hence exact in float32; the products of a block of KCF = 512
  * entries are summed in float32 FMAs from zero and each block sum (an integer) is added to d
- * in double, exactly while the sums stay below 2^53. Only the float32 sums round. With FMA a
+ * in double, exactly while the sums stay below 2^53 (512 rather than 256: the flush of a
+ * register block into d costs 5 % at 256 and the bound is still small). Only the float32 sums round. With FMA a
  * step c_j = fl(c_{j-1} + x_j) errs by at most u |c_{j-1} + x_j| <= u (S_j + |E_{j-1}|),
  * u = 2^-24, S_j = |x_1| + ... + |x_j|, E the error so far; so a block of kb entries errs by
  * at most u (1 + u)^kb (S_1 + ... + S_kb) = u (1 + u)^kb sum_q (kb - q) |a_q| |b_q|, q the
  * position in the block from 0 (the first product goes through every rounding of the block,
  * the last through one). By Cauchy-Schwarz, within a block and then over the blocks, the
  * whole product errs by at most
- *     u (1 + u)^KC  W_i  |b|,   W_i^2 = sum_k w_k^2 a_ik^2 (w_k = kb - q of entry k),
+ *     u (1 + u)^KCF  W_i  |b|,   W_i^2 = sum_k w_k^2 a_ik^2 (w_k = kb - q of entry k),
  * where W_i is computed once per row when packed and |b|, the norm of the gathered column, is
  * the same for every permutation: the norm of the table's entries (for the pairs a < b of a
  * table that need not be symmetric, the larger of (a, b) and (b, a) for each pair). In units
- * of rho that is u (1 + u)^KC W_i / |a_i| <= 2^-24 KC / sqrt(3) ~ 8.8e-6 for ranks without
+ * of rho that is u (1 + u)^KCF W_i / |a_i| ~ 2^-24 KCF / sqrt(3) = 1.8e-5 for ranks without
  * ties, against a null spread of rho of 1e-3 or more: a threshold comparison is decided in
  * float32 unless the two are closer than that, and PermKernelExactDot recomputes those few
  * dot products exactly (K gathered FMAs in double, whose partial sums are integers below
@@ -72,7 +73,9 @@ enum {
   NR256  = 8,
   NR256F = 16,
   KC     = 256, /* entries per block of B: 128 permutations x 256 x 8 bytes = 256 kB */
-  ALIGN  = 64
+  KCF    = 512, /* float32: 256 kB too; each block sum is flushed into d in double, and the
+                  error bound grows with the depth (the header comment) */
+  ALIGN = 64
 };
 
 /* Entries (a, b) for b in [b0, b1) */
@@ -104,7 +107,7 @@ struct _p_PermKernel {
   double *tnorm;        /* [ntables] norms of their entries */
   PetscInt tabcap;      /* tables allocated at ftab and tnorm */
   int32_t *pr;          /* [pmax][n] permutations of the last product */
-  double gamma;         /* u (1 + u)^kc */
+  double gamma;         /* u (1 + u)^kc, kc = KCF */
 };
 
 PetscBool PermKernelAvailable(PermKernelType type)
@@ -192,7 +195,7 @@ PetscErrorCode PermKernelCreate(PermKernelType type, PetscInt n, PetscBool upper
   pk->K     = upper ? n * (n - 1) / 2 : n * n;
   pk->pmax  = pmax;
   BlockShape(type, pmax, &pk->mr, &pk->nr);
-  pk->kc      = type == PERM_KERNEL_BLAS ? pk->K : PetscMin(KC, pk->K);
+  pk->kc      = type == PERM_KERNEL_BLAS ? pk->K : PetscMin(pk->f32 ? KCF : KC, pk->K);
   pk->nblocks = (pk->K + pk->kc - 1) / pk->kc;
   pk->ptld    = (pmax + pk->nr - 1) / pk->nr * pk->nr;
   pk->gamma   = ldexp(1.0, -24) * exp(ldexp((double)pk->kc, -24)); /* exp(kc u) >= (1 + u)^kc */
