@@ -1,10 +1,12 @@
 /* bench/rsa.c: throughput of the RSA permutation kernel against the machine's dgemm peak and
    its theoretical FMA peak.
 
-   Usage: rsa [nimages nch nlayers m threads h kernel]  (defaults 250 256 9 1000 2 0 best)
+   Usage: rsa [nimages nch nlayers m threads h kernel refs]  (defaults 250 256 9 1000 2 0 best 1)
    Random channel features and layer RDMs (Euclidean distances of random activations); the
    canonical test, with sequential stopping at h (0: none) and the product kernel given
-   (blas, avx2, avx512, best: the rsa stage's -permtest_kernel). The kernel's rate counts 2 nch npairs m
+   (blas, avx2, avx512, avx2_f32, avx512_f32, best: the rsa stage's -permtest_kernel; the
+   float32 kernels also report the share of comparisons decided on exact dot products, and
+   their peak is twice the double one: twice the lanes per FMA). The kernel's rate counts 2 nch npairs m
    nlayers flops (the matrix products; ranking, gathers and counting are overhead; with
    h > 0 the flops a test without stopping would need, so the rate is an effective one).
    The references measured in the same run: OpenBLAS dgemm on 2000 x 2000 x 2000 with the
@@ -121,10 +123,11 @@ static double ClockGHz(void)
 
 int main(int argc, char **argv)
 {
-  PetscInt n = 250, nch = 256, L = 9, m = 1000, threads = 2, dim = 50, h = 0;
+  PetscInt n = 250, nch = 256, L = 9, m = 1000, threads = 2, dim = 50, h = 0, refs = 1;
   const char *kname = "best";
-  PermKernelType ktype;
-  PetscBool kfound;
+  PermKernelType ktype, kused;
+  PermKernel kprobe;
+  PetscBool kfound, f32;
   double fma = 0, ghz, fpc, used = 0;
   float *x;
   double *rdm, *rho, *act, t0, tobs, wall = 0, cpu = 0, flops, best = 0, npairs;
@@ -143,9 +146,15 @@ int main(int argc, char **argv)
   if (argc > 5) threads = atoi(argv[5]);
   if (argc > 6) h = atoi(argv[6]);
   if (argc > 7) kname = argv[7];
+  if (argc > 8) refs = atoi(argv[8]);
   PetscCall(PetscEnumFind(PermKernelTypeNames, kname, (PetscEnum *)&ktype, &kfound));
-  PetscCheck(kfound, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG, "unknown kernel %s (blas, avx2, avx512, best)", kname);
+  PetscCheck(kfound, PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
+             "unknown kernel %s (blas, avx2, avx512, avx2_f32, avx512_f32, best)", kname);
   openblas_set_num_threads((int)threads);
+  PetscCall(PermKernelCreate(ktype, n, PETSC_TRUE, 1, &kprobe)); /* the kernel best resolves to */
+  kused = PermKernelGetType(kprobe);
+  f32   = kused == PERM_KERNEL_AVX512_F32 || kused == PERM_KERNEL_AVX2_F32 ? PETSC_TRUE : PETSC_FALSE;
+  PetscCall(PermKernelDestroy(&kprobe));
   npairs = n * (n - 1) / 2.0;
   PetscCall(PetscMalloc5((size_t)nch * n, &x, (size_t)L * n * n, &rdm, (size_t)nch * L, &rho, (size_t)n * dim, &act, L,
                          &layers));
@@ -167,7 +176,7 @@ int main(int argc, char **argv)
         layers[l][i * n + j] = sqrt(s);
       }
   }
-  DgemmPeak(&peak);
+  if (refs) DgemmPeak(&peak);
   PetscCall(PermTestCreate(n, L, (const double *const *)layers, BA_PROTOCOL_CANONICAL, 1, h, ktype, &pt));
   t0 = Clock(CLOCK_MONOTONIC);
   PetscCall(PermTestObserve(pt, nch, x, rho));
@@ -181,37 +190,42 @@ int main(int argc, char **argv)
     cpu += Clock(CLOCK_PROCESS_CPUTIME_ID) - c0;
     best = fmax(best, 2.0 * nch * npairs * (last - first) * L / w * 1e-9);
   }
-  DgemmPeak(&peak);
-  if (PermKernelAvailable(PERM_KERNEL_AVX512))
+  if (refs) DgemmPeak(&peak);
+  if (!refs)
+    fma = 0;
+  else if (PermKernelAvailable(PERM_KERNEL_AVX512))
     fma = FmaLoop512(20000000);
   else if (PermKernelAvailable(PERM_KERNEL_AVX2))
     fma = FmaLoop256(40000000);
-  ghz = ClockGHz();
-  fpc = fma > 0 ? exp2(round(log2(fma / ghz))) : 0;
+  ghz = refs ? ClockGHz() : 0;
+  fpc = fma > 0 ? exp2(round(log2(fma / ghz))) * (f32 ? 2 : 1) : 0;
   for (PetscInt k = 0; k < nch * L; k++)
     used += (double)count[k].used / (nch * L);
   PermTestScreening(pt, &compared, &recomputed);
   flops = 2.0 * nch * npairs * m * L * 1e-9;
-  printf("images %d, channels %d, layers %d, permutations %d, sequential h %d, kernel %s, "
+  printf("images %d, channels %d, layers %d, permutations %d, sequential h %d, kernel %s (%s), "
          "threads %d\n",
-         (int)n, (int)nch, (int)L, (int)m, (int)h, kname, (int)threads);
+         (int)n, (int)nch, (int)L, (int)m, (int)h, kname, PermKernelTypeNames[kused], (int)threads);
   printf("observe (rank %d channels, observed rho): %.3f s\n", (int)nch, tobs);
-  printf("permutations: %.3f s (%.3f CPU-s), %.2f ms per permutation, %.0f used per pair; "
+  printf("permutations: %.3f s (%.3f CPU-s), %.2f ms per permutation (%.2f CPU-ms), %.0f used per pair; "
          "%.1f GFLOP/s overall, %.1f best call of 128, %.1f per CPU-second\n",
-         wall, cpu, 1e3 * wall / m, used, flops / wall, best, flops / cpu);
+         wall, cpu, 1e3 * wall / m, 1e3 * cpu / m, used, flops / wall, best, flops / cpu);
   printf("screening: %lld of %lld comparisons (%.3f%%) decided on exact dot products\n", (long long)recomputed,
          (long long)compared, compared ? 100.0 * (double)recomputed / (double)compared : 0.0);
-  printf("dgemm 2000^3: %.1f GFLOP/s best, %.1f per CPU-second\n", peak.wall, peak.cpu);
-  printf("kernel / dgemm: %.0f%% overall, %.0f%% best call, %.0f%% per CPU-second\n", 100 * flops / wall / peak.wall,
-         100 * best / peak.wall, 100 * flops / cpu / peak.cpu);
+  if (refs) {
+    printf("dgemm 2000^3: %.1f GFLOP/s best, %.1f per CPU-second\n", peak.wall, peak.cpu);
+    printf("kernel / dgemm: %.0f%% overall, %.0f%% best call, %.0f%% per CPU-second\n", 100 * flops / wall / peak.wall,
+           100 * best / peak.wall, 100 * flops / cpu / peak.cpu);
+  }
   if (fma > 0)
     printf("core: clock %.2f GHz, FMA loop %.1f GFLOP/s per CPU-second = %.1f flops/cycle "
-           "(%.0f); theoretical peak %.1f GFLOP/s per core; kernel per CPU-second / peak: "
+           "(%.0f%s); theoretical peak %.1f GFLOP/s per core; kernel per CPU-second / peak: "
            "%.0f%%\n",
-           ghz, fma, fma / ghz, fpc, fpc * ghz, 100 * flops / cpu / (fpc * ghz));
-  printf("RESULT %d %d %d %d %d %.6f %.6f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %d\n", (int)n, (int)nch, (int)L,
-         (int)m, (int)threads, tobs, wall, flops / wall, best, flops / cpu, peak.wall, peak.cpu, cpu, ghz, fma, fpc,
-         (int)h);
+           ghz, fma, fma / ghz, fpc, f32 ? ", float32: twice the double" : "", fpc * ghz,
+           100 * flops / cpu / (fpc * ghz));
+  printf("RESULT %d %d %d %d %d %.6f %.6f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %.3f %d %.5f %s\n", (int)n, (int)nch,
+         (int)L, (int)m, (int)threads, tobs, wall, flops / wall, best, flops / cpu, peak.wall, peak.cpu, cpu, ghz, fma,
+         fpc, (int)h, compared ? 100.0 * (double)recomputed / (double)compared : 0.0, PermKernelTypeNames[kused]);
   PetscCall(PermTestDestroy(&pt));
   PetscCall(PetscFree5(x, rdm, rho, act, layers));
   PetscCall(PetscFree(count));

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # bench/rsa.sh: throughput of the RSA permutation kernel (bench/rsa.c) against the OpenBLAS
-# dgemm peak and the core's theoretical FMA peak measured in the same run, the previous engine
+# dgemm peak and the core's theoretical FMA peak measured in the same run, the exact double
+# kernel against the float32-screened one (alternating rounds, ROUNDS=3), the previous engine
 # (gather + OpenBLAS dgemm, -permtest_kernel blas), sequential stopping, and the speed against
 # numpy/scipy (bench/ref_rsa.py).
 # Usage: bench/rsa.sh [nimages nch nlayers m]   (defaults 250 256 9 1000)
@@ -20,6 +21,32 @@ for threads in 1 2; do
   if [ -z "$best" ] || awk -v a="$trun" -v b="$best" 'BEGIN{exit !(a < b)}'; then best=$trun; fi
   [ "$threads" = 1 ] && bestcpu=$(field 11 "$out") && cpu1=$(field 14 "$out")
   echo
+done
+
+# the double kernel against the float32-screened one (what best runs), in alternating rounds
+# so that both see the same load; best of the rounds per CPU-second
+dbl=avx512
+grep -qw avx512f /proc/cpuinfo || dbl=avx2
+rounds=${ROUNDS:-3}
+for h in 0 10; do
+  echo "double ($dbl) against float32-screened (best) kernel, h = $h, 1 thread, best of $rounds alternating rounds:"
+  declare -A rate=() cpu=() rec=() name=()
+  for ((r = 0; r < rounds; r++)); do
+    for k in $dbl best; do
+      out=$(build/bench/rsa "$n" "$nch" "$nl" "$m" 1 "$h" "$k" 0)
+      rt=$(field 11 "$out") c=$(field 14 "$out")
+      if [ -z "${rate[$k]:-}" ] || awk -v a="$rt" -v b="${rate[$k]}" 'BEGIN{exit !(a > b)}'; then
+        rate[$k]=$rt cpu[$k]=$c
+      fi
+      rec[$k]=$(field 19 "$out") name[$k]=$(field 20 "$out")
+    done
+  done
+  for k in $dbl best; do
+    awk -v nm="${name[$k]}" -v r="${rate[$k]}" -v c="${cpu[$k]}" -v m="$m" -v x="${rec[$k]}" \
+      'BEGIN{printf "  %-11s %6.1f GFLOP/s per CPU-second, %.3f CPU-ms per permutation, %.3f%% of comparisons recomputed exactly\n", nm, r, 1e3 * c / m, x}'
+  done
+  awk -v a="${rate[best]}" -v b="${rate[$dbl]}" 'BEGIN{printf "  float32-screened / double: %.2fx\n\n", a / b}'
+  unset rate cpu rec name
 done
 
 mb=$((m < 256 ? m : 256))
