@@ -151,16 +151,23 @@ static PetscErrorCode RunCase(const Case *cs)
       /* the same products on one thread: float32 blocks are summed in one order */
       double *d1;
       int same = 1;
-      PetscCall(PetscMalloc1((size_t)NTAB * m * ldd, &d1));
-      PetscCall(PermKernelProduct(pk, NTAB, tables, np, perm, cs->mask ? wanted : NULL, 1, d1, ldd));
+      double *bound0;
+      PetscCall(PetscMalloc2((size_t)NTAB * m * ldd, &d1, NTAB * m, &bound0));
       for (PetscInt r = 0; r < NTAB * m; r++)
+        bound0[r] = PermKernelErrorBound(pk, r / m, r % m);
+      PetscCall(PermKernelSetTables(pk, NTAB - 1, tables + 1)); /* tables 1 and 2 converted once */
+      PetscCall(PermKernelProduct(pk, NTAB, tables, np, perm, cs->mask ? wanted : NULL, 1, d1, ldd));
+      for (PetscInt r = 0; r < NTAB * m; r++) {
+        same &= PermKernelErrorBound(pk, r / m, r % m) == bound0[r];
         for (PetscInt p = 0; p < np && wanted[r]; p++)
-          same &= d1[r * ldd + p] == d[r * ldd + p];
-      PetscCall(PetscFree(d1));
+          same &=
+              d1[r * ldd + p] == d[r * ldd + p] && PermKernelExactDot(pk, r / m, r % m, p) == (double)exact[r * np + p];
+      }
+      PetscCall(PetscFree2(d1, bound0));
       CHECK(exact_ok && blas_ok && untouched && same,
             "%s kernel, %d images %s (K = %d), %d rows%s, %d permutations, %d threads: every product within "
             "its error bound of the int64 sum (worst %.2g of the bound), every exact dot product equal to it, the "
-            "same on 1 thread, columns past np untouched",
+            "same products and bounds on 1 thread with two tables registered, columns past np untouched",
             PermKernelTypeNames[type], (int)n, cs->upper ? "pairs" : "full", (int)K, (int)m,
             cs->mask ? " (some unwanted)" : "", (int)np, (int)cs->nthreads, worst);
     } else

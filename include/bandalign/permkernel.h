@@ -39,6 +39,12 @@ PermKernelType PermKernelGetType(PermKernel pk);
    the next PermKernelSetRows or PermKernelDestroy. Memory: 8 m K bytes (float32: 4 m K). */
 PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const *rows);
 
+/* Tables the caller will pass to PermKernelProduct again and again, unchanged while the
+   kernel lives (the caller keeps them): the float32 kernels convert them and take their
+   norms once here, instead of at every product (tables not registered still work). A new
+   call replaces the registered set. Nothing for the double kernels. */
+PetscErrorCode PermKernelSetTables(PermKernel pk, PetscInt ntables, const double *const *tables);
+
 /* d[(t m + i) ldd + p] = sum over entries k = (a, b) of rows[i][k] tables[t][perm_p[a] n +
    perm_p[b]] for the ntables tables (n x n), the m rows of the last PermKernelSetRows and the
    np <= pmax permutations perm_p = perm + p n, with ldd >= np. Tables hold integers.

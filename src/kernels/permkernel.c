@@ -74,7 +74,7 @@ enum {
   NR256F = 16,
   KC     = 256, /* entries per block of B: 128 permutations x 256 x 8 bytes = 256 kB */
   KCF    = 512, /* float32: 256 kB too; each block sum is flushed into d in double, and the
-                  error bound grows with the depth (the header comment) */
+                  error bound grows with the depth (the header comment); 64 divides it */
   ALIGN = 64
 };
 
@@ -103,11 +103,16 @@ struct _p_PermKernel {
   const int32_t **rows; /* [m] the caller's rows */
   double *wnorm;        /* [m] W_i of the error bound */
   PetscInt rowcap;      /* rows allocated at rows and wnorm */
-  float *ftab;          /* [ntables][n][n] tables of the last product */
+  const float **ftp;    /* [ntables] tables of the last product, as floats */
   double *tnorm;        /* [ntables] norms of their entries */
-  PetscInt tabcap;      /* tables allocated at ftab and tnorm */
-  int32_t *pr;          /* [pmax][n] permutations of the last product */
-  double gamma;         /* u (1 + u)^kc, kc = KCF */
+  float *ftab;          /* [ntables][n][n] scratch for the tables not registered */
+  PetscInt tabcap;      /* tables allocated at ftp, tnorm and ftab */
+  const double **reg;   /* [nreg] tables of PermKernelSetTables */
+  float *regf;          /* [nreg][n][n] their floats */
+  double *regnorm;      /* [nreg] their norms */
+  PetscInt nreg;
+  int32_t *pr;  /* [pmax][n] permutations of the last product */
+  double gamma; /* u (1 + u)^kc, kc = KCF */
 };
 
 PetscBool PermKernelAvailable(PermKernelType type)
@@ -217,67 +222,62 @@ PermKernelType PermKernelGetType(PermKernel pk)
   return pk->type;
 }
 
-/* float32 kernels: keeps the rows for PermKernelExactDot and computes each row's W_i of the
-   error bound (the header comment), after checking the rows are exact in float32. Eight
-   partial sums, so that the loop runs in vector lanes (W_i needs no particular order: the
-   bound has a relative margin of 1e-9). */
-PK_AVX2 static PetscErrorCode RowsForBound(PermKernel pk, PetscInt m, const int32_t *const *rows)
-{
-  PetscFunctionBegin;
-  if (m > pk->rowcap) {
-    PetscCall(PetscFree2(pk->rows, pk->wnorm));
-    PetscCall(PetscMalloc2(m, &pk->rows, m, &pk->wnorm));
-    pk->rowcap = m;
-  }
-  for (PetscInt i = 0; i < m; i++) {
-    double acc[8] = {0}, w2 = 0;
-    uint32_t big = 0;
-    pk->rows[i]  = rows[i];
-    for (PetscInt k = 0; k < pk->K; k++) /* |v| >= 2^24 */
-      big |= (uint32_t)(rows[i][k] + 16777215) > 33554430u;
-    PetscCheck(!big, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-               "row %" PetscInt_FMT " has an entry of 2^24 or more in magnitude, not exact in float32", i);
-    for (PetscInt k0 = 0; k0 < pk->K; k0 += pk->kc) {
-      PetscInt kb = PetscMin(pk->K, k0 + pk->kc) - k0, q = 0;
-      const int32_t *v = rows[i] + k0;
-      for (; q + 8 <= kb; q += 8)
-        for (int l = 0; l < 8; l++) {
-          double wa = (double)(kb - q - l) * (double)v[q + l];
-          acc[l] += wa * wa;
-        }
-      for (; q < kb; q++)
-        acc[0] += ((double)(kb - q) * (double)v[q]) * ((double)(kb - q) * (double)v[q]);
-    }
-    for (int l = 0; l < 8; l++)
-      w2 += acc[l];
-    pk->wnorm[i] = sqrt(w2);
-  }
-  PetscFunctionReturn(PETSC_SUCCESS);
-}
-
 /* Copies rows [i0, i0 + r) into their panel, [K][r]: 64 entries of one row at a time, so the
    rows are read in order and the panel's 64 r entries being written stay in L1. */
-#define PACK_PANEL(type)                                                                                               \
-  static void PackPanel_##type(type *panel, PetscInt K, PetscInt r, const int32_t *const *prow)                        \
-  {                                                                                                                    \
-    for (PetscInt k0 = 0; k0 < K; k0 += 64) {                                                                          \
-      PetscInt kb = PetscMin(K, k0 + 64) - k0;                                                                         \
-      for (PetscInt i = 0; i < r; i++) {                                                                               \
-        const int32_t *src = prow[i] + k0;                                                                             \
-        type *dst          = panel + (size_t)k0 * r + i;                                                               \
-        for (PetscInt q = 0; q < kb; q++)                                                                              \
-          dst[q * r] = (type)src[q];                                                                                   \
-      }                                                                                                                \
-    }                                                                                                                  \
+static void PackPanelDouble(double *panel, PetscInt K, PetscInt r, const int32_t *const *prow)
+{
+  for (PetscInt k0 = 0; k0 < K; k0 += 64) {
+    PetscInt kb = PetscMin(K, k0 + 64) - k0;
+    for (PetscInt i = 0; i < r; i++) {
+      const int32_t *src = prow[i] + k0;
+      double *dst        = panel + (size_t)k0 * r + i;
+      for (PetscInt q = 0; q < kb; q++)
+        dst[q * r] = (double)src[q];
+    }
   }
-PACK_PANEL(float)
-PACK_PANEL(double)
-#undef PACK_PANEL
+}
+
+/* The same in float32, adding to w2[i] each row's sum of (w_k a_k)^2 for W_i of the error
+   bound (the header comment; w_k counts down from the length of k's block of kc entries to 1,
+   and 64 divides kc, so a run of 64 lies in one block) and to big the entries not exact in
+   float32. Eight partial sums, so that the sum runs in vector lanes (W_i needs no particular
+   order: the bound has a relative margin of 1e-9). */
+PK_AVX2 static void PackPanelFloat(float *panel, PetscInt K, PetscInt kc, PetscInt r, const int32_t *const *prow,
+                                   double *w2, uint32_t *big)
+{
+  for (PetscInt k0 = 0; k0 < K; k0 += 64) {
+    PetscInt kb = PetscMin(K, k0 + 64) - k0, blk = k0 / kc * kc;
+    double w0 = (double)(PetscMin(K, blk + kc) - k0); /* weight of entry k0 */
+    for (PetscInt i = 0; i < r; i++) {
+      const int32_t *src = prow[i] + k0;
+      float *dst         = panel + (size_t)k0 * r + i;
+      double acc[8]      = {0};
+      uint32_t b         = 0;
+      PetscInt q         = 0;
+      for (; q + 8 <= kb; q += 8)
+        for (int l = 0; l < 8; l++) {
+          double wa = (w0 - (double)(q + l)) * (double)src[q + l];
+          acc[l] += wa * wa;
+          b |= (uint32_t)(src[q + l] + 16777215) > 33554430u; /* |v| >= 2^24 */
+        }
+      for (; q < kb; q++) {
+        double wa = (w0 - (double)q) * (double)src[q];
+        acc[0] += wa * wa;
+        b |= (uint32_t)(src[q] + 16777215) > 33554430u;
+      }
+      for (PetscInt q2 = 0; q2 < kb; q2++)
+        dst[q2 * r] = (float)src[q2];
+      w2[i] += ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+      *big |= b;
+    }
+  }
+}
 
 PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const *rows)
 {
   size_t es = pk->f32 ? sizeof(float) : sizeof(double), need = es * (size_t)m * (size_t)pk->K;
   PetscInt K = pk->K, mr = pk->mr;
+  uint32_t big = 0;
 
   PetscFunctionBegin;
   if (need > pk->apcap) {
@@ -287,14 +287,28 @@ PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const
     PetscCheck(pk->ap, PETSC_COMM_SELF, PETSC_ERR_MEM,
                "permutation kernel: cannot allocate %g MB for %" PetscInt_FMT " rows", (double)need / 1048576, m);
   }
-  pk->m = m;
-  if (pk->f32) PetscCall(RowsForBound(pk, m, rows));
-  for (PetscInt i0 = 0; i0 < m; i0 += mr) {
-    if (pk->f32)
-      PackPanel_float((float *)pk->ap + (size_t)i0 * K, K, PetscMin(mr, m - i0), rows + i0);
-    else
-      PackPanel_double((double *)pk->ap + (size_t)i0 * K, K, PetscMin(mr, m - i0), rows + i0);
+  if (pk->f32 && m > pk->rowcap) { /* the rows are kept for PermKernelExactDot */
+    PetscCall(PetscFree2(pk->rows, pk->wnorm));
+    PetscCall(PetscMalloc2(m, &pk->rows, m, &pk->wnorm));
+    pk->rowcap = m;
   }
+  pk->m = m;
+  for (PetscInt i0 = 0; i0 < m; i0 += mr) {
+    PetscInt r = PetscMin(mr, m - i0);
+    if (!pk->f32) {
+      PackPanelDouble((double *)pk->ap + (size_t)i0 * K, K, r, rows + i0);
+      continue;
+    }
+    for (PetscInt i = i0; i < i0 + r; i++) {
+      pk->rows[i]  = rows[i];
+      pk->wnorm[i] = 0;
+    }
+    PackPanelFloat((float *)pk->ap + (size_t)i0 * K, K, pk->kc, r, rows + i0, pk->wnorm + i0, &big);
+    for (PetscInt i = i0; i < i0 + r; i++)
+      pk->wnorm[i] = sqrt(pk->wnorm[i]);
+  }
+  PetscCheck(!big, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "a row has an entry of 2^24 or more in magnitude, not exact in float32");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -622,7 +636,7 @@ PK_AVX2 static void Block256f(int mr, PetscInt kb, const float *a, const float *
 /* Gathers block blk of B for panels [j0, j1) of permutations from table t. */
 static void GatherPanels(const PermKernel pk, const double *table, PetscInt t, PetscInt blk, PetscInt j0, PetscInt j1)
 {
-  const float *ft = pk->f32 ? pk->ftab + (size_t)t * pk->n * pk->n : NULL;
+  const float *ft = pk->f32 ? pk->ftp[t] : NULL;
 
   switch (pk->type) {
   case PERM_KERNEL_AVX512:
@@ -736,37 +750,77 @@ static void RunJobs(void *(*fn)(void *), void *jobs, size_t size, int nt)
   }
 }
 
-/* float32 kernels: the tables as floats (checked to be integers below 2^24, so exact), the
-   norms of their entries |b| for the error bound, and the permutations, for the gathers and
-   for PermKernelExactDot. */
+/* float32 kernels: a table as floats, checked to be integers below 2^24 (so exact), and the
+   norm of its entries |b| for the error bound. A permuted column holds (perm a, perm b) for
+   the entries (a, b): for the pairs a < b one of (x, y) and (y, x) for each pair x != y
+   (the larger counts; 16 x 16 tiles keep the column reads in cache), for full matrices
+   every entry once. */
+static PetscErrorCode TableToFloat(const PermKernel pk, const double *tab, float *ft, double *norm)
+{
+  PetscInt n = pk->n, nn = n * n, bad = 0;
+  double b2 = 0;
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < nn; i++) {
+    bad |= tab[i] != rint(tab[i]) || fabs(tab[i]) >= 16777216;
+    ft[i] = (float)tab[i];
+  }
+  PetscCheck(!bad, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
+             "a table entry is not an integer below 2^24 in magnitude, as the float32 kernels need");
+  if (!pk->upper)
+    for (PetscInt i = 0; i < nn; i++)
+      b2 += tab[i] * tab[i];
+  else
+    for (PetscInt x0 = 0; x0 < n; x0 += 16)
+      for (PetscInt y0 = x0; y0 < n; y0 += 16)
+        for (PetscInt x = x0; x < PetscMin(n, x0 + 16); x++)
+          for (PetscInt y = PetscMax(y0, x + 1); y < PetscMin(n, y0 + 16); y++)
+            b2 += PetscMax(tab[x * n + y] * tab[x * n + y], tab[y * n + x] * tab[y * n + x]);
+  *norm = sqrt(b2);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode PermKernelSetTables(PermKernel pk, PetscInt ntables, const double *const *tables)
+{
+  size_t nn = (size_t)pk->n * pk->n;
+
+  PetscFunctionBegin;
+  if (!pk->f32) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(PetscFree3(pk->reg, pk->regf, pk->regnorm));
+  PetscCall(PetscMalloc3(ntables, &pk->reg, ntables * nn, &pk->regf, ntables, &pk->regnorm));
+  pk->nreg = ntables;
+  for (PetscInt t = 0; t < ntables; t++) {
+    pk->reg[t] = tables[t];
+    PetscCall(TableToFloat(pk, tables[t], pk->regf + t * nn, &pk->regnorm[t]));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* float32 kernels: the tables of a product as floats with their norms (registered ones as
+   they are, others converted here), and the permutations, for PermKernelExactDot. */
 static PetscErrorCode KeepForExact(PermKernel pk, PetscInt ntables, const double *const *tables, PetscInt np,
                                    const PetscInt *perm)
 {
-  PetscInt n = pk->n, nn = n * n;
+  PetscInt n = pk->n;
+  size_t nn  = (size_t)n * n;
 
   PetscFunctionBegin;
   if (ntables > pk->tabcap) {
-    PetscCall(PetscFree2(pk->ftab, pk->tnorm));
-    PetscCall(PetscMalloc2((size_t)ntables * nn, &pk->ftab, ntables, &pk->tnorm));
+    PetscCall(PetscFree3(pk->ftp, pk->tnorm, pk->ftab));
+    PetscCall(PetscMalloc3(ntables, &pk->ftp, ntables, &pk->tnorm, ntables * nn, &pk->ftab));
     pk->tabcap = ntables;
   }
   for (PetscInt t = 0; t < ntables; t++) {
-    const double *tab = tables[t];
-    float *ft         = pk->ftab + (size_t)t * nn;
-    double b2         = 0;
-    for (PetscInt i = 0; i < nn; i++) {
-      PetscCheck(tab[i] == rint(tab[i]) && fabs(tab[i]) < 16777216, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
-                 "table %" PetscInt_FMT " entry %" PetscInt_FMT " is %g: the float32 kernels need integers below 2^24",
-                 t, i, tab[i]);
-      ft[i] = (float)tab[i];
+    PetscInt r = 0;
+    while (r < pk->nreg && pk->reg[r] != tables[t])
+      r++;
+    if (r < pk->nreg) {
+      pk->ftp[t]   = pk->regf + r * nn;
+      pk->tnorm[t] = pk->regnorm[r];
+    } else {
+      PetscCall(TableToFloat(pk, tables[t], pk->ftab + t * nn, &pk->tnorm[t]));
+      pk->ftp[t] = pk->ftab + t * nn;
     }
-    /* a permuted column holds (perm a, perm b) for the entries (a, b): for the pairs a < b one
-       of (x, y) and (y, x) for each pair x != y, for full matrices every entry once */
-    for (PetscInt x = 0; x < n; x++)
-      for (PetscInt y = pk->upper ? x + 1 : 0; y < n; y++)
-        b2 += pk->upper ? PetscMax(tab[x * n + y] * tab[x * n + y], tab[y * n + x] * tab[y * n + x])
-                        : tab[x * n + y] * tab[x * n + y];
-    pk->tnorm[t] = sqrt(b2);
   }
   for (PetscInt p = 0; p < np; p++)
     for (PetscInt a = 0; a < n; a++)
@@ -884,7 +938,7 @@ PK_AVX2 static double ExactDot256(const PermKernel pk, const int32_t *row, const
 
 double PermKernelExactDot(PermKernel pk, PetscInt t, PetscInt i, PetscInt p)
 {
-  const float *tab  = pk->ftab + (size_t)t * pk->n * pk->n;
+  const float *tab  = pk->ftp[t];
   const int32_t *pp = pk->pr + (size_t)p * pk->n;
 
   return pk->type == PERM_KERNEL_AVX512_F32 ? ExactDot512(pk, pk->rows[i], tab, pp)
@@ -902,7 +956,8 @@ PetscErrorCode PermKernelDestroy(PermKernel *pkp)
   free(pk->b);
   free(pk->pt);
   PetscCall(PetscFree2(pk->rows, pk->wnorm));
-  PetscCall(PetscFree2(pk->ftab, pk->tnorm));
+  PetscCall(PetscFree3(pk->ftp, pk->tnorm, pk->ftab));
+  PetscCall(PetscFree3(pk->reg, pk->regf, pk->regnorm));
   PetscCall(PetscFree(pk->pr));
   PetscCall(PetscFree(pk));
   *pkp = NULL;

@@ -269,6 +269,9 @@ PetscErrorCode PermTestCreate(PetscInt nimages, PetscInt nlayers, const double *
   PetscCall(PermKernelCreate(ktype, n, protocol == BA_PROTOCOL_CANONICAL ? PETSC_TRUE : PETSC_FALSE, PERM_BLOCK,
                              &pt->kernel));
   PetscCall(PetscMalloc3((size_t)PERM_BLOCK * n, &pt->perm, nlayers, &pt->tables, nlayers, &pt->tablel));
+  for (PetscInt l = 0; l < nlayers; l++)
+    pt->tables[l] = pt->lfull + (size_t)l * nn;
+  PetscCall(PermKernelSetTables(pt->kernel, nlayers, pt->tables));
   *ptout = pt;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
