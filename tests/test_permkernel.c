@@ -187,6 +187,47 @@ static PetscErrorCode RunCase(const Case *cs)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The float32 kernels refuse a row entry or a table entry that float32 does not hold
+   exactly (2^24), and a table entry that is not an integer; 2^24 - 1 passes. */
+static PetscErrorCode TestFloatRange(PermKernelType type)
+{
+  enum { N = 6, K = N * (N - 1) / 2 };
+  int32_t row[K];
+  const int32_t *rp[1] = {row};
+  double table[N * N], d[4];
+  const double *tp[1] = {table};
+  PetscInt perm[N];
+  PermKernel pk;
+  PetscErrorCode e1, e2, e3, ok;
+
+  PetscFunctionBegin;
+  for (PetscInt k = 0; k < K; k++)
+    row[k] = (int32_t)k - 7;
+  for (PetscInt i = 0; i < N * N; i++)
+    table[i] = (double)(i % 5);
+  for (PetscInt a = 0; a < N; a++)
+    perm[a] = a;
+  PetscCall(PermKernelCreate(type, N, PETSC_TRUE, 1, &pk));
+  PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+  row[3] = 16777215;
+  ok     = PermKernelSetRows(pk, 1, rp);
+  if (!ok) ok = PermKernelProduct(pk, 1, tp, 1, perm, NULL, 1, d, 1);
+  row[3]   = -16777216;
+  e1       = PermKernelSetRows(pk, 1, rp);
+  row[3]   = 0;
+  table[7] = 16777216;
+  e2       = PermKernelSetRows(pk, 1, rp) ? 0 : PermKernelProduct(pk, 1, tp, 1, perm, NULL, 1, d, 1);
+  table[7] = 2.5;
+  e3       = PermKernelProduct(pk, 1, tp, 1, perm, NULL, 1, d, 1);
+  PetscCall(PetscPopErrorHandler());
+  printf("# %d %d %d %d\n", (int)ok, (int)e1, (int)e2, (int)e3);
+  CHECK(!ok && e1 && e2 && e3,
+        "%s kernel: 2^24 - 1 accepted; a row entry -2^24, a table entry 2^24 and a table entry 2.5 refused",
+        PermKernelTypeNames[type]);
+  PetscCall(PermKernelDestroy(&pk));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 int main(int argc, char **argv)
 {
   /* sizes around the register blocks (14 x 16, 6 x 8), the 256-entry blocks (rows of
@@ -206,10 +247,14 @@ int main(int argc, char **argv)
     int nkernels = 0;
     for (int type = PERM_KERNEL_BLAS; type <= PERM_KERNEL_AVX512_F32; type++)
       nkernels += type != PERM_KERNEL_BEST && PermKernelAvailable((PermKernelType)type) ? 1 : 0;
-    CheckPlan((int)(sizeof(cases) / sizeof(cases[0])) * (1 + 2 * nkernels));
+    CheckPlan((int)(sizeof(cases) / sizeof(cases[0])) * (1 + 2 * nkernels) +
+              (PermKernelAvailable(PERM_KERNEL_AVX2_F32) ? 1 : 0) +
+              (PermKernelAvailable(PERM_KERNEL_AVX512_F32) ? 1 : 0));
   }
   for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++)
     PetscCall(RunCase(&cases[c]));
+  for (int type = PERM_KERNEL_AVX2_F32; type <= PERM_KERNEL_AVX512_F32; type++)
+    if (PermKernelAvailable((PermKernelType)type)) PetscCall(TestFloatRange((PermKernelType)type));
   PetscCall(PetscFinalize());
   return CheckDone();
 }

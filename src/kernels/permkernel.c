@@ -74,7 +74,7 @@ enum {
   NR256F = 16,
   KC     = 256, /* entries per block of B: 128 permutations x 256 x 8 bytes = 256 kB */
   KCF    = 512, /* float32: 256 kB too; each block sum is flushed into d in double, and the
-                  error bound grows with the depth (the header comment); 64 divides it */
+                  error bound grows with the depth (the header comment); 16 divides it */
   ALIGN = 64
 };
 
@@ -94,7 +94,9 @@ struct _p_PermKernel {
   Segment *seg;        /* the entries as runs within a row, cut at block boundaries */
   PetscInt *blockseg;  /* [nblocks + 1]: block blk is seg[blockseg[blk] .. blockseg[blk + 1]) */
   PetscInt m;          /* rows packed */
-  void *ap;            /* packed rows (double or float): panel i at ap + i mr K, [K][rows in panel] */
+  void *ap;            /* packed rows: double panel i at ap + i mr K, [K][rows in panel]; float
+                          panel i at ap + i mr K16, [K16 / 16][rows in panel][16] */
+  PetscInt K16;        /* K rounded up to 16 */
   size_t apcap;        /* bytes allocated at ap */
   void *b;             /* blocks of B (double or float): panel j at b + j kc nr, [kc][nr] */
   int32_t *pt;         /* [n][ptld] transposed permutations (vector gathers) */
@@ -198,6 +200,7 @@ PetscErrorCode PermKernelCreate(PermKernelType type, PetscInt n, PetscBool upper
   pk->n     = n;
   pk->upper = upper;
   pk->K     = upper ? n * (n - 1) / 2 : n * n;
+  pk->K16   = (pk->K + 15) / 16 * 16;
   pk->pmax  = pmax;
   BlockShape(type, pmax, &pk->mr, &pk->nr);
   pk->kc      = type == PERM_KERNEL_BLAS ? pk->K : PetscMin(pk->f32 ? KCF : KC, pk->K);
@@ -237,45 +240,54 @@ static void PackPanelDouble(double *panel, PetscInt K, PetscInt r, const int32_t
   }
 }
 
-/* The same in float32, adding to w2[i] each row's sum of (w_k a_k)^2 for W_i of the error
-   bound (the header comment; w_k counts down from the length of k's block of kc entries to 1,
-   and 64 divides kc, so a run of 64 lies in one block) and to big the entries not exact in
-   float32. Eight partial sums, so that the sum runs in vector lanes (W_i needs no particular
-   order: the bound has a relative margin of 1e-9). */
+/* The same in float32, in runs of 16 entries ([K16 / 16][r][16], no transpose), setting w2[i]
+   to each row's sum of (w_k a_k)^2 for W_i of the error bound (the header comment; w_k counts
+   down from the length of k's block of kc entries to 1, and 16 divides kc, so a run lies in
+   one block) and big if an entry is not exact in float32. W_i needs no particular order of
+   summation: the bound has a relative margin of 1e-9. */
 PK_AVX2 static void PackPanelFloat(float *panel, PetscInt K, PetscInt kc, PetscInt r, const int32_t *const *prow,
                                    double *w2, uint32_t *big)
 {
-  for (PetscInt k0 = 0; k0 < K; k0 += 64) {
-    PetscInt kb = PetscMin(K, k0 + 64) - k0, blk = k0 / kc * kc;
-    double w0 = (double)(PetscMin(K, blk + kc) - k0); /* weight of entry k0 */
-    for (PetscInt i = 0; i < r; i++) {
-      const int32_t *src = prow[i] + k0;
-      float *dst         = panel + (size_t)k0 * r + i;
-      double acc[8]      = {0};
-      uint32_t b         = 0;
-      PetscInt q         = 0;
-      for (; q + 8 <= kb; q += 8)
-        for (int l = 0; l < 8; l++) {
-          double wa = (w0 - (double)(q + l)) * (double)src[q + l];
-          acc[l] += wa * wa;
-          b |= (uint32_t)(src[q + l] + 16777215) > 33554430u; /* |v| >= 2^24 */
+  const __m256i off = _mm256_set1_epi32(16777215), top = _mm256_set1_epi32(33554430), zero = _mm256_setzero_si256();
+  __m256i bad = zero;
+
+  for (PetscInt i = 0; i < r; i++) {
+    const int32_t *src = prow[i];
+    __m256d acc        = _mm256_setzero_pd();
+    double tail        = 0, lane[4];
+    for (PetscInt k0 = 0; k0 < K; k0 += 16) {
+      float *dst = panel + (size_t)k0 * r + (size_t)i * 16;
+      double w0  = (double)(PetscMin(K, k0 / kc * kc + kc) - k0); /* weight of entry k0 */
+      if (k0 + 16 > K) {
+        for (PetscInt q = 0; q < K - k0; q++) {
+          double wa = (w0 - (double)q) * (double)src[k0 + q];
+          tail += wa * wa;
+          bad    = _mm256_or_si256(bad, _mm256_set1_epi32((uint32_t)(src[k0 + q] + 16777215) > 33554430u));
+          dst[q] = (float)src[k0 + q];
         }
-      for (; q < kb; q++) {
-        double wa = (w0 - (double)q) * (double)src[q];
-        acc[0] += wa * wa;
-        b |= (uint32_t)(src[q] + 16777215) > 33554430u;
+        continue;
       }
-      for (PetscInt q2 = 0; q2 < kb; q2++)
-        dst[q2 * r] = (float)src[q2];
-      w2[i] += ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-      *big |= b;
+      for (int h = 0; h < 2; h++) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(src + k0 + 8 * h)), x = _mm256_add_epi32(v, off);
+        bad = _mm256_or_si256(bad, _mm256_or_si256(_mm256_cmpgt_epi32(x, top), _mm256_cmpgt_epi32(zero, x)));
+        _mm256_storeu_ps(dst + 8 * h, _mm256_cvtepi32_ps(v));
+        for (int g = 0; g < 2; g++) {
+          __m128i v4 = g ? _mm256_extracti128_si256(v, 1) : _mm256_castsi256_si128(v);
+          __m256d w  = _mm256_sub_pd(_mm256_set1_pd(w0 - (double)(8 * h + 4 * g)), _mm256_setr_pd(0, 1, 2, 3));
+          __m256d wa = _mm256_mul_pd(w, _mm256_cvtepi32_pd(v4));
+          acc        = _mm256_fmadd_pd(wa, wa, acc);
+        }
+      }
     }
+    _mm256_storeu_pd(lane, acc);
+    w2[i] = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + tail;
   }
+  *big |= (uint32_t)_mm256_movemask_epi8(bad);
 }
 
 PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const *rows)
 {
-  size_t es = pk->f32 ? sizeof(float) : sizeof(double), need = es * (size_t)m * (size_t)pk->K;
+  size_t es = pk->f32 ? sizeof(float) : sizeof(double), need = es * (size_t)m * (size_t)(pk->f32 ? pk->K16 : pk->K);
   PetscInt K = pk->K, mr = pk->mr;
   uint32_t big = 0;
 
@@ -299,11 +311,9 @@ PetscErrorCode PermKernelSetRows(PermKernel pk, PetscInt m, const int32_t *const
       PackPanelDouble((double *)pk->ap + (size_t)i0 * K, K, r, rows + i0);
       continue;
     }
-    for (PetscInt i = i0; i < i0 + r; i++) {
-      pk->rows[i]  = rows[i];
-      pk->wnorm[i] = 0;
-    }
-    PackPanelFloat((float *)pk->ap + (size_t)i0 * K, K, pk->kc, r, rows + i0, pk->wnorm + i0, &big);
+    for (PetscInt i = i0; i < i0 + r; i++)
+      pk->rows[i] = rows[i];
+    PackPanelFloat((float *)pk->ap + (size_t)i0 * pk->K16, K, pk->kc, r, rows + i0, pk->wnorm + i0, &big);
     for (PetscInt i = i0; i < i0 + r; i++)
       pk->wnorm[i] = sqrt(pk->wnorm[i]);
   }
@@ -551,15 +561,16 @@ PK_AVX512 PK_INLINE void Tile512f(const int mr, PetscInt kb, const float *restri
     c0[i] = _mm512_setzero_ps();
     c1[i] = _mm512_setzero_ps();
   }
-  for (PetscInt k = 0; k < kb; k++, a += mr, b += NR512F) {
-    __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
+  for (PetscInt k0 = 0; k0 < kb; k0 += 16, a += 16 * mr) /* runs of 16: row i at a[16 i] */
+    for (PetscInt k = 0; k < PetscMin(16, kb - k0); k++, b += NR512F) {
+      __m512 b0 = _mm512_load_ps(b), b1 = _mm512_load_ps(b + 16);
 #pragma GCC unroll 14
-    for (int i = 0; i < mr; i++) {
-      __m512 ai = _mm512_set1_ps(a[i]);
-      c0[i]     = _mm512_fmadd_ps(ai, b0, c0[i]);
-      c1[i]     = _mm512_fmadd_ps(ai, b1, c1[i]);
+      for (int i = 0; i < mr; i++) {
+        __m512 ai = _mm512_set1_ps(a[16 * i + k]);
+        c0[i]     = _mm512_fmadd_ps(ai, b0, c0[i]);
+        c1[i]     = _mm512_fmadd_ps(ai, b1, c1[i]);
+      }
     }
-  }
 #pragma GCC unroll 14
   for (int i = 0; i < mr; i++) {
     Flush512f(d + i * ldd, c0[i], m[0], m[1], add);
@@ -604,15 +615,16 @@ PK_AVX2 PK_INLINE void Tile256f(const int mr, PetscInt kb, const float *restrict
     c0[i] = _mm256_setzero_ps();
     c1[i] = _mm256_setzero_ps();
   }
-  for (PetscInt k = 0; k < kb; k++, a += mr, b += NR256F) {
-    __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
+  for (PetscInt k0 = 0; k0 < kb; k0 += 16, a += 16 * mr) /* runs of 16: row i at a[16 i] */
+    for (PetscInt k = 0; k < PetscMin(16, kb - k0); k++, b += NR256F) {
+      __m256 b0 = _mm256_load_ps(b), b1 = _mm256_load_ps(b + 8);
 #pragma GCC unroll 6
-    for (int i = 0; i < mr; i++) {
-      __m256 ai = _mm256_broadcast_ss(a + i);
-      c0[i]     = _mm256_fmadd_ps(ai, b0, c0[i]);
-      c1[i]     = _mm256_fmadd_ps(ai, b1, c1[i]);
+      for (int i = 0; i < mr; i++) {
+        __m256 ai = _mm256_broadcast_ss(a + 16 * i + k);
+        c0[i]     = _mm256_fmadd_ps(ai, b0, c0[i]);
+        c1[i]     = _mm256_fmadd_ps(ai, b1, c1[i]);
+      }
     }
-  }
 #pragma GCC unroll 6
   for (int i = 0; i < mr; i++) {
     Flush256f(d + i * ldd, c0[i], m[0], m[1], add);
@@ -657,7 +669,7 @@ static void GatherPanels(const PermKernel pk, const double *table, PetscInt t, P
 static void MultiplyPanel(const PermKernel pk, PetscInt i0, PetscInt r, PetscInt k0, PetscInt kb, PetscInt j, double *d,
                           PetscInt ldd, int ncols, int add)
 {
-  size_t ao = (size_t)i0 * pk->K + (size_t)k0 * r, bo = (size_t)j * pk->kc * pk->nr;
+  size_t ao = (size_t)i0 * (pk->f32 ? pk->K16 : pk->K) + (size_t)k0 * r, bo = (size_t)j * pk->kc * pk->nr;
 
   switch (pk->type) {
   case PERM_KERNEL_AVX512:
