@@ -220,7 +220,6 @@ static PetscErrorCode TestFloatRange(PermKernelType type)
   table[7] = 2.5;
   e3       = PermKernelProduct(pk, 1, tp, 1, perm, NULL, 1, d, 1);
   PetscCall(PetscPopErrorHandler());
-  printf("# %d %d %d %d\n", (int)ok, (int)e1, (int)e2, (int)e3);
   CHECK(!ok && e1 && e2 && e3,
         "%s kernel: 2^24 - 1 accepted; a row entry -2^24, a table entry 2^24 and a table entry 2.5 refused",
         PermKernelTypeNames[type]);

@@ -262,7 +262,7 @@ PK_AVX2 static void PackPanelFloat(float *panel, PetscInt K, PetscInt kc, PetscI
         for (PetscInt q = 0; q < K - k0; q++) {
           double wa = (w0 - (double)q) * (double)src[k0 + q];
           tail += wa * wa;
-          bad    = _mm256_or_si256(bad, _mm256_set1_epi32((uint32_t)(src[k0 + q] + 16777215) > 33554430u));
+          bad    = _mm256_or_si256(bad, _mm256_set1_epi32(-(int)((uint32_t)(src[k0 + q] + 16777215) > 33554430u)));
           dst[q] = (float)src[k0 + q];
         }
         continue;
