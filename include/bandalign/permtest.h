@@ -32,8 +32,8 @@ typedef struct _p_PermTest *PermTest;
    full matrices, layer RDMs rounded to 6 decimals (methods.md section 7). seed keys the
    permutation stream. sequential_h > 0 stops a pair once b reaches it (Besag-Clifford);
    0 runs every permutation. kernel picks the product kernel (PERM_KERNEL_BEST unless
-   testing; every kernel gives the same counts; the rsa stage reads it from
-   -permtest_kernel). Not collective. Memory: 8 nlayers (nimages^2 + entries) bytes plus
+   testing; every kernel, float32-screened or exact, gives the same counts; the rsa stage
+   reads it from -permtest_kernel). Not collective. Memory: 8 nlayers (nimages^2 + entries) bytes plus
    small permutation blocks (entries = 31,125 pairs for 250 images canonical, 62,500
    kuzovkin2018). PermTestRun runs on the OpenBLAS thread count (openblas_set_num_threads).
    Fails (PETSC_ERR_SUP) where the exact integer arithmetic of the test would overflow:

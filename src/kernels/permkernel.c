@@ -1,4 +1,5 @@
-/* permkernel.c: channel ranks times permuted layer ranks, exactly and near the FMA peak.
+/* permkernel.c: channel ranks times permuted layer ranks, exactly (or in float32 within a
+ * proven bound) and near the FMA peak.
  *
  * The permutation test spends nearly all its time in D = A B, A the m x K channel ranks and
  * B the K x P layer ranks under P permutations (K = 31,125 pairs for 250 images). Debian's
@@ -24,29 +25,35 @@
  * Threads, when asked for, split the permutation panels: each gathers and multiplies its
  * own, with no synchronisation before the end.
  *
- * The float32 kernels (avx512_f32, avx2_f32) have twice the lanes per FMA and half the bytes
- * per gather, and are exact where it matters: in the comparisons the permutation test makes.
- * Ranks are integers below 2^24, hence exact in float32; the products of a block of KCF = 512
- * entries are summed in float32 FMAs from zero and each block sum (an integer) is added to d
- * in double, exactly while the sums stay below 2^53 (512 rather than 256: the flush of a
- * register block into d costs 5 % at 256 and the bound is still small). Only the float32 sums round. With FMA a
- * step c_j = fl(c_{j-1} + x_j) errs by at most u |c_{j-1} + x_j| <= u (S_j + |E_{j-1}|),
- * u = 2^-24, S_j = |x_1| + ... + |x_j|, E the error so far; so a block of kb entries errs by
- * at most u (1 + u)^kb (S_1 + ... + S_kb) = u (1 + u)^kb sum_q (kb - q) |a_q| |b_q|, q the
- * position in the block from 0 (the first product goes through every rounding of the block,
- * the last through one). By Cauchy-Schwarz, within a block and then over the blocks, the
- * whole product errs by at most
+ * The float32 kernels (avx512_f32 with 14 x 32 register blocks, avx2_f32 with 6 x 16; what
+ * best runs) have twice the lanes per FMA and half the bytes per gather, and run twice as
+ * fast; they are exact where it matters, in the comparisons the permutation test makes.
+ * Ranks are integers below 2^24, hence exact in float32. The products of a block of
+ * KCF = 512 entries are summed in float32 FMAs from zero and each block sum (an integer) is
+ * added to d in double, exactly while the sums stay below 2^53 (512 rather than 256: the
+ * flush of a register block into d costs 5 % at 256, and the bound is still small). Only
+ * the float32 sums round. With FMA a step c_j = fl(c_{j-1} + x_j) errs by at most
+ * u |c_{j-1} + x_j| <= u (S_j + |E_{j-1}|), u = 2^-24, S_j = |x_1| + ... + |x_j|, E the
+ * error so far; so a block of kb entries errs by at most
+ * u (1 + u)^kb (S_1 + ... + S_kb) = u (1 + u)^kb sum_q (kb - q) |a_q| |b_q|, q the position
+ * in the block from 0 (the first product goes through every rounding of the block, the last
+ * through one). By Cauchy-Schwarz, within a block and then over the blocks, the whole
+ * product errs by at most
  *     u (1 + u)^KCF  W_i  |b|,   W_i^2 = sum_k w_k^2 a_ik^2 (w_k = kb - q of entry k),
- * where W_i is computed once per row when packed and |b|, the norm of the gathered column, is
- * the same for every permutation: the norm of the table's entries (for the pairs a < b of a
- * table that need not be symmetric, the larger of (a, b) and (b, a) for each pair). In units
- * of rho that is u (1 + u)^KCF W_i / |a_i| ~ 2^-24 KCF / sqrt(3) = 1.8e-5 for ranks without
- * ties, against a null spread of rho of 1e-3 or more: a threshold comparison is decided in
- * float32 unless the two are closer than that, and PermKernelExactDot recomputes those few
- * dot products exactly (K gathered FMAs in double, whose partial sums are integers below
- * 2^53) so the counts are those of the double kernels. PermKernelErrorBound adds a margin of
- * 1e-9 relative plus one per block of entries (double additions past 2^53 would round by
- * at most one) so the caller's double arithmetic near the threshold cannot cross it. */
+ * where W_i is computed when row i is packed and |b|, the norm of the gathered column, is the
+ * same for every permutation: the norm of the table's entries (for the pairs a < b of a
+ * table that need not be symmetric, the larger of (a, b) and (b, a) for each pair), taken
+ * once for the tables registered by PermKernelSetTables. In units of rho the bound is
+ * u (1 + u)^KCF W_i / |a_i|, about 2^-24 KCF / sqrt(3) = 1.8e-5 for ranks without ties,
+ * against a null spread of rho of 1e-3 or more: a threshold comparison is decided on the
+ * float32 result unless the two are closer than that, and PermKernelExactDot recomputes
+ * those few dot products exactly (K gathered FMAs in double, whose partial sums are integers
+ * below 2^53), so the counts are those of the double kernels (under 0.1 % of the comparisons
+ * on null data). PermKernelErrorBound adds a margin of 1e-9 relative plus one per block of
+ * entries (double additions past 2^53 would round by at most one) so that the caller's
+ * double arithmetic near the threshold cannot cross it. Their rows are packed in runs of 16
+ * entries per row ([K16 / 16][MR][16]), which needs no transpose, since repacking as
+ * channels retire is frequent with sequential stopping. */
 #include <bandalign/permkernel.h>
 #include <cblas.h>
 #include <immintrin.h>

@@ -26,9 +26,13 @@
  * pairs: channels whose every layer stopped drop out, and a layer's product skips the
  * register blocks of channels done with that layer. Stopping is decided per permutation
  * index by scanning each block in order, so it does not depend on the block size or on how
- * [0, m) is cut into calls. The caller picks the kernel (blas, avx2, avx512 or best; the
- * rsa stage's -permtest_kernel, for tests and benchmarks: every kernel gives the same
- * integers).
+ * [0, m) is cut into calls. The caller picks the kernel (blas, avx2, avx512, avx2_f32,
+ * avx512_f32 or best; the rsa stage's -permtest_kernel, for tests and benchmarks: every
+ * kernel gives the same counts). The float32 kernels (best) give each dot product within a
+ * proven bound of the exact one; a comparison with the threshold is decided on that value
+ * where it is farther than the bound from the threshold, else on the exact dot product the
+ * kernel recomputes (under 0.1 % of the comparisons on null data), and maxnull takes the
+ * exact products of the pairs that may hold a permutation's maximum.
  *
  * Pairs need not stand at the same permutation. PermTestExtend takes a chosen subset of
  * pairs further along the same stream (the rsa stage's resolution of p-values below
