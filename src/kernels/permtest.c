@@ -528,7 +528,7 @@ PetscErrorCode PermTestExtend(PermTest pt, const int64_t *goal, int64_t last, Pe
 double PermTestPValue(PermTest pt, const PermCount *c)
 {
   if (c->done < 0) return NAN;
-  if (c->done) return (double)pt->h / (double)c->used;
+  if (c->done == 1) return (double)pt->h / (double)c->used;
   if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) return (double)c->b / (double)c->used;
   return (double)(c->b + 1) / (double)(c->used + 1);
 }
