@@ -42,7 +42,8 @@ typedef struct {
   PetscBool *inobs; /* [nloc] channel in obs */
   PetscInt nrun;    /* channels of obs the current chunk runs (nobs or 0) */
   Progress *prog;
-  double done_before; /* progress of the levels before this one */
+  int64_t t0;         /* the level before (0 for the first) */
+  double done_before; /* progress (channels x permutations, of nloc m at most) before this chunk */
 } Level;
 
 /* Is the pair below the level, undecided and testable? */
@@ -126,7 +127,8 @@ static PetscErrorCode LevelChunk(Level *lv, PetscInt c0, PetscInt nc)
       PetscCall(PermTestExtend(w->net->pt, lv->goal, last, lv->cnt));
       PetscCall(PetscLogEventEnd(BaLogIds.permutation, 0, 0, 0, 0));
       ScatterCounts(lv);
-      ProgressUpdate(lv->prog, lv->done_before + (double)c0 + (double)nc * (double)last / (double)lv->t);
+      ProgressUpdate(lv->prog, lv->done_before + (double)c0 * (double)(lv->t - lv->t0) +
+                                   (double)nc * (double)(PetscMax(last, lv->t0) - lv->t0));
     }
     save = stop = PETSC_FALSE;
     if (w->net->checkpointed) PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &w->net->st, &save, &stop));
@@ -238,23 +240,25 @@ PetscErrorCode RoiPermuteAdaptive(Rsa *rsa, RoiWork *w)
   PetscCall(PetscCalloc3(w->nloc + 1, &lv.observed, w->nloc + 1, &lv.inobs, cc, &lv.obs));
   PetscCall(
       PetscSNPrintf(what, sizeof(what), "rsa %s, %" PetscInt_FMT " responsive (adaptive)", w->name, w->split.nresp));
-  ProgressBegin(&prog, o->ctx.comm, what, (double)w->nloc * (double)nlev, o->ctx.quiet);
+  /* progress in channels x permutations of the worst case, nloc m: a channel idle at a
+     level counts as done there, so settling shows as a jump */
+  ProgressBegin(&prog, o->ctx.comm, what, (double)w->nloc * (double)o->permutations, o->ctx.quiet);
   for (PetscInt k = st->level[w->roi]; k < nlev; k++) {
     PetscInt nchunks;
 
     lv.t           = levels[k];
-    lv.done_before = (double)w->nloc * (double)k;
+    lv.t0          = k > 0 ? levels[k - 1] : 0;
+    lv.done_before = (double)w->nloc * (double)lv.t0;
     LiveChannels(rsa, w, lv.t, lv.idx, &lv.nlive);
     PetscCall(CommRounds(o->ctx.comm, (lv.nlive + cc - 1) / cc, &nchunks));
-    /* progress counts channels x levels: a level's live channels span its share */
-    lv.done_before += (double)(w->nloc - lv.nlive);
+    lv.done_before += (double)(w->nloc - lv.nlive) * (double)(lv.t - lv.t0);
     for (PetscInt ch = 0; ch < nchunks; ch++) {
       const PetscInt c0 = PetscMin(ch * cc, lv.nlive), c1 = PetscMin(c0 + cc, lv.nlive);
       PetscCall(LevelChunk(&lv, c0, c1 - c0));
     }
     if (lv.t < o->permutations) PetscCall(Decide(rsa, w, &rule)); /* at m every pair is where full leaves it */
     st->level[w->roi] = k + 1;
-    ProgressUpdate(&prog, (double)w->nloc * (double)(k + 1));
+    ProgressUpdate(&prog, (double)w->nloc * (double)lv.t);
   }
   ProgressEnd(&prog);
   PetscCall(ObserveRest(&lv));
