@@ -1,7 +1,8 @@
 /* checkpoint.h: bandalign-checkpoint files, the state of an rsa run that -resume continues.
  *
  * Per ROI started so far, every responsive pair's counts (b, used, done) and extension
- * goal in global pair order (/ROI/count [pairs][4] int64), and under -correction maxstat
+ * goal in global pair order (/ROI/count [pairs][4] int64; its attribute adaptive_level says
+ * how many decision levels of -permutation_strategy adaptive the ROI has passed), and under -correction maxstat
  * each rank's running maximum null (/ROI/maxnull [ranks][m]). A pair's 'used' is where its
  * permutations stopped and its goal where an extension round takes it, so the counts alone
  * say where to resume, on any number of ranks, in the first m permutations as in the
@@ -28,6 +29,7 @@ typedef struct {
   PermCount *counts[BA_NROIS]; /* my pairs' counts */
   int64_t *goal[BA_NROIS];     /* my pairs' extension goals (0 = none) */
   double *maxnull[BA_NROIS];   /* maxstat: my channels' running maximum null rho [m] */
+  PetscInt level[BA_NROIS];    /* adaptive strategy: decision levels passed (adaptive.h) */
   PetscInt npairs_global[BA_NROIS], pair_lo[BA_NROIS], pair_hi[BA_NROIS];
   double t_last_save;       /* wall time of the last save */
   PetscInt extension_saves; /* checkpoints written while extending */

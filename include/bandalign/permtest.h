@@ -21,7 +21,8 @@ typedef struct {
   int64_t b;    /* permutations so far with rho_perm >= rho_obs */
   int64_t used; /* permutations looked at so far */
   int32_t done; /* 1: stopped early (b reached the sequential limit); -1: no test, rho is
-                   undefined (a constant channel or layer RDM), p is NaN */
+                   undefined (a constant channel or layer RDM), p is NaN; 2: stopped by the
+                   adaptive strategy, its discovery settled (p from b and used as for 0) */
   int32_t pad;
 } PermCount;
 
@@ -81,8 +82,8 @@ PetscErrorCode PermTestExtend(PermTest pt, const int64_t *goal, int64_t last, Pe
    (0 for the double kernels). */
 void PermTestScreening(PermTest pt, int64_t *compared, int64_t *recomputed);
 
-/* p-value of one pair from its own count: h / used where stopped early, NaN where
-   done = -1, otherwise (b + 1) / (used + 1) (canonical) or b / used (kuzovkin2018), so a
+/* p-value of one pair from its own count: h / used where stopped early (done 1), NaN where
+   done = -1, otherwise (done 0 or 2) (b + 1) / (used + 1) (canonical) or b / used (kuzovkin2018), so a
    pair taken further by PermTestExtend gets the resolution of its own permutations. */
 double PermTestPValue(PermTest pt, const PermCount *c);
 

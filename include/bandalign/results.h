@@ -20,6 +20,8 @@ typedef struct {
   BaH5File file;
   char protocol[32], correction[32];
   PetscInt permutations, permutations_max, nsplits;
+  char strategy[16];     /* permutation strategy: full or adaptive ("full" in older files) */
+  double adaptive_delta; /* adaptive: bound on the chance that any discovery differs from full */
   double q;
   PetscInt nimages, nlayers, nchannels;
   char **image_name, **layer_name, **patient, **channel_name; /* [nimages], [nlayers], [nchannels] x2 */

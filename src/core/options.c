@@ -44,9 +44,9 @@ static const char *const KnownOptions[] = {
     "-dataset", "-patients", "-line_hz", "-block_channels", "-fftw_wisdom", "-spectral_tol", "-fftw_planner",
     /* rsa */
     "-features", "-network", "-control_network", "-permutations", "-permutations_max", "-sequential",
-    "-permtest_kernel", "-channel_chunk", "-perm_chunk", "-correction", "-q", "-alpha", "-responsive_q", "-distance",
-    "-noise_splits", "-blas_threads", "-checkpoint", "-resume", "-checkpoint_interval", "-save_rdms",
-    "-checkpoint_stop_extension",
+    "-permutation_strategy", "-adaptive_delta", "-permtest_kernel", "-channel_chunk", "-perm_chunk", "-correction",
+    "-q", "-alpha", "-responsive_q", "-distance", "-noise_splits", "-blas_threads", "-checkpoint", "-resume",
+    "-checkpoint_interval", "-save_rdms", "-checkpoint_stop_extension",
     /* report */
     "-results", "-truth", "-check_recovery",
     /* import-bids, import-kuzovkin */

@@ -1,4 +1,5 @@
 /* checkpoint.c: bandalign-checkpoint files (layout in checkpoint.h). */
+#include <bandalign/adaptive.h>
 #include <bandalign/checkpoint.h>
 #include <bandalign/comm.h>
 #include <bandalign/h5io.h>
@@ -39,6 +40,7 @@ PetscErrorCode CheckpointSave(const BaContext *ctx, const CheckpointSettings *cs
       buf[4 * i + 3] = st->goal[roi][i];
     }
     PetscCall(BaH5WriteRows(&f, name, H5T_NATIVE_INT64, (hsize_t)st->pair_lo[roi], (hsize_t)st->pair_hi[roi], buf));
+    PetscCall(BaH5AttrWriteInt(&f, name, "adaptive_level", st->level[roi]));
     PetscCall(PetscFree(buf));
     if (st->maxnull[roi]) {
       CheckpointPath(roi, "maxnull", name, sizeof(name));
@@ -105,7 +107,8 @@ PetscErrorCode CheckpointLoadRoi(const BaContext *ctx, const CheckpointSettings 
     if (has) PetscCall(BaH5AttrReadInt(&f, "/", "inputs_hash", &hash));
     PetscCheck(has && (uint64_t)hash == cs->hash, ctx->comm, BA_ERR_INPUT,
                "%s: written for other inputs or options (seed, protocol, network, features, -distance, "
-               "-correction, -q, -alpha or -responsive_q differ); start again without -resume",
+               "-correction, -q, -alpha, -responsive_q, -permutation_strategy or -adaptive_delta differ); start again "
+               "without -resume",
                cs->path);
   }
   CheckpointPath(roi, "count", name, sizeof(name));
@@ -119,8 +122,8 @@ PetscErrorCode CheckpointLoadRoi(const BaContext *ctx, const CheckpointSettings 
     PetscCall(BaH5ReadRows(&f, name, H5T_NATIVE_INT64, (hsize_t)lo, (hsize_t)hi, buf));
     for (PetscInt i = 0; i < hi - lo; i++) {
       const int64_t *r = buf + 4 * i;
-      /* counts a run can have written: 0 <= b <= used <= M, done -1, 0 or 1, 0 <= goal <= M */
-      if (!bad[0] && !(r[1] >= 0 && r[1] <= m_max && r[0] >= 0 && r[0] <= r[1] && r[2] >= -1 && r[2] <= 1 &&
+      /* counts a run can have written: 0 <= b <= used <= M, done -1, 0, 1 or 2, 0 <= goal <= M */
+      if (!bad[0] && !(r[1] >= 0 && r[1] <= m_max && r[0] >= 0 && r[0] <= r[1] && r[2] >= -1 && r[2] <= 2 &&
                        r[3] >= 0 && r[3] <= m_max))
         PetscCall(PetscSNPrintf(bad, sizeof(bad),
                                 "%s: %s row %" PetscInt_FMT " holds counts no run writes (b %" PetscInt64_FMT
@@ -132,6 +135,16 @@ PetscErrorCode CheckpointLoadRoi(const BaContext *ctx, const CheckpointSettings 
       st->goal[roi][i]        = r[3];
     }
     PetscCall(PetscFree(buf));
+    {
+      PetscBool has;
+      PetscInt64 level = 0;
+      PetscCall(BaH5AttrExists(&f, name, "adaptive_level", &has));
+      if (has) PetscCall(BaH5AttrReadInt(&f, name, "adaptive_level", &level));
+      if (!bad[0] && (level < 0 || level > ADAPTIVE_MAX_LEVELS))
+        PetscCall(PetscSNPrintf(bad, sizeof(bad), "%s: %s has adaptive_level %" PetscInt64_FMT ", no run writes that",
+                                cs->path, name, level));
+      st->level[roi] = (PetscInt)level;
+    }
     PetscCall(CommAgreeError(ctx->comm, bad));
     if (st->maxnull[roi]) {
       CheckpointPath(roi, "maxnull", name, sizeof(name));

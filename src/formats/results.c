@@ -63,6 +63,8 @@ PetscErrorCode ResultsCreate(const BaContext *ctx, const char *path, Results *re
   PetscCall(BaH5WriteProvenance(f, ctx));
   PetscCall(BaH5AttrWriteInt(f, "/", "permutations", res->permutations));
   PetscCall(BaH5AttrWriteInt(f, "/", "permutations_max", res->permutations_max));
+  PetscCall(BaH5AttrWriteString(f, "/", "permutation_strategy", res->strategy));
+  if (!strcmp(res->strategy, "adaptive")) PetscCall(BaH5AttrWriteDouble(f, "/", "adaptive_delta", res->adaptive_delta));
   PetscCall(BaH5AttrWriteString(f, "/", "correction", res->correction));
   PetscCall(BaH5AttrWriteDouble(f, "/", "q", res->q));
   PetscCall(BaH5AttrWriteInt(f, "/", "noise_splits", res->nsplits));
@@ -224,6 +226,14 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
     PetscCall(BaH5AttrExists(f, "/", "permutations_max", &has));
     if (has) PetscCall(BaH5AttrReadInt(f, "/", "permutations_max", &i64));
     res->permutations_max = has ? (PetscInt)i64 : res->permutations;
+    PetscCall(BaH5AttrExists(f, "/", "permutation_strategy", &has));
+    PetscCall(PetscStrncpy(res->strategy, "full", sizeof(res->strategy)));
+    if (has) PetscCall(BaH5AttrReadString(f, "/", "permutation_strategy", res->strategy, sizeof(res->strategy)));
+    PetscCheck(!strcmp(res->strategy, "full") || !strcmp(res->strategy, "adaptive"), comm, BA_ERR_INPUT,
+               "%s: permutation_strategy '%s' is neither full nor adaptive", path, res->strategy);
+    res->adaptive_delta = NAN;
+    PetscCall(BaH5AttrExists(f, "/", "adaptive_delta", &has));
+    if (has) PetscCall(BaH5AttrReadDouble(f, "/", "adaptive_delta", &res->adaptive_delta));
   }
   PetscCall(BaH5AttrReadInt(f, "/", "noise_splits", &i64));
   res->nsplits = (PetscInt)i64;

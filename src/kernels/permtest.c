@@ -594,7 +594,7 @@ void PermTestScreening(PermTest pt, int64_t *compared, int64_t *recomputed)
 double PermTestPValue(PermTest pt, const PermCount *c)
 {
   if (c->done < 0) return NAN;
-  if (c->done) return (double)pt->h / (double)c->used;
+  if (c->done == 1) return (double)pt->h / (double)c->used;
   if (pt->protocol == BA_PROTOCOL_KUZOVKIN2018) return (double)c->b / (double)c->used;
   return (double)(c->b + 1) / (double)(c->used + 1);
 }

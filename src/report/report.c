@@ -1474,7 +1474,11 @@ static PetscErrorCode HtmlProvenance(Template *t, Results *res, const char *resu
   PetscCall(TemplatePrintf(t, "ranks", "%d", (int)ranks));
   PetscCall(TemplateHole(t, "protocol"));
   Html(fp, res->protocol);
-  PetscCall(TemplatePrintf(t, "permutations", "%d", (int)res->permutations));
+  if (!strcmp(res->strategy, "adaptive"))
+    PetscCall(TemplatePrintf(t, "permutations", "%d, adaptive (a pair stops once its discovery is settled; delta %g)",
+                             (int)res->permutations, res->adaptive_delta));
+  else
+    PetscCall(TemplatePrintf(t, "permutations", "%d", (int)res->permutations));
   PetscCall(TemplateHole(t, "correction"));
   Html(fp, res->correction);
   PetscCall(TemplatePrintf(t, "q", "%g", res->q));

@@ -1,6 +1,7 @@
 /* rsa.h: the rsa stage's own types, shared by its three files (not a public header):
  *   stage_rsa.c    options, prolog (inputs, layer RDMs, results file), the loop over ROIs, epilog
  *   rsa_roi.c      the steps of one ROI on a RoiWork
+ *   rsa_adaptive.c the first m permutations under -permutation_strategy adaptive
  *   rsa_resolve.c  resolution of small p-values (rounds beyond the first m permutations)
  *   rsa_rdms.c     -save_rdms: the layer and channel RDMs as rsatoolbox files */
 #ifndef BANDALIGN_STAGE_RSA_H
@@ -17,6 +18,8 @@
 
 typedef enum { CORRECTION_BH, CORRECTION_BY, CORRECTION_MAXSTAT, CORRECTION_NONE } Correction;
 extern const char *const CorrectionNames[];
+typedef enum { STRATEGY_FULL, STRATEGY_ADAPTIVE } PermStrategy;
+extern const char *const StrategyNames[];
 
 typedef struct {
   BaContext ctx;                          /* common options */
@@ -32,6 +35,8 @@ typedef struct {
   int kernel;                             /* -permtest_kernel: PermKernelType */
   PetscInt stop_extension; /* -checkpoint_stop_extension N: fail after N checkpoints in extension (tests) */
   PetscInt sequential_h;   /* -sequential h: Besag-Clifford stop (0 = off) */
+  int strategy;            /* -permutation_strategy: PermStrategy */
+  PetscReal adaptive_delta; /* -adaptive_delta: chance that any discovery differs from full */
   PetscInt perm_chunk;     /* -perm_chunk: permutations between progress/checkpoints */
   PetscInt channel_chunk;  /* -channel_chunk: channels ranked and permuted together */
   int correction;          /* -correction */
@@ -97,6 +102,8 @@ typedef struct {
   PermCount *all_count;       /* [nall] gathered counts */
   int64_t *all_goal;          /* [nall] gathered extension goals */
   PetscInt nextended, maxused; /* pairs taken beyond m, the most permutations of a pair */
+  PetscInt nsettled, nprobable; /* adaptive: pairs settled before m, of them by a probability bound */
+  double perms_run;             /* permutations run over the ROI's pairs (sum of used) */
   ResultsRoiSummary sum;
 } RoiWork;
 
@@ -104,6 +111,7 @@ typedef struct {
 PetscErrorCode RoiBegin(Rsa *rsa, int roi, RoiWork *w);       /* responsiveness, split, features, resume */
 PetscErrorCode RoiBeginControl(Rsa *rsa, const RoiWork *w, RoiWork *wc); /* the same channels, the control */
 PetscErrorCode RoiPermute(Rsa *rsa, RoiWork *w);              /* the first m permutations of my pairs */
+PetscErrorCode RoiPermuteAdaptive(Rsa *rsa, RoiWork *w);      /* the same, -permutation_strategy adaptive (rsa_adaptive.c) */
 PetscErrorCode RoiCorrect(Rsa *rsa, RoiWork *w);              /* gather, correct, resolve small p */
 PetscErrorCode RoiWriteRows(Rsa *rsa, const RoiWork *w);      /* my rows of the results file */
 PetscErrorCode RoiAlign(Rsa *rsa, RoiWork *w);                /* anatomy, alignment, noise, summary */

@@ -235,6 +235,10 @@ PetscErrorCode RoiPermute(Rsa *rsa, RoiWork *w)
   char what[96];
 
   PetscFunctionBegin;
+  if (o->strategy == STRATEGY_ADAPTIVE) {
+    PetscCall(RoiPermuteAdaptive(rsa, w));
+    PetscFunctionReturn(PETSC_SUCCESS);
+  }
   /* chunks of my channels (ranks take 12 x pairs bytes per channel) */
   PetscCall(CommRounds(o->ctx.comm, (w->nloc + o->channel_chunk - 1) / o->channel_chunk, &nchunks));
   PetscCall(PetscSNPrintf(what, sizeof(what), "rsa %s, %" PetscInt_FMT " responsive", w->name, w->split.nresp));
@@ -352,6 +356,7 @@ PetscErrorCode RoiCorrect(Rsa *rsa, RoiWork *w)
     PetscCall(ResolveRun(rsa, w));
   }
   for (PetscInt k = 0; k < w->nall; k++) {
+    w->perms_run += (double)w->all_count[k].used;
     w->nextended += w->all_count[k].used > o->permutations;
     w->maxused = PetscMax(w->maxused, (PetscInt)w->all_count[k].used);
   }
@@ -488,6 +493,12 @@ PetscErrorCode RoiAlign(Rsa *rsa, RoiWork *w)
                             "rsa %-18s %" PetscInt_FMT " pairs resolved beyond %" PetscInt_FMT
                             " permutations (up to %" PetscInt_FMT ")\n",
                             w->name, w->nextended, o->permutations, w->maxused));
+  if (o->strategy == STRATEGY_ADAPTIVE)
+    PetscCall(ContextPrintf(&o->ctx,
+                            "rsa %-18s adaptive: %" PetscInt_FMT " pairs settled before %" PetscInt_FMT
+                            " permutations (%" PetscInt_FMT " by a probability bound), %.0f permutations per pair\n",
+                            w->name, w->nsettled, o->permutations, w->nprobable,
+                            w->nall ? w->perms_run / (double)w->nall : 0.0));
   PetscCall(PetscFree(sig_full));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

@@ -38,6 +38,7 @@
 #define RSA_MAX_BLAS_THREADS  4096
 
 const char *const CorrectionNames[]    = {"bh", "by", "maxstat", "none", NULL};
+const char *const StrategyNames[]      = {"full", "adaptive", NULL};
 static const char *const KernelNames[] = {"blas", "avx2", "avx512", "best", NULL}; /* PermKernelType order */
 
 /* The options' ranges and the settings they imply (maxstat, BLAS threads, what a
@@ -64,6 +65,10 @@ static PetscErrorCode RsaOptionsCheck(RsaOptions *o)
   }
   /* the max statistic needs every permutation of every pair, and its floor is 1 / (m + 1)
      by construction (the null is the maximum over the family of the same m permutations) */
+  PetscCheck(o->strategy == STRATEGY_FULL || o->correction != CORRECTION_MAXSTAT, PETSC_COMM_WORLD, BA_ERR_INPUT,
+             "-permutation_strategy adaptive: -correction maxstat needs every permutation of every pair; use full");
+  PetscCheck(o->adaptive_delta > 0 && o->adaptive_delta < 1, PETSC_COMM_WORLD, BA_ERR_INPUT,
+             "-adaptive_delta: must be in (0, 1)");
   if (o->correction == CORRECTION_MAXSTAT) {
     o->sequential_h     = 0;
     o->permutations_max = o->permutations;
@@ -90,6 +95,7 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   o->responsive_q        = 0.05;
   o->noise_splits        = 1000;
   o->checkpoint.interval = 300;
+  o->adaptive_delta      = 1e-3;
   PetscOptionsBegin(PETSC_COMM_WORLD, NULL, "bandalign rsa: Spearman RSA, permutation tests, correction, alignment",
                     NULL);
   PetscCall(ContextSetFromOptions(PetscOptionsObject, &o->ctx, "Output results file", "results.h5"));
@@ -115,6 +121,13 @@ static PetscErrorCode RsaSetFromOptions(RsaOptions *o)
   PetscCall(OptionsInt(PetscOptionsObject, "-sequential",
                        "Stop a pair after this many exceedances (Besag-Clifford; 0 = run all)", o->sequential_h, 0,
                        RSA_MAX_PERMUTATIONS, &o->sequential_h, NULL));
+  PetscCall(OptionsChoice(PetscOptionsObject, "-permutation_strategy",
+                          "full: every pair its m permutations (exact p-values); adaptive: a pair stops once its "
+                          "discovery is settled (the same discoveries as full, p-values from fewer permutations)",
+                          StrategyNames, o->strategy, &o->strategy));
+  PetscCall(OptionsReal(PetscOptionsObject, "-adaptive_delta",
+                        "adaptive: bound on the probability that any discovery differs from full, in (0, 1)",
+                        o->adaptive_delta, 0, 1, &o->adaptive_delta, NULL));
   PetscCall(OptionsChoice(PetscOptionsObject, "-permtest_kernel",
                           "Permutation product kernel (same counts whichever runs)", KernelNames, PERM_KERNEL_BEST,
                           &o->kernel));
@@ -275,7 +288,9 @@ static PetscErrorCode ResultsSetUp(Rsa *rsa)
   res->permutations     = o->permutations;
   res->permutations_max = o->permutations_max;
   res->nsplits          = o->noise_splits;
-  res->q                = o->correction == CORRECTION_NONE ? o->alpha : o->q;
+  res->adaptive_delta   = o->adaptive_delta;
+  PetscCall(PetscStrncpy(res->strategy, StrategyNames[o->strategy], sizeof(res->strategy)));
+  res->q = o->correction == CORRECTION_NONE ? o->alpha : o->q;
   PetscCall(PetscStrncpy(res->correction, CorrectionNames[o->correction], sizeof(res->correction)));
   PetscCall(PetscStrncpy(res->protocol, BaProtocolNames[o->ctx.protocol], sizeof(res->protocol)));
   res->nimages      = rsa->n;
@@ -303,8 +318,8 @@ static PetscErrorCode ResultsSetUp(Rsa *rsa)
 static uint64_t InputsHash(const Rsa *rsa)
 {
   const RsaOptions *o = &rsa->o;
-  const int ints[3]   = {(int)o->ctx.protocol, o->correction, o->distance};
-  const double lv[3]  = {o->q, o->alpha, o->responsive_q};
+  const int ints[4]   = {(int)o->ctx.protocol, o->correction, o->distance, o->strategy};
+  const double lv[4]  = {o->q, o->alpha, o->responsive_q, o->strategy == STRATEGY_ADAPTIVE ? o->adaptive_delta : 0};
   uint64_t h          = BA_HASH64_INIT;
 
   h = BaHash64(h, &o->ctx.seed, sizeof(o->ctx.seed));
