@@ -11,7 +11,7 @@ dir=$BA_TMP/rsa
 mkdir -p "$dir"
 run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet; }
 # 10 checks here and 3 printed by each of the two Python blocks
-plan $((10 + 2 * 3))
+plan $((11 + 2 * 3))
 same() { h5diff -q "$1" "$2" /roi /roi >/dev/null && h5diff -q "$1" "$2" /channels /channels >/dev/null &&
   h5diff -q "$1" "$2" /comparisons /comparisons >/dev/null && h5diff -q "$1" "$2" /layers /layers >/dev/null; }
 
@@ -24,6 +24,8 @@ opts="-network $dir/sim/network.h5 -permutations 400 -noise_splits 30"
 for np in 1 2 3; do run $np rsa -features "$dir/f.h5" $opts -out "$dir/r$np.h5"; done
 check "results identical on 1 and 2 ranks" 'same "$dir/r1.h5" "$dir/r2.h5"'
 check "results identical on 1 and 3 ranks" 'same "$dir/r1.h5" "$dir/r3.h5"'
+run 2 rsa -features "$dir/f.h5" $opts -permtest_kernel avx2 -out "$dir/rd.h5"
+check "the double AVX2 kernel gives the results of best (float32-screened)" 'same "$dir/r1.h5" "$dir/rd.h5"'
 run 3 rsa -features "$dir/h1.h5,$dir/h2.h5" $opts -out "$dir/rh.h5"
 check "two features files give the results of one" 'same "$dir/r1.h5" "$dir/rh.h5"'
 
