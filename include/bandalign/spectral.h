@@ -8,6 +8,21 @@
    one per rank. */
 typedef struct _p_Spectral *Spectral;
 
+/* The instructions of the correlation sums (the sub-bins of short wavelets). All give the
+   same bits; they differ only in speed. */
+typedef enum {
+  SPECTRAL_KERNEL_PORTABLE, /* plain C, one epoch at a time, fma() from the C library */
+  SPECTRAL_KERNEL_AVX2,     /* AVX2 + FMA, 4 epochs per instruction */
+  SPECTRAL_KERNEL_AVX512,   /* AVX-512F + FMA, 8 epochs per instruction */
+  SPECTRAL_KERNEL_BEST      /* the fastest this CPU runs (SpectralCreate's choice) */
+} SpectralKernelType;
+
+/* "portable", "avx2", "avx512", "best" (a PETSc enum list) */
+extern const char *const SpectralKernelTypeNames[];
+
+/* Can this CPU run the kernel? (PORTABLE and BEST always can.) */
+PetscBool SpectralKernelAvailable(SpectralKernelType type);
+
 /* Builds the wavelets of every analysis frequency (MNE's morlet(sfreq, f, n_cycles,
    zero_mean=True), truncated at +-5 sigma_t), the components of each sub-bin's wavelets
    (dropping those that hold at most tol of a sub-bin's energy; 0 keeps all) and the FFTW
@@ -45,6 +60,13 @@ PetscErrorCode SpectralWindowSumsBatch(Spectral sp, PetscInt nep, const double *
 PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power);
 
 PetscErrorCode SpectralDestroy(Spectral *sp);
+
+/* Switches the correlation sums to another kernel (BEST: the fastest available);
+   PETSC_ERR_SUP if this CPU cannot run it. The sums stay the same to the bit. */
+PetscErrorCode SpectralSetKernel(Spectral sp, SpectralKernelType type);
+
+/* The kernel in use (BEST resolved). */
+SpectralKernelType SpectralGetKernel(Spectral sp);
 
 /* Planner flags (FFTW_ESTIMATE, the default, or FFTW_MEASURE / FFTW_PATIENT) for the
    transforms of every later SpectralCreate. With anything but FFTW_ESTIMATE, plans (and so
