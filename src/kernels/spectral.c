@@ -190,10 +190,18 @@ static void MorletWavelet(double sfreq, double f, double n_cycles, int h, fftw_c
   }
 }
 
-/* Smallest 2^a q >= n with q in {1, 5, 7} and 2^a >= 16. FFTW is markedly faster on these
-   than on other 7-smooth lengths (525 or 588 cost half again as much as 576); with its
-   estimate plans, sizes with a factor 3 (192, 384, 768) or 9 cost twice as much per point
-   as their neighbours here. */
+/* Cost of a transform of m points: m log2 m, times 1.4 for 7 2^a. FFTW's estimate plans
+   take about 0.15 ns per m log2 m on 2^a and 5 2^a points here, 0.22 on 7 2^a (896: 1.95 us
+   against 1.58 for 1024; bench/fftsizes.c); with measure plans the two are alike. */
+static double FFTCost(int m)
+{
+  return (m % 7 ? 1.0 : 1.4) * m * log2((double)m);
+}
+
+/* The cheapest 2^a q >= n with q in {1, 5, 7} and 2^a >= 16. FFTW is markedly faster on
+   these than on other 7-smooth lengths (525 or 588 cost half again as much as 576); with
+   its estimate plans, sizes with a factor 3 (192, 384, 768) or 9 cost twice as much per
+   point as their neighbours here. */
 static int SmoothSize(int n)
 {
   static const int odd[] = {1, 5, 7};
@@ -203,14 +211,9 @@ static int SmoothSize(int n)
     int m = 16 * odd[i];
     while (m < n)
       m *= 2;
-    if (!best || m < best) best = m;
+    if (!best || FFTCost(m) < FFTCost(best)) best = m;
   }
   return best;
-}
-
-static double FFTCost(int m)
-{
-  return m * log2((double)m);
 }
 
 /* A span over the sums listed in sums[0..n-1] of the ranges lo[], hi[]. */
@@ -880,11 +883,17 @@ HOT_LOOP static void SpectrumProduct(int m, const double *restrict x, const doub
   }
 }
 
-/* y = x w over m interleaved complex x and real w, given as (w, w) pairs. */
+/* y = X w over m points, X the spectrum of a real epoch given by its first m / 2 + 1
+   interleaved complex values (X[m - i] = conj(X[i]) gives the rest) and w real, given as
+   (w, w) pairs. */
 HOT_LOOP static void SpectrumScale(int m, const double *restrict x, const double *restrict w, double *restrict y)
 {
-  for (int i = 0; i < 2 * m; i++)
+  for (int i = 0; i < m + 2; i++) /* 0 .. m / 2 */
     y[i] = x[i] * w[i];
+  for (int i = m / 2 + 1; i < m; i++) {
+    y[2 * i]     = x[2 * (m - i)] * w[2 * i];
+    y[2 * i + 1] = -x[2 * (m - i) + 1] * w[2 * i + 1];
+  }
 }
 
 /* For each interval k < n: sums of the squared real and imaginary parts of the interleaved
@@ -1017,8 +1026,10 @@ static void CorrSums(Spectral sp, int nl, const double *const *x, double *const 
         out[l][c->bin[i] * BA_NSUMS + s] += c->acc[(i * BA_NSUMS + s) * CORR_LANES + l];
 }
 
-/* Spectrum of one real epoch, fed from sample start, for a size group, in xf[0..m-1]. */
-static void EpochSpectrum(Spectral sp, const SizeGroup *grp, int start, int nin, const double *x, fftw_complex *xf)
+/* Spectrum of one real epoch, fed from sample start, for a size group, in xf[0..m / 2];
+   with full, also xf[m / 2 + 1 .. m - 1] (SpectrumScale needs only the first half). */
+static void EpochSpectrum(Spectral sp, const SizeGroup *grp, int start, int nin, const double *x, fftw_complex *xf,
+                          PetscBool full)
 {
   const int m = grp->m;
 
@@ -1027,10 +1038,11 @@ static void EpochSpectrum(Spectral sp, const SizeGroup *grp, int start, int nin,
   for (int i = nin; i < m; i++)
     sp->xin[i] = 0;
   fftw_execute_dft_r2c(grp->fwd, sp->xin, xf);
-  for (int i = m / 2 + 1; i < m; i++) { /* a real epoch's spectrum: X[i] = conj(X[m - i]) */
-    xf[i][0] = xf[m - i][0];
-    xf[i][1] = -xf[m - i][1];
-  }
+  if (full)
+    for (int i = m / 2 + 1; i < m; i++) { /* a real epoch's spectrum: X[i] = conj(X[m - i]) */
+      xf[i][0] = xf[m - i][0];
+      xf[i][1] = -xf[m - i][1];
+    }
 }
 
 /* Outputs of filter k for the epoch spectrum xf, in sp->yo (sample n at n - start). */
@@ -1050,7 +1062,7 @@ static void LayoutSums(Spectral sp, const Layout *lay, const double *x, double *
     const SizeGroup *grp = &lay->group[g];
 
     for (int s = 0; s < lay->nspan; s++)
-      EpochSpectrum(sp, grp, grp->start[s], grp->nin[s], x, sp->xf[s]);
+      EpochSpectrum(sp, grp, grp->start[s], grp->nin[s], x, sp->xf[s], !lay->real);
     for (int j = 0; j < grp->nfilt; j++) {
       const Filter *f = &lay->filt[grp->filt[j]];
 
@@ -1128,7 +1140,7 @@ PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power)
   for (int g = 0; g < lay->ngroup; g++) {
     const SizeGroup *grp = &lay->group[g];
 
-    EpochSpectrum(sp, grp, grp->start[0], grp->nin[0], x, sp->xf[0]);
+    EpochSpectrum(sp, grp, grp->start[0], grp->nin[0], x, sp->xf[0], !lay->real);
     for (int j = 0; j < grp->nfilt; j++) {
       const int k = grp->filt[j];
       double *p   = power + (size_t)lay->filt[k].slot[0] * sp->nsamples;

@@ -57,8 +57,8 @@ CORR_TARGET static void CORR_NAME(CorrProducts)(const double *tile, int len, con
        b3 = LV_LOAD(acc2 + 3 * CORR_LANES);
     for (; j < len2; j++) {
       const LV kj = LV_SPLAT(k[j]), qj = LV_SPLAT(k2[j]);
-      LV x0 = LV_LOAD(t0 + j * BA_NSUMS * CORR_LANES), x1 = LV_LOAD(t1 + j * BA_NSUMS * CORR_LANES), x2 = LV_LOAD(t2 + j * BA_NSUMS * CORR_LANES),
-         x3 = LV_LOAD(t3 + j * BA_NSUMS * CORR_LANES);
+      LV x0 = LV_LOAD(t0 + j * BA_NSUMS * CORR_LANES), x1 = LV_LOAD(t1 + j * BA_NSUMS * CORR_LANES),
+         x2 = LV_LOAD(t2 + j * BA_NSUMS * CORR_LANES), x3 = LV_LOAD(t3 + j * BA_NSUMS * CORR_LANES);
       LV_KEEP(x0);
       LV_KEEP(x1);
       LV_KEEP(x2);
@@ -148,9 +148,9 @@ CORR_TARGET static void CORR_NAME(CorrRow)(const Corr *c, int first, int u, int 
 
     if (len <= 0) break;
     if (i + 1 < c->nbin && c->half[i + 1] >= au) len2 = PetscMax(0, PetscMin(dn, c->half[i + 1] - u + 1 - d0));
-    CORR_NAME(CorrProducts)(tile, len, c->K[i] + CorrRowStart(c->half[i], u) + d0, acc + i * BA_NSUMS * CORR_LANES,
-                            len2, len2 ? c->K[i + 1] + CorrRowStart(c->half[i + 1], u) + d0 : NULL,
-                            acc + (i + 1) * BA_NSUMS * CORR_LANES);
+    CORR_NAME(CorrProducts)
+    (tile, len, c->K[i] + CorrRowStart(c->half[i], u) + d0, acc + i * BA_NSUMS * CORR_LANES, len2,
+     len2 ? c->K[i + 1] + CorrRowStart(c->half[i + 1], u) + d0 : NULL, acc + (i + 1) * BA_NSUMS * CORR_LANES);
   }
 }
 
@@ -179,8 +179,9 @@ CORR_TARGET static void CORR_NAME(CorrLanes)(const Corr *c, const int *lo, const
       int len2 = 0;
 
       if (c->nbin > 1 && c->half[1] >= (v < 0 ? -v : v)) len2 = PetscMax(0, PetscMin(dn, c->half[1] - v + 1 - d0));
-      CORR_NAME(CorrStep)(lo, hi, u, d0, xp, tile, len, c->K[0] + CorrRowStart(H, v) + d0, acc, len2,
-                          len2 ? c->K[1] + CorrRowStart(c->half[1], v) + d0 : NULL, acc + BA_NSUMS * CORR_LANES);
+      CORR_NAME(CorrStep)
+      (lo, hi, u, d0, xp, tile, len, c->K[0] + CorrRowStart(H, v) + d0, acc, len2,
+       len2 ? c->K[1] + CorrRowStart(c->half[1], v) + d0 : NULL, acc + BA_NSUMS * CORR_LANES);
       CORR_NAME(CorrRow)(c, 2, v, d0, dn, tile, acc);
     }
   }
