@@ -99,9 +99,9 @@ typedef struct {
 /* The correlation runs CORR_LANES epochs at once, one per SIMD lane. */
 #define CORR_LANES 8
 
-/* Lags per tile of the correlation's rows: 4 ranges x 32 lags x 8 lanes, 8 kB, stay in L1
+/* Lags per tile of the correlation's rows: 64 lags x 4 ranges x 8 lanes, 16 kB, stay in L1
    while every row is walked. */
-#define CORR_TILE 32
+#define CORR_TILE 64
 
 /* The sub-bins summed by local correlation (CorrSums), sorted by half length, longest
    first: the frame half length H (the longest wavelet among them), and per sub-bin its

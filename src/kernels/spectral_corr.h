@@ -42,52 +42,63 @@ CORR_TARGET static void CORR_NAME(CorrFirstRow)(int H, int lo, int hi, int d0, i
   }
 }
 
-/* acc[s] += sum_{j < len} k[j] t_s[j] over the tile's four rows t_s, and acc2[s] += sum_{j <
-   len2} k2[j] t_s[j] for a second sub-bin (len2 <= len; 0: none). */
-CORR_TARGET static void CORR_NAME(CorrProducts)(const double *tile, int len, const double *k, double *acc, int len2,
-                                                const double *k2, double *acc2)
+/* acc[b][s] += sum_{j0 <= j < j1} k[b][j] t_s[j] for nb <= 4 sub-bins b (a constant where
+   it is inlined) over the tile's four rows t_s. */
+CORR_TARGET static inline __attribute__((always_inline)) void
+CORR_NAME(CorrBlock)(const double *tile, int j0, int j1, int nb, const double *const *k, double *const *acc)
 {
-  const double *t0 = tile, *t1 = tile + CORR_LANES, *t2 = tile + 2 * CORR_LANES, *t3 = tile + 3 * CORR_LANES;
-  LV a0 = LV_LOAD(acc), a1 = LV_LOAD(acc + CORR_LANES), a2 = LV_LOAD(acc + 2 * CORR_LANES),
-     a3 = LV_LOAD(acc + 3 * CORR_LANES);
+  LV a[4][BA_NSUMS];
+
+  for (int b = 0; b < nb; b++)
+    for (int s = 0; s < BA_NSUMS; s++)
+      a[b][s] = LV_LOAD(acc[b] + s * CORR_LANES);
+  for (int j = j0; j < j1; j++) {
+    const double *tj = tile + j * BA_NSUMS * CORR_LANES;
+    LV t0 = LV_LOAD(tj), t1 = LV_LOAD(tj + CORR_LANES), t2 = LV_LOAD(tj + 2 * CORR_LANES),
+       t3 = LV_LOAD(tj + 3 * CORR_LANES);
+
+    if (nb > 1) {
+      LV_KEEP(t0);
+      LV_KEEP(t1);
+      LV_KEEP(t2);
+      LV_KEEP(t3);
+    }
+    for (int b = 0; b < nb; b++) {
+      const LV kj = LV_SPLAT(k[b][j]);
+      a[b][0]     = LV_FMA(kj, t0, a[b][0]);
+      a[b][1]     = LV_FMA(kj, t1, a[b][1]);
+      a[b][2]     = LV_FMA(kj, t2, a[b][2]);
+      a[b][3]     = LV_FMA(kj, t3, a[b][3]);
+    }
+  }
+  for (int b = 0; b < nb; b++)
+    for (int s = 0; s < BA_NSUMS; s++)
+      LV_STORE(acc[b] + s * CORR_LANES, a[b][s]);
+}
+
+/* acc[b][s] += sum_{j < len[b]} k[b][j] t_s[j] for nb <= 4 sub-bins, len[] not increasing:
+   the lags all of them reach four at a time, then those fewer reach. */
+CORR_TARGET static void CORR_NAME(CorrProducts)(const double *tile, int nb, const int *len, const double *const *k,
+                                                double *const *acc)
+{
   int j = 0;
 
-  if (len2 > 0) {
-    LV b0 = LV_LOAD(acc2), b1 = LV_LOAD(acc2 + CORR_LANES), b2 = LV_LOAD(acc2 + 2 * CORR_LANES),
-       b3 = LV_LOAD(acc2 + 3 * CORR_LANES);
-    for (; j < len2; j++) {
-      const LV kj = LV_SPLAT(k[j]), qj = LV_SPLAT(k2[j]);
-      LV x0 = LV_LOAD(t0 + j * BA_NSUMS * CORR_LANES), x1 = LV_LOAD(t1 + j * BA_NSUMS * CORR_LANES),
-         x2 = LV_LOAD(t2 + j * BA_NSUMS * CORR_LANES), x3 = LV_LOAD(t3 + j * BA_NSUMS * CORR_LANES);
-      LV_KEEP(x0);
-      LV_KEEP(x1);
-      LV_KEEP(x2);
-      LV_KEEP(x3);
-      a0 = LV_FMA(kj, x0, a0);
-      a1 = LV_FMA(kj, x1, a1);
-      a2 = LV_FMA(kj, x2, a2);
-      a3 = LV_FMA(kj, x3, a3);
-      b0 = LV_FMA(qj, x0, b0);
-      b1 = LV_FMA(qj, x1, b1);
-      b2 = LV_FMA(qj, x2, b2);
-      b3 = LV_FMA(qj, x3, b3);
+  for (int m = nb; m > 0; m--) {
+    switch (m) {
+    case 4:
+      CORR_NAME(CorrBlock)(tile, j, len[3], 4, k, acc);
+      break;
+    case 3:
+      CORR_NAME(CorrBlock)(tile, j, len[2], 3, k, acc);
+      break;
+    case 2:
+      CORR_NAME(CorrBlock)(tile, j, len[1], 2, k, acc);
+      break;
+    default:
+      CORR_NAME(CorrBlock)(tile, j, len[0], 1, k, acc);
     }
-    LV_STORE(acc2, b0);
-    LV_STORE(acc2 + CORR_LANES, b1);
-    LV_STORE(acc2 + 2 * CORR_LANES, b2);
-    LV_STORE(acc2 + 3 * CORR_LANES, b3);
+    j = PetscMax(j, len[m - 1]);
   }
-  for (; j < len; j++) {
-    const LV kj = LV_SPLAT(k[j]);
-    a0          = LV_FMA(kj, LV_LOAD(t0 + j * BA_NSUMS * CORR_LANES), a0);
-    a1          = LV_FMA(kj, LV_LOAD(t1 + j * BA_NSUMS * CORR_LANES), a1);
-    a2          = LV_FMA(kj, LV_LOAD(t2 + j * BA_NSUMS * CORR_LANES), a2);
-    a3          = LV_FMA(kj, LV_LOAD(t3 + j * BA_NSUMS * CORR_LANES), a3);
-  }
-  LV_STORE(acc, a0);
-  LV_STORE(acc + CORR_LANES, a1);
-  LV_STORE(acc + 2 * CORR_LANES, a2);
-  LV_STORE(acc + 3 * CORR_LANES, a3);
 }
 
 /* The tile's four rows from row u to row u + 1 over their first len lags, t_s[j] += x(hi_s + 1
@@ -136,21 +147,27 @@ CORR_TARGET static void CORR_NAME(CorrStep)(const int *lo, const int *hi, int u,
 }
 
 /* Products of row u of the tile with the rows of K of the sub-bins first, first + 1, ...
-   that reach it, two at a time. */
+   that reach it, four at a time. */
 CORR_TARGET static void CORR_NAME(CorrRow)(const Corr *c, int first, int u, int d0, int dn, const double *tile,
                                            double *acc)
 {
   const int au = u < 0 ? -u : u;
 
-  for (int i = first; i < c->nbin && c->half[i] >= au; i += 2) {
-    const int len = PetscMin(dn, c->half[i] - u + 1 - d0);
-    int len2      = 0;
+  for (int i = first; i < c->nbin; i += 4) {
+    int len[4], nb = 0;
+    const double *k[4];
+    double *a[4];
 
-    if (len <= 0) break;
-    if (i + 1 < c->nbin && c->half[i + 1] >= au) len2 = PetscMax(0, PetscMin(dn, c->half[i + 1] - u + 1 - d0));
-    CORR_NAME(CorrProducts)
-    (tile, len, c->K[i] + CorrRowStart(c->half[i], u) + d0, acc + i * BA_NSUMS * CORR_LANES, len2,
-     len2 ? c->K[i + 1] + CorrRowStart(c->half[i + 1], u) + d0 : NULL, acc + (i + 1) * BA_NSUMS * CORR_LANES);
+    for (; nb < 4 && i + nb < c->nbin && c->half[i + nb] >= au; nb++) {
+      const int h = c->half[i + nb];
+
+      len[nb] = PetscMin(dn, h - u + 1 - d0);
+      if (len[nb] <= 0) break;
+      k[nb] = c->K[i + nb] + CorrRowStart(h, u) + d0;
+      a[nb] = acc + (i + nb) * BA_NSUMS * CORR_LANES;
+    }
+    if (!nb) break;
+    CORR_NAME(CorrProducts)(tile, nb, len, k, a);
   }
 }
 
