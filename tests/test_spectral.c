@@ -215,7 +215,8 @@ int main(int argc, char **argv)
           }
       }
     }
-    CHECK(e < 1e-12 && SpectralCorrelationBins(s2) == 15,
+    /* (a CPU without AVX2 and FMA sums every sub-bin through transforms) */
+    CHECK(e < 1e-12 && SpectralCorrelationBins(s2) == (SpectralKernelAvailable(SPECTRAL_KERNEL_AVX2) ? 15 : 0),
           "at 384 Hz: %d sub-bins by correlation, %d kernels: sub-bin sums within %.1e of the per-wavelet sums",
           SpectralCorrelationBins(s2), nk, e);
     PetscCall(SpectralDestroy(&s2));

@@ -24,7 +24,9 @@ extern const char *const SpectralKernelTypeNames[];
 PetscBool SpectralKernelAvailable(SpectralKernelType type);
 
 /* Builds the wavelets of every analysis frequency (MNE's morlet(sfreq, f, n_cycles,
-   zero_mean=True), truncated at +-5 sigma_t), the components of each sub-bin's wavelets
+   zero_mean=True), truncated at +-5 sigma_t), the quadratic forms of the sub-bins of short
+   wavelets (at most 140 samples each side; summed by local correlation where the CPU has
+   AVX2 and FMA, else like the others), the components of the other sub-bins' wavelets
    (dropping those that hold at most tol of a sub-bin's energy; 0 keeps all) and the FFTW
    plans for epochs of nsamples. Ranges says which samples are summed. */
 PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequencies *freqs, const BaSampleRanges *ranges,

@@ -10,19 +10,26 @@
  * sub-bin's wavelets of Re w Re w^T + Im w Im w^T, which is <K, C> with C the epoch's local
  * correlation over the range. So the sums come two ways, both exact to rounding:
  *
- * - Short wavelets (low and high gamma at 512 Hz, half length <= CORR_MAX_HALF): C walked
- *   row by row by a two-term recurrence and taken against K on the way (CorrBandSums),
- *   about 4 (N L + L^2) multiply-adds per band of longest length L. No transform at all.
- *   Its rounding grows with the epoch's energy far below the band (C holds all of it and
- *   K cancels it): 2e-12 on a detrended random walk, the steepest EEG spectrum, but an
- *   undetrended offset 1e3 times the signal costs 1e-3, so epochs must be detrended, as
- *   the features stage does.
- * - Long ones (theta, alpha, beta): FFT convolutions. A sub-bin's wavelets, a hertz apart,
- *   are nearly dependent, so K has few leading components (BinComponents); the even real
- *   and odd imaginary parts give separate eigen-problems, and one even and one odd
- *   component share a complex transform whose spectrum is real. Components holding at
- *   most tol of a sub-bin's energy may be dropped (default 1e-10: the sums move by about
- *   1e-12; tol = 0 keeps them all).
+ * - Short wavelets (beta, low and high gamma at 512 Hz: half length <= CORR_MAX_HALF): C
+ *   walked row by row by a two-term recurrence and taken against K on the way (CorrLanes,
+ *   in spectral_corr.h). No transform at all. One walk serves every such sub-bin: its rows
+ *   reach the longest of them (H = 135 samples, beta's 15-22 Hz), the shorter ones read the
+ *   part they need. It runs CORR_LANES = 8 epochs at once, one per SIMD lane, so that every
+ *   K entry is one broadcast for 8 epochs x 4 ranges and no lane waits on another: about 2
+ *   multiply-adds per entry of the walk (4 ranges x (2 H + 1)^2 / 2 entries) and one per
+ *   entry of each sub-bin's K, in FMAs, the lags in tiles that stay in L1. The AVX-512,
+ *   AVX2 and portable kernels (SpectralSetKernel; the portable one through fma()) do the
+ *   same FMAs in the same order, lane by lane, so they give the same bits, and an epoch's
+ *   sums do not depend on its lane or its neighbours. Its rounding grows with the epoch's
+ *   energy far below the band (C holds all of it and K cancels it): 2e-12 on a detrended
+ *   random walk, the steepest EEG spectrum, but an undetrended offset 1e3 times the signal
+ *   costs 1e-3, so epochs must be detrended, as the features stage does.
+ * - Long ones (theta, alpha): FFT convolutions. A sub-bin's wavelets, a hertz apart, are
+ *   nearly dependent, so K has few leading components (BinComponents); the even real and
+ *   odd imaginary parts give separate eigen-problems, and one even and one odd component
+ *   share a complex transform whose spectrum is real. Components holding at most tol of a
+ *   sub-bin's energy may be dropped (default 1e-10, which keeps all of theta's and alpha's
+ *   here: their smallest hold 2.7e-4 and 4.5e-7 of the energy; tol = 0 keeps them all).
  *
  * Only some outputs are needed: the samples of the baseline and the windows. Output n of a
  * filter of half length h depends on the samples n - h .. n + h, so a circular convolution
@@ -30,11 +37,12 @@
  * transform, or two, one for the baseline and one for the windows, where that is cheaper.
  *
  * Filters with similar lengths share one transform size: the epoch's forward real FFT is
- * done once per size, then each filter costs one multiply and one inverse complex FFT.
- * Sizes are a power of two times 1, 5 or 7 (FFTW's estimate plans are twice as slow per
- * point with a factor 3 here), grouped to minimise a simple M log M cost model. All FFTW
- * plans are made in SpectralCreate (FFTW planning is neither cheap nor thread-safe); the
- * per-epoch functions only execute them. The per-wavelet paths (SpectralWindowSums,
+ * done once per size, then each filter costs one multiply (from the half spectrum) and one
+ * inverse complex FFT. Sizes are a power of two times 1, 5 or 7 (FFTW's estimate plans are
+ * twice as slow per point with a factor 3 here), grouped to minimise an M log M cost
+ * model that charges 7 x 2^a 1.4 times (FFTCost): at 512 Hz theta and alpha share one
+ * size, 1024. All FFTW plans are made in SpectralCreate (FFTW planning is neither cheap
+ * nor thread-safe); the per-epoch functions only execute them. The per-wavelet paths (SpectralWindowSums,
  * SpectralPower) keep one transform per wavelet, for tests and reference checks.
  *
  * Why not band-limited, decimated inverse transforms: a wavelet truncated at +-5 sigma_t
@@ -118,7 +126,14 @@ typedef struct {
 } Corr;
 
 /* Sub-bins whose longest wavelet has at most this half length are summed by local
-   correlation, longer ones by transforms. */
+   correlation, longer ones by transforms. The correlation costs about 2 multiply-adds per
+   entry of its rows for the walk (4 ranges x (2 H + 1)^2 / 2 entries, H the longest half
+   length among them) and one per entry of each sub-bin's K; a transformed sub-bin about
+   one complex FFT per pair of components. At 512 Hz with the AVX-512 kernel (one core,
+   bench/spectral.sh): low and high gamma with beta's 23-30 Hz (H = 88) 15.8 us per epoch,
+   with 15-22 Hz too (H = 135) 28.5 us, against 17 us for 15-22 Hz's 8 transforms of 1024
+   points; alpha (H = 181) would cost more than its 6 transforms. Without AVX2 and FMA the
+   portable kernel is 45 times slower, and every sub-bin goes through transforms. */
 #define CORR_MAX_HALF 140
 
 /* n positions of CORR_LANES doubles, zeroed, aligned for AVX-512 loads; free() releases
@@ -648,10 +663,12 @@ static PetscErrorCode SplitFilters(Spectral sp, int nfilt, Filter *filt, unsigne
    sub-bin's is z_n^T K z_n with K[u][v] = sum_w Re w[hw - u] Re w[hw - v] + Im .. Im ..
    (x is real), and its sum over the samples n of a range is <K, C>, C[u][v] =
    sum_n x(n + u) x(n + v): the local correlation of the epoch (CorrSums). Every sub-bin
-   whose wavelets have at most CORR_MAX_HALF half length goes this way. */
+   whose wavelets have at most CORR_MAX_HALF half length goes this way, where a SIMD kernel
+   runs (CORR_MAX_HALF). */
 static PetscErrorCode CorrSetUp(Spectral sp, const BaFrequencies *fr, PetscBool *corr_bin)
 {
-  Corr *c = &sp->corr;
+  Corr *c        = &sp->corr;
+  const int maxh = SpectralKernelAvailable(SPECTRAL_KERNEL_AVX2) ? CORR_MAX_HALF : -1;
   int order[BA_NBINS], half[BA_NBINS];
 
   PetscFunctionBegin;
@@ -661,7 +678,7 @@ static PetscErrorCode CorrSetUp(Spectral sp, const BaFrequencies *fr, PetscBool 
     half[b] = 0;
     for (int j = 0; j < fr->bin_nfreq[b]; j++)
       half[b] = PetscMax(half[b], sp->half[fr->bin_freq[b][j]]);
-    corr_bin[b] = half[b] <= CORR_MAX_HALF ? PETSC_TRUE : PETSC_FALSE;
+    corr_bin[b] = half[b] <= maxh ? PETSC_TRUE : PETSC_FALSE;
     if (!corr_bin[b]) continue;
     { /* by half length, longest first (stable) */
       int j = c->nbin++;
@@ -1088,8 +1105,9 @@ static void LayoutSums(Spectral sp, const Layout *lay, const double *x, double *
   }
 }
 
-/* Epochs go one after the other: transforming several together (each filter spectrum
-   reused over 8 epochs, or FFTW's batched plans) measured no faster here. */
+/* The transforms take the epochs one after the other (transforming several together, each
+   filter spectrum reused over 8 epochs, or FFTW's batched plans, measured no faster); the
+   correlation takes them CORR_LANES at a time. */
 PetscErrorCode SpectralBinSumsBatch(Spectral sp, PetscInt nep, const double *const *x, double *const *sums)
 {
   PetscFunctionBegin;
