@@ -37,12 +37,12 @@
  * transform, or two, one for the baseline and one for the windows, where that is cheaper.
  *
  * Filters with similar lengths share one transform size: the epoch's forward real FFT is
- * done once per size, then each filter costs one multiply (from the half spectrum) and one
- * inverse complex FFT. Sizes are a power of two times 1, 5 or 7 (FFTW's estimate plans are
- * twice as slow per point with a factor 3 here), grouped to minimise an M log M cost
- * model that charges 7 x 2^a 1.4 times (FFTCost): at 512 Hz theta and alpha share one
- * size, 1024. All FFTW plans are made in SpectralCreate (FFTW planning is neither cheap
- * nor thread-safe); the per-epoch functions only execute them. The per-wavelet paths (SpectralWindowSums,
+ * done once per size, then each filter costs one multiply and one inverse complex FFT.
+ * Sizes are a power of two times 1, 5 or 7 (FFTW's estimate plans are twice as slow per
+ * point with a factor 3 here), grouped to minimise an M log M cost model that charges
+ * 7 x 2^a 1.4 times (FFTCost): at 512 Hz theta and alpha share one size, 1024. All FFTW
+ * plans are made in SpectralCreate (FFTW planning is neither cheap nor thread-safe); the
+ * per-epoch functions only execute them. The per-wavelet paths (SpectralWindowSums,
  * SpectralPower) keep one transform per wavelet, for tests and reference checks.
  *
  * Why not band-limited, decimated inverse transforms: a wavelet truncated at +-5 sigma_t
@@ -900,17 +900,11 @@ HOT_LOOP static void SpectrumProduct(int m, const double *restrict x, const doub
   }
 }
 
-/* y = X w over m points, X the spectrum of a real epoch given by its first m / 2 + 1
-   interleaved complex values (X[m - i] = conj(X[i]) gives the rest) and w real, given as
-   (w, w) pairs. */
+/* y = x w over m interleaved complex x and real w, given as (w, w) pairs. */
 HOT_LOOP static void SpectrumScale(int m, const double *restrict x, const double *restrict w, double *restrict y)
 {
-  for (int i = 0; i < m + 2; i++) /* 0 .. m / 2 */
+  for (int i = 0; i < 2 * m; i++)
     y[i] = x[i] * w[i];
-  for (int i = m / 2 + 1; i < m; i++) {
-    y[2 * i]     = x[2 * (m - i)] * w[2 * i];
-    y[2 * i + 1] = -x[2 * (m - i) + 1] * w[2 * i + 1];
-  }
 }
 
 /* For each interval k < n: sums of the squared real and imaginary parts of the interleaved
@@ -1043,10 +1037,8 @@ static void CorrSums(Spectral sp, int nl, const double *const *x, double *const 
         out[l][c->bin[i] * BA_NSUMS + s] += c->acc[(i * BA_NSUMS + s) * CORR_LANES + l];
 }
 
-/* Spectrum of one real epoch, fed from sample start, for a size group, in xf[0..m / 2];
-   with full, also xf[m / 2 + 1 .. m - 1] (SpectrumScale needs only the first half). */
-static void EpochSpectrum(Spectral sp, const SizeGroup *grp, int start, int nin, const double *x, fftw_complex *xf,
-                          PetscBool full)
+/* Spectrum of one real epoch, fed from sample start, for a size group, in xf[0..m-1]. */
+static void EpochSpectrum(Spectral sp, const SizeGroup *grp, int start, int nin, const double *x, fftw_complex *xf)
 {
   const int m = grp->m;
 
@@ -1055,11 +1047,10 @@ static void EpochSpectrum(Spectral sp, const SizeGroup *grp, int start, int nin,
   for (int i = nin; i < m; i++)
     sp->xin[i] = 0;
   fftw_execute_dft_r2c(grp->fwd, sp->xin, xf);
-  if (full)
-    for (int i = m / 2 + 1; i < m; i++) { /* a real epoch's spectrum: X[i] = conj(X[m - i]) */
-      xf[i][0] = xf[m - i][0];
-      xf[i][1] = -xf[m - i][1];
-    }
+  for (int i = m / 2 + 1; i < m; i++) { /* a real epoch's spectrum: X[i] = conj(X[m - i]) */
+    xf[i][0] = xf[m - i][0];
+    xf[i][1] = -xf[m - i][1];
+  }
 }
 
 /* Outputs of filter k for the epoch spectrum xf, in sp->yo (sample n at n - start). */
@@ -1079,7 +1070,7 @@ static void LayoutSums(Spectral sp, const Layout *lay, const double *x, double *
     const SizeGroup *grp = &lay->group[g];
 
     for (int s = 0; s < lay->nspan; s++)
-      EpochSpectrum(sp, grp, grp->start[s], grp->nin[s], x, sp->xf[s], !lay->real);
+      EpochSpectrum(sp, grp, grp->start[s], grp->nin[s], x, sp->xf[s]);
     for (int j = 0; j < grp->nfilt; j++) {
       const Filter *f = &lay->filt[grp->filt[j]];
 
@@ -1158,7 +1149,7 @@ PetscErrorCode SpectralPower(Spectral sp, const double *x, double *power)
   for (int g = 0; g < lay->ngroup; g++) {
     const SizeGroup *grp = &lay->group[g];
 
-    EpochSpectrum(sp, grp, grp->start[0], grp->nin[0], x, sp->xf[0], !lay->real);
+    EpochSpectrum(sp, grp, grp->start[0], grp->nin[0], x, sp->xf[0]);
     for (int j = 0; j < grp->nfilt; j++) {
       const int k = grp->filt[j];
       double *p   = power + (size_t)lay->filt[k].slot[0] * sp->nsamples;
