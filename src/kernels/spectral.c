@@ -129,11 +129,12 @@ typedef struct {
    correlation, longer ones by transforms. The correlation costs about 2 multiply-adds per
    entry of its rows for the walk (4 ranges x (2 H + 1)^2 / 2 entries, H the longest half
    length among them) and one per entry of each sub-bin's K; a transformed sub-bin about
-   one complex FFT per pair of components. At 512 Hz with the AVX-512 kernel (one core,
-   bench/spectral.sh): low and high gamma with beta's 23-30 Hz (H = 88) 15.8 us per epoch,
-   with 15-22 Hz too (H = 135) 28.5 us, against 17 us for 15-22 Hz's 8 transforms of 1024
-   points; alpha (H = 181) would cost more than its 6 transforms. Without AVX2 and FMA the
-   portable kernel is 45 times slower, and every sub-bin goes through transforms. */
+   one complex FFT per pair of components. At 512 Hz with the AVX-512 kernel (one core):
+   low and high gamma with beta's 23-30 Hz (H = 88) 14.9 us per epoch, with 15-22 Hz too
+   (H = 135) 28.1 us, against 16.2 us for 15-22 Hz's 16 transforms of 512 points (baseline
+   and windows apart); alpha (H = 181) would add more than its 6 transforms cost. Without
+   AVX2 and FMA the portable kernel is 45 times slower, and every sub-bin goes through
+   transforms. */
 #define CORR_MAX_HALF 140
 
 /* n positions of CORR_LANES doubles, zeroed, aligned for AVX-512 loads; free() releases
