@@ -193,12 +193,12 @@ CORR_TARGET static void CORR_NAME(CorrLanes)(const Corr *c, const int *lo, const
        them, the next one those it reaches */
     for (int u = -H; u < H - d0; u++) {
       const int v = u + 1, len = PetscMin(dn, H - u - d0);
+      const double *k0 = c->K[0] + CorrRowStart(H, v) + d0, *k1 = NULL;
       int len2 = 0;
 
       if (c->nbin > 1 && c->half[1] >= (v < 0 ? -v : v)) len2 = PetscMax(0, PetscMin(dn, c->half[1] - v + 1 - d0));
-      CORR_NAME(CorrStep)
-      (lo, hi, u, d0, xp, tile, len, c->K[0] + CorrRowStart(H, v) + d0, acc, len2,
-       len2 ? c->K[1] + CorrRowStart(c->half[1], v) + d0 : NULL, acc + BA_NSUMS * CORR_LANES);
+      if (len2) k1 = c->K[1] + CorrRowStart(c->half[1], v) + d0;
+      CORR_NAME(CorrStep)(lo, hi, u, d0, xp, tile, len, k0, acc, len2, k1, acc + BA_NSUMS * CORR_LANES);
       CORR_NAME(CorrRow)(c, 2, v, d0, dn, tile, acc);
     }
   }
