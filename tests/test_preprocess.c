@@ -56,7 +56,7 @@ static void TestDesign(void)
 static void TestFilter(BaProtocol protocol)
 {
   enum { N = 8192 };
-  static double x[N], work[8 * (N + 64)];
+  static double x[N], work[32 * (N + 64)];
   Preprocess pp;
   double g = 1, err = 0, fs = 512.0;
 
@@ -95,13 +95,13 @@ static void TestFilter(BaProtocol protocol)
   CHECK(err < 1e-9, "%s chain passes a constant (max deviation %.1e)", BaProtocolNames[protocol], err);
 }
 
-/* The batched chain (epochs side by side in SIMD lanes) gives every epoch of 13 (one full
-   group of lanes and a partial one), whatever its lane and neighbours, exactly what
+/* The batched chain (epochs side by side in SIMD lanes) gives every epoch of 21 (one full
+   group of 16 lanes and a partial one), whatever its lane and neighbours, exactly what
    PreprocessNotch gives it alone. */
 static void TestBatch(BaProtocol protocol)
 {
-  enum { E = 13, N = 768 };
-  static double x[E][N], y[E][N], work[8 * (N + 64)];
+  enum { E = 21, N = 768 };
+  static double x[E][N], y[E][N], work[32 * (N + 64)];
   double *xp[E];
   Preprocess pp;
   int same = 1;

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
   PetscRandom rnd;
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
-  CheckPlan(11);
+  CheckPlan(15);
   RoiFrequencies(&freqs);
   PetscCall(RoiSampleRanges(fs, 256, N, BA_PROTOCOL_CANONICAL, &r));
   PetscCall(SpectralCreate(fs, N, &freqs, &r, BA_SPECTRAL_TOL, &sp));
@@ -74,8 +74,9 @@ int main(int argc, char **argv)
      every component kept to rounding, with the default tolerance to within 1e-10 */
   {
     static double pink[N], brown[N];
-    double bins[BA_NBINS * BA_NSUMS], bins0[BA_NBINS * BA_NSUMS], e0 = 0, e1 = 0, eb = 0;
-    Spectral sp0;
+    double bins[BA_NBINS * BA_NSUMS], bins0[BA_NBINS * BA_NSUMS], bins6[BA_NBINS * BA_NSUMS], e0 = 0, e1 = 0, e6 = 0,
+                                                                                              eb = 0;
+    Spectral sp0, sp6;
 
     for (int n = 0; n < N; n++) {
       pink[n] = 0;
@@ -85,17 +86,20 @@ int main(int argc, char **argv)
     }
     PreprocessDetrend(N, brown);
     PetscCall(SpectralCreate(fs, N, &freqs, &r, 0.0, &sp0));
+    PetscCall(SpectralCreate(fs, N, &freqs, &r, 1e-6, &sp6));
     for (int sig = 0; sig < 3; sig++) {
       const double *xs = sig == 2 ? brown : sig ? pink : x;
 
       PetscCall(SpectralWindowSums(sp, xs, sums));
       PetscCall(SpectralBinSums(sp, xs, bins));
       PetscCall(SpectralBinSums(sp0, xs, bins0));
+      PetscCall(SpectralBinSums(sp6, xs, bins6));
       for (int b = 0; b < BA_NBINS; b++)
         for (int s = 0; s < BA_NSUMS; s++) {
           double ref = 0;
           for (int j = 0; j < freqs.bin_nfreq[b]; j++)
             ref += sums[freqs.bin_freq[b][j] * BA_NSUMS + s];
+          e6 = fmax(e6, RelErr(bins6[b * BA_NSUMS + s], ref, 1e-300));
           if (sig == 2)
             eb = fmax(eb, RelErr(bins[b * BA_NSUMS + s], ref, 1e-300));
           else {
@@ -108,13 +112,19 @@ int main(int argc, char **argv)
           "SpectralBinSums with every component equals the per-wavelet sums over each sub-bin (max rel err %.1e, %d "
           "transforms)",
           e0, SpectralTransforms(sp0));
-    CHECK(e1 < 1e-10 && SpectralTransforms(sp) < SpectralTransforms(sp0),
+    CHECK(e1 < 1e-10 && SpectralTransforms(sp) <= SpectralTransforms(sp0),
           "SpectralBinSums at tolerance %g: max rel err %.1e with %d transforms", BA_SPECTRAL_TOL, e1,
           SpectralTransforms(sp));
     /* on a detrended random walk the epoch's energy outweighs the highest sub-bin's 1e4-fold
        (SEEG: 1e3-1e4); the correlation's rounding grows with that ratio */
+    /* a looser tolerance leaves out components (theta and alpha, the transformed sub-bins,
+       keep all of theirs at the default) and moves the sums by less than it */
+    CHECK(e6 < 1e-6 && SpectralTransforms(sp6) < SpectralTransforms(sp0),
+          "SpectralBinSums at tolerance 1e-6: max rel err %.1e with %d transforms instead of %d", e6,
+          SpectralTransforms(sp6), SpectralTransforms(sp0));
     CHECK(eb < 1e-10, "SpectralBinSums on a detrended random walk: max rel err %.1e against the per-wavelet sums", eb);
     PetscCall(SpectralDestroy(&sp0));
+    PetscCall(SpectralDestroy(&sp6));
   }
 
   /* the batched call: 19 epochs (two full batches and a partial one) give exactly the
@@ -145,6 +155,71 @@ int main(int argc, char **argv)
     CHECK(same,
           "SpectralWindowSumsBatch and SpectralBinSumsBatch over %d epochs are bit-identical to one epoch at a time",
           E);
+
+    /* every kernel of the correlation sums gives the portable one's bits, or is refused */
+    PetscCall(SpectralSetKernel(sp, SPECTRAL_KERNEL_PORTABLE));
+    PetscCall(SpectralBinSumsBatch(sp, E, xp, bbp));
+    for (int k = SPECTRAL_KERNEL_AVX2; k <= SPECTRAL_KERNEL_AVX512; k++) {
+      static double bk[E][BA_NBINS * BA_NSUMS];
+      double *bkp[E];
+      PetscErrorCode ierr;
+
+      for (int e = 0; e < E; e++)
+        bkp[e] = bk[e];
+      PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
+      ierr = SpectralSetKernel(sp, (SpectralKernelType)k);
+      PetscCall(PetscPopErrorHandler());
+      if (SpectralKernelAvailable((SpectralKernelType)k)) {
+        PetscCall(ierr);
+        PetscCall(SpectralBinSumsBatch(sp, E, xp, bkp));
+        CHECK(!memcmp(bk, bb, sizeof(bk)),
+              "the %s kernel's sums over %d epochs are bit-identical to the portable one's", SpectralKernelTypeNames[k],
+              E);
+      } else
+        CHECK(ierr == PETSC_ERR_SUP, "this CPU has no %s: the kernel is refused", SpectralKernelTypeNames[k]);
+    }
+    PetscCall(SpectralSetKernel(sp, SPECTRAL_KERNEL_BEST));
+  }
+
+  /* Another sampling rate: at 384 Hz alpha (half length 135) joins the correlation, 15
+     sub-bins in all, and every range and tile boundary moves; with every kernel, on a white
+     epoch and a detrended random walk, the sub-bin sums are the per-wavelet sums added up */
+  {
+    enum { N2 = 576 };
+    static double w2[N2], b2[N2];
+    double bins[BA_NBINS * BA_NSUMS], e = 0;
+    BaSampleRanges r2;
+    Spectral s2;
+    int nk = 0;
+
+    for (int n = 0; n < N2; n++) {
+      w2[n] = x[n] - 0.5;
+      b2[n] = (n ? b2[n - 1] : 0) + w2[n];
+    }
+    PreprocessDetrend(N2, b2);
+    PetscCall(RoiSampleRanges(384, 192, N2, BA_PROTOCOL_CANONICAL, &r2));
+    PetscCall(SpectralCreate(384, N2, &freqs, &r2, 0.0, &s2));
+    for (int k = SPECTRAL_KERNEL_PORTABLE; k <= SPECTRAL_KERNEL_AVX512; k++) {
+      if (!SpectralKernelAvailable((SpectralKernelType)k)) continue;
+      PetscCall(SpectralSetKernel(s2, (SpectralKernelType)k));
+      nk++;
+      for (int sig = 0; sig < 2; sig++) {
+        PetscCall(SpectralWindowSums(s2, sig ? b2 : w2, sums));
+        PetscCall(SpectralBinSums(s2, sig ? b2 : w2, bins));
+        for (int b = 0; b < BA_NBINS; b++)
+          for (int s = 0; s < BA_NSUMS; s++) {
+            double ref = 0;
+            for (int j = 0; j < freqs.bin_nfreq[b]; j++)
+              ref += sums[freqs.bin_freq[b][j] * BA_NSUMS + s];
+            e = fmax(e, RelErr(bins[b * BA_NSUMS + s], ref, 1e-300));
+          }
+      }
+    }
+    /* (a CPU without AVX2 and FMA sums every sub-bin through transforms) */
+    CHECK(e < 1e-12 && SpectralCorrelationBins(s2) == (SpectralKernelAvailable(SPECTRAL_KERNEL_AVX2) ? 15 : 0),
+          "at 384 Hz: %d sub-bins by correlation, %d kernels: sub-bin sums within %.1e of the per-wavelet sums",
+          SpectralCorrelationBins(s2), nk, e);
+    PetscCall(SpectralDestroy(&s2));
   }
 
   /* A sinusoid at f0: among wavelets of one width the response peaks within 1 Hz of f0

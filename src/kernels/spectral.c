@@ -10,19 +10,26 @@
  * sub-bin's wavelets of Re w Re w^T + Im w Im w^T, which is <K, C> with C the epoch's local
  * correlation over the range. So the sums come two ways, both exact to rounding:
  *
- * - Short wavelets (low and high gamma at 512 Hz, half length <= CORR_MAX_HALF): C walked
- *   row by row by a two-term recurrence and taken against K on the way (CorrBandSums),
- *   about 4 (N L + L^2) multiply-adds per band of longest length L. No transform at all.
- *   Its rounding grows with the epoch's energy far below the band (C holds all of it and
- *   K cancels it): 2e-12 on a detrended random walk, the steepest EEG spectrum, but an
- *   undetrended offset 1e3 times the signal costs 1e-3, so epochs must be detrended, as
- *   the features stage does.
- * - Long ones (theta, alpha, beta): FFT convolutions. A sub-bin's wavelets, a hertz apart,
- *   are nearly dependent, so K has few leading components (BinComponents); the even real
- *   and odd imaginary parts give separate eigen-problems, and one even and one odd
- *   component share a complex transform whose spectrum is real. Components holding at
- *   most tol of a sub-bin's energy may be dropped (default 1e-10: the sums move by about
- *   1e-12; tol = 0 keeps them all).
+ * - Short wavelets (beta, low and high gamma at 512 Hz: half length <= CORR_MAX_HALF): C
+ *   walked row by row by a two-term recurrence and taken against K on the way (CorrLanes,
+ *   in spectral_corr.h). No transform at all. One walk serves every such sub-bin: its rows
+ *   reach the longest of them (H = 135 samples, beta's 15-22 Hz), the shorter ones read the
+ *   part they need. It runs CORR_LANES = 8 epochs at once, one per SIMD lane, so that every
+ *   K entry is one broadcast for 8 epochs x 4 ranges and no lane waits on another: about 2
+ *   multiply-adds per entry of the walk (4 ranges x (2 H + 1)^2 / 2 entries) and one per
+ *   entry of each sub-bin's K, in FMAs, the lags in tiles that stay in L1. The AVX-512,
+ *   AVX2 and portable kernels (SpectralSetKernel; the portable one through fma()) do the
+ *   same FMAs in the same order, lane by lane, so they give the same bits, and an epoch's
+ *   sums do not depend on its lane or its neighbours. Its rounding grows with the epoch's
+ *   energy far below the band (C holds all of it and K cancels it): 2e-12 on a detrended
+ *   random walk, the steepest EEG spectrum, but an undetrended offset 1e3 times the signal
+ *   costs 1e-3, so epochs must be detrended, as the features stage does.
+ * - Long ones (theta, alpha): FFT convolutions. A sub-bin's wavelets, a hertz apart, are
+ *   nearly dependent, so K has few leading components (BinComponents); the even real and
+ *   odd imaginary parts give separate eigen-problems, and one even and one odd component
+ *   share a complex transform whose spectrum is real. Components holding at most tol of a
+ *   sub-bin's energy may be dropped (default 1e-10, which keeps all of theta's and alpha's
+ *   here: their smallest hold 2.7e-4 and 4.5e-7 of the energy; tol = 0 keeps them all).
  *
  * Only some outputs are needed: the samples of the baseline and the windows. Output n of a
  * filter of half length h depends on the samples n - h .. n + h, so a circular convolution
@@ -32,7 +39,8 @@
  * Filters with similar lengths share one transform size: the epoch's forward real FFT is
  * done once per size, then each filter costs one multiply and one inverse complex FFT.
  * Sizes are a power of two times 1, 5 or 7 (FFTW's estimate plans are twice as slow per
- * point with a factor 3 here), grouped to minimise a simple M log M cost model. All FFTW
+ * point with a factor 3 here), grouped to minimise an M log M cost model that charges
+ * 7 x 2^a 1.4 times (FFTCost): at 512 Hz theta and alpha share one size, 1024. All FFTW
  * plans are made in SpectralCreate (FFTW planning is neither cheap nor thread-safe); the
  * per-epoch functions only execute them. The per-wavelet paths (SpectralWindowSums,
  * SpectralPower) keep one transform per wavelet, for tests and reference checks.
@@ -46,6 +54,8 @@
  * in FFTW's 1/M. */
 #include <bandalign/spectral.h>
 #include <limits.h>
+#include <stdlib.h>
+#include <immintrin.h>
 #include <math.h>
 #include <string.h>
 
@@ -94,29 +104,55 @@ typedef struct {
   double **spec; /* per filter: spectrum of the rotated taps / m, m real or complex values */
 } Layout;
 
-/* The sub-bins of one band summed by local correlation (CorrSums): the frame half length H
-   (the band's longest wavelet), and per sub-bin its half length and its quadratic form K
-   in rows u = -half..half of half - u + 1 entries K[u][u + d], d >= 0, doubled for d > 0,
-   each row padded with zeros to a multiple of 8 (CorrRow). */
+/* The correlation runs CORR_LANES epochs at once, one per SIMD lane. */
+#define CORR_LANES 8
+
+/* Lags per tile of the correlation's rows: 64 lags x 4 ranges x 8 lanes, 16 kB, stay in L1
+   while every row is walked. */
+#define CORR_TILE 64
+
+/* The sub-bins summed by local correlation (CorrSums), sorted by half length, longest
+   first: the frame half length H (the longest wavelet among them), and per sub-bin its
+   half length and its quadratic form K in rows u = -half..half of half - u + 1 entries
+   K[u][u + d], d >= 0, doubled for d > 0, row u at CorrRowStart(half, u). */
 typedef struct {
   int H;
   int nbin;
-  int bin[BA_MAX_SUBBINS], half[BA_MAX_SUBBINS];
-  double *K[BA_MAX_SUBBINS];
-} CorrBand;
+  int bin[BA_NBINS], half[BA_NBINS];
+  double *K[BA_NBINS];
+  double *xt;   /* [H + 1 + n][CORR_LANES]: the epochs' samples n, zero off the epochs */
+  double *tile; /* [CORR_TILE][BA_NSUMS][CORR_LANES] */
+  double *acc;  /* [nbin][BA_NSUMS][CORR_LANES] */
+} Corr;
 
-/* Bands whose longest wavelet has at most this half length are summed by local
-   correlation, longer ones by transforms: at 512 Hz, low and high gamma (81 and 34) by
-   correlation, theta, alpha and beta (244, 181, 135) by transforms. The correlation costs
-   about 4 (N L + L^2) multiply-adds for a band of half length H = (L - 1) / 2 and 4
-   ranges of N samples, a band's transforms about 2 per wavelet of a few hundred points;
-   the two meet near H = 100. */
-#define CORR_MAX_HALF 100
+/* Sub-bins whose longest wavelet has at most this half length are summed by local
+   correlation, longer ones by transforms. The correlation costs about 2 multiply-adds per
+   entry of its rows for the walk (4 ranges x (2 H + 1)^2 / 2 entries, H the longest half
+   length among them) and one per entry of each sub-bin's K; a transformed sub-bin about
+   one complex FFT per pair of components. At 512 Hz with the AVX-512 kernel (one core):
+   low and high gamma with beta's 23-30 Hz (H = 88) 14.9 us per epoch, with 15-22 Hz too
+   (H = 135) 28.1 us, against 16.2 us for 15-22 Hz's 16 transforms of 512 points (baseline
+   and windows apart); alpha (H = 181) would add more than its 6 transforms cost. Without
+   AVX2 and FMA the portable kernel is 45 times slower, and every sub-bin goes through
+   transforms. */
+#define CORR_MAX_HALF 140
 
-/* Entries of row u of a quadratic form of half length h, padded to a multiple of 8. */
-static inline int CorrRow(int h, int u)
+/* n positions of CORR_LANES doubles, zeroed, aligned for AVX-512 loads; free() releases
+   them. */
+static double *LanesAlloc(PetscInt n)
 {
-  return (h - u + 1 + 7) / 8 * 8;
+  const size_t bytes = sizeof(double) * CORR_LANES * (size_t)n;
+  double *p          = aligned_alloc(64, bytes);
+
+  if (p) memset(p, 0, bytes);
+  return p;
+}
+
+/* Offset of row u (-h..h) of a quadratic form of half length h: rows of h - u + 1 entries. */
+static inline int CorrRowStart(int h, int u)
+{
+  const int j = u + h;
+  return j * (2 * h + 1) - j * (j - 1) / 2;
 }
 
 struct _p_Spectral {
@@ -130,12 +166,10 @@ struct _p_Spectral {
                                      first use (tests and reference checks) */
   Layout bins[2];                 /* per sub-bin component: one transform for the baseline and the
                                      windows, or one for each */
-  int ncorr, corr_pad;
-  CorrBand corr[BA_NBANDS];
-  double *xpad, *row;            /* epoch with corr_pad zeros before, corr_pad + 64 after;
-                                    the correlation's rows, one per range */
-  double *xin;                   /* FFTW work, all of length maxm: real input */
-  fftw_complex *xf[2], *yb, *yo; /* epoch spectrum per span, product spectrum, outputs */
+  Corr corr;                      /* the sub-bins summed by local correlation */
+  SpectralKernelType kernel;      /* its instructions (never BEST) */
+  double *xin;                    /* FFTW work, all of length maxm: real input */
+  fftw_complex *xf[2], *yb, *yo;  /* epoch spectrum per span, product spectrum, outputs */
   int maxm;
 };
 
@@ -172,10 +206,18 @@ static void MorletWavelet(double sfreq, double f, double n_cycles, int h, fftw_c
   }
 }
 
-/* Smallest 2^a q >= n with q in {1, 5, 7} and 2^a >= 16. FFTW is markedly faster on these
-   than on other 7-smooth lengths (525 or 588 cost half again as much as 576); with its
-   estimate plans, sizes with a factor 3 (192, 384, 768) or 9 cost twice as much per point
-   as their neighbours here. */
+/* Cost of a transform of m points: m log2 m, times 1.4 for 7 2^a. FFTW's estimate plans
+   take about 0.15 ns per m log2 m on 2^a and 5 2^a points here, 0.22 on 7 2^a (896: 1.95 us
+   against 1.58 for 1024; bench/fftsizes.c); with measure plans the two are alike. */
+static double FFTCost(int m)
+{
+  return (m % 7 ? 1.0 : 1.4) * m * log2((double)m);
+}
+
+/* The cheapest 2^a q >= n with q in {1, 5, 7} and 2^a >= 16. FFTW is markedly faster on
+   these than on other 7-smooth lengths (525 or 588 cost half again as much as 576); with
+   its estimate plans, sizes with a factor 3 (192, 384, 768) or 9 cost twice as much per
+   point as their neighbours here. */
 static int SmoothSize(int n)
 {
   static const int odd[] = {1, 5, 7};
@@ -185,14 +227,9 @@ static int SmoothSize(int n)
     int m = 16 * odd[i];
     while (m < n)
       m *= 2;
-    if (!best || m < best) best = m;
+    if (!best || FFTCost(m) < FFTCost(best)) best = m;
   }
   return best;
-}
-
-static double FFTCost(int m)
-{
-  return m * log2((double)m);
 }
 
 /* A span over the sums listed in sums[0..n-1] of the ranges lo[], hi[]. */
@@ -626,62 +663,63 @@ static PetscErrorCode SplitFilters(Spectral sp, int nfilt, Filter *filt, unsigne
    of wavelet w (half hw, taps w[0..2 hw]) at output n is |sum_u w[hw - u] z_n(u)|^2, so the
    sub-bin's is z_n^T K z_n with K[u][v] = sum_w Re w[hw - u] Re w[hw - v] + Im .. Im ..
    (x is real), and its sum over the samples n of a range is <K, C>, C[u][v] =
-   sum_n x(n + u) x(n + v): the local correlation of the epoch (CorrSums). */
+   sum_n x(n + u) x(n + v): the local correlation of the epoch (CorrSums). Every sub-bin
+   whose wavelets have at most CORR_MAX_HALF half length goes this way, where a SIMD kernel
+   runs (CORR_MAX_HALF). */
 static PetscErrorCode CorrSetUp(Spectral sp, const BaFrequencies *fr, PetscBool *corr_bin)
 {
+  Corr *c        = &sp->corr;
+  const int maxh = SpectralKernelAvailable(SPECTRAL_KERNEL_AVX2) ? CORR_MAX_HALF : -1;
+  int order[BA_NBINS], half[BA_NBINS];
+
   PetscFunctionBegin;
-  sp->ncorr    = 0;
-  sp->corr_pad = 0;
-  for (int b = 0; b < BA_NBINS; b++)
-    corr_bin[b] = PETSC_FALSE;
-  for (int band = 0; band < BA_NBANDS; band++) {
-    const int b0 = fr->band_bin[band], b1 = band + 1 < BA_NBANDS ? fr->band_bin[band + 1] : BA_NBINS;
-    CorrBand *c = &sp->corr[sp->ncorr];
-    int H       = 0;
-
-    for (int b = b0; b < b1; b++)
-      for (int j = 0; j < fr->bin_nfreq[b]; j++)
-        H = PetscMax(H, sp->half[fr->bin_freq[b][j]]);
-    if (H > CORR_MAX_HALF) continue;
-    c->H    = H;
-    c->nbin = b1 - b0;
-    for (int b = b0; b < b1; b++) {
-      const int i = b - b0, nf = fr->bin_nfreq[b];
-      int h, L, nk;
-      double *r, *K;
-
-      /* K[u][v] = sum_j r_j(u) r_j(v) over the reversed parts, which R's products equal */
-      PetscCall(BinWavelets(sp, fr, b, &h, &r));
-      L = 2 * h + 1;
-      PetscCheck(i == 0 || h <= c->half[i - 1], PETSC_COMM_SELF, PETSC_ERR_PLIB,
-                 "sub-bins of band %d are not ordered by wavelet length", band);
-      c->bin[i]  = b;
-      c->half[i] = h;
-      nk         = 0;
-      for (int u = -h; u <= h; u++)
-        nk += CorrRow(h, u);
-      PetscCall(PetscCalloc1(nk, &K));
-      nk = 0;
-      for (int u = -h; u <= h; u++) {
-        for (int v = u; v <= h; v++) {
-          double g = 0;
-          for (int j = 0; j < nf; j++) { /* real, then imaginary part, wavelet by wavelet */
-            g += r[(size_t)j * L + u + h] * r[(size_t)j * L + v + h];
-            g += r[(size_t)(nf + j) * L + u + h] * r[(size_t)(nf + j) * L + v + h];
-          }
-          K[nk + v - u] = v > u ? 2 * g : g;
-        }
-        nk += CorrRow(h, u);
+  c->H    = 0;
+  c->nbin = 0;
+  for (int b = 0; b < BA_NBINS; b++) {
+    half[b] = 0;
+    for (int j = 0; j < fr->bin_nfreq[b]; j++)
+      half[b] = PetscMax(half[b], sp->half[fr->bin_freq[b][j]]);
+    corr_bin[b] = half[b] <= maxh ? PETSC_TRUE : PETSC_FALSE;
+    if (!corr_bin[b]) continue;
+    { /* by half length, longest first (stable) */
+      int j = c->nbin++;
+      while (j > 0 && half[order[j - 1]] < half[b]) {
+        order[j] = order[j - 1];
+        j--;
       }
-      c->K[i] = K;
-      PetscCall(PetscFree(r));
-      corr_bin[b] = PETSC_TRUE;
+      order[j] = b;
     }
-    sp->corr_pad = PetscMax(sp->corr_pad, H);
-    sp->ncorr++;
   }
-  PetscCall(PetscCalloc2(sp->nsamples + 2 * sp->corr_pad + 64, &sp->xpad,
-                         BA_NSUMS * (CorrRow(sp->corr_pad, -sp->corr_pad) + 32), &sp->row));
+  for (int i = 0; i < c->nbin; i++) {
+    const int b = order[i], nf = fr->bin_nfreq[b];
+    int h, L;
+    double *r, *K;
+
+    /* K[u][v] = sum_j r_j(u) r_j(v) over the reversed parts, which R's products equal */
+    PetscCall(BinWavelets(sp, fr, b, &h, &r));
+    L          = 2 * h + 1;
+    c->bin[i]  = b;
+    c->half[i] = h;
+    c->H       = PetscMax(c->H, h);
+    PetscCall(PetscMalloc1(CorrRowStart(h, h + 1), &K));
+    for (int u = -h; u <= h; u++) {
+      double *row = K + CorrRowStart(h, u);
+      for (int v = u; v <= h; v++) {
+        double g = 0;
+        for (int j = 0; j < nf; j++) { /* real, then imaginary part, wavelet by wavelet */
+          g += r[(size_t)j * L + u + h] * r[(size_t)j * L + v + h];
+          g += r[(size_t)(nf + j) * L + u + h] * r[(size_t)(nf + j) * L + v + h];
+        }
+        row[v - u] = v > u ? 2 * g : g;
+      }
+    }
+    c->K[i] = K;
+    PetscCall(PetscFree(r));
+  }
+  c->xt   = LanesAlloc(sp->nsamples + 2 * c->H + 2 + 8); /* CorrFirstRow reads 7 past */
+  c->tile = LanesAlloc(BA_NSUMS * CORR_TILE);
+  c->acc  = LanesAlloc(BA_NSUMS * PetscMax(c->nbin, 1));
+  PetscCheck(c->xt && c->tile && c->acc, PETSC_COMM_SELF, PETSC_ERR_MEM, "out of memory for the correlation work");
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -794,6 +832,7 @@ PetscErrorCode SpectralCreate(double sfreq, PetscInt nsamples, const BaFrequenci
     PetscCall(PetscFree(comp[i].taps));
   PetscCall(PetscFree(comp));
   PetscCall(SplitFilters(s, nfilt, filt, PlannerFlags));
+  PetscCall(SpectralSetKernel(s, SPECTRAL_KERNEL_BEST));
   *sp = s;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -805,10 +844,43 @@ int SpectralTransforms(Spectral sp)
 
 int SpectralCorrelationBins(Spectral sp)
 {
-  int n = 0;
-  for (int c = 0; c < sp->ncorr; c++)
-    n += sp->corr[c].nbin;
-  return n;
+  return sp->corr.nbin;
+}
+
+const char *const SpectralKernelTypeNames[] = {"portable",         "avx2", "avx512", "best", "SpectralKernelType",
+                                               "SPECTRAL_KERNEL_", NULL};
+
+PetscBool SpectralKernelAvailable(SpectralKernelType type)
+{
+  __builtin_cpu_init();
+  switch (type) {
+  case SPECTRAL_KERNEL_AVX512:
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")
+               ? PETSC_TRUE
+               : PETSC_FALSE;
+  case SPECTRAL_KERNEL_AVX2:
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") ? PETSC_TRUE : PETSC_FALSE;
+  default:
+    return PETSC_TRUE;
+  }
+}
+
+PetscErrorCode SpectralSetKernel(Spectral sp, SpectralKernelType type)
+{
+  PetscFunctionBegin;
+  if (type == SPECTRAL_KERNEL_BEST)
+    type = SpectralKernelAvailable(SPECTRAL_KERNEL_AVX512) ? SPECTRAL_KERNEL_AVX512
+           : SpectralKernelAvailable(SPECTRAL_KERNEL_AVX2) ? SPECTRAL_KERNEL_AVX2
+                                                           : SPECTRAL_KERNEL_PORTABLE;
+  PetscCheck(SpectralKernelAvailable(type), PETSC_COMM_SELF, PETSC_ERR_SUP,
+             "this CPU cannot run the %s spectral kernel", SpectralKernelTypeNames[type]);
+  sp->kernel = type;
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+SpectralKernelType SpectralGetKernel(Spectral sp)
+{
+  return sp->kernel;
 }
 
 /* The inner loops below are a third of the run time; they are compiled for AVX-512, for
@@ -861,99 +933,109 @@ HOT_LOOP static void RangePower(const double *restrict y, int n, const int *lo, 
 typedef double V8 __attribute__((vector_size(64)));              /* 8 lanes, aligned */
 typedef double V8u __attribute__((vector_size(64), aligned(8))); /* 8 lanes, unaligned */
 
-_Static_assert(BA_NSUMS == 4, "CorrBandSums walks the baseline and three windows in step");
+_Static_assert(BA_NSUMS == 4, "CorrLanes walks the baseline and three windows in step");
 
-/* One band's sums over the ranges lo[s]..hi[s]: T[i][s] = <K_i, C_s> for its sub-bins i
-   (sorted by half length, longest first), with C_s[u][u + d] = sum_{n = lo..hi} x(n + u)
-   x(n + u + d) walked row by row, u = -H..H, for the four ranges in step: the first row
-   directly (N x 2 H + 1 multiply-adds, rounded up to blocks of 32 lanes held in registers
-   over n), each next one from the last, C[u + 1][u + 1 + d] = C[u][u + d] -
-   x(lo + u) x(lo + u + d) + x(hi + 1 + u) x(hi + 1 + u + d), and every sub-bin's row of K
-   taken against the four rows on the way (each row of K read once for all ranges, four
-   independent sums), in 8 lanes added up at the end. A row of C is nrow = CorrRow(H, -H)
-   long (the first row's blocks of 32 write up to 24 entries past it, inside the stride of
-   nrow + 32; xp has room after the epoch); K's rows are padded with zeros to multiples
-   of 8, and the row entries they meet there hold stale but finite values. */
-HOT_LOOP static void CorrBandSums(const CorrBand *band, const double *restrict xp, const int *lo, const int *hi,
-                                  double *restrict rows, double T[][BA_NSUMS])
+/* The correlation's kernel (spectral_corr.h) for AVX-512, for AVX2 and portably, picked at
+   run time (SpectralSetKernel). Each uses FMA (the portable one through the C library's
+   fma()), in the same order, so all three give the same bits. */
+#define LV_LOAD(p)       _mm512_load_pd(p)
+#define LV_STORE(p, v)   _mm512_store_pd(p, v)
+#define LV_SPLAT(x)      _mm512_set1_pd(x)
+#define LV_ZERO          _mm512_setzero_pd()
+#define LV_FMA(a, b, c)  _mm512_fmadd_pd(a, b, c)
+#define LV_FNMA(a, b, c) _mm512_fnmadd_pd(a, b, c)
+#define LV_KEEP(v)       __asm__("" : "+v"(v))
+#define LV               __m512d
+#define LV_WIDTH         8
+#define CORR_TARGET      __attribute__((target("avx512f,avx2,fma")))
+#define CORR_NAME(f)     f##Avx512
+#include "spectral_corr.h"
+#undef LV_LOAD
+#undef LV_STORE
+#undef LV_SPLAT
+#undef LV_ZERO
+#undef LV_FMA
+#undef LV_FNMA
+#undef LV_KEEP
+#undef LV
+#undef LV_WIDTH
+#undef CORR_TARGET
+#undef CORR_NAME
+
+#define LV_LOAD(p)       _mm256_load_pd(p)
+#define LV_STORE(p, v)   _mm256_store_pd(p, v)
+#define LV_SPLAT(x)      _mm256_set1_pd(x)
+#define LV_ZERO          _mm256_setzero_pd()
+#define LV_FMA(a, b, c)  _mm256_fmadd_pd(a, b, c)
+#define LV_FNMA(a, b, c) _mm256_fnmadd_pd(a, b, c)
+#define LV_KEEP(v)       __asm__("" : "+x"(v))
+#define LV               __m256d
+#define LV_WIDTH         4
+#define CORR_TARGET      __attribute__((target("avx2,fma")))
+#define CORR_NAME(f)     f##Avx2
+#include "spectral_corr.h"
+#undef LV_LOAD
+#undef LV_STORE
+#undef LV_SPLAT
+#undef LV_ZERO
+#undef LV_FMA
+#undef LV_FNMA
+#undef LV_KEEP
+#undef LV
+#undef LV_WIDTH
+#undef CORR_TARGET
+#undef CORR_NAME
+
+#define LV_LOAD(p)       (*(p))
+#define LV_STORE(p, v)   (*(p) = (v))
+#define LV_SPLAT(x)      (x)
+#define LV_ZERO          0.0
+#define LV_FMA(a, b, c)  fma(a, b, c)
+#define LV_FNMA(a, b, c) fma(-(a), b, c)
+#define LV_KEEP(v)       (void)(v)
+#define LV               double
+#define LV_WIDTH         1
+#define CORR_TARGET
+#define CORR_NAME(f) f##Portable
+#include "spectral_corr.h"
+#undef LV_LOAD
+#undef LV_STORE
+#undef LV_SPLAT
+#undef LV_ZERO
+#undef LV_FMA
+#undef LV_FNMA
+#undef LV_KEEP
+#undef LV
+#undef LV_WIDTH
+#undef CORR_TARGET
+#undef CORR_NAME
+
+/* Adds the correlation sub-bins' sums of the nl <= CORR_LANES epochs x[0..nl-1] into
+   out[e][bin * BA_NSUMS + s]. */
+static void CorrSums(Spectral sp, int nl, const double *const *x, double *const *out)
 {
-  const int H = band->H, nb = band->nbin, nrow = CorrRow(H, -H), stride = nrow + 32;
-  const double *K[BA_MAX_SUBBINS];
-  V8 acc[BA_MAX_SUBBINS][BA_NSUMS];
-
-  for (int i = 0; i < nb; i++) {
-    K[i] = band->K[i];
-    for (int s = 0; s < BA_NSUMS; s++)
-      acc[i][s] = (V8){0};
-  }
-  for (int s = 0; s < BA_NSUMS; s++) {
-    double *row = rows + s * stride;
-    for (int d = 0; d < nrow; d += 32) {
-      V8 s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
-      for (int n = lo[s]; n <= hi[s]; n++) {
-        const double a = xp[n - H], *xs = xp + n - H + d;
-        s0 += a * *(const V8u *)xs;
-        s1 += a * *(const V8u *)(xs + 8);
-        s2 += a * *(const V8u *)(xs + 16);
-        s3 += a * *(const V8u *)(xs + 24);
-      }
-      *(V8u *)(row + d)      = s0;
-      *(V8u *)(row + d + 8)  = s1;
-      *(V8u *)(row + d + 16) = s2;
-      *(V8u *)(row + d + 24) = s3;
-    }
-  }
-  for (int u = -H;; u++) {
-    const double *r0 = rows, *r1 = rows + stride, *r2 = rows + 2 * stride, *r3 = rows + 3 * stride;
-
-    for (int i = 0; i < nb && band->half[i] >= (u < 0 ? -u : u); i++) {
-      const int len = CorrRow(band->half[i], u);
-      V8 a0 = acc[i][0], a1 = acc[i][1], a2 = acc[i][2], a3 = acc[i][3];
-
-      for (int q = 0; q < len; q += 8) {
-        const V8 k = *(const V8u *)(K[i] + q);
-        a0 += k * *(const V8u *)(r0 + q);
-        a1 += k * *(const V8u *)(r1 + q);
-        a2 += k * *(const V8u *)(r2 + q);
-        a3 += k * *(const V8u *)(r3 + q);
-      }
-      acc[i][0] = a0;
-      acc[i][1] = a1;
-      acc[i][2] = a2;
-      acc[i][3] = a3;
-      K[i] += len;
-    }
-    if (u == H) break;
-    for (int s = 0; s < BA_NSUMS; s++) {
-      double *row    = rows + s * stride;
-      const double a = xp[lo[s] + u], b = xp[hi[s] + 1 + u], *xa = xp + lo[s] + u, *xb = xp + hi[s] + 1 + u;
-      for (int d = 0; d < H - u; d++)
-        row[d] += b * xb[d] - a * xa[d];
-    }
-  }
-  for (int i = 0; i < nb; i++)
-    for (int s = 0; s < BA_NSUMS; s++) {
-      const V8 v = acc[i][s];
-      T[i][s]    = ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-    }
-}
-
-/* Sums of the correlation bands' sub-bins over each range, into out[bin * BA_NSUMS + s]. */
-static void CorrSums(Spectral sp, const double *x, double *out)
-{
-  const double *xp = sp->xpad + sp->corr_pad; /* xp[n] = x(n), zero off the epoch */
+  const Corr *c = &sp->corr;
+  double *xp    = c->xt + (c->H + 1) * CORR_LANES; /* sample n, lane l at xp[n CORR_LANES + l] */
 
   for (PetscInt n = 0; n < sp->nsamples; n++)
-    sp->xpad[sp->corr_pad + n] = x[n];
-  for (int c = 0; c < sp->ncorr; c++) {
-    const CorrBand *band = &sp->corr[c];
-    double T[BA_MAX_SUBBINS][BA_NSUMS];
-
-    CorrBandSums(band, xp, sp->lo, sp->hi, sp->row, T);
-    for (int i = 0; i < band->nbin; i++)
-      for (int s = 0; s < BA_NSUMS; s++)
-        out[band->bin[i] * BA_NSUMS + s] += T[i][s];
+    for (int l = 0; l < CORR_LANES; l++)
+      xp[n * CORR_LANES + l] = l < nl ? x[l][n] : 0.0;
+  switch (sp->kernel) {
+  case SPECTRAL_KERNEL_AVX512:
+    CorrLanesAvx512(c, sp->lo, sp->hi, 0, xp, c->tile, c->acc);
+    break;
+  case SPECTRAL_KERNEL_AVX2:
+    for (int o = 0; o < CORR_LANES; o += 4)
+      CorrLanesAvx2(c, sp->lo, sp->hi, o, xp, c->tile, c->acc);
+    break;
+  default:
+    for (int o = 0; o < CORR_LANES; o++)
+      CorrLanesPortable(c, sp->lo, sp->hi, o, xp, c->tile, c->acc);
   }
+  for (int i = 0; i < c->nbin; i++)
+    for (int s = 0; s < BA_NSUMS; s++)
+      for (int l = 0; l < nl; l++)
+        out[l][c->bin[i] * BA_NSUMS + s] += c->acc[(i * BA_NSUMS + s) * CORR_LANES + l];
 }
 
 /* Spectrum of one real epoch, fed from sample start, for a size group, in xf[0..m-1]. */
@@ -1015,8 +1097,9 @@ static void LayoutSums(Spectral sp, const Layout *lay, const double *x, double *
   }
 }
 
-/* Epochs go one after the other: transforming several together (each filter spectrum
-   reused over 8 epochs, or FFTW's batched plans) measured no faster here. */
+/* The transforms take the epochs one after the other (transforming several together, each
+   filter spectrum reused over 8 epochs, or FFTW's batched plans, measured no faster); the
+   correlation takes them CORR_LANES at a time. */
 PetscErrorCode SpectralBinSumsBatch(Spectral sp, PetscInt nep, const double *const *x, double *const *sums)
 {
   PetscFunctionBegin;
@@ -1025,8 +1108,10 @@ PetscErrorCode SpectralBinSumsBatch(Spectral sp, PetscInt nep, const double *con
       sums[e][i] = 0;
     for (int l = 0; l < 2; l++)
       LayoutSums(sp, &sp->bins[l], x[e], sums[e]);
-    CorrSums(sp, x[e], sums[e]);
   }
+  if (sp->corr.nbin)
+    for (PetscInt e = 0; e < nep; e += CORR_LANES)
+      CorrSums(sp, (int)PetscMin(CORR_LANES, nep - e), x + e, sums + e);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1088,10 +1173,11 @@ PetscErrorCode SpectralDestroy(Spectral *sp)
     LayoutDestroy(&s->bins[l]);
   LayoutDestroy(&s->sums);
   LayoutDestroy(&s->full);
-  for (int c = 0; c < s->ncorr; c++)
-    for (int i = 0; i < s->corr[c].nbin; i++)
-      PetscCall(PetscFree(s->corr[c].K[i]));
-  PetscCall(PetscFree2(s->xpad, s->row));
+  for (int i = 0; i < s->corr.nbin; i++)
+    PetscCall(PetscFree(s->corr.K[i]));
+  free(s->corr.xt);
+  free(s->corr.tile);
+  free(s->corr.acc);
   fftw_free(s->xin);
   fftw_free(s->xf[0]);
   fftw_free(s->xf[1]);

@@ -116,8 +116,8 @@ static PetscErrorCode FeaturesSetFromOptions(FeaturesOptions *o, char *patients,
                           "FFTW wisdom file: loaded if present, else measured on rank 0 and saved", o->wisdom,
                           o->wisdom, sizeof(o->wisdom), NULL));
   PetscCall(OptionsReal(PetscOptionsObject, "-spectral_tol",
-                        "Theta, alpha and beta sub-bins through the leading components of their wavelets: "
-                        "largest share of a sub-bin's energy left out (0 = none; the gammas are always exact)",
+                        "Sub-bins summed through FFTs of the components of their wavelets (theta and alpha at "
+                        "512 Hz): largest share of a sub-bin's energy left out (0 = none)",
                         o->spectral_tol, 0, 1e-6, &o->spectral_tol, NULL));
   o->planner = 0;
   PetscCall(OptionsChoice(
