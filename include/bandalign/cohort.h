@@ -23,7 +23,8 @@ typedef struct {
 PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c);
 
 /* Reads global rows [lo, hi) of one ROI across the files (any of the outputs may be NULL).
-   Collective: every rank visits every file. */
+   A responsive_p that is not a p-value in [0, 1] (NaN included) is an input error on every
+   rank naming the file and the channel. Collective: every rank visits every file. */
 PetscErrorCode CohortReadRoi(Cohort *c, int roi, PetscInt lo, PetscInt hi, float *feature, double *resp_p,
                              uint8_t *increase);
 

@@ -1,5 +1,6 @@
 /* cohort.c: several features files read as one cohort (the parts of a job array). */
 #include <bandalign/cohort.h>
+#include <bandalign/comm.h>
 
 /* Channels in (patient, name) order, for finding one channel given twice. */
 static const Cohort *SortCohort;
@@ -87,6 +88,24 @@ PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Rows [lo, hi) of responsive_p must be p-values in [0, 1] (a NaN would pass BH as no
+   rejection, a p above 1 or below 0 shift every rank's q-values): the first that is not is
+   named with its file and channel, agreed by every rank (each reads its own rows). */
+static PetscErrorCode CheckP(const Cohort *c, int roi, PetscInt lo, PetscInt hi, const double *p)
+{
+  char err[BA_COMM_ERR_LEN] = "", name[64];
+
+  PetscFunctionBegin;
+  for (PetscInt g = lo; g < hi && !err[0]; g++) {
+    if (p[g - lo] >= 0 && p[g - lo] <= 1) continue;
+    RoiName(roi, name, sizeof(name));
+    snprintf(err, sizeof(err), "%s: /roi/%s/responsive_p of channel %s of patient %s is %g, not a p-value in [0, 1]",
+             FileOf(c, g), name, c->name[g], c->patient[g], p[g - lo]);
+  }
+  PetscCall(CommAgreeError(c->file[0].file.comm, err));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode CohortReadRoi(Cohort *c, int roi, PetscInt lo, PetscInt hi, float *feature, double *resp_p,
                              uint8_t *increase)
 {
@@ -99,6 +118,7 @@ PetscErrorCode CohortReadRoi(Cohort *c, int roi, PetscInt lo, PetscInt hi, float
                               feature ? feature + (size_t)off * c->nimages : NULL, resp_p ? resp_p + off : NULL,
                               increase ? increase + off : NULL));
   }
+  if (resp_p) PetscCall(CheckP(c, roi, lo, hi, resp_p));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -4,6 +4,7 @@
  * contiguous range of channels writes one hyperslab per dataset and block. Channel metadata
  * (names, patients, coordinates) is small and known to every rank, so it is written whole
  * from rank 0. */
+#include <bandalign/atlas.h>
 #include <bandalign/features.h>
 
 static const char Format[] = "bandalign-features";
@@ -112,6 +113,7 @@ PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff)
   PetscCall(CheckShape(ff, "/channels/mni", (hsize_t)ff->nchannels, 3));
   PetscCall(PetscMalloc1(3 * ff->nchannels, &ff->mni));
   PetscCall(BaH5ReadAll(&ff->file, "/channels/mni", H5T_NATIVE_DOUBLE, (hsize_t)ff->nchannels * 3, ff->mni));
+  PetscCall(MniCheck(comm, path, "/channels/mni", ff->nchannels, ff->mni, ff->channel_name, 0));
   PetscCall(PetscMalloc1(ff->nchannels, &ff->n_artifacts));
   PetscCall(BaH5ReadAll(&ff->file, "/channels/n_artifacts", H5T_NATIVE_INT, (hsize_t)ff->nchannels, ff->n_artifacts));
   for (int roi = 0; roi < BA_NROIS; roi++) {

@@ -3,6 +3,7 @@
  * The per-channel datasets are written by the ranks that own the channels, as hyperslabs;
  * the per-ROI summaries are small and identical on every rank, so they go out as attributes
  * and whole datasets from rank 0. */
+#include <bandalign/atlas.h>
 #include <bandalign/results.h>
 
 static const char Format[] = "bandalign-results";
@@ -240,6 +241,7 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
   v = res->nlayers;
   PetscCall(PetscMalloc2(3 * n, &res->mni, n, &res->area));
   PetscCall(BaH5ReadAll(f, "/channels/mni", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, res->mni));
+  PetscCall(MniCheck(comm, path, "/channels/mni", n, res->mni, res->channel_name, 0));
   PetscCall(BaH5ReadAll(f, "/channels/area", H5T_NATIVE_INT, (hsize_t)n, res->area));
   PetscCall(BaH5Exists(f, "/layers/rdm_correlation", &has));
   if (has) {
