@@ -22,6 +22,9 @@ typedef struct {
    Collective. */
 PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c);
 
+/* The path of the file that holds global channel g (for messages). */
+const char *CohortFileOf(const Cohort *c, PetscInt g);
+
 /* Reads global rows [lo, hi) of one ROI across the files (any of the outputs may be NULL).
    A responsive_p that is not a p-value in [0, 1] (NaN included) is an input error on every
    rank naming the file and the channel. Collective: every rank visits every file. */

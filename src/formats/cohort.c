@@ -13,8 +13,7 @@ static int ChannelCompare(const void *x, const void *y)
   return d ? d : (a > b) - (a < b);
 }
 
-/* The file that holds global channel g. */
-static const char *FileOf(const Cohort *c, PetscInt g)
+const char *CohortFileOf(const Cohort *c, PetscInt g)
 {
   PetscInt f = 0;
   while (f + 1 < c->nfiles && g >= c->first[f + 1])
@@ -42,7 +41,7 @@ static PetscErrorCode CheckDuplicates(MPI_Comm comm, const Cohort *c)
     SETERRQ(comm, BA_ERR_INPUT,
             "-features: channel %s of patient %s is in the cohort twice (%s and %s: a file given twice, or array "
             "parts with overlapping -patients?)",
-            c->name[b], c->patient[b], FileOf(c, a), FileOf(c, b));
+            c->name[b], c->patient[b], CohortFileOf(c, a), CohortFileOf(c, b));
   }
   PetscCall(PetscFree(order));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -100,7 +99,7 @@ static PetscErrorCode CheckP(const Cohort *c, int roi, PetscInt lo, PetscInt hi,
     if (p[g - lo] >= 0 && p[g - lo] <= 1) continue;
     RoiName(roi, name, sizeof(name));
     snprintf(err, sizeof(err), "%s: /roi/%s/responsive_p of channel %s of patient %s is %g, not a p-value in [0, 1]",
-             FileOf(c, g), name, c->name[g], c->patient[g], p[g - lo]);
+             CohortFileOf(c, g), name, c->name[g], c->patient[g], p[g - lo]);
   }
   PetscCall(CommAgreeError(c->file[0].file.comm, err));
   PetscFunctionReturn(PETSC_SUCCESS);

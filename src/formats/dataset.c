@@ -382,7 +382,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
   len = (size_t)pt->ntrials * (size_t)pt->nsamples;
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", pt->id));
   if (ds->montage == BA_MONTAGE_BIPOLAR) {
-    PetscCall(BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf));
+    PetscCall(BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf, err, sizeof(err)));
   } else {
     /* the contiguous run of contact rows that holds both contacts of every channel */
     PetscInt cmin = 0, cmax = -1;
@@ -396,8 +396,9 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
         }
       PetscCall(PetscMalloc1((size_t)(cmax + 1 - cmin) * len, &rows));
     }
-    PetscCall(BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)cmin, (hsize_t)(cmax + 1), rows));
-    for (PetscInt c = lo; c < hi; c++) {
+    PetscCall(
+        BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)cmin, (hsize_t)(cmax + 1), rows, err, sizeof(err)));
+    for (PetscInt c = lo; c < hi && !err[0]; c++) {
       const float *a = rows + (size_t)(pt->pair[2 * c] - cmin) * len,
                   *b = rows + (size_t)(pt->pair[2 * c + 1] - cmin) * len;
       float *o       = buf + (size_t)(c - lo) * len;

@@ -906,11 +906,14 @@ static PetscErrorCode RangesOverlap(MPI_Comm comm, hsize_t lo, hsize_t hi, Petsc
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Rows are written independently: each rank's rows are one contiguous extent, so collective
-   buffering would gain little, and Open MPI 4.1's OMPIO loses the errors of collective
-   writes: its vulcan and dynamic fcoll components return success from a write_all whose
-   writes failed (a full disk on 3 ranks gave a committed file with holes and exit 0; the
-   two_phase component hung), where an independent write returns the error. */
+/* Writes are collective for HDF5 but individual MPI-IO calls underneath
+   (H5FD_MPIO_INDIVIDUAL_IO): Open MPI 4.1's OMPIO loses the errors of collective writes
+   (its vulcan and dynamic fcoll components return success from a write_all whose writes
+   failed: a full disk on 3 ranks gave a committed file with holes and exit 0; two_phase
+   hung), while each rank's rows are one contiguous extent, so collective buffering gains
+   little. Independent H5Dwrite would report the error too, but leaves HDF5's state of the
+   file different between the ranks (only the writers' end of file moves), and the
+   collective close of an abandoned file then hung. */
 static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf,
                                    PetscBool write)
 {
@@ -923,7 +926,8 @@ static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype,
   PetscCall(OpenDataset(f, name, &dset));
   PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
   BaCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
-  BaCallH5(H5Pset_dxpl_mpio(dxpl, overlap || write ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
+  BaCallH5(H5Pset_dxpl_mpio(dxpl, overlap ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
+  if (write) BaCallH5(H5Pset_dxpl_mpio_collective_opt(dxpl, H5FD_MPIO_INDIVIDUAL_IO), f->path);
   if (write)
     rc = H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf);
   else if (!overlap || hi > lo)
@@ -946,15 +950,19 @@ PetscErrorCode BaH5ReadRows(BaH5File *f, const char *name, hid_t memtype, hsize_
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode BaH5ReadRowsIndependent(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf)
+PetscErrorCode BaH5ReadRowsIndependent(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf,
+                                       char *err, size_t errlen)
 {
   hid_t dset, fspace, mspace;
 
   PetscFunctionBegin;
+  err[0] = 0;
   if (hi == lo) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(OpenDataset(f, name, &dset));
   PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
-  BaCallH5(H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf), f->path);
+  if (H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf) < 0)
+    snprintf(err, errlen, "%s: cannot read rows %llu to %llu of %s (is the file truncated or corrupt?)", f->path,
+             (unsigned long long)lo, (unsigned long long)hi - 1, name);
   H5Sclose(mspace);
   H5Sclose(fspace);
   H5Dclose(dset);

@@ -902,6 +902,20 @@ static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, Petsc
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The first non-finite sample of the n signals x read from r (an IEEE_FLOAT_32 BrainVision
+   file can hold NaN and Inf; the resampler would smear one over a whole epoch) into err. */
+static void SignalsCheckFinite(const Recording *r, PetscInt n, const PetscInt *sig, double *const *x, char *err,
+                               size_t errlen)
+{
+  for (PetscInt c = 0; c < n && !err[0]; c++)
+    for (PetscInt64 k = 0; k < r->sig.nsamples[sig[c]]; k++)
+      if (!isfinite(x[c][k])) {
+        snprintf(err, errlen, "%s: channel %s has a non-finite sample (%s) at %.6f s", r->path, r->sig.label[sig[c]],
+                 isnan(x[c][k]) ? "NaN" : "Inf", (double)k / r->sig.fs[sig[c]]);
+        break;
+      }
+}
+
 /* Epochs channels [lo, hi) of one subject into buf[hi-lo][ntrials][768], run by run. */
 static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo, PetscInt hi, float *buf, char *err,
                                     size_t errlen)
@@ -913,13 +927,14 @@ static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo
   PetscFunctionBegin;
   err[0] = 0;
   PetscCall(PetscMalloc3(n + 1, &x, n + 1, &sig, NS, &y));
-  for (PetscInt i = 0; i < s->nrec; i++) {
+  for (PetscInt i = 0; i < s->nrec && !err[0]; i++) { /* a read error of one run is not cleared by the next */
     const Recording *r = &s->rec[i];
     for (PetscInt c = 0; c < n; c++) {
       sig[c] = r->signal[lo + c];
       PetscCall(PetscMalloc1(r->sig.nsamples[sig[c]] + 1, &x[c]));
     }
     if (n > 0) PetscCall(RecordingRead(r, n, sig, x, err, errlen));
+    SignalsCheckFinite(r, n, sig, x, err, errlen);
     for (PetscInt c = 0; c < n && !err[0]; c++) {
       Resampler rs;
       PetscCall(ResamplerCreate(comm, r->sig.fs[sig[c]], BA_IMPORT_SFREQ, &rs));
