@@ -18,8 +18,8 @@ typedef struct {
 } Cohort;
 
 /* Opens every file of the comma-separated list and checks that they describe the same
-   images in the same order and that no channel (patient and name) is in two places.
-   Collective. */
+   images in the same order and that no channel (patient and name) is in two places. On
+   error c is closed and holds nothing. Collective. */
 PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c);
 
 /* The path of the file that holds global channel g (for messages). */

@@ -61,7 +61,7 @@ PetscErrorCode ResultsCommit(Results *res);
 /* Reads a whole results file on the calling ranks (for report: small). Values that rsa
    cannot write (rho outside [-1, 1], p or q outside [0, 1], rho NaN where p is not, a
    significant pair that is not responsive, counts out of range, ...) are input errors
-   naming the file and the place. Collective. */
+   naming the file and the place; res is then closed and holds nothing. Collective. */
 PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res);
 
 PetscErrorCode ResultsClose(Results *res);

@@ -47,21 +47,27 @@ static PetscErrorCode CheckDuplicates(MPI_Comm comm, const Cohort *c)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
+/* Opens the files of the comma-separated list (a copy of it is cut up). */
+static PetscErrorCode OpenFiles(MPI_Comm comm, char *copy, Cohort *c)
 {
-  char *copy, *tok, *save = NULL;
-  PetscInt g = 0;
+  char *save = NULL;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(c, sizeof(*c)));
-  PetscCall(PetscStrallocpy(list, &copy));
-  for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     PetscCheck(c->nfiles < BA_MAX_FEATURE_FILES, comm, BA_ERR_INPUT, "-features: more than %d files",
                BA_MAX_FEATURE_FILES);
     PetscCall(FeaturesOpen(comm, tok, &c->file[c->nfiles]));
     c->nfiles++;
   }
-  PetscCall(PetscFree(copy));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* CohortOpen's checks of the open files and the cohort's channel arrays. */
+static PetscErrorCode Load(MPI_Comm comm, const char *list, Cohort *c)
+{
+  PetscInt g = 0;
+
+  PetscFunctionBegin;
   c->nimages = c->file[0].nimages;
   for (PetscInt f = 0; f < c->nfiles; f++) {
     const Features *ff = &c->file[f];
@@ -84,6 +90,22 @@ PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
         c->mni[3 * g + d] = c->file[f].mni[3 * r + d];
     }
   PetscCall(CheckDuplicates(comm, c));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
+{
+  char *copy;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(c, sizeof(*c)));
+  PetscCall(PetscStrallocpy(list, &copy));
+  ierr = OpenFiles(comm, copy, c);
+  PetscCall(PetscFree(copy));
+  if (!ierr) ierr = Load(comm, list, c);
+  if (ierr) PetscCall(CohortClose(c)); /* nothing is left to the caller on error */
+  PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

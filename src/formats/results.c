@@ -323,17 +323,16 @@ static PetscErrorCode ResultsCheck(const Results *res)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
+/* ResultsOpen's work on res, whose file is open; on error ResultsOpen frees what it holds. */
+static PetscErrorCode Load(MPI_Comm comm, const char *path, Results *res)
 {
   BaH5File *f = &res->file;
   PetscInt n, v;
   PetscInt64 i64;
-  char obj[96], name[128];
+  char obj[96], name[128], **patient;
   PetscBool has;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(res, sizeof(*res)));
-  PetscCall(BaH5FileOpen(comm, path, Format, f));
   PetscCall(BaH5AttrReadString(f, "/", "protocol", res->protocol, sizeof(res->protocol)));
   PetscCall(BaH5AttrReadString(f, "/", "correction", res->correction, sizeof(res->correction)));
   PetscCall(BaH5AttrReadString(f, "/", "options", res->options, sizeof(res->options)));
@@ -353,11 +352,13 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
   PetscCheck(res->nlayers > 0 && res->nlayers <= 64, comm, BA_ERR_INPUT,
              "%s: %" PetscInt_FMT " layers (1 to 64 supported)", path, res->nlayers);
   PetscCall(BaH5ReadStrings(f, "/channels/name", &res->nchannels, &res->channel_name));
-  PetscCall(BaH5ReadStrings(f, "/channels/patient", &n, &res->patient));
+  PetscCall(BaH5ReadStrings(f, "/channels/patient", &n, &patient));
+  if (n != res->nchannels) PetscCall(BaStringsFree(n, &patient));
   PetscCheck(n == res->nchannels, comm, BA_ERR_INPUT,
              "%s: /channels/patient has %" PetscInt_FMT " entries, expected %" PetscInt_FMT, path, n, res->nchannels);
-  n = res->nchannels;
-  v = res->nlayers;
+  res->patient = patient;
+  n            = res->nchannels;
+  v            = res->nlayers;
   PetscCall(PetscMalloc2(3 * n, &res->mni, n, &res->area));
   PetscCall(BaH5ReadAll(f, "/channels/mni", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, res->mni));
   PetscCall(MniCheck(comm, path, "/channels/mni", n, res->mni, res->channel_name, 0));
@@ -409,6 +410,19 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
     }
   }
   PetscCall(ResultsCheck(res));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
+{
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(res, sizeof(*res)));
+  PetscCall(BaH5FileOpen(comm, path, Format, &res->file));
+  ierr = Load(comm, path, res);
+  if (ierr) PetscCall(ResultsClose(res)); /* nothing is left to the caller on error */
+  PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
