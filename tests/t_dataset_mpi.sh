@@ -8,9 +8,9 @@ PY=${BA_PY:-/usr/bin/python3}
 MPIRUN=${BA_MPIRUN:-mpirun --allow-run-as-root --oversubscribe}
 TMP=${BA_TMP:-$(mktemp -d)}/dataset_mpi
 mkdir -p "$TMP"
-# the h5py file (1 check), then at each rank count test_dataset with that file (81 checks)
+# the h5py file (1 check), then at each rank count test_dataset with that file (83 checks)
 # and dataset_format.py's view of the C-written file (23 checks)
-plan $((1 + 3 * (81 + 23)))
+plan $((1 + 3 * (83 + 23)))
 checks_of "$PY" tests/ref/dataset_format.py write "$TMP/h5py.h5"
 for np in 1 2 3; do
   dir=$TMP/np$np

@@ -10,5 +10,5 @@ cd "${BA_ROOT:-$(dirname "$0")/..}"
 PY=${BA_PY:-/usr/bin/python3}
 TMP=${BA_TMP:-$(mktemp -d)}/import_bids
 rm -rf "$TMP" && mkdir -p "$TMP"
-plan 49 # printed by import_bids.py
+plan 55 # printed by import_bids.py
 checks_of "$PY" tests/ref/import_bids.py build/drivers/edfwrite "$TMP"

@@ -8,6 +8,6 @@ cd "${BA_ROOT:-$(dirname "$0")/..}"
 PY=${BA_PY:-/usr/bin/python3}
 TMP=${BA_TMP:-$(mktemp -d)}/import_kuzovkin
 rm -rf "$TMP" && mkdir -p "$TMP"
-plan 16 # printed by import_kuzovkin.py
+plan 21 # printed by import_kuzovkin.py
 build/drivers/matwrite "$TMP/study"
 checks_of "$PY" tests/ref/import_kuzovkin.py "$TMP/study" "$TMP"

@@ -2,13 +2,15 @@
 # Outputs never destroy what they should not: an output that is an input of the run, a
 # folder, a file of another kind, an -fftw_wisdom that is not wisdom, and an empty -out are
 # refused with one error line, leaving the file as it was and no temporary file; a rerun
-# replaces its own earlier output; each run writes under a temporary name of its own.
+# replaces its own earlier output; each run writes under a temporary name of its own (and
+# sets disk aside next to it as <temporary>.reserve); two runs writing the same -out at
+# once both finish, and the output is whole.
 source "$(dirname "$0")/lib.sh"
 : "${BA_BIN:?run through tests/run}"
 dir=$BA_TMP/outputs
 mkdir -p "$dir"
 run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet; }
-plan 10
+plan 11
 
 run 2 simulate -preset tiny -sim_control_network false -out "$dir/sim"
 run 2 features -dataset "$dir/sim/dataset.h5" -out "$dir/f.h5"
@@ -60,10 +62,24 @@ $BA_MPIRUN -np 1 "$BA_BIN" features -dataset "$dir/sim/dataset.h5" -out "$dir/sl
 pid=$!
 tmp=""
 for _ in $(seq 1 200); do
-  tmp=$(compgen -G "$dir/slow.h5.partial-*" || true)
+  tmp=$(compgen -G "$dir/slow.h5.partial-*" | grep -v '\.reserve$' || true)
   [ -n "$tmp" ] && break
   sleep 0.02
 done
 wait $pid || true
 check "the temporary file is named after the run's host and process ($(basename "${tmp:-none}"))" \
   '[[ "$(basename "$tmp")" =~ ^slow\.h5\.partial-.+-[0-9]+$ ]]'
+
+# two runs writing the same -out at once: each under its own temporary name, the last rename
+# wins, and what is left is one whole output and nothing else
+rm -f "$dir/twice.h5"
+$BA_MPIRUN -np 1 "$BA_BIN" features -dataset "$dir/sim/dataset.h5" -out "$dir/twice.h5" -quiet &
+pid1=$!
+$BA_MPIRUN -np 1 "$BA_BIN" features -dataset "$dir/sim/dataset.h5" -out "$dir/twice.h5" -quiet &
+pid2=$!
+rc1=0 rc2=0
+wait $pid1 || rc1=$?
+wait $pid2 || rc2=$?
+check "two runs writing the same -out at once: exits $rc1 and $rc2, one whole output, nothing else left" \
+  '[ $rc1 -eq 0 ] && [ $rc2 -eq 0 ] && h5diff -q "$dir/twice.h5" "$dir/f.orig" /roi /roi >/dev/null &&
+   ! compgen -G "$dir/twice.h5.partial*" >/dev/null'

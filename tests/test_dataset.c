@@ -393,8 +393,15 @@ static PetscErrorCode BadInput(const char *dir, const char *bi, const char *mono
   }
   {
     Edit e = {EDIT_SET, "/patients/P010/mni", NULL, {2, 1, 0}, NAN, NULL, {0}};
+    PetscCall(ExpectBad(dir, bi, "nan-mni.h5", 1, &e, -1,
+                        "/patients/P010/mni row 2 (E3-E4): MNI coordinate (2, nan, 3.5) mm is not finite"));
+  }
+  {
+    Edit e = {EDIT_SET, "/patients/P010/mni", NULL, {3, 2, 0}, -250, NULL, {0}};
     PetscCall(
-        ExpectBad(dir, bi, "nan-mni.h5", 1, &e, -1, "/patients/P010/mni has a non-finite coordinate in row 2 (E3-E4)"));
+        ExpectBad(dir, bi, "far-mni.h5", 1, &e, -1,
+                  "/patients/P010/mni row 3 (E4-E5): MNI coordinate (3, -5.5, -250) mm lies outside the plausible "
+                  "box |x|, |y|, |z| <= 200 mm"));
   }
   {
     Edit e[2] = {{EDIT_DELETE, "/patients/P001", NULL, {0}, 0, NULL, {0}},
@@ -515,7 +522,7 @@ int main(int argc, char **argv)
   PetscCall(PetscOptionsGetBool(NULL, NULL, "-keep", &keep, NULL));
   /* rank 0 checks; the h5py file adds its 2 patients read with both protocols (montage,
      then 3 checks a patient) */
-  if (rank == 0) CheckPlan(67 + (h5py_file[0] ? 2 * (1 + 3 * 2) : 0));
+  if (rank == 0) CheckPlan(69 + (h5py_file[0] ? 2 * (1 + 3 * 2) : 0));
   own = dir[0] ? PETSC_FALSE : PETSC_TRUE;
   if (own) {
     /* a fresh folder, named on rank 0 */

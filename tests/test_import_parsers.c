@@ -89,18 +89,47 @@ static void TestUnits(void)
         "units: V, mV, nV scaled to microvolts; uV, \xc2\xb5V and unknown units left as they are");
 }
 
-/* A BrainVision header for 3 channels at 250 Hz. */
-static const char *BvHeader(const char *name, const char *data, const char *orient, const char *binfmt)
+/* A BrainVision header for 3 channels, the sampling interval and channel 2's resolution given. */
+static const char *BvHeaderWith(const char *name, const char *data, const char *orient, const char *binfmt,
+                                const char *interval, const char *res2)
 {
   char text[1024];
 
   snprintf(text, sizeof(text),
            "\xef\xbb\xbf" /* a byte-order mark: the header is read after it */
            "Brain Vision Data Exchange Header File Version 1.0\n; comment\n[Common Infos]\nDataFile=%s\n"
-           "MarkerFile=x.vmrk\nDataFormat=BINARY\nDataOrientation=%s\nNumberOfChannels=3\nSamplingInterval=4000\n"
-           "[Binary Infos]\nBinaryFormat=%s\n[Channel Infos]\nCh2=B2,,0.5,mV\nCh1=A\\11,,0.25,\xc2\xb5V\nCh3=C3,,,\n",
-           data, orient, binfmt);
+           "MarkerFile=x.vmrk\nDataFormat=BINARY\nDataOrientation=%s\nNumberOfChannels=3\nSamplingInterval=%s\n"
+           "[Binary Infos]\nBinaryFormat=%s\n[Channel Infos]\nCh2=B2,,%s,mV\nCh1=A\\11,,0.25,\xc2\xb5V\nCh3=C3,,,\n",
+           data, orient, interval, binfmt, res2);
   return Write(name, text, -1);
+}
+
+/* A BrainVision header for 3 channels at 250 Hz. */
+static const char *BvHeader(const char *name, const char *data, const char *orient, const char *binfmt)
+{
+  return BvHeaderWith(name, data, orient, binfmt, "4000", "0.5");
+}
+
+/* Resolutions and sampling intervals that are not finite positive numbers are refused. */
+static void TestBrainVisionValues(void)
+{
+  const char *bad[] = {"nan", "inf", "-inf", "0", "-0.5", "abc", "0.5x"};
+  SignalTable sig;
+  BvLayout bv;
+  int nres = 0, nint = 0;
+
+  for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    nres += BrainVisionHeaderRead(PETSC_COMM_SELF,
+                                  BvHeaderWith("bad.vhdr", "mux.eeg", "MULTIPLEXED", "INT_16", "4000", bad[i]), &sig,
+                                  &bv) == BA_ERR_INPUT;
+    nint += BrainVisionHeaderRead(PETSC_COMM_SELF,
+                                  BvHeaderWith("bad.vhdr", "mux.eeg", "MULTIPLEXED", "INT_16", bad[i], "0.5"), &sig,
+                                  &bv) == BA_ERR_INPUT;
+  }
+  CHECK(nres == 7, "BrainVision: a channel resolution nan, inf, -inf, 0, negative or not a number is refused (%d of 7)",
+        nres);
+  CHECK(nint == 7, "BrainVision: a SamplingInterval nan, inf, -inf, 0, negative or not a number is refused (%d of 7)",
+        nint);
 }
 
 static void TestBrainVision(void)
@@ -197,18 +226,19 @@ static void TestEdf(void)
 
 int main(int argc, char **argv)
 {
-  const char *names[] = {"t.tsv",      "ragged.tsv", "empty.tsv", "mux.eeg",    "mux.vhdr",
-                         "vec.eeg",    "vec.vhdr",   "short.eeg", "short.vhdr", "int64.vhdr",
-                         "notbv.vhdr", "r.edf",      "bad.edf",   "bom.tsv",    "bom.json"};
+  const char *names[] = {"t.tsv",    "ragged.tsv", "empty.tsv",  "mux.eeg",    "mux.vhdr",   "vec.eeg",
+                         "vec.vhdr", "short.eeg",  "short.vhdr", "int64.vhdr", "notbv.vhdr", "r.edf",
+                         "bad.edf",  "bom.tsv",    "bom.json",   "bad.vhdr"};
 
   PetscCall(PetscInitialize(&argc, &argv, NULL, NULL));
   if (!mkdtemp(dir)) return 1;
-  CheckPlan(28);
+  CheckPlan(30);
   PetscCall(PetscPushErrorHandler(PetscReturnErrorHandler, NULL));
   TestTsv();
   TestJson();
   TestUnits();
   TestBrainVision();
+  TestBrainVisionValues();
   TestEdf();
   PetscCall(PetscPopErrorHandler());
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {

@@ -5,6 +5,7 @@
  * Runs alone or under mpirun (tests/t_network_mpi.sh runs it at 1, 2 and 3 ranks). Every
  * activation is an exact float, compared exactly; the RDM is built from a formula that is
  * symmetric with a zero diagonal by construction. Option: -dir D (default $BA_TMP or /tmp). */
+#include <bandalign/comm.h>
 #include <bandalign/network.h>
 #include <bandalign/context.h>
 #include <check.h>
@@ -82,7 +83,9 @@ static PetscErrorCode ReadLayer(Network *net, int l, PetscInt block, int *ok)
   PetscCall(PetscMalloc1(NIMG * block, &buf));
   for (PetscInt c0 = 0; c0 < net->nfeatures[l]; c0 += block) {
     PetscInt c1 = PetscMin(c0 + block, net->nfeatures[l]);
-    PetscCall(NetworkReadActivations(net, l, c0, c1, buf));
+    char err[BA_COMM_ERR_LEN];
+    PetscCall(NetworkReadActivations(net, l, c0, c1, buf, err, sizeof(err)));
+    *ok = *ok && !err[0];
     for (int i = 0; i < NIMG; i++)
       for (PetscInt f = c0; f < c1; f++)
         *ok = *ok && buf[i * (c1 - c0) + f - c0] == Act(l, i, f);
@@ -123,7 +126,11 @@ static PetscErrorCode CheckNetwork(const char *path)
   if (rank == 0) CHECK(all, "network: every activation, read by column blocks, each rank its own layers independently");
 
   PetscCall(PetscMalloc1(NIMG * NIMG, &rdm));
-  PetscCall(NetworkReadRdm(&net, 3, rdm));
+  {
+    char err[BA_COMM_ERR_LEN];
+    PetscCall(NetworkReadRdm(&net, 3, rdm, err, sizeof(err)));
+    rdmok = !err[0];
+  }
   for (int i = 0; i < NIMG; i++)
     for (int j = 0; j < NIMG; j++)
       rdmok = rdmok && rdm[i * NIMG + j] == Rdm(i, j);

@@ -29,6 +29,21 @@ int AtlasVoxelLabel(Atlas atlas, int i, int j, int k);
 
 PetscErrorCode AtlasClose(Atlas *atlas);
 
+/* The largest |x|, |y|, |z| (mm) of a plausible MNI coordinate. The 1 mm MNI152 template's
+   box, scalp included, is x -91..90, y -126..91, z -72..109 mm; 200 mm on every axis leaves
+   room for other MNI templates and for registration error, and still refuses coordinates
+   in micrometres, sentinels (-999, 9999) and garbage. */
+#define BA_MNI_MAX_MM 200.0
+
+/* Every coordinate that enters the program passes here (dataset, features and results
+   files, the importers): an input error on comm unless each of the n rows of xyz
+   ([n][3], mm) is finite and within BA_MNI_MAX_MM on every axis. The message names file,
+   what ("/channels/mni"), the first bad row (numbered from base: 0 for HDF5 rows, 1 for
+   MATLAB's or a table's) and its name (names may be NULL). Collective on comm when every
+   rank passes the same rows, which all callers do. */
+PetscErrorCode MniCheck(MPI_Comm comm, const char *file, const char *what, PetscInt n, const double *xyz,
+                        char *const *names, PetscInt base);
+
 /* The ventral stream, in order: Brodmann areas 17, 18, 19, 37, 20 (index 0..4); -1 for
    any other label. */
 #define BA_NAREAS 5

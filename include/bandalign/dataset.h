@@ -51,7 +51,7 @@ PetscErrorCode DatasetOpen(MPI_Comm comm, const char *path, BaProtocol protocol,
    its channels). Collective over the dataset's comm: every rank calls, each with its own
    patient and range (ranks may read different patients at once: the samples move by
    independent I/O, one contiguous run per rank); an empty range (lo == hi) may lie
-   anywhere. A non-finite sample on any rank is one input
+   anywhere. A non-finite sample or a failed read (a corrupt chunk) on any rank is one input
    error on every rank naming the first such channel and trial ("data.h5:
    /patients/P003/lfp has a non-finite sample in channel 5 (A5-A6), trial 2"). */
 PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscInt hi, float *buf);

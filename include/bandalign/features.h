@@ -40,7 +40,7 @@ PetscErrorCode FeaturesWriteBlock(Features *ff, PetscInt lo, const FeaturesBlock
 PetscErrorCode FeaturesCommit(Features *ff);
 
 /* Opens and validates a features file on every rank: format, shapes, every ROI present,
-   values finite where they must be. Collective. */
+   values finite where they must be. On error ff is closed and holds nothing. Collective. */
 PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff);
 
 /* Reads rows [lo, hi) of one ROI: feature [hi-lo][nimages], resp_p [hi-lo], increase

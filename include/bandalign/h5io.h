@@ -90,8 +90,11 @@ PetscErrorCode BaH5WriteRows(BaH5File *f, const char *name, hid_t memtype, hsize
                              const void *buf);
 
 /* Reads rows [lo, hi) on the calling rank alone (independent I/O; nothing when empty).
-   For ranks that read different datasets at the same time. */
-PetscErrorCode BaH5ReadRowsIndependent(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf);
+   For ranks that read different datasets at the same time. A read that fails (a corrupt
+   or truncated file) is not raised, since the other ranks are elsewhere: its message goes
+   to err ("" when all went well), for the caller's CommAgreeError. */
+PetscErrorCode BaH5ReadRowsIndependent(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf,
+                                       char *err, size_t errlen);
 
 /* Creates the groups on the way to name ("/a/b/c" creates /a and /a/b). Collective. */
 PetscErrorCode BaH5CreateGroups(BaH5File *f, const char *name);

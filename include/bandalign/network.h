@@ -29,12 +29,15 @@ PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net);
 
 /* Reads feature columns [c0, c1) of layer l's activations as float [nimages][c1-c0] on the
    calling rank alone (independent I/O: other ranks need not call, or may read other
-   layers or columns at the same time). Not collective. */
-PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, PetscInt c1, float *buf);
+   layers or columns at the same time). Not collective: a read that fails (a corrupt
+   chunk) is not raised but written to err ("" when all went well), for the caller to
+   agree on (CommAgreeError). */
+PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, PetscInt c1, float *buf, char *err,
+                                      size_t errlen);
 
 /* Reads layer l's RDM as double [nimages][nimages] on the calling rank (independent I/O;
-   every rank that needs it calls). Not collective. */
-PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm);
+   every rank that needs it calls). Not collective; a failed read goes to err as above. */
+PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm, char *err, size_t errlen);
 
 /* Closes the file and frees everything; a network being written is abandoned (its partial
    file removed). Collective. */

@@ -60,7 +60,10 @@ PetscErrorCode ResultsWriteComparisons(Results *res, const double *compare_p);
 PetscErrorCode ResultsWriteLayerCorrelation(Results *res, const double *corr);
 PetscErrorCode ResultsCommit(Results *res);
 
-/* Reads a whole results file on the calling ranks (for report: small). Collective. */
+/* Reads a whole results file on the calling ranks (for report: small). Values that rsa
+   cannot write (rho outside [-1, 1], p or q outside [0, 1], rho NaN where p is not, a
+   significant pair that is not responsive, counts out of range, ...) are input errors
+   naming the file and the place; res is then closed and holds nothing. Collective. */
 PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res);
 
 PetscErrorCode ResultsClose(Results *res);

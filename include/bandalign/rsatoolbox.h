@@ -62,7 +62,7 @@ PetscErrorCode RsatoolboxReadInfo(BaH5File *f, RsatoolboxInfo *info);
 PetscErrorCode RsatoolboxInfoFree(RsatoolboxInfo *info);
 
 /* RDM k as a full symmetric matrix m[ncond][ncond] (zero diagonal), on the calling rank alone
-   (independent I/O). Not collective. */
-PetscErrorCode RsatoolboxReadRdm(BaH5File *f, PetscInt ncond, PetscInt k, double *m);
+   (independent I/O). Not collective: a failed read goes to err (BaH5ReadRowsIndependent). */
+PetscErrorCode RsatoolboxReadRdm(BaH5File *f, PetscInt ncond, PetscInt k, double *m, char *err, size_t errlen);
 
 #endif

@@ -169,3 +169,21 @@ int AtlasVentralIndex(int label)
     if (BaVentralAreas[a] == label) return a;
   return -1;
 }
+
+PetscErrorCode MniCheck(MPI_Comm comm, const char *file, const char *what, PetscInt n, const double *xyz,
+                        char *const *names, PetscInt base)
+{
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++) {
+    const double *x = xyz + 3 * i;
+    char where[PETSC_MAX_PATH_LEN + 320];
+
+    if (fabs(x[0]) <= BA_MNI_MAX_MM && fabs(x[1]) <= BA_MNI_MAX_MM && fabs(x[2]) <= BA_MNI_MAX_MM)
+      continue; /* NaN: no */
+    snprintf(where, sizeof(where), "%s: %s row %" PetscInt_FMT "%s%.64s%s: MNI coordinate (%g, %g, %g) mm", file, what,
+             i + base, names ? " (" : "", names ? names[i] : "", names ? ")" : "", x[0], x[1], x[2]);
+    PetscCheck(isfinite(x[0]) && isfinite(x[1]) && isfinite(x[2]), comm, BA_ERR_INPUT, "%s is not finite", where);
+    SETERRQ(comm, BA_ERR_INPUT, "%s lies outside the plausible box |x|, |y|, |z| <= %.0f mm", where, BA_MNI_MAX_MM);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}

@@ -1,5 +1,6 @@
 /* cohort.c: several features files read as one cohort (the parts of a job array). */
 #include <bandalign/cohort.h>
+#include <bandalign/comm.h>
 
 /* Channels in (patient, name) order, for finding one channel given twice. */
 static const Cohort *SortCohort;
@@ -12,8 +13,7 @@ static int ChannelCompare(const void *x, const void *y)
   return d ? d : (a > b) - (a < b);
 }
 
-/* The file that holds global channel g. */
-static const char *FileOf(const Cohort *c, PetscInt g)
+const char *CohortFileOf(const Cohort *c, PetscInt g)
 {
   PetscInt f = 0;
   while (f + 1 < c->nfiles && g >= c->first[f + 1])
@@ -41,27 +41,33 @@ static PetscErrorCode CheckDuplicates(MPI_Comm comm, const Cohort *c)
     SETERRQ(comm, BA_ERR_INPUT,
             "-features: channel %s of patient %s is in the cohort twice (%s and %s: a file given twice, or array "
             "parts with overlapping -patients?)",
-            c->name[b], c->patient[b], FileOf(c, a), FileOf(c, b));
+            c->name[b], c->patient[b], CohortFileOf(c, a), CohortFileOf(c, b));
   }
   PetscCall(PetscFree(order));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
+/* Opens the files of the comma-separated list (a copy of it is cut up). */
+static PetscErrorCode OpenFiles(MPI_Comm comm, char *copy, Cohort *c)
 {
-  char *copy, *tok, *save = NULL;
-  PetscInt g = 0;
+  char *save = NULL;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(c, sizeof(*c)));
-  PetscCall(PetscStrallocpy(list, &copy));
-  for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     PetscCheck(c->nfiles < BA_MAX_FEATURE_FILES, comm, BA_ERR_INPUT, "-features: more than %d files",
                BA_MAX_FEATURE_FILES);
     PetscCall(FeaturesOpen(comm, tok, &c->file[c->nfiles]));
     c->nfiles++;
   }
-  PetscCall(PetscFree(copy));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* CohortOpen's checks of the open files and the cohort's channel arrays. */
+static PetscErrorCode Load(MPI_Comm comm, const char *list, Cohort *c)
+{
+  PetscInt g = 0;
+
+  PetscFunctionBegin;
   c->nimages = c->file[0].nimages;
   for (PetscInt f = 0; f < c->nfiles; f++) {
     const Features *ff = &c->file[f];
@@ -87,6 +93,40 @@ PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+PetscErrorCode CohortOpen(MPI_Comm comm, const char *list, Cohort *c)
+{
+  char *copy;
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(c, sizeof(*c)));
+  PetscCall(PetscStrallocpy(list, &copy));
+  ierr = OpenFiles(comm, copy, c);
+  PetscCall(PetscFree(copy));
+  if (!ierr) ierr = Load(comm, list, c);
+  if (ierr) PetscCall(CohortClose(c)); /* nothing is left to the caller on error */
+  PetscCall(ierr);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Rows [lo, hi) of responsive_p must be p-values in [0, 1] (a NaN would pass BH as no
+   rejection, a p above 1 or below 0 shift every rank's q-values): the first that is not is
+   named with its file and channel, agreed by every rank (each reads its own rows). */
+static PetscErrorCode CheckP(const Cohort *c, int roi, PetscInt lo, PetscInt hi, const double *p)
+{
+  char err[BA_COMM_ERR_LEN] = "", name[64];
+
+  PetscFunctionBegin;
+  for (PetscInt g = lo; g < hi && !err[0]; g++) {
+    if (p[g - lo] >= 0 && p[g - lo] <= 1) continue;
+    RoiName(roi, name, sizeof(name));
+    snprintf(err, sizeof(err), "%s: /roi/%s/responsive_p of channel %s of patient %s is %g, not a p-value in [0, 1]",
+             CohortFileOf(c, g), name, c->name[g], c->patient[g], p[g - lo]);
+  }
+  PetscCall(CommAgreeError(c->file[0].file.comm, err));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 PetscErrorCode CohortReadRoi(Cohort *c, int roi, PetscInt lo, PetscInt hi, float *feature, double *resp_p,
                              uint8_t *increase)
 {
@@ -99,6 +139,7 @@ PetscErrorCode CohortReadRoi(Cohort *c, int roi, PetscInt lo, PetscInt hi, float
                               feature ? feature + (size_t)off * c->nimages : NULL, resp_p ? resp_p + off : NULL,
                               increase ? increase + off : NULL));
   }
+  if (resp_p) PetscCall(CheckP(c, roi, lo, hi, resp_p));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -16,6 +16,7 @@
  * Non-finite samples are searched after each read, not at open: the samples are read once
  * anyway, and a scan at open would double the I/O of the features stage. */
 #include <bandalign/dataset.h>
+#include <bandalign/atlas.h>
 #include <bandalign/comm.h>
 #include <bandalign/context.h>
 #include <ctype.h>
@@ -244,10 +245,7 @@ static PetscErrorCode LoadPatient(Dataset *ds, PetscInt p, const char *id, BaPro
   PetscCall(CheckDim(f, name, dims[1], 3, "columns", NULL));
   PetscCall(PetscMalloc1(3 * pt->ncontacts, &s->mni));
   PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, 3 * (hsize_t)pt->ncontacts, s->mni));
-  for (PetscInt i = 0; i < 3 * pt->ncontacts; i++)
-    PetscCheck(isfinite(s->mni[i]), f->comm, BA_ERR_INPUT,
-               "%s: %s has a non-finite coordinate in row %" PetscInt_FMT " (%s)", f->path, name, i / 3,
-               s->contact[i / 3]);
+  PetscCall(MniCheck(f->comm, f->path, name, pt->ncontacts, s->mni, s->contact, 0));
 
   if (ds->montage == BA_MONTAGE_MONOPOLAR)
     PetscCall(PairContacts(f, group, protocol, s, pt));
@@ -384,7 +382,7 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
   len = (size_t)pt->ntrials * (size_t)pt->nsamples;
   PetscCall(PetscSNPrintf(name, sizeof(name), "/patients/%s/lfp", pt->id));
   if (ds->montage == BA_MONTAGE_BIPOLAR) {
-    PetscCall(BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf));
+    PetscCall(BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)lo, (hsize_t)hi, buf, err, sizeof(err)));
   } else {
     /* the contiguous run of contact rows that holds both contacts of every channel */
     PetscInt cmin = 0, cmax = -1;
@@ -398,8 +396,9 @@ PetscErrorCode DatasetReadChannels(Dataset *ds, PetscInt p, PetscInt lo, PetscIn
         }
       PetscCall(PetscMalloc1((size_t)(cmax + 1 - cmin) * len, &rows));
     }
-    PetscCall(BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)cmin, (hsize_t)(cmax + 1), rows));
-    for (PetscInt c = lo; c < hi; c++) {
+    PetscCall(
+        BaH5ReadRowsIndependent(f, name, H5T_NATIVE_FLOAT, (hsize_t)cmin, (hsize_t)(cmax + 1), rows, err, sizeof(err)));
+    for (PetscInt c = lo; c < hi && !err[0]; c++) {
       const float *a = rows + (size_t)(pt->pair[2 * c] - cmin) * len,
                   *b = rows + (size_t)(pt->pair[2 * c + 1] - cmin) * len;
       float *o       = buf + (size_t)(c - lo) * len;

@@ -4,6 +4,7 @@
  * contiguous range of channels writes one hyperslab per dataset and block. Channel metadata
  * (names, patients, coordinates) is small and known to every rank, so it is written whole
  * from rank 0. */
+#include <bandalign/atlas.h>
 #include <bandalign/features.h>
 
 static const char Format[] = "bandalign-features";
@@ -91,19 +92,20 @@ static PetscErrorCode CheckShape(Features *ff, const char *name, hsize_t rows, h
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff)
+/* FeaturesOpen's work on ff, whose file is open; on error FeaturesOpen frees what it holds. */
+static PetscErrorCode Load(MPI_Comm comm, const char *path, Features *ff)
 {
   PetscInt n;
-  char name[128];
+  char name[128], **patient;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(ff, sizeof(*ff)));
-  PetscCall(BaH5FileOpen(comm, path, Format, &ff->file));
   PetscCall(BaH5ReadStrings(&ff->file, "/stimuli/name", &ff->nimages, &ff->image_name));
   PetscCall(BaH5ReadStrings(&ff->file, "/channels/name", &ff->nchannels, &ff->channel_name));
-  PetscCall(BaH5ReadStrings(&ff->file, "/channels/patient", &n, &ff->patient));
+  PetscCall(BaH5ReadStrings(&ff->file, "/channels/patient", &n, &patient));
+  if (n != ff->nchannels) PetscCall(BaStringsFree(n, &patient));
   PetscCheck(n == ff->nchannels, comm, BA_ERR_INPUT,
              "%s: /channels/patient has %" PetscInt_FMT " entries, expected %" PetscInt_FMT, path, n, ff->nchannels);
+  ff->patient = patient;
   PetscCheck(ff->nimages >= 3, comm, BA_ERR_INPUT, "%s: /stimuli/name lists %" PetscInt_FMT " images, need at least 3",
              path, ff->nimages);
   for (PetscInt i = 1; i < ff->nimages; i++)
@@ -112,6 +114,7 @@ PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff)
   PetscCall(CheckShape(ff, "/channels/mni", (hsize_t)ff->nchannels, 3));
   PetscCall(PetscMalloc1(3 * ff->nchannels, &ff->mni));
   PetscCall(BaH5ReadAll(&ff->file, "/channels/mni", H5T_NATIVE_DOUBLE, (hsize_t)ff->nchannels * 3, ff->mni));
+  PetscCall(MniCheck(comm, path, "/channels/mni", ff->nchannels, ff->mni, ff->channel_name, 0));
   PetscCall(PetscMalloc1(ff->nchannels, &ff->n_artifacts));
   PetscCall(BaH5ReadAll(&ff->file, "/channels/n_artifacts", H5T_NATIVE_INT, (hsize_t)ff->nchannels, ff->n_artifacts));
   for (int roi = 0; roi < BA_NROIS; roi++) {
@@ -122,6 +125,19 @@ PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff)
     PetscCall(RoiPath(roi, "increase", name, sizeof(name)));
     PetscCall(CheckShape(ff, name, (hsize_t)ff->nchannels, 0));
   }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode FeaturesOpen(MPI_Comm comm, const char *path, Features *ff)
+{
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(ff, sizeof(*ff)));
+  PetscCall(BaH5FileOpen(comm, path, Format, &ff->file));
+  ierr = Load(comm, path, ff);
+  if (ierr) PetscCall(FeaturesClose(ff)); /* nothing is left to the caller on error */
+  PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -10,10 +10,20 @@
  * writing the same path never share one), until BaH5FileCommit renames them into place. An
  * output never replaces a file that is open as an input of the run (the same file, by
  * device and inode, whatever its name), a folder, or a file that is not a bandalign file of
- * the same format (a rerun replaces its own earlier output; nothing else is destroyed). */
+ * the same format (a rerun replaces its own earlier output; nothing else is destroyed).
+ *
+ * Closing a parallel file writes its metadata (collectively), and HDF5 1.10 cannot recover
+ * from a close that fails: a full disk there leaves the file half closed, and HDF5 crashes
+ * when it closes it again in MPI_Finalize. So while an output is written, RESERVE_BYTES of
+ * disk are set aside next to it (<tmppath>.reserve, rank 0) and given back just before it is
+ * closed, on commit and on every error path; an abandoned output is also truncated first.
+ * The metadata of our largest output (results) is about 80 kB; the reserve leaves room for
+ * ten times that spread over pages. A disk too full for the reserve fails at once, before
+ * anything is written. */
 #include <bandalign/h5io.h>
 #include <bandalign/comm.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <bandalign/context.h>
 #include <bandalign/sanitize.h>
 #include <sys/stat.h>
@@ -51,6 +61,41 @@ static void WritingRemove(BaH5File *f)
     if (Writing[i] == f) Writing[i] = NULL;
 }
 
+/* Disk set aside while an output is written, for the metadata its close writes. */
+#define RESERVE_BYTES (1 << 20)
+
+static void ReserveName(const BaH5File *f, char *name, size_t len)
+{
+  snprintf(name, len, "%s.reserve", f->tmppath);
+}
+
+/* Rank 0 sets the reserve aside; 0 or the errno of open (*opened false) or of the
+   allocation. */
+static int ReserveCreate(const BaH5File *f, PetscBool *opened)
+{
+  char name[PETSC_MAX_PATH_LEN + 16];
+  int fd, err;
+
+  ReserveName(f, name, sizeof(name));
+  *opened = PETSC_FALSE;
+  if ((fd = open(name, O_WRONLY | O_CREAT | O_TRUNC, 0644)) < 0) return errno;
+  *opened = PETSC_TRUE;
+  err     = posix_fallocate(fd, 0, RESERVE_BYTES);
+  close(fd);
+  if (err) unlink(name);
+  return err;
+}
+
+/* Gives the reserve back (rank 0; nothing where there is none). Never fails. */
+static void ReserveRelease(const BaH5File *f, PetscMPIInt rank)
+{
+  char name[PETSC_MAX_PATH_LEN + 16];
+
+  if (rank != 0 || !f->tmppath[0]) return;
+  ReserveName(f, name, sizeof(name));
+  unlink(name);
+}
+
 void BaH5AbandonAll(void)
 {
   int rank = 0;
@@ -59,8 +104,9 @@ void BaH5AbandonAll(void)
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   for (int i = 0; i < MAX_OPEN_FILES; i++)
     if (Writing[i]) {
-      /* truncated first: HDF5 closes the file at exit and flushes its metadata
-         collectively, which must fit on a disk this output may have filled */
+      /* reserve given back and truncated first: HDF5 closes the file at exit and flushes its
+         metadata collectively, which must fit on a disk this output may have filled */
+      ReserveRelease(Writing[i], rank);
       if (rank == 0 && truncate(Writing[i]->tmppath, 0) == 0)
         unlink(Writing[i]->tmppath);
       else if (rank == 0)
@@ -211,6 +257,9 @@ PetscErrorCode BaH5FileOpen(MPI_Comm comm, const char *path, const char *expect_
 PetscErrorCode BaH5FileCreate(MPI_Comm comm, const char *path, const char *format, BaH5File *f)
 {
   hid_t fapl;
+  PetscMPIInt rank;
+  int err          = 0;
+  PetscBool opened = PETSC_FALSE;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(f, sizeof(*f)));
@@ -221,9 +270,17 @@ PetscErrorCode BaH5FileCreate(MPI_Comm comm, const char *path, const char *forma
   PetscCheck(path[0], comm, BA_ERR_INPUT, "-out: an empty file name");
   PetscCall(CheckReplace(comm, path, format));
   PetscCall(TemporaryName(comm, path, f->tmppath, sizeof(f->tmppath)));
+  PetscCallMPI(MPI_Comm_rank(comm, &rank));
+  if (rank == 0) err = ReserveCreate(f, &opened); /* the outcome is rank 0's: the others agree on it */
+  PetscCall(CommAgreeErrorf(comm, (PetscBool)(err && !opened), "%s: cannot create (is the folder there and writable?)",
+                            path));
+  PetscCall(CommAgreeErrorf(comm, (PetscBool)(err != 0),
+                            "%s: cannot set %d kB aside next to it for closing it (%s: is the disk full?)", path,
+                            RESERVE_BYTES >> 10, strerror(err)));
   PetscCall(FileAccessList(comm, &fapl));
   f->id = H5Fcreate(f->tmppath, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
+  if (f->id < 0) ReserveRelease(f, rank);
   PetscCheck(f->id >= 0, comm, PETSC_ERR_FILE_OPEN, "%s: cannot create (is the folder there and writable?)", path);
   WritingAdd(f);
   if (!format) PetscFunctionReturn(PETSC_SUCCESS); /* another program's layout */
@@ -311,6 +368,7 @@ PetscErrorCode BaH5FileCommit(BaH5File *f)
     DeferredStrings **head = DeferredHead(f->id), *list = head ? *head : NULL;
     hid_t id = f->id;
     f->id    = H5I_INVALID_HID;
+    if (f->writing) ReserveRelease(f, rank); /* room for the metadata the close writes */
     BaCallH5(H5Fclose(id), f->path);
     if (f->writing && rank == 0 && list) ok = WriteDeferredStrings(f, list) == PETSC_SUCCESS;
     DeferredFree(id);
@@ -337,6 +395,7 @@ void BaH5FileAbandon(BaH5File *f)
     /* an output that failed may have filled the disk: free its space first, so that the
        metadata H5Fclose flushes (collectively) can be written on every rank alike */
     if (f->writing && f->comm != MPI_COMM_NULL && f->comm) {
+      ReserveRelease(f, rank);
       if (rank == 0 && truncate(f->tmppath, 0) != 0) { /* nothing more to free */
       }
       MPI_Barrier(f->comm);
@@ -345,6 +404,7 @@ void BaH5FileAbandon(BaH5File *f)
     H5Fclose(f->id);
     f->id = H5I_INVALID_HID;
   }
+  if (f->writing) ReserveRelease(f, rank); /* a file that was never opened */
   if (f->writing && rank == 0) unlink(f->tmppath);
   if (f->writing) WritingRemove(f);
   f->writing = PETSC_FALSE;
@@ -846,6 +906,14 @@ static PetscErrorCode RangesOverlap(MPI_Comm comm, hsize_t lo, hsize_t hi, Petsc
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* Writes are collective for HDF5 but individual MPI-IO calls underneath
+   (H5FD_MPIO_INDIVIDUAL_IO): Open MPI 4.1's OMPIO loses the errors of collective writes
+   (its vulcan and dynamic fcoll components return success from a write_all whose writes
+   failed: a full disk on 3 ranks gave a committed file with holes and exit 0; two_phase
+   hung), while each rank's rows are one contiguous extent, so collective buffering gains
+   little. Independent H5Dwrite would report the error too, but leaves HDF5's state of the
+   file different between the ranks (only the writers' end of file moves), and the
+   collective close of an abandoned file then hung. */
 static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf,
                                    PetscBool write)
 {
@@ -859,6 +927,7 @@ static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype,
   PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
   BaCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
   BaCallH5(H5Pset_dxpl_mpio(dxpl, overlap ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
+  if (write) BaCallH5(H5Pset_dxpl_mpio_collective_opt(dxpl, H5FD_MPIO_INDIVIDUAL_IO), f->path);
   if (write)
     rc = H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf);
   else if (!overlap || hi > lo)
@@ -881,15 +950,19 @@ PetscErrorCode BaH5ReadRows(BaH5File *f, const char *name, hid_t memtype, hsize_
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode BaH5ReadRowsIndependent(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf)
+PetscErrorCode BaH5ReadRowsIndependent(BaH5File *f, const char *name, hid_t memtype, hsize_t lo, hsize_t hi, void *buf,
+                                       char *err, size_t errlen)
 {
   hid_t dset, fspace, mspace;
 
   PetscFunctionBegin;
+  err[0] = 0;
   if (hi == lo) PetscFunctionReturn(PETSC_SUCCESS);
   PetscCall(OpenDataset(f, name, &dset));
   PetscCall(SelectRows(f, dset, lo, hi, &fspace, &mspace));
-  BaCallH5(H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf), f->path);
+  if (H5Dread(dset, memtype, mspace, fspace, H5P_DEFAULT, buf) < 0)
+    snprintf(err, errlen, "%s: cannot read rows %llu to %llu of %s (is the file truncated or corrupt?)", f->path,
+             (unsigned long long)lo, (unsigned long long)hi - 1, name);
   H5Sclose(mspace);
   H5Sclose(fspace);
   H5Dclose(dset);

@@ -194,7 +194,8 @@ PetscErrorCode NetworkOpen(MPI_Comm comm, const char *path, Network *net)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, PetscInt c1, float *buf)
+PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, PetscInt c1, float *buf, char *err,
+                                      size_t errlen)
 {
   BaH5File *f = &net->file;
   char name[320];
@@ -202,6 +203,7 @@ PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, Pet
   hsize_t start[2] = {0, (hsize_t)c0}, count[2] = {(hsize_t)net->nimages, (hsize_t)(c1 - c0)};
 
   PetscFunctionBegin;
+  err[0] = 0;
   PetscCheck(l >= 0 && l < net->nlayers && !net->has_rdm[l], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "layer %" PetscInt_FMT " is not an activation layer of %s", l, f->path);
   if (c0 == c1) PetscFunctionReturn(PETSC_SUCCESS);
@@ -213,14 +215,17 @@ PetscErrorCode NetworkReadActivations(Network *net, PetscInt l, PetscInt c0, Pet
   BaCallH5(fspace = H5Dget_space(dset), f->path);
   BaCallH5(H5Sselect_hyperslab(fspace, H5S_SELECT_SET, start, NULL, count, NULL), f->path);
   BaCallH5(mspace = H5Screate_simple(2, count, NULL), f->path);
-  BaCallH5(H5Dread(dset, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, buf), f->path);
+  if (H5Dread(dset, H5T_NATIVE_FLOAT, mspace, fspace, H5P_DEFAULT, buf) < 0)
+    snprintf(err, errlen,
+             "%s: cannot read columns %" PetscInt_FMT " to %" PetscInt_FMT " of %s (is the file truncated or corrupt?)",
+             f->path, c0, c1 - 1, name);
   H5Sclose(mspace);
   H5Sclose(fspace);
   H5Dclose(dset);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm)
+PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm, char *err, size_t errlen)
 {
   char name[320];
 
@@ -228,11 +233,12 @@ PetscErrorCode NetworkReadRdm(Network *net, PetscInt l, double *rdm)
   PetscCheck(l >= 0 && l < net->nlayers && net->has_rdm[l], PETSC_COMM_SELF, PETSC_ERR_ARG_WRONG,
              "layer %" PetscInt_FMT " is not an RDM layer of %s", l, net->file.path);
   if (net->rsatoolbox) {
-    PetscCall(RsatoolboxReadRdm(&net->file, net->nimages, l, rdm));
+    PetscCall(RsatoolboxReadRdm(&net->file, net->nimages, l, rdm, err, errlen));
     PetscFunctionReturn(PETSC_SUCCESS);
   }
   PetscCall(PetscSNPrintf(name, sizeof(name), "/layers/%s/rdm", net->layer_name[l]));
-  PetscCall(BaH5ReadAll(&net->file, name, H5T_NATIVE_DOUBLE, (hsize_t)net->nimages * net->nimages, rdm));
+  /* rows of the [nimages][nimages] dataset whose shape NetworkOpen checked */
+  PetscCall(BaH5ReadRowsIndependent(&net->file, name, H5T_NATIVE_DOUBLE, 0, (hsize_t)net->nimages, rdm, err, errlen));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -3,6 +3,7 @@
  * The per-channel datasets are written by the ranks that own the channels, as hyperslabs;
  * the per-ROI summaries are small and identical on every rank, so they go out as attributes
  * and whole datasets from rank 0. */
+#include <bandalign/atlas.h>
 #include <bandalign/results.h>
 
 static const char Format[] = "bandalign-results";
@@ -205,17 +206,135 @@ PetscErrorCode ResultsCommit(Results *res)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
+/* Is v NaN (not computed) or in [lo, hi]? Correlations may pass 1 by rounding. */
+static PetscBool InRange(double v, double lo, double hi)
+{
+  return (PetscBool)(isnan(v) || (v >= lo && v <= hi));
+}
+
+#define RHO_MAX (1 + 1e-9)
+
+/* v[0..n) each NaN or in [lo, hi]; the first that is not is an input error naming the
+   file, what, and the index. (Numbers through snprintf: PETSc's %g writes "2." for 2.) */
+static PetscErrorCode CheckRange(const Results *res, const char *what, PetscInt n, const double *v, double lo,
+                                 double hi)
+{
+  char msg[PETSC_MAX_PATH_LEN + 256];
+
+  PetscFunctionBegin;
+  for (PetscInt i = 0; i < n; i++) {
+    if (InRange(v[i], lo, hi)) continue;
+    snprintf(msg, sizeof(msg), "%s: %s[%" PetscInt_FMT "] is %g, outside [%g, %g]", res->file.path, what, i, v[i], lo,
+             hi);
+    SETERRQ(res->file.comm, BA_ERR_INPUT, "%s", msg);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* One ROI's per-channel values: rho in [-1, 1], p and q in [0, 1], all three NaN together
+   (where not computed: channels that are not responsive, a constant RDM), a significant
+   pair responsive and computed, permutations_used not negative. */
+static PetscErrorCode CheckRoiData(const Results *res, int roi, const ResultsRoiData *d)
+{
+  const PetscInt nl = res->nlayers;
+  char name[64];
+
+  PetscFunctionBegin;
+  RoiName(roi, name, sizeof(name));
+  for (PetscInt g = 0; g < res->nchannels; g++)
+    for (PetscInt l = 0; l < nl; l++) {
+      const PetscInt k  = g * nl + l;
+      const int nan     = isnan(d->rho[k]) != 0;
+      const char *wrong = !InRange(d->rho[k], -RHO_MAX, RHO_MAX) ? "rho is not in [-1, 1]"
+                          : !InRange(d->pvalue[k], 0, 1)         ? "pvalue is not in [0, 1]"
+                          : !InRange(d->qvalue[k], 0, 1)         ? "qvalue is not in [0, 1]"
+                          : (isnan(d->pvalue[k]) != 0) != nan || (isnan(d->qvalue[k]) != 0) != nan
+                              ? "rho, pvalue and qvalue are not all numbers or all NaN"
+                          : d->significant[k] && (!d->responsive[g] || nan)     ? "significant but not tested"
+                          : d->permutations_used && d->permutations_used[k] < 0 ? "permutations_used is negative"
+                                                                                : NULL;
+      char msg[PETSC_MAX_PATH_LEN + 512];
+      if (!wrong) continue;
+      snprintf(msg, sizeof(msg),
+               "%s: /roi/%s: channel %.64s of patient %.64s, layer %.64s: %s (rho %g, pvalue %g, qvalue %g)",
+               res->file.path, name, res->channel_name[g], res->patient[g], res->layer_name[l], wrong, d->rho[k],
+               d->pvalue[k], d->qvalue[k]);
+      SETERRQ(res->file.comm, BA_ERR_INPUT, "%s", msg);
+    }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* A ROI's summary (the trained network's or the control's): numbers in their ranges. */
+static PetscErrorCode CheckSummary(const Results *res, const char *obj, const ResultsRoiSummary *s)
+{
+  const PetscInt n = res->nchannels;
+  char what[160];
+
+  PetscFunctionBegin;
+  PetscCheck(InRange(s->alignment_rho, -RHO_MAX, RHO_MAX) && InRange(s->alignment_p, 0, 1) &&
+                 InRange(s->noise_median, -RHO_MAX, RHO_MAX) && InRange(s->specificity, 0, 1) && !isinf(s->volume) &&
+                 s->n_responsive >= 0 && s->n_responsive <= n && s->n_significant_pairs >= 0 &&
+                 s->n_significant_pairs <= n * res->nlayers,
+             res->file.comm, BA_ERR_INPUT,
+             "%s: %s: a summary attribute out of range (alignment_rho %g, alignment_p %g, noise_median %g, specificity "
+             "%g, volume %g, n_responsive %" PetscInt_FMT ", n_significant_pairs %" PetscInt_FMT ")",
+             res->file.path, obj, s->alignment_rho, s->alignment_p, s->noise_median, s->specificity, s->volume,
+             s->n_responsive, s->n_significant_pairs);
+  for (int a = 0; a < BA_NAREAS; a++)
+    PetscCheck(s->area_significant[a] >= 0 && s->area_significant[a] <= s->area_responsive[a] &&
+                   s->area_responsive[a] <= n,
+               res->file.comm, BA_ERR_INPUT,
+               "%s: %s: area %d has %d significant of %d responsive channels (of %" PetscInt_FMT ")", res->file.path,
+               obj, BaVentralAreas[a], s->area_significant[a], s->area_responsive[a], n);
+  PetscCall(PetscSNPrintf(what, sizeof(what), "%s/area_layer", obj));
+  PetscCall(CheckRange(res, what, BA_NAREAS * res->nlayers, s->area_layer, -1e300, 1e300));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Everything ResultsOpen read, against what rsa can write: a hand-edited or corrupt file is
+   refused with the place named, instead of a report of numbers that cannot be. */
+static PetscErrorCode ResultsCheck(const Results *res)
+{
+  const BaH5File *f = &res->file;
+  char obj[96];
+
+  PetscFunctionBegin;
+  PetscCheck(res->permutations >= 1 && res->permutations_max >= res->permutations && res->nsplits >= 0, f->comm,
+             BA_ERR_INPUT,
+             "%s: permutations %" PetscInt_FMT ", permutations_max %" PetscInt_FMT ", noise_splits %" PetscInt_FMT
+             ": not what rsa writes (1 <= permutations <= permutations_max, noise_splits >= 0)",
+             f->path, res->permutations, res->permutations_max, res->nsplits);
+  PetscCheck(res->q > 0 && res->q <= 1, f->comm, BA_ERR_INPUT, "%s: q is %.6g, not in (0, 1]", f->path, res->q);
+  PetscCall(CheckRange(res, "/comparisons/mannwhitney_p", BA_NROIS * BA_NROIS, res->compare_p, 0, 1));
+  if (res->layer_corr)
+    PetscCall(
+        CheckRange(res, "/layers/rdm_correlation", res->nlayers * res->nlayers, res->layer_corr, -RHO_MAX, RHO_MAX));
+  for (int roi = 0; roi < BA_NROIS; roi++) {
+    PetscCall(CheckRoiData(res, roi, &res->data[roi]));
+    GroupPath("roi", roi, NULL, obj, sizeof(obj));
+    PetscCall(CheckSummary(res, obj, &res->roi[roi]));
+    if (res->data[roi].noise) {
+      PetscCall(PetscStrlcat(obj, "/noise_alignment", sizeof(obj)));
+      PetscCall(CheckRange(res, obj, res->nsplits, res->data[roi].noise, -RHO_MAX, RHO_MAX));
+    }
+    if (res->has_control) {
+      GroupPath("control", roi, NULL, obj, sizeof(obj));
+      PetscCall(CheckSummary(res, obj, &res->control[roi]));
+    }
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* ResultsOpen's work on res, whose file is open; on error ResultsOpen frees what it holds. */
+static PetscErrorCode Load(MPI_Comm comm, const char *path, Results *res)
 {
   BaH5File *f = &res->file;
   PetscInt n, v;
   PetscInt64 i64;
-  char obj[96], name[128];
+  char obj[96], name[128], **patient;
   PetscBool has;
 
   PetscFunctionBegin;
-  PetscCall(PetscMemzero(res, sizeof(*res)));
-  PetscCall(BaH5FileOpen(comm, path, Format, f));
   PetscCall(BaH5AttrReadString(f, "/", "protocol", res->protocol, sizeof(res->protocol)));
   PetscCall(BaH5AttrReadString(f, "/", "correction", res->correction, sizeof(res->correction)));
   PetscCall(BaH5AttrReadString(f, "/", "options", res->options, sizeof(res->options)));
@@ -243,13 +362,16 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
   PetscCheck(res->nlayers > 0 && res->nlayers <= 64, comm, BA_ERR_INPUT,
              "%s: %" PetscInt_FMT " layers (1 to 64 supported)", path, res->nlayers);
   PetscCall(BaH5ReadStrings(f, "/channels/name", &res->nchannels, &res->channel_name));
-  PetscCall(BaH5ReadStrings(f, "/channels/patient", &n, &res->patient));
+  PetscCall(BaH5ReadStrings(f, "/channels/patient", &n, &patient));
+  if (n != res->nchannels) PetscCall(BaStringsFree(n, &patient));
   PetscCheck(n == res->nchannels, comm, BA_ERR_INPUT,
              "%s: /channels/patient has %" PetscInt_FMT " entries, expected %" PetscInt_FMT, path, n, res->nchannels);
-  n = res->nchannels;
-  v = res->nlayers;
+  res->patient = patient;
+  n            = res->nchannels;
+  v            = res->nlayers;
   PetscCall(PetscMalloc2(3 * n, &res->mni, n, &res->area));
   PetscCall(BaH5ReadAll(f, "/channels/mni", H5T_NATIVE_DOUBLE, (hsize_t)n * 3, res->mni));
+  PetscCall(MniCheck(comm, path, "/channels/mni", n, res->mni, res->channel_name, 0));
   PetscCall(BaH5ReadAll(f, "/channels/area", H5T_NATIVE_INT, (hsize_t)n, res->area));
   PetscCall(BaH5Exists(f, "/layers/rdm_correlation", &has));
   if (has) {
@@ -297,6 +419,20 @@ PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
       PetscCall(BaH5ReadAll(f, name, H5T_NATIVE_DOUBLE, (hsize_t)res->nsplits, d->noise));
     }
   }
+  PetscCall(ResultsCheck(res));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+PetscErrorCode ResultsOpen(MPI_Comm comm, const char *path, Results *res)
+{
+  PetscErrorCode ierr;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMemzero(res, sizeof(*res)));
+  PetscCall(BaH5FileOpen(comm, path, Format, &res->file));
+  ierr = Load(comm, path, res);
+  if (ierr) PetscCall(ResultsClose(res)); /* nothing is left to the caller on error */
+  PetscCall(ierr);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -342,13 +342,14 @@ PetscErrorCode RsatoolboxInfoFree(RsatoolboxInfo *info)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-PetscErrorCode RsatoolboxReadRdm(BaH5File *f, PetscInt ncond, PetscInt k, double *m)
+PetscErrorCode RsatoolboxReadRdm(BaH5File *f, PetscInt ncond, PetscInt k, double *m, char *err, size_t errlen)
 {
   double *v;
 
   PetscFunctionBegin;
   PetscCall(PetscMalloc1((size_t)ncond * (ncond - 1) / 2 + 1, &v));
-  PetscCall(BaH5ReadRowsIndependent(f, "/dissimilarities", H5T_NATIVE_DOUBLE, (hsize_t)k, (hsize_t)k + 1, v));
+  PetscCall(
+      BaH5ReadRowsIndependent(f, "/dissimilarities", H5T_NATIVE_DOUBLE, (hsize_t)k, (hsize_t)k + 1, v, err, errlen));
   RdmFromVector(ncond, v, m);
   PetscCall(PetscFree(v));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -9,6 +9,7 @@
  * order, no header offsets (DataFile holds samples only), and every channel at the one rate.
  * Codepage and the marker file (.vmrk) are not read: events come from the BIDS events.tsv. */
 #include <errno.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <bandalign/brainvision.h>
 #include <bandalign/context.h>
@@ -24,12 +25,29 @@ typedef struct {
   char format[64], orient[64], binfmt[64], datafile[PETSC_MAX_PATH_LEN];
 } BvKeys;
 
+/* A channel's resolution (the size of one step of the data, in its unit): empty is 1 (the
+   format's default); anything else must be a finite positive number, since it scales every
+   sample (0 would flatten the channel, NaN or inf poison it, a sign flip it). */
+static PetscErrorCode BvResolution(MPI_Comm comm, const char *path, const char *key, const char *text, double *res)
+{
+  char *end;
+
+  PetscFunctionBegin;
+  *res = 1.0;
+  if (!text[0]) PetscFunctionReturn(PETSC_SUCCESS);
+  *res = strtod(text, &end);
+  PetscCheck(end != text && !*end && isfinite(*res) && *res > 0, comm, BA_ERR_INPUT,
+             "%s: [Channel Infos] %s: resolution '%s' is not a finite positive number", path, key, text);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* One Ch<k>=<name>,<reference>,<resolution>,<unit> line of [Channel Infos]; val is cut up. */
 static PetscErrorCode BvChannel(MPI_Comm comm, const char *path, const char *key, char *val, BvKeys *k,
                                 SignalTable *sig)
 {
   const long ch  = atol(key + 2);
   char f[4][256] = {"", "", "", ""}, *p = val;
+  double res;
 
   PetscFunctionBegin;
   PetscCheck(k->nch > 0, comm, BA_ERR_INPUT, "%s: [Channel Infos] before NumberOfChannels", path);
@@ -46,8 +64,9 @@ static PetscErrorCode BvChannel(MPI_Comm comm, const char *path, const char *key
     memmove(c + 1, c + 2, strlen(c + 2) + 1);
   }
   PetscCheck(!sig->label[ch - 1], comm, BA_ERR_INPUT, "%s: channel %s given twice", path, key);
+  PetscCall(BvResolution(comm, path, key, TextTrim(f[2]), &res));
   PetscCall(PetscStrallocpy(TextTrim(f[0]), &sig->label[ch - 1]));
-  sig->scale[ch - 1] = (f[2][0] ? atof(f[2]) : 1.0) * (f[3][0] ? SignalUnitToMicrovolts(f[3]) : 1.0);
+  sig->scale[ch - 1] = res * (f[3][0] ? SignalUnitToMicrovolts(f[3]) : 1.0);
   k->nseen++;
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -73,8 +92,12 @@ static PetscErrorCode BvKey(MPI_Comm comm, const char *path, const char *section
                  BV_MAX_CHANNELS);
       k->nch = (PetscInt)v;
       PetscCall(SignalTableAlloc(sig, k->nch));
-    } else if (!strcmp(key, "SamplingInterval"))
-      k->interval_us = atof(val);
+    } else if (!strcmp(key, "SamplingInterval")) {
+      char *end;
+      k->interval_us = strtod(val, &end);
+      PetscCheck(end != val && !*end && isfinite(k->interval_us) && k->interval_us > 0, comm, BA_ERR_INPUT,
+                 "%s: SamplingInterval=%s is not a finite positive number (microseconds)", path, val);
+    }
   } else if (!strcmp(section, "[Binary Infos]") && !strcmp(key, "BinaryFormat")) {
     PetscCall(PetscStrncpy(k->binfmt, val, sizeof(k->binfmt)));
   } else if (!strcmp(section, "[Channel Infos]") && !strncmp(key, "Ch", 2)) {

@@ -21,6 +21,7 @@
 #include <ctype.h>
 #include <fnmatch.h>
 #include <sys/stat.h>
+#include <bandalign/atlas.h>
 #include <bandalign/brainvision.h>
 #include <bandalign/comm.h>
 #include <bandalign/dataset.h>
@@ -334,6 +335,8 @@ typedef struct {
   Tsv tsv;
   PetscInt cname, cx, cy, cz;
   double to_mm;
+  double *xyz;    /* [nrows * 3] mm, checked by MniCheck */
+  PetscBool *has; /* [nrows] x, y and z given (not n/a) */
 } Electrodes;
 
 /* MNI spaces by their BIDS names; fsaverage is FreeSurfer's MNI305 (as mne-bids writes
@@ -342,6 +345,35 @@ static PetscBool MniSpace(const char *s)
 {
   return (PetscBool)(!strncmp(s, "MNI", 3) || !strncmp(s, "ICBM452", 7) || !strcmp(s, "IXI549Space") ||
                      !strcmp(s, "fsaverage"));
+}
+
+/* Every row's x, y, z in mm: each cell a finite number or n/a (BIDS's missing value; a row
+   with one is not placed), anything else an input error naming the file, row and column;
+   a placed row must be a plausible MNI coordinate (MniCheck). */
+static PetscErrorCode ElectrodesParse(MPI_Comm comm, Electrodes *el)
+{
+  const PetscInt col[3] = {el->cx, el->cy, el->cz}, n = el->tsv.nrows;
+
+  PetscFunctionBegin;
+  PetscCall(PetscMalloc2(3 * n + 3, &el->xyz, n + 1, &el->has));
+  for (PetscInt r = 0; r < n; r++) {
+    char *name = (char *)TsvCell(&el->tsv, r, el->cname);
+
+    el->has[r] = PETSC_TRUE;
+    for (int d = 0; d < 3; d++) {
+      const char *cell = TsvCell(&el->tsv, r, col[d]);
+      if (!strcmp(cell, "n/a")) {
+        el->has[r] = PETSC_FALSE;
+        continue;
+      }
+      PetscCheck(ParseDouble(cell, &el->xyz[3 * r + d]), comm, BA_ERR_INPUT,
+                 "%s: row %" PetscInt_FMT " (%s): %c is '%s', not a finite number or n/a", el->path, r + 1, name,
+                 "xyz"[d], cell);
+      el->xyz[3 * r + d] *= el->to_mm;
+    }
+    if (el->has[r]) PetscCall(MniCheck(comm, el->path, "x, y, z", 1, &el->xyz[3 * r], &name, r + 1));
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
 }
 
 /* The electrodes of the recording rec (in folder dir) in an MNI space: from the nearest
@@ -407,19 +439,26 @@ static PetscErrorCode ElectrodesRead(MPI_Comm comm, const char *root, const char
   PetscCall(TsvRequire(comm, &el->tsv, "x", &el->cx));
   PetscCall(TsvRequire(comm, &el->tsv, "y", &el->cy));
   PetscCall(TsvRequire(comm, &el->tsv, "z", &el->cz));
+  PetscCall(ElectrodesParse(comm, el));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* Coordinates of a contact in mm; PETSC_FALSE when it is absent or "n/a". */
+static PetscErrorCode ElectrodesFree(Electrodes *el)
+{
+  PetscFunctionBegin;
+  PetscCall(TsvFree(&el->tsv));
+  PetscCall(PetscFree2(el->xyz, el->has));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* Coordinates of a contact in mm; PETSC_FALSE when it is absent or n/a. */
 static PetscBool ElectrodeFind(const Electrodes *el, const char *name, double xyz[3])
 {
   for (PetscInt r = 0; r < el->tsv.nrows; r++) {
     if (strcmp(TsvCell(&el->tsv, r, el->cname), name)) continue;
-    const PetscInt col[3] = {el->cx, el->cy, el->cz};
-    for (int d = 0; d < 3; d++) {
-      if (!ParseDouble(TsvCell(&el->tsv, r, col[d]), &xyz[d])) return PETSC_FALSE;
-      xyz[d] *= el->to_mm;
-    }
+    if (!el->has[r]) return PETSC_FALSE;
+    for (int d = 0; d < 3; d++)
+      xyz[d] = el->xyz[3 * r + d];
     return PETSC_TRUE;
   }
   return PETSC_FALSE;
@@ -751,7 +790,7 @@ static PetscErrorCode SubjectRead(MPI_Comm comm, const ImportBidsOptions *o, con
   PetscCheck(s->nrec > 0, comm, BA_ERR_INPUT,
              "%s: no recording of task %s (%s[/ses-*]/ieeg/%s_*task-%s*_ieeg.edf, .bdf or .vhdr)", subdir, o->task,
              subdir, sub, o->task);
-  if (have_el) PetscCall(TsvFree(&el.tsv));
+  if (have_el) PetscCall(ElectrodesFree(&el));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -863,6 +902,20 @@ static PetscErrorCode ImageList(MPI_Comm comm, const ImportBidsOptions *o, Petsc
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* The first non-finite sample of the n signals x read from r (an IEEE_FLOAT_32 BrainVision
+   file can hold NaN and Inf; the resampler would smear one over a whole epoch) into err. */
+static void SignalsCheckFinite(const Recording *r, PetscInt n, const PetscInt *sig, double *const *x, char *err,
+                               size_t errlen)
+{
+  for (PetscInt c = 0; c < n && !err[0]; c++)
+    for (PetscInt64 k = 0; k < r->sig.nsamples[sig[c]]; k++)
+      if (!isfinite(x[c][k])) {
+        snprintf(err, errlen, "%s: channel %s has a non-finite sample (%s) at %.6f s", r->path, r->sig.label[sig[c]],
+                 isnan(x[c][k]) ? "NaN" : "Inf", (double)k / r->sig.fs[sig[c]]);
+        break;
+      }
+}
+
 /* Epochs channels [lo, hi) of one subject into buf[hi-lo][ntrials][768], run by run. */
 static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo, PetscInt hi, float *buf, char *err,
                                     size_t errlen)
@@ -874,13 +927,14 @@ static PetscErrorCode SubjectEpochs(MPI_Comm comm, const Subject *s, PetscInt lo
   PetscFunctionBegin;
   err[0] = 0;
   PetscCall(PetscMalloc3(n + 1, &x, n + 1, &sig, NS, &y));
-  for (PetscInt i = 0; i < s->nrec; i++) {
+  for (PetscInt i = 0; i < s->nrec && !err[0]; i++) { /* a read error of one run is not cleared by the next */
     const Recording *r = &s->rec[i];
     for (PetscInt c = 0; c < n; c++) {
       sig[c] = r->signal[lo + c];
       PetscCall(PetscMalloc1(r->sig.nsamples[sig[c]] + 1, &x[c]));
     }
     if (n > 0) PetscCall(RecordingRead(r, n, sig, x, err, errlen));
+    SignalsCheckFinite(r, n, sig, x, err, errlen);
     for (PetscInt c = 0; c < n && !err[0]; c++) {
       Resampler rs;
       PetscCall(ResamplerCreate(comm, r->sig.fs[sig[c]], BA_IMPORT_SFREQ, &rs));

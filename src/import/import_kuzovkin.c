@@ -16,9 +16,14 @@
 #include <dirent.h>
 #include <sys/stat.h>
 #include <matio.h>
+#include <bandalign/atlas.h>
 #include <bandalign/features.h>
 #include <bandalign/folder.h>
 #include <bandalign/import.h>
+
+/* The largest contact number on a rod (s.probes.probe_ids) taken as real: SEEG rods carry
+   up to about 20 contacts, so anything above is garbage, not a contact. */
+#define KUZOVKIN_MAX_PROBE_ID 9999
 
 /* One file: one patient in one ROI. */
 typedef struct {
@@ -245,7 +250,8 @@ static PetscErrorCode KFileImages(MPI_Comm comm, const char *path, matvar_t *s, 
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
-/* The channels' coordinates from s.probes.mni, one finite row per column of s.data. */
+/* The channels' coordinates from s.probes.mni, a row per column of s.data (checked by
+   MniCheck once the names are known). */
 static PetscErrorCode KFileMni(MPI_Comm comm, const char *path, const matvar_t *mni, KFile *kf)
 {
   double *buf;
@@ -259,11 +265,8 @@ static PetscErrorCode KFileMni(MPI_Comm comm, const char *path, const matvar_t *
   PetscCall(PetscMalloc1(3 * kf->nchannels + 1, &buf));
   if (kf->nchannels) PetscCall(MatNumbers(comm, path, "s.probes.mni", mni, buf));
   for (PetscInt c = 0; c < kf->nchannels; c++)
-    for (int d = 0; d < 3; d++) {
+    for (int d = 0; d < 3; d++)
       kf->mni[3 * c + d] = buf[c + (size_t)d * kf->nchannels];
-      PetscCheck(isfinite(kf->mni[3 * c + d]), comm, BA_ERR_INPUT,
-                 "%s: s.probes.mni row %" PetscInt_FMT " is not finite", path, c + 1);
-    }
   PetscCall(PetscFree(buf));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -285,6 +288,14 @@ static PetscErrorCode KFileNames(MPI_Comm comm, const char *path, matvar_t *prob
              kf->nchannels);
   PetscCall(PetscMalloc1(kf->nchannels, &buf));
   PetscCall(MatNumbers(comm, path, "s.probes.probe_ids", ids, buf));
+  for (PetscInt c = 0; c < kf->nchannels; c++) { /* a contact's number on its rod: 0, 1, 2, ... */
+    char v[32];
+    if (buf[c] >= 0 && buf[c] <= KUZOVKIN_MAX_PROBE_ID && buf[c] == floor(buf[c])) continue;
+    snprintf(v, sizeof(v), "%g", buf[c]); /* as C prints it (PETSc's %g would add a point: "nan.") */
+    SETERRQ(comm, BA_ERR_INPUT,
+            "%s: s.probes.probe_ids(%" PetscInt_FMT ") is %s, not a whole number in [0, %d] (rod %s)", path, c + 1, v,
+            KUZOVKIN_MAX_PROBE_ID, rn[c]);
+  }
   PetscCall(PetscMalloc1(kf->nchannels, &kf->name));
   for (PetscInt c = 0; c < kf->nchannels; c++) {
     char n[320];
@@ -345,6 +356,7 @@ static PetscErrorCode KFileRead(MPI_Comm comm, const char *path, PetscBool keep_
   PetscCall(KFileImages(comm, path, s, data, seq, kf));
   PetscCall(KFileMni(comm, path, mni, kf));
   PetscCall(KFileNames(comm, path, probes, kf));
+  PetscCall(MniCheck(comm, path, "s.probes.mni", kf->nchannels, kf->mni, kf->name, 1));
   PetscCall(KFileValues(comm, path, data, keep_data, kf));
   Mat_VarFree(s);
   Mat_Close(mat);

@@ -52,7 +52,8 @@ static void SplitResponsive(const RsaOptions *o, const Cohort *c, const uint8_t 
   s->row_hi = o->ctx.rank == o->ctx.size - 1 ? c->n : (s->rhi < s->nresp ? s->resp[s->rhi] : c->n);
 }
 
-/* My responsive channels' features into w->x; a missing feature is an error on every rank. */
+/* My responsive channels' features into w->x; a missing (NaN) or infinite feature is an
+   error on every rank, naming the file, the channel and the image. */
 static PetscErrorCode ReadFeatures(Rsa *rsa, RoiWork *w)
 {
   const RoiSplit *sp = &w->split;
@@ -71,9 +72,11 @@ static PetscErrorCode ReadFeatures(Rsa *rsa, RoiWork *w)
     for (PetscInt i = 0; i < n; i++) {
       w->x[k * n + i] = block[(size_t)(g - sp->row_lo) * n + i];
       if (!isfinite(w->x[k * n + i]) && !err[0])
-        PetscCall(PetscSNPrintf(err, sizeof(err),
-                                "features: channel %s of patient %s has no feature for image %s in %s", c->name[g],
-                                c->patient[g], c->file[0].image_name[i], w->name));
+        snprintf(err, sizeof(err),
+                 "%s: /roi/%s/feature of channel %s of patient %s is %s for image %s (a responsive channel needs every "
+                 "feature)",
+                 CohortFileOf(c, g), w->name, c->name[g], c->patient[g],
+                 isnan(w->x[k * n + i]) ? "missing (NaN)" : "infinite", c->file[0].image_name[i]);
     }
     k++;
   }

@@ -224,16 +224,18 @@ static PetscErrorCode LayerRdms(const RsaOptions *o, const char *path, Network *
     PetscCall(PetscMalloc1((size_t)n * n, &rdm[l]));
     if (l % o->ctx.size != o->ctx.rank || err[0]) continue;
     if (net->has_rdm[l]) {
-      PetscCall(NetworkReadRdm(net, l, tmp));
-      PetscCall(CheckFinite(path, net->layer_name[l], "RDM entry", (size_t)n * n, tmp, NULL, err, sizeof(err)));
+      PetscCall(NetworkReadRdm(net, l, tmp, err, sizeof(err)));
+      if (!err[0])
+        PetscCall(CheckFinite(path, net->layer_name[l], "RDM entry", (size_t)n * n, tmp, NULL, err, sizeof(err)));
     } else {
       PetscCall(PetscArrayzero(gram, (size_t)n * n));
       PetscCall(PetscArrayzero(rowsum, n));
       for (PetscInt c0 = 0; c0 < net->nfeatures[l] && !err[0]; c0 += RDM_BLOCK_COLUMNS) {
         const PetscInt c1 = PetscMin(c0 + RDM_BLOCK_COLUMNS, net->nfeatures[l]);
-        PetscCall(NetworkReadActivations(net, l, c0, c1, block));
-        PetscCall(
-            CheckFinite(path, net->layer_name[l], "activation", (size_t)n * (c1 - c0), NULL, block, err, sizeof(err)));
+        PetscCall(NetworkReadActivations(net, l, c0, c1, block, err, sizeof(err)));
+        if (!err[0])
+          PetscCall(CheckFinite(path, net->layer_name[l], "activation", (size_t)n * (c1 - c0), NULL, block, err,
+                                sizeof(err)));
         PetscCall(RdmGramAccumulate(n, c1 - c0, block, gram, rowsum));
       }
       PetscCall(RdmFromGram(n, net->nfeatures[l], gram, rowsum, (BaDistance)o->distance, tmp));
@@ -242,7 +244,8 @@ static PetscErrorCode LayerRdms(const RsaOptions *o, const char *path, Network *
       for (PetscInt j = 0; j < n; j++)
         rdm[l][i * n + j] = tmp[map[i] * n + map[j]];
   }
-  /* each layer was read by one rank: a bad value is agreed on before the broadcasts */
+  /* each layer was read by one rank: a bad value or a failed read is agreed on before the
+     broadcasts */
   PetscCall(CommAgreeError(o->ctx.comm, err));
   for (PetscInt l = 0; l < nl; l++)
     PetscCallMPI(MPI_Bcast(rdm[l], (int)(n * n), MPI_DOUBLE, (int)(l % o->ctx.size), o->ctx.comm));

@@ -17,6 +17,7 @@ output file.
 Environment: BA_BIN, BA_MPIRUN (from tests/run)."""
 import concurrent.futures
 import csv
+import glob
 import json
 import os
 import shlex
@@ -237,7 +238,7 @@ def run_pending():
         r = run(["import-bids", "-bids", root, "-task", "vis", "-stim_column", "stim_name", "-out", out] + args, np_=1)
         lines = [l for l in r.stderr.splitlines() if l.strip()]
         good = (r.returncode != 0 and len(lines) == 1 and lines[0].startswith("bandalign: error: ") and needle in lines[0]
-                and not os.path.exists(out) and not os.path.exists(out + ".partial"))
+                and not os.path.exists(out) and not glob.glob(out + ".partial*"))
         return good, f"{what}: {lines[0] if lines else '(no message)'}"
 
     with concurrent.futures.ThreadPoolExecutor(4) as pool:
@@ -315,6 +316,28 @@ def main():
     d = broken("badspan", lambda d: rewrite(sub(d, "sub-01/ieeg/sub-01_task-vis_events.tsv"), "0.3\tBAD_movement",
                                             "-1\tBAD_movement"))
     expect_error(d, [], "duration '-1' of a BAD span", "a BAD span of negative duration")
+
+    def set_cell(path, name, col, value):
+        """electrodes.tsv's cell of contact name in column col (x, y or z) set to value."""
+        lines = open(path, encoding="utf-8").read().split("\n")
+        c = lines[0].lstrip("\ufeff").split("\t").index(col)
+        for i, line in enumerate(lines):
+            cells = line.split("\t")
+            if cells[0] == name:
+                cells[c] = value
+                lines[i] = "\t".join(cells)
+        open(path, "w", encoding="utf-8").write("\n".join(lines))
+
+    el01 = "sub-01/ieeg/sub-01_space-MNI152NLin2009cAsym_electrodes.tsv"
+    for col, value, needle in (("x", "nan", "(A1): x is 'nan', not a finite number or n/a"),
+                               ("y", "inf", "(A1): y is 'inf', not a finite number or n/a"),
+                               ("z", "left", "(A1): z is 'left', not a finite number or n/a"),
+                               ("x", "-250", "(A1): MNI coordinate (-250, ")):
+        d = broken(f"el_{col}_{value}", lambda d: set_cell(sub(d, el01), "A1", col, value))
+        expect_error(d, [], needle, f"electrodes.tsv: {col} = {value} is refused (n/a stays allowed)")
+    for res in ("0", "nan"):
+        d = broken(f"bvres_{res}", lambda d: rewrite(sub(d, "sub-03/ieeg/sub-03_task-vis_ieeg.vhdr"), ",,0.5,", f",,{res},"))
+        expect_error(d, [], f"resolution '{res}' is not a finite positive number", f"a BrainVision channel resolution {res}")
     mne_bids_folder()
     run_pending()
 

@@ -183,6 +183,21 @@ def main():
         scipy.io.savemat(p, {"s": m["s"]})
     broken("otherimg", otherimg, "image XX99 of s.stimseq is not in the other files", "files naming different images")
 
+    def probes_edit(field, row, col, value):
+        def edit(d):
+            p = os.path.join(folder(d, 4), "P01.mat")
+            m = scipy.io.loadmat(p)
+            a = m["s"][0, 0]["probes"][0, 0][field]
+            a.reshape(-1, a.shape[-1])[row, col] = value
+            scipy.io.savemat(p, {"s": m["s"]})
+        return edit
+    for v, shown in ((2.5, "2.5"), (-7, "-7"), (np.nan, "nan")):
+        broken(f"probeid{shown}", probes_edit("probe_ids", 1, 0, v),
+               f"P01.mat: s.probes.probe_ids(2) is {shown}, not a whole number in [0, 9999]",
+               f"a probe id {shown} (was: a channel named <rod>{shown})")
+    broken("mninan", probes_edit("mni", 0, 1, np.nan), "s.probes.mni row 1 (", "a NaN MNI coordinate")
+    broken("mnifar", probes_edit("mni", 2, 2, 999), "s.probes.mni row 3 (", "an MNI coordinate 999 mm from the origin")
+
     def one(case):
         d, needle, what = case
         o = os.path.join(TMP, f"bad-{os.path.basename(d)}.h5")
