@@ -6,6 +6,7 @@
 # permutations run (sum over pairs) and the rsa stage's CPU seconds under each strategy.
 #
 # Usage: bench/adaptive.sh [SEEDS=20] [NP=2] [extra rsa options]
+#   SEEDS is a count (seeds 0 .. SEEDS-1) or a range FIRST:LAST (seeds FIRST .. LAST-1)
 #   e.g. bench/adaptive.sh 20 2            (about 2 minutes per seed on 2 quiet cores)
 # The split-half noise estimate is left out (-noise_splits 0): it does not touch the tests.
 set -u
@@ -32,7 +33,9 @@ cpu() {
 
 printf '%-6s %9s %7s %14s %14s %8s %8s\n' seed sig_pairs differ perms_full perms_adapt cpu_full cpu_adapt
 total=0 bad=0
-for ((seed = 0; seed < seeds; seed++)); do
+first=0 last=$seeds
+case $seeds in *:*) first=${seeds%%:*} last=${seeds##*:} ;; esac
+for ((seed = first; seed < last; seed++)); do
   d=$out/s$seed
   $mpi bin/bandalign simulate -preset demo -seed "$seed" -out "$d" -quiet || exit 1
   $mpi bin/bandalign features -dataset "$d/dataset.h5" -out "$d/features.h5" -quiet || exit 1
