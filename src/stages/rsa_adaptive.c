@@ -104,6 +104,7 @@ static PetscErrorCode LevelChunk(Level *lv, PetscInt c0, PetscInt nc)
   const RsaOptions *o  = &rsa->o;
   const PetscInt nl    = rsa->nl;
   const PermCount *all = w->net->st.counts[w->roi];
+  const PetscInt nlive = nc; /* the chunk's live channels (progress counts these) */
 
   PetscFunctionBegin;
   if (nc > 0) PetscCall(Engine(lv, lv->idx + c0, nc));
@@ -128,7 +129,7 @@ static PetscErrorCode LevelChunk(Level *lv, PetscInt c0, PetscInt nc)
       PetscCall(PetscLogEventEnd(BaLogIds.permutation, 0, 0, 0, 0));
       ScatterCounts(lv);
       ProgressUpdate(lv->prog, lv->done_before + (double)c0 * (double)(lv->t - lv->t0) +
-                                   (double)nc * (double)(PetscMax(last, lv->t0) - lv->t0));
+                                   (double)nlive * (double)(PetscMax(last, lv->t0) - lv->t0));
     }
     save = stop = PETSC_FALSE;
     if (w->net->checkpointed) PetscCall(CheckpointDue(&o->ctx, &o->checkpoint, &w->net->st, &save, &stop));

@@ -39,7 +39,8 @@
 
 const char *const CorrectionNames[]    = {"bh", "by", "maxstat", "none", NULL};
 const char *const StrategyNames[]      = {"full", "adaptive", NULL};
-static const char *const KernelNames[] = {"blas", "avx2", "avx512", "best", "avx2_f32", "avx512_f32", NULL}; /* PermKernelType order */
+static const char *const KernelNames[] = {"blas",     "avx2",       "avx512", "best",
+                                          "avx2_f32", "avx512_f32", NULL}; /* PermKernelType order */
 
 /* The options' ranges and the settings they imply (maxstat, BLAS threads, what a
    checkpoint is valid for). */
