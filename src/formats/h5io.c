@@ -928,7 +928,10 @@ static PetscErrorCode TransferRows(BaH5File *f, const char *name, hid_t memtype,
   BaCallH5(dxpl = H5Pcreate(H5P_DATASET_XFER), f->path);
   BaCallH5(H5Pset_dxpl_mpio(dxpl, overlap ? H5FD_MPIO_INDEPENDENT : H5FD_MPIO_COLLECTIVE), f->path);
   if (write) BaCallH5(H5Pset_dxpl_mpio_collective_opt(dxpl, H5FD_MPIO_INDIVIDUAL_IO), f->path);
-  if (write)
+  if (H5Sget_simple_extent_npoints(fspace) == 0) /* an empty dataset (a ROI with no responsive
+                                                    channel): nothing to move, on every rank */
+    rc = 0;
+  else if (write)
     rc = H5Dwrite(dset, memtype, mspace, fspace, dxpl, buf);
   else if (!overlap || hi > lo)
     rc = H5Dread(dset, memtype, mspace, fspace, dxpl, buf);
