@@ -124,6 +124,8 @@ typedef struct {
   double ventral_encoding[BA_NBANDS]; /* probability that a ventral responding channel encodes a layer */
   double other_encoding[BA_NBANDS];   /* the same for every other channel (a random layer) */
   double hierarchy[BA_NBANDS];        /* share of ventral encoding channels whose layer follows the area */
+  double response[BA_NBANDS];         /* factor on the power increase R of the band's channels */
+  double gain[BA_NBANDS];             /* factor on the encoding gain g of the band's channels */
   double course_hierarchy[BA_NBANDS][SIM_NCOURSES]; /* encoding time course of those */
   double course_random[BA_NBANDS][SIM_NCOURSES];    /* and of the encoding channels with a random layer */
 } SimProfile;

@@ -18,10 +18,9 @@
  * trial's feature then follows z depends on the band: theta's three-cycle wavelets give two
  * or three independent power estimates in a 200 ms window and the evoked response adds a
  * cross term, so a theta channel carries much less of its code than a gamma channel with
- * the same g (bench/burst_model.py: 0.28 against 0.85 at g 0.8). A band's response size is
- * therefore scaled (BandResponse), so that the same gain plants about the same
- * feature-code correlation in every band, and a planted band is found as surely as any
- * other. */
+ * the same g (bench/burst_model.py: 0.28 against 0.85 at g 0.8). A profile therefore sizes
+ * each band's response and gain (SimProfile response, gain): the single profile so that the
+ * planted band is found as surely whichever it is. */
 #include <bandalign/sim.h>
 #include <math.h>
 #include <string.h>
@@ -39,10 +38,6 @@
    Hz sub-bins see of it (at 11-12 Hz beta's saw about 16 %, theta's 4 %; at 10.5-11.5 Hz
    10 % and 6 %). */
 static const double BurstRange[BA_NBANDS][2] = {{5.0, 5.5}, {10.5, 11.5}, {19.5, 21.5}, {41, 46}, {100, 130}};
-
-/* Response size per band, as a factor on R (see the top of the file and docs/simulator.md,
-   "Effect size per band"). */
-static const double BandResponse[BA_NBANDS] = {4.0, 1.5, 1.0, 1.0, 1.0};
 
 /* Encoding time courses: the code is carried from t0 to t1 ms after onset, with 20 ms cosine
    ramps inside; full is the burst's own envelope. */
@@ -70,6 +65,8 @@ static const SimProfile Kuzovkin2018 = {
     .ventral_encoding = {0.9, 0.8, 0.7, 0.9, 0.9},
     .other_encoding   = {0.02, 0.01, 0.01, 0.01, 0.01},
     .hierarchy        = {0.25, 0.7, 0.6, 1.0, 0.65},
+    .response         = {1, 1, 1, 1, 1},
+    .gain             = {1, 1, 1, 0.6, 0.5},
     .course_hierarchy = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0, 1, 0}},
     .course_random    = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}},
 };
@@ -83,15 +80,25 @@ void SimProfileGet(const SimParams *par, SimProfile *p)
     return;
   }
   /* single: nine in ten ventral channels respond, three quarters of them in the hierarchy
-     band (none: any band), and four in five of those encode; three in ten other channels
-     respond in any band, four in ten of those encode a random layer */
+     band, and four in five of those encode; the other quarter respond in another band
+     without a code (with "none": in any band, four in five encoding a random layer); three
+     in ten other channels respond in any band, four in ten of those encode a random layer.
+     A ventral channel of another band with a random layer would make a rival: a few of them
+     line up by chance (demo, seed 5: alpha's ten such channels at rho 0.51, p 0.002, over
+     planted low gamma's 0.30). Each band's response and gain are sized so that its feature
+     carries its code about as closely as beta's does (docs/simulator.md, "The single
+     profile"). */
+  static const double response[BA_NBANDS] = {4, 1.5, 1, 1, 1}, gain[BA_NBANDS] = {1, 1, 1, 0.6, 0.5};
+
   memset(p, 0, sizeof(*p));
   for (int b = 0; b < BA_NBANDS; b++) {
     p->ventral_band[b]     = hb < BA_NBANDS ? 0.9 * (b == hb ? 0.75 : 0.25 / (BA_NBANDS - 1)) : 0.9 / BA_NBANDS;
     p->other_band[b]       = 0.3 / BA_NBANDS;
-    p->ventral_encoding[b] = 0.8;
+    p->ventral_encoding[b] = hb == BA_NBANDS || b == hb ? 0.8 : 0.0;
     p->other_encoding[b]   = 0.4;
     p->hierarchy[b]        = b == hb ? 1.0 : 0.0;
+    p->response[b]         = response[b];
+    p->gain[b]             = gain[b];
     p->course_hierarchy[b][SIM_COURSE_FULL] = p->course_random[b][SIM_COURSE_FULL] = 1.0;
   }
 }
@@ -144,13 +151,13 @@ void SimPlantChannel(const SimParams *par, const SimProfile *prof, SimChannel *c
      BA 20 -> fc7/fc8 (one rounding, then the clip) */
   layer             = hierarchy ? (int)lround(2.0 * a + 0.5 * n_layer) : (int)(u_layer * SIM_NLAYERS);
   layer             = PetscMin(PetscMax(layer, 0), SIM_NLAYERS - 1);
-  c->power_increase = BandResponse[c->band] * (0.5 + 1.5 * u_r);
+  c->power_increase = prof->response[c->band] * (0.5 + 1.5 * u_r);
   for (int k = 0; k < SIM_NBURST; k++) /* where the wavelets of the neighbouring bands see least (BurstRange) */
     c->burst_hz[k] = BurstRange[c->band][0] + (BurstRange[c->band][1] - BurstRange[c->band][0]) * SimRngUniform(&r);
   if (!encoding) return;
   c->layer     = layer;
   c->hierarchy = hierarchy;
-  c->gain      = par->gain_min + (par->gain_max - par->gain_min) * u_g;
+  c->gain      = prof->gain[c->band] * (par->gain_min + (par->gain_max - par->gain_min) * u_g);
   c->course = Pick(hierarchy ? prof->course_hierarchy[c->band] : prof->course_random[c->band], SIM_NCOURSES, u_course);
   if (c->course == SIM_NCOURSES) c->course = SIM_COURSE_FULL; /* probabilities that sum to just under 1 */
 }
