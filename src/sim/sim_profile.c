@@ -41,7 +41,7 @@ static const double BurstRange[BA_NBANDS][2] = {{5.0, 5.5}, {10.5, 11.5}, {19.5,
 
 /* Encoding time courses: the code is carried from t0 to t1 ms after onset, with 20 ms cosine
    ramps inside; full is the burst's own envelope. */
-static const double CourseMs[SIM_NCOURSES][2]  = {{20, 480}, {30, 230}, {150, 350}, {270, 470}};
+static const double CourseMs[SIM_NCOURSES][2]  = {{20, 480}, {30, 230}, {200, 300}, {270, 470}};
 const char *const SimCourseNames[SIM_NCOURSES] = {"full", "early", "middle", "late"};
 const char *const SimProfileNames[]            = {"single", "kuzovkin2018", NULL};
 
@@ -88,7 +88,7 @@ void SimProfileGet(const SimParams *par, SimProfile *p)
      planted low gamma's 0.30). Each band's response and gain are sized so that its feature
      carries its code about as closely as beta's does (docs/simulator.md, "The single
      profile"). */
-  static const double response[BA_NBANDS] = {4, 1.5, 1, 1, 1}, gain[BA_NBANDS] = {1, 1, 1, 0.6, 0.5};
+  static const double response[BA_NBANDS] = {3, 1, 1, 1, 1}, gain[BA_NBANDS] = {1, 1, 1, 0.6, 0.5};
 
   memset(p, 0, sizeof(*p));
   for (int b = 0; b < BA_NBANDS; b++) {
