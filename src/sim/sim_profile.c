@@ -31,17 +31,19 @@
    the image code leaks with it. Each range is near the frequency whose distance, in those
    SDs, to the nearest wavelets of both neighbours is largest (low gamma: about 2.3 SD from
    beta's 30 Hz and high gamma's 70 Hz, under 1 % of the power), and off 50 Hz. Theta has no
-   analysed band below it, so its bursts sit at its lower edge, away from alpha's wide 4-cycle
+   analysed band below it, so its bursts sit just under its lower edge, human theta still
+   and fully seen by its 5 Hz wavelet (spectral SD 1.7 Hz), away from alpha's wide 4-cycle
    wavelets (at 5.5-6.5 Hz, alpha's mean over 9-14 Hz saw about 14 % of a theta burst's
    relative rise, enough for theta channels to make 8 % of planted alpha's discoveries on
-   demo; at 5-5.5 Hz about 5 %). Alpha's range balances what theta's 5-8 Hz and beta's 15-22
-   Hz sub-bins see of it (at 11-12 Hz beta's saw about 16 %, theta's 4 %; at 10.5-11.5 Hz
-   10 % and 6 %). */
-static const double BurstRange[BA_NBANDS][2] = {{5.0, 5.5}, {10.5, 11.5}, {19.5, 21.5}, {41, 46}, {100, 130}};
+   demo; at 5-5.5 Hz about 5 %, and alpha's feature still followed a strong theta channel's
+   code with rho 0.29-0.40, at 4.5-5 Hz 0.16-0.30). Alpha's range balances what theta's 5-8
+   Hz and beta's 15-22 Hz sub-bins see of it (at 11-12 Hz beta's saw about 16 %, theta's
+   4 %; at 10.5-11.5 Hz 10 % and 6 %). */
+static const double BurstRange[BA_NBANDS][2] = {{4.5, 5.0}, {10.5, 11.5}, {19.5, 21.5}, {41, 46}, {100, 130}};
 
 /* Encoding time courses: the code is carried from t0 to t1 ms after onset, with 20 ms cosine
    ramps inside; full is the burst's own envelope. */
-static const double CourseMs[SIM_NCOURSES][2]  = {{20, 480}, {30, 230}, {200, 300}, {270, 470}};
+static const double CourseMs[SIM_NCOURSES][2]  = {{20, 480}, {30, 230}, {150, 350}, {270, 470}};
 const char *const SimCourseNames[SIM_NCOURSES] = {"full", "early", "middle", "late"};
 const char *const SimProfileNames[]            = {"single", "kuzovkin2018", NULL};
 
@@ -61,12 +63,12 @@ const SimPublishedRoi SimPublished[BA_NROIS] = {
    number from the published figures). Courses: full, early, middle, late. */
 static const SimProfile Kuzovkin2018 = {
     .ventral_band     = {0.12, 0.06, 0.03, 0.17, 0.29},
-    .other_band       = {0.101, 0.052, 0.033, 0.047, 0.057},
+    .other_band       = {0.106, 0.05, 0.026, 0.047, 0.064},
     .ventral_encoding = {0.9, 0.8, 0.7, 0.9, 0.9},
     .other_encoding   = {0.02, 0.01, 0.01, 0.01, 0.01},
-    .hierarchy        = {0.25, 0.7, 0.6, 1.0, 0.65},
+    .hierarchy        = {0.2, 0.5, 0.6, 1.0, 0.8},
     .response         = {1, 1, 1, 1, 1},
-    .gain             = {1, 1, 1, 0.6, 0.5},
+    .gain             = {2.5, 1.5, 1, 0.6, 0.5},
     .course_hierarchy = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0, 1, 0}},
     .course_random    = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}},
 };
@@ -88,13 +90,13 @@ void SimProfileGet(const SimParams *par, SimProfile *p)
      planted low gamma's 0.30). Each band's response and gain are sized so that its feature
      carries its code about as closely as beta's does (docs/simulator.md, "The single
      profile"). */
-  static const double response[BA_NBANDS] = {3, 1, 1, 1, 1}, gain[BA_NBANDS] = {1, 1, 1, 0.6, 0.5};
+  static const double response[BA_NBANDS] = {3, 0.75, 1, 1, 1}, gain[BA_NBANDS] = {1, 1, 1, 0.6, 0.5};
 
   memset(p, 0, sizeof(*p));
   for (int b = 0; b < BA_NBANDS; b++) {
-    p->ventral_band[b]     = hb < BA_NBANDS ? 0.9 * (b == hb ? 0.75 : 0.25 / (BA_NBANDS - 1)) : 0.9 / BA_NBANDS;
+    p->ventral_band[b]     = hb < BA_NBANDS ? 0.9 * (b == hb ? 0.85 : 0.15 / (BA_NBANDS - 1)) : 0.9 / BA_NBANDS;
     p->other_band[b]       = 0.3 / BA_NBANDS;
-    p->ventral_encoding[b] = hb == BA_NBANDS || b == hb ? 0.8 : 0.0;
+    p->ventral_encoding[b] = hb == BA_NBANDS || b == hb ? 0.9 : 0.0;
     p->other_encoding[b]   = 0.4;
     p->hierarchy[b]        = b == hb ? 1.0 : 0.0;
     p->response[b]         = response[b];
