@@ -62,13 +62,13 @@ const SimPublishedRoi SimPublished[BA_NROIS] = {
 /* The kuzovkin2018 profile (docs/simulator.md, "The kuzovkin2018 profile", derives each
    number from the published figures). Courses: full, early, middle, late. */
 static const SimProfile Kuzovkin2018 = {
-    .ventral_band     = {0.12, 0.06, 0.03, 0.17, 0.29},
-    .other_band       = {0.106, 0.05, 0.026, 0.047, 0.064},
-    .ventral_encoding = {0.9, 0.8, 0.7, 0.9, 0.9},
-    .other_encoding   = {0.02, 0.01, 0.01, 0.01, 0.01},
-    .hierarchy        = {0.2, 0.5, 0.6, 1.0, 0.8},
+    .ventral_band     = {0.185, 0.069, 0.025, 0.18, 0.30},
+    .other_band       = {0.1056, 0.0523, 0.0241, 0.046, 0.0618},
+    .ventral_encoding = {0.9, 0.9, 0.9, 0.9, 0.9},
+    .other_encoding   = {0.01, 0.01, 0.01, 0.06, 0.01},
+    .hierarchy        = {0.25, 0.6, 0.7, 1.0, 0.73},
     .response         = {1, 1, 1, 1, 1},
-    .gain             = {2.5, 1.5, 1, 0.6, 0.5},
+    .gain             = {1, 1, 1, 0.6, 0.5},
     .course_hierarchy = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0, 1, 0}},
     .course_random    = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}},
 };
@@ -90,7 +90,7 @@ void SimProfileGet(const SimParams *par, SimProfile *p)
      planted low gamma's 0.30). Each band's response and gain are sized so that its feature
      carries its code about as closely as beta's does (docs/simulator.md, "The single
      profile"). */
-  static const double response[BA_NBANDS] = {3, 0.75, 1, 1, 1}, gain[BA_NBANDS] = {1, 1, 1, 0.6, 0.5};
+  static const double response[BA_NBANDS] = {3.5, 0.75, 1, 1, 1}, gain[BA_NBANDS] = {1, 1, 1, 0.6, 0.5};
 
   memset(p, 0, sizeof(*p));
   for (int b = 0; b < BA_NBANDS; b++) {
