@@ -43,7 +43,7 @@ static const double BurstRange[BA_NBANDS][2] = {{4.5, 5.0}, {10.5, 11.5}, {19.5,
 
 /* Encoding time courses: the code is carried from t0 to t1 ms after onset, with 20 ms cosine
    ramps inside; full is the burst's own envelope. */
-static const double CourseMs[SIM_NCOURSES][2]  = {{20, 480}, {30, 230}, {150, 350}, {270, 470}};
+static const double CourseMs[SIM_NCOURSES][2]  = {{20, 480}, {30, 230}, {200, 300}, {270, 470}};
 const char *const SimCourseNames[SIM_NCOURSES] = {"full", "early", "middle", "late"};
 const char *const SimProfileNames[]            = {"single", "kuzovkin2018", NULL};
 
@@ -66,9 +66,9 @@ static const SimProfile Kuzovkin2018 = {
     .other_band       = {0.1056, 0.0523, 0.0241, 0.046, 0.0618},
     .ventral_encoding = {0.9, 0.9, 0.9, 0.9, 0.9},
     .other_encoding   = {0.01, 0.01, 0.01, 0.06, 0.01},
-    .hierarchy        = {0.25, 0.6, 0.7, 1.0, 0.73},
+    .hierarchy        = {0.25, 0.6, 0.7, 1.0, 0.8},
     .response         = {1, 1, 1, 1, 1},
-    .gain             = {1, 1, 1, 0.6, 0.5},
+    .gain             = {1, 1, 1, 1, 1},
     .course_hierarchy = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0, 1, 0}},
     .course_random    = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}},
 };

@@ -20,7 +20,7 @@ import numpy as np
 single, kuz, tsv = sys.argv[1:4]
 BANDS = ["theta", "alpha", "beta", "lowgamma", "highgamma"]
 WINDOWS = [(50, 250), (150, 350), (250, 450)]
-COURSES = [(20, 480), (30, 230), (150, 350), (270, 470)]  # full, early, middle, late (docs/simulator.md)
+COURSES = [(20, 480), (30, 230), (200, 300), (270, 470)]  # full, early, middle, late (docs/simulator.md)
 VENTRAL = [17, 18, 19, 37, 20]
 
 
