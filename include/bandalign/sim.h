@@ -21,7 +21,6 @@ extern const char *const SimProfileNames[]; /* "single", "kuzovkin2018", NULL: f
 
 /* Encoding time courses: when after onset a channel's burst carries its code. */
 enum { SIM_COURSE_FULL, SIM_COURSE_EARLY, SIM_COURSE_MIDDLE, SIM_COURSE_LATE, SIM_NCOURSES };
-extern const char *const SimCourseNames[SIM_NCOURSES];
 
 extern const char *const SimLayerNames[SIM_NLAYERS];
 extern const double SimStudyLayerWidth[SIM_NLAYERS]; /* CaffeNet's widths (methods.md 4) */

@@ -43,9 +43,8 @@ static const double BurstRange[BA_NBANDS][2] = {{4.5, 5.0}, {10.5, 11.5}, {19.5,
 
 /* Encoding time courses: the code is carried from t0 to t1 ms after onset, with 20 ms cosine
    ramps inside; full is the burst's own envelope. */
-static const double CourseMs[SIM_NCOURSES][2]  = {{20, 480}, {30, 230}, {200, 300}, {270, 470}};
-const char *const SimCourseNames[SIM_NCOURSES] = {"full", "early", "middle", "late"};
-const char *const SimProfileNames[]            = {"single", "kuzovkin2018", NULL};
+static const double CourseMs[SIM_NCOURSES][2] = {{20, 480}, {30, 230}, {200, 300}, {270, 470}};
+const char *const SimProfileNames[]           = {"single", "kuzovkin2018", NULL};
 
 /* The study's published figures per ROI (band order, then window order), as in
    data/kuzovkin2018/published-figures.tsv (tests/t_simulate.sh compares them): responsive
@@ -81,15 +80,14 @@ void SimProfileGet(const SimParams *par, SimProfile *p)
     *p = Kuzovkin2018;
     return;
   }
-  /* single: nine in ten ventral channels respond, three quarters of them in the hierarchy
-     band, and four in five of those encode; the other quarter respond in another band
-     without a code (with "none": in any band, four in five encoding a random layer); three
-     in ten other channels respond in any band, four in ten of those encode a random layer.
-     A ventral channel of another band with a random layer would make a rival: a few of them
-     line up by chance (demo, seed 5: alpha's ten such channels at rho 0.51, p 0.002, over
-     planted low gamma's 0.30). Each band's response and gain are sized so that its feature
-     carries its code about as closely as beta's does (docs/simulator.md, "The single
-     profile"). */
+  /* single: nine in ten ventral channels respond, 85 % of them in the hierarchy band, and
+     nine in ten of those encode; the others respond in another band without a code (with
+     "none": in any band, nine in ten encoding a random layer); three in ten other channels
+     respond in any band, four in ten of those encode a random layer. A ventral channel of
+     another band with a random layer would make a rival: a few of them line up by chance
+     (demo, seed 5: alpha's ten such channels at rho 0.51, p 0.002, over planted low gamma's
+     0.30). Each band's response and gain are sized so that its feature carries its code
+     about as closely as beta's does (docs/simulator.md, "Effect size per band"). */
   static const double response[BA_NBANDS] = {3.5, 0.75, 1, 1, 1}, gain[BA_NBANDS] = {1, 1, 1, 0.6, 0.5};
 
   memset(p, 0, sizeof(*p));

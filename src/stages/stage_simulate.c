@@ -394,8 +394,10 @@ static PetscErrorCode PrintSummary(const SimulateOptions *o, const SimCohort *co
       &o->ctx,
       "simulate: %" PetscInt_FMT " responsive channels (theta/alpha/beta/lowgamma/highgamma %" PetscInt_FMT
       "/%" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT "), %" PetscInt_FMT
-      " encoding; hierarchy in %s\n",
-      resp, in_band[0], in_band[1], in_band[2], in_band[3], in_band[4], enc, BaBandNames[o->par.hierarchy_band]));
+      " encoding; profile %s, hierarchy in %s\n",
+      resp, in_band[0], in_band[1], in_band[2], in_band[3], in_band[4], enc, SimProfileNames[o->par.profile],
+      o->par.profile == SIM_PROFILE_KUZOVKIN2018 ? "every band (principal: lowgamma)"
+                                                 : BaBandNames[o->par.hierarchy_band]));
   PetscCall(ContextPrintf(&o->ctx,
                           "simulate: dataset %.1f MB generated and written in %.2f s (min %.2f, "
                           "mean %.2f over %d ranks): %.1f MB/s\n",
