@@ -65,11 +65,11 @@ static const SimProfile Kuzovkin2018 = {
     .other_band       = {0.1056, 0.0523, 0.0241, 0.046, 0.0618},
     .ventral_encoding = {0.9, 0.9, 0.9, 0.9, 0.9},
     .other_encoding   = {0.01, 0.01, 0.01, 0.06, 0.01},
-    .hierarchy        = {0.25, 0.6, 0.7, 1.0, 0.8},
+    .hierarchy        = {0.25, 0.6, 0.7, 0.8, 0.4},
     .response         = {1, 1, 1, 1, 1},
     .gain             = {1, 1, 1, 1, 1},
     .course_hierarchy = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0, 1, 0}},
-    .course_random    = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {1, 0, 0, 0}},
+    .course_random    = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0.5, 0, 0.5}},
 };
 
 void SimProfileGet(const SimParams *par, SimProfile *p)
