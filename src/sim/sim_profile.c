@@ -62,10 +62,10 @@ const SimPublishedRoi SimPublished[BA_NROIS] = {
    number from the published figures). Courses: full, early, middle, late. */
 static const SimProfile Kuzovkin2018 = {
     .ventral_band     = {0.185, 0.069, 0.025, 0.18, 0.30},
-    .other_band       = {0.1056, 0.0523, 0.0241, 0.046, 0.0618},
+    .other_band       = {0.1056, 0.0523, 0.0241, 0.046, 0.0541},
     .ventral_encoding = {0.9, 0.9, 0.9, 0.9, 0.9},
     .other_encoding   = {0.01, 0.01, 0.01, 0.06, 0.01},
-    .hierarchy        = {0.25, 0.6, 0.7, 0.8, 0.4},
+    .hierarchy        = {0.25, 0.6, 0.7, 0.7, 0.45},
     .response         = {1, 1, 1, 1, 1},
     .gain             = {1, 1, 1, 1, 1},
     .course_hierarchy = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0, 1, 0}},
