@@ -4,7 +4,7 @@ usage: /usr/bin/python3 bench/burst_model.py [BANDS] [DRAWS] [ERP] [THETA_HZ]
   BANDS     comma-separated (default theta,alpha,beta,lowgamma)
   DRAWS     independent channels per case (default 4; the same draws for each burst kind)
   ERP       evoked response amplitude in background SDs (default 1.25, the middle of U[0.5, 2])
-  THETA_HZ  theta's burst range as lo,hi (default 5,5.5, src/sim/sim_cohort.c's; 5.5,6.5 was the old)
+  THETA_HZ  theta's burst range as lo,hi (default 4.5,5, src/sim/sim_profile.c's; 5,5.5 and 5.5,6.5 were older)
 
 A model of src/sim/sim_signal.c for one channel (R 1.25, g 0.8, 1/f exponent 1.5, 250 images
 with a standard normal code z), analysed as methods.md 2 says (Morlet power at the band's
@@ -21,9 +21,9 @@ import numpy as np
 from scipy.stats import spearmanr
 
 FS, NS, ONSET, NFFT = 512.0, 768, 256, 1024
-# band: (lo, hi, n_cycles, sub-bins, burst frequency range of src/sim/sim_cohort.c)
+# band: (lo, hi, n_cycles, sub-bins, burst frequency range of src/sim/sim_profile.c)
 BANDS = {
-    "theta": (5, 8, 3, [(5, 8)], (5.0, 5.5)),
+    "theta": (5, 8, 3, [(5, 8)], (4.5, 5.0)),
     "alpha": (9, 14, 4, [(9, 14)], (10.5, 11.5)),
     "beta": (15, 30, 5, [(15, 22), (23, 30)], (19.5, 21.5)),
     "lowgamma": (30, 70, 6, [(30, 39), (40, 49), (50, 59), (60, 70)], (41, 46)),

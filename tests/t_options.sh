@@ -42,7 +42,7 @@ cases=(
   "malformed YAML|$TMP/bad.yaml: not a valid options file|rsa -options_file_yaml $TMP/bad.yaml"
   "YAML that is not a mapping|$TMP/list.yaml: not a valid options file|simulate -options_file_yaml $TMP/list.yaml"
 )
-plan $((2 * ${#cases[@]} + 10))
+plan $((2 * ${#cases[@]} + 11))
 
 for np in 1 2; do
   launch=("$BA_BIN") # 1 rank: a singleton (faster than mpirun)
@@ -100,6 +100,15 @@ check "configs/{demo,paper}.yaml set the presets' permutations and noise splits 
   'grep -q "^permutations: 2000$" configs/demo.yaml && grep -q "^noise_splits: 200$" configs/demo.yaml &&
    grep -q "^permutations: 10000$" configs/paper.yaml && grep -q "^noise_splits: 1000$" configs/paper.yaml &&
    grep -q "{\"demo\", \"2000\", \"200\"" src/stages/stage_run.c && grep -q "{\"paper\", \"10000\", \"1000\"" src/stages/stage_run.c'
+# the paper preset's profile, from the preset and from its config (one patient of 12 channels)
+rc=0
+"$BA_BIN" simulate -preset paper -sim_patients 1 -sim_channels 12 -sim_control_network false -out "$TMP/pp" -quiet \
+  >/dev/null 2>&1 || rc=$?
+"$BA_BIN" simulate -options_file_yaml configs/paper.yaml -sim_patients 1 -sim_channels 12 -sim_control_network false \
+  -out "$TMP/py" -quiet >/dev/null 2>&1 || rc=$?
+check "simulate -preset paper and configs/paper.yaml plant the kuzovkin2018 profile (exit $rc)" \
+  '[ $rc -eq 0 ] && h5dump -a /profile "$TMP/pp/truth.h5" | grep -q "\"kuzovkin2018\"" &&
+   h5diff -q "$TMP/pp/truth.h5" "$TMP/py/truth.h5" /rois /rois && h5diff -q "$TMP/pp/truth.h5" "$TMP/py/truth.h5" /channels /channels'
 rc=0
 $BA_MPIRUN -np 2 "$BA_BIN" run -preset tiny -check_recovery -out "$TMP/checked" >/dev/null 2>"$TMP/checked.err" || rc=$?
 check "run -preset tiny -check_recovery keeps the check: exit $rc, one line" \

@@ -10,9 +10,11 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 d=$BA_TMP/simulate
 rm -rf "$d" && mkdir -p "$d"
 atlas=/usr/share/mricron/templates/brodmann.nii.gz
-bad=("-sim_hierarchy_band gamma" "-preset huge" "-sim_images 52" "-sim_channels 2")
-# 7 checks here, one per bad option value, 10 printed by tests/ref/simulate.py
-plan $((7 + ${#bad[@]} + 10))
+bad=("-sim_hierarchy_band gamma" "-preset huge" "-sim_images 52" "-sim_channels 2" "-sim_profile study"
+  "-sim_profile kuzovkin2018 -sim_hierarchy_band beta")
+# 10 checks here, one per bad option value, 10 printed by tests/ref/simulate.py, 3 by
+# tests/ref/profile.py
+plan $((10 + ${#bad[@]} + 10 + 3))
 
 check "simulate -preset tiny on 1 rank" '$BA_MPIRUN -np 1 "$BA_BIN" simulate -preset tiny -out "$d/r1" -quiet'
 check "simulate -preset tiny on 3 ranks" '$BA_MPIRUN -np 3 "$BA_BIN" simulate -preset tiny -out "$d/r3" -quiet'
@@ -33,6 +35,20 @@ r=$(h5dump -a /ranks "$d/r3/truth.h5" | grep -c '(0): 3' || true)
 check "truth.h5 records the rank count" '[ "$r" -eq 1 ]'
 check "no partial file left behind" '! ls "$d/r1" | grep partial >/dev/null'
 
+# the kuzovkin2018 profile: its files too are the same at any rank count
+check "simulate -preset tiny -sim_profile kuzovkin2018 on 1 rank" \
+  '"$BA_BIN" simulate -preset tiny -sim_profile kuzovkin2018 -out "$d/k1" -quiet'
+check "simulate -preset tiny -sim_profile kuzovkin2018 on 3 ranks" \
+  '$BA_MPIRUN -np 3 "$BA_BIN" simulate -preset tiny -sim_profile kuzovkin2018 -out "$d/k3" -quiet'
+same=0 n=0
+for f in dataset network network_control truth; do
+  for g in $(h5ls "$d/k1/$f.h5" | awk '{print $1}'); do
+    n=$((n + 1))
+    h5diff -q "$d/k1/$f.h5" "$d/k3/$f.h5" "/$g" "/$g" && same=$((same + 1))
+  done
+done
+check "kuzovkin2018: identical groups at 1 and 3 ranks ($same/$n: h5diff)" '[ $n -ge 7 ] && [ $same -eq $n ]'
+
 for b in "${bad[@]}"; do
   rc=0
   err=$("$BA_BIN" simulate -preset tiny $b -out "$d/bad" 2>&1 >/dev/null) || rc=$?
@@ -42,3 +58,4 @@ for b in "${bad[@]}"; do
 done
 
 checks_of $BA_PY "$BA_ROOT/tests/ref/simulate.py" "$d/r1" "$atlas"
+checks_of $BA_PY "$BA_ROOT/tests/ref/profile.py" "$d/r1" "$d/k1" "$BA_ROOT/data/kuzovkin2018/published-figures.tsv"

@@ -7,6 +7,7 @@
 #define BA_NBANDS      5
 #define BA_NWINDOWS    3
 #define BA_NROIS       (BA_NBANDS * BA_NWINDOWS)
+#define BA_ALIGNED_P   (0.005 / BA_NROIS) /* the study's threshold for an aligned ROI: p < 0.005 / 15 */
 #define BA_MAX_SUBBINS 8
 #define BA_MAX_FREQS   160               /* distinct (frequency, n_cycles) pairs over all bands */
 #define BA_NSUMS       (1 + BA_NWINDOWS) /* per frequency: baseline sum, then one per window */

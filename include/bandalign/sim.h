@@ -15,6 +15,13 @@
 #define SIM_NBURST    4  /* frequencies of a channel's burst (one per trial) */
 #define SIM_NCATEGORY 5
 
+/* Profiles of what is planted (sim_profile.c). */
+typedef enum { SIM_PROFILE_SINGLE, SIM_PROFILE_KUZOVKIN2018 } SimProfileKind;
+extern const char *const SimProfileNames[]; /* "single", "kuzovkin2018", NULL: for the option */
+
+/* Encoding time courses: when after onset a channel's burst carries its code. */
+enum { SIM_COURSE_FULL, SIM_COURSE_EARLY, SIM_COURSE_MIDDLE, SIM_COURSE_LATE, SIM_NCOURSES };
+
 extern const char *const SimLayerNames[SIM_NLAYERS];
 extern const double SimStudyLayerWidth[SIM_NLAYERS]; /* CaffeNet's widths (methods.md 4) */
 
@@ -24,6 +31,7 @@ typedef struct {
   PetscInt npatients;        /* patients in the cohort */
   PetscInt nchannels;        /* bipolar channels in all (split over patients) */
   PetscInt nimages;          /* images, a multiple of 5 */
+  int profile;               /* SimProfileKind: what is planted where */
   int hierarchy_band;        /* band index 0..4 carrying the ventral hierarchy, BA_NBANDS = none */
   double layer_scale;        /* fraction of the study's layer widths */
   double ventral_share;      /* fraction of channels in BA 17, 18, 19, 37, 20 */
@@ -86,6 +94,8 @@ typedef struct {
   int area;              /* Brodmann label at the rounded midpoint, 0 = none */
   int band;              /* planted band (index into BaBands), -1 none */
   int layer;             /* planted layer, -1 none */
+  int hierarchy;         /* the layer follows the area along the ventral stream */
+  int course;            /* encoding time course (SIM_COURSE_*) */
   double gain;           /* encoding gain g (0 when not encoding) */
   double power_increase; /* mean relative band-power increase R after onset */
   double burst_hz[SIM_NBURST];
@@ -104,6 +114,49 @@ typedef struct {
   SimChannel *ch; /* [nchannels] */
   PetscInt area_count[BA_NAREAS];
 } SimCohort;
+
+/* A profile: per band, who responds, who encodes and what (sim_profile.c). Ventral channels
+   are those in BA 17, 18, 19, 37, 20. A channel responds in at most one band. */
+typedef struct {
+  double ventral_band[BA_NBANDS];     /* probability that a ventral channel responds in band b */
+  double other_band[BA_NBANDS];       /* the same for every other channel */
+  double ventral_encoding[BA_NBANDS]; /* probability that a ventral responding channel encodes a layer */
+  double other_encoding[BA_NBANDS];   /* the same for every other channel (a random layer) */
+  double hierarchy[BA_NBANDS];        /* share of ventral encoding channels whose layer follows the area */
+  double response[BA_NBANDS];         /* factor on the power increase R of the band's channels */
+  double gain[BA_NBANDS];             /* factor on the encoding gain g of the band's channels */
+  double course_hierarchy[BA_NBANDS][SIM_NCOURSES]; /* encoding time course of those */
+  double course_random[BA_NBANDS][SIM_NCOURSES];    /* and of the encoding channels with a random layer */
+} SimProfile;
+
+/* The study's published figures of one ROI (data/kuzovkin2018/published-figures.tsv). */
+typedef struct {
+  int responsive;
+  double rho, p; /* alignment; p 0.0001 stands for below 1e-4 */
+} SimPublishedRoi;
+extern const SimPublishedRoi SimPublished[BA_NROIS]; /* band order, then window order */
+
+/* What was planted for one ROI, and what the profile expects of it (truth.h5 /rois). */
+typedef struct {
+  int responsive;             /* channels that respond in the band (all windows) */
+  int encoding;               /* ventral encoding channels of the band whose code covers half the window */
+  int hierarchy;              /* of those, the ones whose layer follows the area */
+  int expected_aligned;       /* 1, 0, or -1: no expectation (profile single) */
+  double expected_rho;        /* kuzovkin2018: the published alignment rho where it was aligned, else NaN */
+  double expected_responsive; /* kuzovkin2018: the published count scaled to the cohort's channels, else NaN */
+} SimRoiPlan;
+
+/* The profile of par (par->profile, and par->hierarchy_band for single). */
+void SimProfileGet(const SimParams *par, SimProfile *prof);
+
+/* Draws what is planted in channel c (its area set) from its own stream. */
+void SimPlantChannel(const SimParams *par, const SimProfile *prof, SimChannel *c);
+
+/* The weight of the code in each sample of an epoch [SIM_NSAMPLES] for a time course. */
+void SimCourseWeights(int course, double *w);
+
+/* Per ROI: what the cohort holds and what the profile expects. */
+void SimRoiPlanCompute(const SimParams *par, const SimCohort *co, SimRoiPlan plan[BA_NROIS]);
 
 /* Places every patient's shafts in the atlas and plants the truth. Deterministic, not
    collective: every rank builds the same (small) cohort. */

@@ -37,9 +37,9 @@ static const char *const KnownOptions[] = {
     /* every stage (ContextSetFromOptions) */
     "-out", "-seed", "-protocol", "-quiet",
     /* simulate */
-    "-preset", "-sim_patients", "-sim_channels", "-sim_images", "-sim_hierarchy_band", "-sim_layer_scale",
-    "-sim_ventral_share", "-sim_gain_min", "-sim_gain_max", "-sim_target_share", "-atlas", "-sim_block_channels",
-    "-sim_control_network", "-sim_rdm_report",
+    "-preset", "-sim_profile", "-sim_patients", "-sim_channels", "-sim_images", "-sim_hierarchy_band",
+    "-sim_layer_scale", "-sim_ventral_share", "-sim_gain_min", "-sim_gain_max", "-sim_target_share", "-atlas",
+    "-sim_block_channels", "-sim_control_network", "-sim_rdm_report",
     /* features */
     "-dataset", "-patients", "-line_hz", "-block_channels", "-fftw_wisdom", "-spectral_tol", "-fftw_planner",
     /* rsa */

@@ -4,6 +4,23 @@
 #include <bandalign/truth.h>
 #include <bandalign/roi.h>
 
+/* The profile: root attribute and the per-ROI table (every rank passes the same values). */
+static PetscErrorCode WriteRois(BaH5File *f, const Truth *t)
+{
+  const hsize_t n = BA_NROIS;
+
+  PetscFunctionBegin;
+  PetscCall(BaH5AttrWriteString(f, "/", "profile", t->profile));
+  PetscCall(BaH5WriteNew(f, "/rois/planted_responsive", H5T_STD_I32LE, 1, &n, H5T_NATIVE_INT, t->roi_responsive));
+  PetscCall(BaH5WriteNew(f, "/rois/planted_encoding", H5T_STD_I32LE, 1, &n, H5T_NATIVE_INT, t->roi_encoding));
+  PetscCall(BaH5WriteNew(f, "/rois/planted_hierarchy", H5T_STD_I32LE, 1, &n, H5T_NATIVE_INT, t->roi_hierarchy));
+  PetscCall(BaH5WriteNew(f, "/rois/expected_aligned", H5T_STD_I32LE, 1, &n, H5T_NATIVE_INT, t->roi_expected_aligned));
+  PetscCall(BaH5WriteNew(f, "/rois/expected_rho", H5T_IEEE_F64LE, 1, &n, H5T_NATIVE_DOUBLE, t->roi_expected_rho));
+  PetscCall(BaH5WriteNew(f, "/rois/expected_responsive", H5T_IEEE_F64LE, 1, &n, H5T_NATIVE_DOUBLE,
+                         t->roi_expected_responsive));
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 static PetscErrorCode FillTruth(BaH5File *f, const BaContext *ctx, const Truth *t)
 {
   const PetscInt N = t->nchannels;
@@ -21,6 +38,9 @@ static PetscErrorCode FillTruth(BaH5File *f, const BaContext *ctx, const Truth *
   PetscCall(BaH5WriteNew(f, "/channels/area", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, t->area));
   PetscCall(BaH5WriteNew(f, "/channels/power_increase", H5T_IEEE_F64LE, 1, dims, H5T_NATIVE_DOUBLE, t->power_increase));
   PetscCall(BaH5WriteNew(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, t->mni));
+  PetscCall(BaH5WriteNew(f, "/channels/hierarchy", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, t->hierarchy));
+  PetscCall(BaH5WriteNew(f, "/channels/course", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, t->course));
+  PetscCall(WriteRois(f, t));
   PetscCall(BaH5FileCommit(f));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
@@ -37,6 +57,32 @@ PetscErrorCode TruthWrite(MPI_Comm comm, const char *path, const BaContext *ctx,
   ierr = FillTruth(&f, ctx, truth);
   if (ierr) BaH5FileAbandon(&f);
   PetscCall(ierr);
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
+/* The profile and its per-ROI table, where the file has them (files from before the
+   profiles read as single). */
+static PetscErrorCode ReadRois(BaH5File *f, const char *path, Truth *t)
+{
+  PetscBool has;
+
+  PetscFunctionBegin;
+  PetscCall(PetscStrncpy(t->profile, "single", sizeof(t->profile)));
+  PetscCall(BaH5AttrExists(f, "/", "profile", &has));
+  if (has) PetscCall(BaH5AttrReadString(f, "/", "profile", t->profile, sizeof(t->profile)));
+  PetscCheck(!strcmp(t->profile, "single") || !strcmp(t->profile, "kuzovkin2018"), PETSC_COMM_SELF, BA_ERR_INPUT,
+             "%s: profile '%s' is not single or kuzovkin2018", path, t->profile);
+  PetscCall(BaH5Exists(f, "/rois", &t->has_rois));
+  if (!t->has_rois) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(BaH5ReadAll(f, "/rois/planted_responsive", H5T_NATIVE_INT, BA_NROIS, t->roi_responsive));
+  PetscCall(BaH5ReadAll(f, "/rois/planted_encoding", H5T_NATIVE_INT, BA_NROIS, t->roi_encoding));
+  PetscCall(BaH5ReadAll(f, "/rois/planted_hierarchy", H5T_NATIVE_INT, BA_NROIS, t->roi_hierarchy));
+  PetscCall(BaH5ReadAll(f, "/rois/expected_aligned", H5T_NATIVE_INT, BA_NROIS, t->roi_expected_aligned));
+  PetscCall(BaH5ReadAll(f, "/rois/expected_rho", H5T_NATIVE_DOUBLE, BA_NROIS, t->roi_expected_rho));
+  PetscCall(BaH5ReadAll(f, "/rois/expected_responsive", H5T_NATIVE_DOUBLE, BA_NROIS, t->roi_expected_responsive));
+  for (int r = 0; r < BA_NROIS; r++)
+    PetscCheck(t->roi_expected_aligned[r] >= -1 && t->roi_expected_aligned[r] <= 1, PETSC_COMM_SELF, BA_ERR_INPUT,
+               "%s: /rois/expected_aligned[%d] = %d is not -1, 0 or 1", path, r, t->roi_expected_aligned[r]);
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -69,6 +115,7 @@ static PetscErrorCode ReadTruth(BaH5File *f, const char *path, Truth *t)
     PetscCheck(t->planted_band[i] >= -1 && t->planted_band[i] < BA_NBANDS, PETSC_COMM_SELF, BA_ERR_INPUT,
                "%s: /channels/planted_band[%" PetscInt_FMT "] = %d is outside -1..%d", path, i, t->planted_band[i],
                BA_NBANDS - 1);
+  PetscCall(ReadRois(f, path, t));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -98,6 +145,8 @@ PetscErrorCode TruthDestroy(Truth *truth)
   PetscCall(PetscFree(truth->gain));
   PetscCall(PetscFree(truth->power_increase));
   PetscCall(PetscFree(truth->mni));
+  PetscCall(PetscFree(truth->hierarchy));
+  PetscCall(PetscFree(truth->course));
   PetscCall(PetscMemzero(truth, sizeof(*truth)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

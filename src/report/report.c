@@ -1417,8 +1417,61 @@ static PetscErrorCode HtmlComparisons(Template *t, const Results *res)
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
+/* One cell of the profile table: a value, marked met or missed against an expectation. */
+static void ProfileCell(FILE *fp, const char *text, int expected, PetscBool met)
+{
+  if (!expected)
+    fprintf(fp, "<td>%s</td>", text);
+  else
+    fprintf(fp, "<td class=\"%s\">%s %s</td>", met ? "met" : "missed", text, met ? "&#10003;" : "&#10007;");
+}
+
+/* The run against the truth's per-ROI profile, one row per ROI. */
+static PetscErrorCode HtmlRecoveryProfile(Template *t, const Results *res, const ReportRecovery *rec)
+{
+  FILE *fp                = t->fp;
+  const ReportProfile *pr = &rec->profile;
+  char name[64], text[64], ev[32], er[32], en[32];
+
+  PetscFunctionBegin;
+  PetscCall(TemplateSection(t, "profile", rec->has_profile));
+  if (!rec->has_profile) PetscFunctionReturn(PETSC_SUCCESS);
+  PetscCall(TemplateHole(t, "profile_name"));
+  Html(fp, pr->name);
+  PetscCall(TemplatePrintf(t, "rho_tolerance", "%g", REPORT_RHO_TOLERANCE));
+  PetscCall(TemplatePrintf(t, "responsive_tolerance", "%g", 100 * REPORT_RESPONSIVE_TOLERANCE));
+  PetscCall(TemplateHole(t, "profile_rows"));
+  for (int r = 0; r < BA_NROIS; r++) {
+    const ResultsRoiSummary *s = &res->roi[r];
+    const PetscBool aligned = s->alignment_p < REPORT_ALIGNED_P, has_rho = isfinite(pr->expected_rho[r]);
+    const PetscBool has_resp = isfinite(pr->expected_responsive[r]) && pr->expected_responsive[r] > 0;
+
+    RoiName(r, name, sizeof(name));
+    snprintf(ev, sizeof(ev), "%s",
+             pr->expected_aligned[r] < 0 ? "&ndash;"
+             : pr->expected_aligned[r]   ? "aligned"
+                                         : "no");
+    snprintf(er, sizeof(er), has_rho ? "%.3f" : "&ndash;", pr->expected_rho[r]);
+    snprintf(en, sizeof(en), has_resp ? "%.0f" : "&ndash;", pr->expected_responsive[r]);
+    fprintf(fp, "<tr%s><td class=\"l\">%s</td><td>%d</td><td>%d</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td>",
+            aligned ? " class=\"aligned\"" : "", name, pr->planted_responsive[r], pr->planted_encoding[r],
+            pr->planted_hierarchy[r], ev, er, en);
+    snprintf(text, sizeof(text), "%d", (int)s->n_responsive);
+    ProfileCell(fp, text, has_resp,
+                fabs(s->n_responsive - pr->expected_responsive[r]) <=
+                    REPORT_RESPONSIVE_TOLERANCE * pr->expected_responsive[r]);
+    snprintf(text, sizeof(text), "%.3f", s->alignment_rho);
+    ProfileCell(fp, text, has_rho, fabs(s->alignment_rho - pr->expected_rho[r]) <= REPORT_RHO_TOLERANCE);
+    fprintf(fp, "<td>%.3g</td>", s->alignment_p);
+    ProfileCell(fp, aligned ? "aligned" : "no", pr->expected_aligned[r] >= 0,
+                aligned == (pr->expected_aligned[r] == 1));
+    fputs("</tr>\n", fp);
+  }
+  PetscFunctionReturn(PETSC_SUCCESS);
+}
+
 /* The holes of the recovery section. */
-static PetscErrorCode HtmlRecovery(Template *t, const ReportRecovery *rec)
+static PetscErrorCode HtmlRecovery(Template *t, const Results *res, const ReportRecovery *rec)
 {
   FILE *fp       = t->fp;
   const char *hb = rec->hierarchy_band >= 0 ? BaBands[rec->hierarchy_band].name : "none";
@@ -1441,16 +1494,18 @@ static PetscErrorCode HtmlRecovery(Template *t, const ReportRecovery *rec)
             wname, rec->aligned[b] ? "yes" : "no", (int)rec->nsig[b], (int)rec->nfalse[b], rec->fdp[b]);
   }
   PetscCall(TemplateSection(t, "planted", rec->hierarchy_band >= 0 ? PETSC_TRUE : PETSC_FALSE));
-  if (rec->hierarchy_band < 0) PetscFunctionReturn(PETSC_SUCCESS);
-  PetscCall(TemplatePrintf(t, "hierarchy_band", "%s", hb));
-  PetscCall(TemplateHole(t, "area_rows"));
-  for (int a = 0; a < BA_NAREAS; a++) {
-    char planted[32] = "&ndash;", found[32] = "&ndash;";
-    if (rec->nplanted[a]) snprintf(planted, sizeof(planted), "%.2f", rec->planted_layer[a]);
-    if (rec->nfound[a]) snprintf(found, sizeof(found), "%.2f", rec->found_layer[a]);
-    fprintf(fp, "<tr><td class=\"l\">BA%d</td><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>\n", BaVentralAreas[a],
-            (int)rec->nplanted[a], planted, (int)rec->nfound[a], found);
+  if (rec->hierarchy_band >= 0) {
+    PetscCall(TemplatePrintf(t, "hierarchy_band", "%s", hb));
+    PetscCall(TemplateHole(t, "area_rows"));
+    for (int a = 0; a < BA_NAREAS; a++) {
+      char planted[32] = "&ndash;", found[32] = "&ndash;";
+      if (rec->nplanted[a]) snprintf(planted, sizeof(planted), "%.2f", rec->planted_layer[a]);
+      if (rec->nfound[a]) snprintf(found, sizeof(found), "%.2f", rec->found_layer[a]);
+      fprintf(fp, "<tr><td class=\"l\">BA%d</td><td>%d</td><td>%s</td><td>%d</td><td>%s</td></tr>\n", BaVentralAreas[a],
+              (int)rec->nplanted[a], planted, (int)rec->nfound[a], found);
+    }
   }
+  PetscCall(HtmlRecoveryProfile(t, res, rec));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -1595,7 +1650,7 @@ PetscErrorCode ReportWrite(Results *res, const char *results_path, const char *d
   Html(o.fp, res->correction);
   PetscCall(TemplatePrintf(&t, "q", "%g", res->q));
   PetscCall(TemplateSection(&t, "recovery", rec ? PETSC_TRUE : PETSC_FALSE));
-  if (rec) PetscCall(HtmlRecovery(&t, rec));
+  if (rec) PetscCall(HtmlRecovery(&t, res, rec));
   PetscCall(HtmlSummary(&t, res));
   PetscCall(TemplateSection(&t, "control_csv", res->has_control));
   PetscCall(HtmlPublished(&t, res, pub));
@@ -1698,8 +1753,54 @@ static void RecoveryLayers(const Results *res, int H, const int *planted_band, c
   }
 }
 
+/* The run against the truth's per-ROI profile: how many ROIs have the expected verdict,
+   an alignment rho within REPORT_RHO_TOLERANCE and a responsive count within
+   REPORT_RESPONSIVE_TOLERANCE of the expected ones. */
+static void RecoveryProfile(const Results *res, ReportRecovery *rec)
+{
+  const ReportProfile *p = &rec->profile;
+
+  for (int r = 0; r < BA_NROIS; r++) {
+    const ResultsRoiSummary *s = &res->roi[r];
+    const PetscBool aligned    = s->alignment_p < REPORT_ALIGNED_P;
+    if (p->expected_aligned[r] >= 0) {
+      rec->nexpected++;
+      rec->nagree += aligned == (p->expected_aligned[r] == 1);
+    }
+    if (isfinite(p->expected_rho[r])) {
+      rec->nrho++;
+      rec->nrho_within += fabs(s->alignment_rho - p->expected_rho[r]) <= REPORT_RHO_TOLERANCE;
+    }
+    if (isfinite(p->expected_responsive[r]) && p->expected_responsive[r] > 0) {
+      rec->nresponsive++;
+      rec->nresp_within +=
+          fabs(s->n_responsive - p->expected_responsive[r]) <= REPORT_RESPONSIVE_TOLERANCE * p->expected_responsive[r];
+    }
+  }
+}
+
+/* Appends to why the ROIs whose verdict differs from the profile's. */
+static void RecoveryProfileWhy(const Results *res, const ReportRecovery *rec, char *why, size_t len)
+{
+  char name[64];
+  int first = 1;
+
+  snprintf(why + strlen(why), len - strlen(why),
+           "%s%d of %d ROIs differ from the %s profile's verdict:", why[0] ? "; " : "",
+           (int)(rec->nexpected - rec->nagree), (int)rec->nexpected, rec->profile.name);
+  for (int r = 0; r < BA_NROIS; r++) {
+    const double pv = res->roi[r].alignment_p;
+    if (rec->profile.expected_aligned[r] < 0 || (pv < REPORT_ALIGNED_P) == (rec->profile.expected_aligned[r] == 1))
+      continue;
+    RoiName(r, name, sizeof(name));
+    snprintf(why + strlen(why), len - strlen(why), "%s %s %s (p %.3g)", first ? "" : ",", name,
+             pv < REPORT_ALIGNED_P ? "aligned" : "not aligned", pv);
+    first = 0;
+  }
+}
+
 /* The verdict with a planted hierarchy (docs/report.md): best aligned, aligned in some
-   window, FDP at most q. */
+   window, FDP at most q, and the profile's verdict in every ROI that has one. */
 static void RecoveryVerdictPlanted(const Results *res, ReportRecovery *rec)
 {
   const int H         = rec->hierarchy_band;
@@ -1737,6 +1838,10 @@ static void RecoveryVerdictPlanted(const Results *res, ReportRecovery *rec)
              "%sfalse discovery proportion of %s %.4f exceeds q %g (%d of %d pairs)", why[0] ? "; " : "", planted,
              rec->fdp[H], rec->q, (int)rec->nfalse[H], (int)rec->nsig[H]);
   }
+  if (rec->nagree < rec->nexpected) {
+    rec->pass = PETSC_FALSE;
+    RecoveryProfileWhy(res, rec, why, sizeof(why));
+  }
   if (!rec->pass) {
     snprintf(rec->verdict, sizeof(rec->verdict), "recovery failed: %s", why);
     return;
@@ -1750,6 +1855,12 @@ static void RecoveryVerdictPlanted(const Results *res, ReportRecovery *rec)
            "%.4f), aligned at %s (p %.3g < %.3g), FDP %.4f <= q %g",
            planted, rec->score[H], BaBands[rival].name, rec->score[rival], wname,
            res->roi[RoiIndex(H, wmin)].alignment_p, REPORT_ALIGNED_P, rec->fdp[H], rec->q);
+  if (rec->nexpected)
+    snprintf(rec->verdict + strlen(rec->verdict), sizeof(rec->verdict) - strlen(rec->verdict),
+             "; the %s profile's verdict in all %d ROIs; alignment rho within %g in %d of %d, responsive within %g %% "
+             "in %d of %d",
+             rec->profile.name, (int)rec->nexpected, REPORT_RHO_TOLERANCE, (int)rec->nrho_within, (int)rec->nrho,
+             100 * REPORT_RESPONSIVE_TOLERANCE, (int)rec->nresp_within, (int)rec->nresponsive);
 }
 
 /* The verdict without a planted hierarchy: no ROI may be aligned. */
@@ -1774,7 +1885,7 @@ static void RecoveryVerdictNone(const Results *res, ReportRecovery *rec)
 }
 
 PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *planted_band, const int *planted_layer,
-                                     ReportRecovery *rec)
+                                     const ReportProfile *profile, ReportRecovery *rec)
 {
   PetscFunctionBegin;
   PetscCall(PetscMemzero(rec, sizeof(*rec)));
@@ -1782,6 +1893,11 @@ PetscErrorCode ReportRecoveryCompute(const Results *res, int H, const int *plant
   rec->q              = res->q;
   RecoveryBands(res, planted_band, rec);
   RecoveryLayers(res, H, planted_band, planted_layer, rec);
+  if (profile) {
+    rec->has_profile = PETSC_TRUE;
+    rec->profile     = *profile;
+    RecoveryProfile(res, rec);
+  }
   rec->pass = PETSC_TRUE;
   if (H >= 0)
     RecoveryVerdictPlanted(res, rec);
@@ -1805,6 +1921,7 @@ static int ChannelKeyCompare(const void *x, const void *y)
 PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, ReportRecovery *rec)
 {
   Truth truth;
+  ReportProfile profile;
   int *pband, *player;
   ChannelKey *keys;
   PetscInt n;
@@ -1827,7 +1944,16 @@ PetscErrorCode ReportRecoveryFromTruth(const Results *res, const char *path, Rep
     pband[c]  = truth.planted_band[hit->index];
     player[c] = truth.planted_layer[hit->index];
   }
-  PetscCall(ReportRecoveryCompute(res, truth.hierarchy_band, pband, player, rec));
+  if (truth.has_rois) {
+    PetscCall(PetscStrncpy(profile.name, truth.profile, sizeof(profile.name)));
+    PetscCall(PetscArraycpy(profile.planted_responsive, truth.roi_responsive, BA_NROIS));
+    PetscCall(PetscArraycpy(profile.planted_encoding, truth.roi_encoding, BA_NROIS));
+    PetscCall(PetscArraycpy(profile.planted_hierarchy, truth.roi_hierarchy, BA_NROIS));
+    PetscCall(PetscArraycpy(profile.expected_aligned, truth.roi_expected_aligned, BA_NROIS));
+    PetscCall(PetscArraycpy(profile.expected_rho, truth.roi_expected_rho, BA_NROIS));
+    PetscCall(PetscArraycpy(profile.expected_responsive, truth.roi_expected_responsive, BA_NROIS));
+  }
+  PetscCall(ReportRecoveryCompute(res, truth.hierarchy_band, pband, player, truth.has_rois ? &profile : NULL, rec));
   PetscCall(PetscFree3(keys, pband, player));
   PetscCall(TruthDestroy(&truth));
   PetscFunctionReturn(PETSC_SUCCESS);

@@ -334,73 +334,10 @@ static int PatientShafts(PetscInt nch, SimRng *r, int *ncontacts)
   return ns;
 }
 
-/* ---- planted truth ---- */
-
-/* Frequencies of a band's bursts (Hz). A Morlet wavelet of n cycles at f has a spectral SD
-   of f / n, wide at high frequencies: a burst anywhere in its band leaks into the next
-   band's wavelets (a 60 Hz burst gives the 70 Hz wavelet of high gamma half its power), and
-   the image code leaks with it. Each range is near the frequency whose distance, in those
-   SDs, to the nearest wavelets of both neighbours is largest (low gamma: about 2.3 SD from
-   beta's 30 Hz and high gamma's 70 Hz, under 1 % of the power), and off 50 Hz. Theta has no
-   analysed band below it, so its bursts sit at its lower edge, away from alpha's wide 4-cycle
-   wavelets (at 5.5-6.5 Hz, alpha's mean over 9-14 Hz saw about 14 % of a theta burst's
-   relative rise, enough for theta channels to make 8 % of planted alpha's discoveries on
-   demo; at 5-5.5 Hz about 5 %). Alpha's range balances what theta's 5-8 Hz and beta's 15-22
-   Hz sub-bins see of it (at 11-12 Hz beta's saw about 16 %, theta's 4 %; at 10.5-11.5 Hz
-   10 % and 6 %). */
-static const double BurstRange[BA_NBANDS][2] = {{5.0, 5.5}, {10.5, 11.5}, {19.5, 21.5}, {41, 46}, {100, 130}};
-
-/* What a channel carries: see docs/simulator.md, "Planted truth". */
-static void PlantChannel(const SimParams *par, SimChannel *c)
-{
-  SimRng r;
-  const int a  = AtlasVentralIndex(c->area);
-  const int hb = par->hierarchy_band;
-  int responsive, encoding;
-
-  SimRngInit(&r, par->seed, (uint32_t)c->patient, (uint32_t)c->local, SIM_GLOBAL, SIM_STREAM_PARAMS);
-  c->noise_sd       = 30.0 * exp(0.4 * SimRngNormal(&r));
-  c->noise_exponent = 1.0 + 1.0 * SimRngUniform(&r);
-  c->line_amp       = c->noise_sd * (0.01 + 0.09 * SimRngUniform(&r)) /* bipolar: mostly cancelled */;
-  c->erp_amp        = a >= 0 ? c->noise_sd * (0.5 + 1.5 * SimRngUniform(&r)) : 0.0;
-  c->artifact_rate  = SimRngUniform(&r) < 0.15 ? 0.02 : 0.0;
-  c->band = c->layer = -1;
-  c->gain = c->power_increase = 0;
-  if (a >= 0) {
-    responsive = SimRngUniform(&r) < 0.9;
-    encoding   = SimRngUniform(&r) < 0.8;
-    if (hb < BA_NBANDS && SimRngUniform(&r) < 0.75) {
-      c->band  = hb;
-      c->layer = (int)PetscClipInterval(lround(2.0 * a + 0.5 * SimRngNormal(&r)), 0, SIM_NLAYERS - 1);
-    } else {
-      c->band  = hb < BA_NBANDS ? (hb + 1 + SimRngInt(&r, BA_NBANDS - 1)) % BA_NBANDS : SimRngInt(&r, BA_NBANDS);
-      c->layer = SimRngInt(&r, SIM_NLAYERS);
-    }
-  } else {
-    responsive = SimRngUniform(&r) < 0.3;
-    encoding   = SimRngUniform(&r) < 0.4;
-    c->band    = SimRngInt(&r, BA_NBANDS);
-    c->layer   = SimRngInt(&r, SIM_NLAYERS);
-  }
-  c->power_increase = 0.5 + 1.5 * SimRngUniform(&r);
-  c->gain           = par->gain_min + (par->gain_max - par->gain_min) * SimRngUniform(&r);
-  {
-    /* where the wavelets of the neighbouring bands see least of it (see BurstRange) */
-    for (int k = 0; k < SIM_NBURST; k++)
-      c->burst_hz[k] = BurstRange[c->band][0] + (BurstRange[c->band][1] - BurstRange[c->band][0]) * SimRngUniform(&r);
-  }
-  if (!responsive) {
-    c->band = c->layer = -1;
-    c->gain = c->power_increase = 0;
-  } else if (!encoding) {
-    c->layer = -1;
-    c->gain  = 0;
-  }
-}
-
 PetscErrorCode SimCohortCreate(const SimParams *par, Atlas atlas, SimCohort *co)
 {
   Targets t;
+  SimProfile prof;
   PetscInt *nch, placed = 0, cap;
   double *w, quota[BA_NAREAS], study = 0;
 
@@ -409,6 +346,7 @@ PetscErrorCode SimCohortCreate(const SimParams *par, Atlas atlas, SimCohort *co)
   PetscCheck(par->npatients > 0 && par->nchannels >= par->npatients, PETSC_COMM_SELF, PETSC_ERR_ARG_OUTOFRANGE,
              "need at least one channel per patient");
   PetscCall(TargetsCreate(atlas, &t));
+  SimProfileGet(par, &prof);
   co->npatients = par->npatients;
   co->nchannels = par->nchannels;
   PetscCall(PetscMalloc1(co->npatients, &co->patient_id));
@@ -478,7 +416,7 @@ PetscErrorCode SimCohortCreate(const SimParams *par, Atlas atlas, SimCohort *co)
         ch->area    = best.label[c];
         const int a = AtlasVentralIndex(ch->area);
         if (a >= 0) co->area_count[a]++;
-        PlantChannel(par, ch);
+        SimPlantChannel(par, &prof, ch);
       }
       placed += n - 1;
     }

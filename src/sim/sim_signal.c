@@ -41,6 +41,7 @@ struct _p_SimSignal {
   double burst_sin[SIM_NBURST][SIM_NSAMPLES];
   double envelope[SIM_NSAMPLES];
   double erp[SIM_NSAMPLES];
+  double code[SIM_NSAMPLES]; /* weight of the current channel's code per sample (its time course) */
 };
 
 static double Envelope(double t)
@@ -141,6 +142,7 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
     for (int k = 1; k < NFFT / 2; k++)
       if (k * df >= b->lo_hz && k * df <= b->hi_hz) p_band += 2 * sig->amp[k] * sig->amp[k];
     burst_amp = sqrt(c->power_increase * p_band);
+    SimCourseWeights(c->course, sig->code);
     for (int k = 0; k < SIM_NBURST; k++)
       for (int n = 0; n < SIM_NSAMPLES; n++) {
         const double w       = 2 * M_PI * c->burst_hz[k] * (n - SIM_ONSET) / SIM_SFREQ;
@@ -183,18 +185,20 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
         x[n] += a * sig->erp[n];
     }
 
-    /* band-limited burst, sized by the image on encoding channels */
+    /* band-limited burst, sized by the image on encoding channels while its code is carried */
     if (c->band >= 0) {
+      const double gz = c->gain * (s >= 0 ? z[s] : 0.0);
       double m;
       SimRngInit(&r, par->seed, pat, ch, (uint32_t)t, SIM_STREAM_BURST);
-      m = burst_amp * PetscMax(0.0, 1 + c->gain * (s >= 0 ? z[s] : 0.0)) *
-          exp(0.15 * SimRngNormal(&r) - 0.5 * 0.15 * 0.15);
+      m = burst_amp * exp(0.15 * SimRngNormal(&r) - 0.5 * 0.15 * 0.15);
       {
-        /* one oscillation of mean power m^2 at one of the channel's frequencies */
+        /* one oscillation of mean power (m max(0, 1 + g z w(t)))^2 at one of the channel's
+           frequencies, w the time course of the code */
         const int k     = SimRngInt(&r, SIM_NBURST);
         const double ph = 2 * M_PI * SimRngUniform(&r), cp = M_SQRT2 * m * cos(ph), sp = M_SQRT2 * m * sin(ph);
         for (int n = SIM_ONSET; n < SIM_NSAMPLES; n++)
-          x[n] += sig->envelope[n] * (sig->burst_sin[k][n] * cp + sig->burst_cos[k][n] * sp);
+          x[n] += sig->envelope[n] * PetscMax(0.0, 1 + gz * sig->code[n]) *
+                  (sig->burst_sin[k][n] * cp + sig->burst_cos[k][n] * sp);
       }
     }
 

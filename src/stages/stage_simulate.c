@@ -32,10 +32,11 @@ static const char *const PresetNames[] = {"tiny", "demo", "paper", NULL};
 static const struct {
   PetscInt npatients, nchannels, nimages;
   double layer_scale, ventral_share;
+  int profile;
 } PresetDefaults[] = {
-    {4, 60, 50, 0.005, 0.4},
-    {8, 400, 250, 0.02, 0.4},
-    {100, 11293, 250, 0.02, 0.0518}, /* the study: 585 of 11,293 channels */
+    {4, 60, 50, 0.005, 0.4, SIM_PROFILE_SINGLE},
+    {8, 400, 250, 0.02, 0.4, SIM_PROFILE_SINGLE},
+    {100, 11293, 250, 0.02, 0.0518, SIM_PROFILE_KUZOVKIN2018}, /* the study: 585 of 11,293 channels */
 };
 
 typedef struct {
@@ -50,7 +51,7 @@ typedef struct {
 
 static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help)
 {
-  int band = 3, preset = PRESET_DEMO;
+  int band = 3, preset = PRESET_DEMO, profile;
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(o, sizeof(*o)));
@@ -78,8 +79,16 @@ static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help
                        o->par.nchannels, 1, SIM_MAX_CHANNELS_PER_PATIENT * SIM_MAX_PATIENTS, &o->par.nchannels, NULL));
   PetscCall(OptionsInt(PetscOptionsObject, "-sim_images", "Images, a multiple of 5 (250: the study's names and order)",
                        o->par.nimages, 5, 4995, &o->par.nimages, NULL));
+  profile = PresetDefaults[preset].profile;
+  PetscCall(OptionsChoice(PetscOptionsObject, "-sim_profile",
+                          "What is planted: single (the hierarchy in one band, -sim_hierarchy_band) or kuzovkin2018 "
+                          "(every band and window as the study published them)",
+                          SimProfileNames, profile, &profile));
+  o->par.profile = profile;
   PetscCall(OptionsChoice(PetscOptionsObject, "-sim_hierarchy_band",
-                          "Band whose planted layers rise along the ventral stream", BaBandNames, 3, &band));
+                          "Band whose planted layers rise along the ventral stream (profile single; kuzovkin2018's "
+                          "principal band is lowgamma)",
+                          BaBandNames, 3, &band));
   o->par.hierarchy_band = band;
   PetscCall(OptionsReal(PetscOptionsObject, "-sim_layer_scale",
                         "Network layer widths as a fraction of CaffeNet's (0, 1]", o->par.layer_scale, 0, 1,
@@ -128,6 +137,10 @@ static PetscErrorCode SimulateSetFromOptions(SimulateOptions *o, PetscBool *help
     PetscCheck(p->layer_scale > 0, c, BA_ERR_INPUT, "-sim_layer_scale: must be in (0, 1], got %g", p->layer_scale);
     PetscCheck(p->ventral_share < 1, c, BA_ERR_INPUT, "-sim_ventral_share: must be in [0, 1), got %g",
                p->ventral_share);
+    PetscCheck(p->profile != SIM_PROFILE_KUZOVKIN2018 || p->hierarchy_band == 3, c, BA_ERR_INPUT,
+               "-sim_hierarchy_band: the kuzovkin2018 profile plants its own hierarchy (principal band lowgamma); "
+               "give -sim_profile single to plant it in %s",
+               BaBandNames[p->hierarchy_band]);
     PetscCheck(p->gain_max >= p->gain_min, c, BA_ERR_INPUT,
                "-sim_gain_min, -sim_gain_max: need 0 <= min <= max, got %g, %g", p->gain_min, p->gain_max);
   }
@@ -319,6 +332,7 @@ static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, 
 {
   const PetscInt N = co->nchannels;
   Truth t;
+  SimRoiPlan plan[BA_NROIS];
 
   PetscFunctionBegin;
   PetscCall(PetscMemzero(&t, sizeof(t)));
@@ -326,6 +340,18 @@ static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, 
   t.nchannels      = N;
   PetscCall(PetscMalloc4(N, &t.patient, N, &t.name, N, &t.planted_band, N, &t.planted_layer));
   PetscCall(PetscMalloc4(N, &t.area, N, &t.gain, N, &t.power_increase, 3 * N, &t.mni));
+  PetscCall(PetscMalloc2(N, &t.hierarchy, N, &t.course));
+  PetscCall(PetscStrncpy(t.profile, SimProfileNames[o->par.profile], sizeof(t.profile)));
+  SimRoiPlanCompute(&o->par, co, plan);
+  t.has_rois = PETSC_TRUE;
+  for (int r = 0; r < BA_NROIS; r++) {
+    t.roi_responsive[r]          = plan[r].responsive;
+    t.roi_encoding[r]            = plan[r].encoding;
+    t.roi_hierarchy[r]           = plan[r].hierarchy;
+    t.roi_expected_aligned[r]    = plan[r].expected_aligned;
+    t.roi_expected_rho[r]        = plan[r].expected_rho;
+    t.roi_expected_responsive[r] = plan[r].expected_responsive;
+  }
   for (PetscInt c = 0; c < N; c++) {
     const SimChannel *ch = &co->ch[c];
     t.patient[c]         = co->patient_id[ch->patient];
@@ -335,12 +361,15 @@ static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, 
     t.area[c]            = ch->area;
     t.gain[c]            = ch->gain;
     t.power_increase[c]  = ch->power_increase;
+    t.hierarchy[c]       = ch->hierarchy;
+    t.course[c]          = ch->course;
     for (int e = 0; e < 3; e++)
       t.mni[3 * c + e] = ch->mni[e];
   }
   PetscCall(TruthWrite(o->ctx.comm, path, &o->ctx, &t));
   PetscCall(PetscFree4(t.patient, t.name, t.planted_band, t.planted_layer));
   PetscCall(PetscFree4(t.area, t.gain, t.power_increase, t.mni));
+  PetscCall(PetscFree2(t.hierarchy, t.course));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 
@@ -365,8 +394,10 @@ static PetscErrorCode PrintSummary(const SimulateOptions *o, const SimCohort *co
       &o->ctx,
       "simulate: %" PetscInt_FMT " responsive channels (theta/alpha/beta/lowgamma/highgamma %" PetscInt_FMT
       "/%" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT "/%" PetscInt_FMT "), %" PetscInt_FMT
-      " encoding; hierarchy in %s\n",
-      resp, in_band[0], in_band[1], in_band[2], in_band[3], in_band[4], enc, BaBandNames[o->par.hierarchy_band]));
+      " encoding; profile %s, hierarchy in %s\n",
+      resp, in_band[0], in_band[1], in_band[2], in_band[3], in_band[4], enc, SimProfileNames[o->par.profile],
+      o->par.profile == SIM_PROFILE_KUZOVKIN2018 ? "every band (principal: lowgamma)"
+                                                 : BaBandNames[o->par.hierarchy_band]));
   PetscCall(ContextPrintf(&o->ctx,
                           "simulate: dataset %.1f MB generated and written in %.2f s (min %.2f, "
                           "mean %.2f over %d ranks): %.1f MB/s\n",

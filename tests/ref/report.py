@@ -142,7 +142,9 @@ def write_results(path, rng, cohort, rois, with_corr, protocol="canonical", cont
             f["/layers/rdm_correlation"] = m
 
 
-def write_truth(path, cohort, hierarchy, planted_band):
+def write_truth(path, cohort, hierarchy, planted_band, expected=None):
+    """A truth file; expected (15 ints: 1 aligned, 0 not, -1 none) adds a kuzovkin2018
+    profile with those verdicts (truth.h, /rois)."""
     patient, name, labels, area_idx, planted, planted_layer = cohort
     order = np.arange(len(patient))[::-1]  # another channel order than the results file
     with h5py.File(path, "w") as f:
@@ -153,6 +155,13 @@ def write_truth(path, cohort, hierarchy, planted_band):
         f.create_dataset("/channels/planted_band", data=planted_band[order].astype(np.int32))
         f.create_dataset("/channels/planted_layer", data=np.where(planted_band >= 0, np.maximum(planted_layer, 0), -1)[order].astype(np.int32))
         f["/channels/gain"] = np.ones(len(patient))[order]
+        if expected is not None:
+            f.attrs["profile"] = "kuzovkin2018"
+            for k in ("planted_responsive", "planted_encoding", "planted_hierarchy"):
+                f.create_dataset("/rois/" + k, data=np.arange(15, dtype=np.int32))
+            f.create_dataset("/rois/expected_aligned", data=np.asarray(expected, dtype=np.int32))
+            f["/rois/expected_rho"] = np.full(15, np.nan)
+            f["/rois/expected_responsive"] = np.full(15, np.nan)
 
 
 def scores(summ):
@@ -170,7 +179,7 @@ def next_band(summ, hier):
     return max(others, key=lambda b: (score[b], mean[b], -b)), score
 
 
-def verdict(summ, sigs, hier, planted_band):
+def verdict(summ, sigs, hier, planted_band, expected=None):
     """The recovery rule of docs/report.md: (pass, reason)."""
     if hier < 0:
         bad = [(b, w) for b in range(5) for w in range(3) if summ[b][w]["alignment_p"] < ALIGNED_P]
@@ -188,6 +197,11 @@ def verdict(summ, sigs, hier, planted_band):
         reasons.append("aligned in no window")
     if fdp > Q:
         reasons.append("false discovery proportion")
+    if expected is not None:
+        differ = [roi_name(b, w) for b in range(5) for w in range(3)
+                  if expected[3 * b + w] >= 0 and (summ[b][w]["alignment_p"] < ALIGNED_P) != (expected[3 * b + w] == 1)]
+        if differ:
+            reasons.append("differ from the kuzovkin2018 profile's verdict: " + differ[0])
     return (not reasons), "; ".join(reasons) or "passed (FDP %.4f)" % fdp
 
 
@@ -228,11 +242,17 @@ def gen(d):
     # a truth that drops half of the planted channels' encodings: their discoveries turn false
     pb_fdp = pb.copy()
     pb_fdp[np.nonzero(planted)[0][::2]] = -1
-    cases = [("ok", "lowgamma", pb), ("wrongband", "theta", np.where(planted, 0, -1)), ("none", "none", pb), ("fdp", "lowgamma", pb_fdp)]
+    # profiles: the run's own verdicts in every ROI but one without an expectation (passes),
+    # and the same with the last ROI's expectation turned round (fails on that ROI)
+    own = [int(summ[b][w]["alignment_p"] < ALIGNED_P) for b in range(5) for w in range(3)]
+    agree = own[:1] + [-1] + own[2:]
+    flipped = agree[:14] + [1 - agree[14]]
+    cases = [("ok", "lowgamma", pb, None), ("wrongband", "theta", np.where(planted, 0, -1), None), ("none", "none", pb, None),
+             ("fdp", "lowgamma", pb_fdp, None), ("profile", "lowgamma", pb, agree), ("profileflip", "lowgamma", pb, flipped)]
     with open(os.path.join(d, "expect.txt"), "w") as f:
-        for tag, hier, band in cases:
-            write_truth(os.path.join(d, "truth_%s.h5" % tag), cohort, hier, band)
-            ok, why = verdict(summ, sigs, BANDS.index(hier) if hier in BANDS else -1, band)
+        for tag, hier, band, expected in cases:
+            write_truth(os.path.join(d, "truth_%s.h5" % tag), cohort, hier, band, expected)
+            ok, why = verdict(summ, sigs, BANDS.index(hier) if hier in BANDS else -1, band, expected)
             f.write("%s %d %s\n" % (tag, int(ok), why))
 
 
