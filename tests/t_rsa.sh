@@ -10,8 +10,8 @@ source "$(dirname "$0")/lib.sh"
 dir=$BA_TMP/rsa
 mkdir -p "$dir"
 run() { $BA_MPIRUN -np "$1" "$BA_BIN" "${@:2}" -quiet; }
-# 10 checks here and 3 printed by each of the two Python blocks
-plan $((11 + 2 * 3))
+# 12 checks here and 3 printed by each of the two Python blocks
+plan $((12 + 2 * 3))
 same() { h5diff -q "$1" "$2" /roi /roi >/dev/null && h5diff -q "$1" "$2" /channels /channels >/dev/null &&
   h5diff -q "$1" "$2" /comparisons /comparisons >/dev/null && h5diff -q "$1" "$2" /layers /layers >/dev/null; }
 
@@ -119,6 +119,8 @@ wait "$pid" 2>/dev/null || true
 check "the killed run left a checkpoint and no results" '[ -e "$dir/ck.h5" ] && [ ! -e "$dir/killed.h5" ]'
 run 3 rsa -features "$dir/f.h5" $slow -checkpoint "$dir/ck.h5" -resume -out "$dir/resumed.h5"
 check "kill and -resume on 3 ranks gives the uninterrupted results" 'same "$dir/full.h5" "$dir/resumed.h5"'
+check "the checkpointed cohort has a ROI with no responsive channel (its checkpoint rows are empty)" \
+  'h5dump -a /roi/alpha_250_450/n_responsive "$dir/resumed.h5" | grep -q "(0): 0\$"'
 
 # the same with chunks of 2 channels: a checkpoint then holds finished chunks and one part
 # way, and the 3-rank resume cuts chunks that mix channels at different counts
