@@ -17,11 +17,11 @@ rm -rf "$TMP"
 mkdir -p "$TMP"
 
 "$PY" tests/ref/report.py gen "$TMP"
-# 19 checks here, 19 printed by report.py check, 4 by report.py published, one per expected
+# 20 checks here, 19 printed by report.py check, 4 by report.py published, one per expected
 # failed verdict, one per next-band case
 nverdicts=$(awk '$1 != "ok"' "$TMP/expect.txt" | wc -l)
 nnext=$(wc -l <"$TMP/expect_next.txt")
-plan $((19 + 19 + 4 + nverdicts + nnext))
+plan $((20 + 19 + 4 + nverdicts + nnext))
 
 # a full report with a truth file whose planted band comes out best
 rc=0
@@ -114,6 +114,9 @@ while read -r tag expect why; do
   { [ -s "$TMP/v_$tag/report.html" ] && grep -q 'class="fail">recovery failed' "$TMP/v_$tag/report.html"; } || fine=1
   check "truth '$tag' ($why): non-zero exit ($rc), 'recovery failed' with its reasons, report still written" '[ $fine -eq 0 ]'
 done <"$TMP/expect.txt"
+check "a kuzovkin2018 profile whose verdict differs points to the seeds it holds at" \
+  'grep -q "^report: the kuzovkin2018 profile gives the study.s whole table at some seeds only" "$TMP/v_profileflip.out" &&
+   ! grep -q "at some seeds only" "$TMP/v_profile.out"'
 rc=0
 "$BIN" report -results "$TMP/results.h5" -out "$TMP/v_nocheck" -truth "$TMP/truth_wrongband.h5" -check_recovery 0 -quiet >"$TMP/nocheck.out" 2>&1 || rc=$?
 check "-check_recovery 0: the failed verdict is printed, exit 0 ($rc)" '[ $rc -eq 0 ] && grep -q "^recovery failed" "$TMP/nocheck.out"'

@@ -88,6 +88,9 @@ PetscErrorCode StageReport(void)
   }
   /* the verdict is the point of a run with -truth: printed even with -quiet */
   if (truth[0]) PetscCall(PetscPrintf(PETSC_COMM_SELF, "%s\n", rec.verdict));
+  if (truth[0] && rec.has_profile && rec.nagree < rec.nexpected && !strcmp(rec.profile.name, "kuzovkin2018"))
+    PetscCall(PetscPrintf(PETSC_COMM_SELF, "report: the kuzovkin2018 profile gives the study's whole table at some "
+                                           "seeds only; see docs/simulator.md, \"Other seeds\"\n"));
   PetscCall(ResultsClose(&res));
   PetscCall(PetscLogStagePop());
   PetscCheck(!o.check || rec.pass, PETSC_COMM_SELF, PETSC_ERR_NOT_CONVERGED, "%s", rec.verdict);
