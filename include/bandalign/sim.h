@@ -96,6 +96,7 @@ typedef struct {
   int layer;             /* planted layer, -1 none */
   int hierarchy;         /* the layer follows the area along the ventral stream */
   int course;            /* encoding time course (SIM_COURSE_*) */
+  int outer_layer;       /* a random layer coded before and after a middle course, -1 none */
   double gain;           /* encoding gain g (0 when not encoding) */
   double power_increase; /* mean relative band-power increase R after onset */
   double burst_hz[SIM_NBURST];
@@ -127,6 +128,8 @@ typedef struct {
   double gain[BA_NBANDS];             /* factor on the encoding gain g of the band's channels */
   double course_hierarchy[BA_NBANDS][SIM_NCOURSES]; /* encoding time course of those */
   double course_random[BA_NBANDS][SIM_NCOURSES];    /* and of the encoding channels with a random layer */
+  double outer[BA_NBANDS]; /* share of hierarchy channels with a middle course that code a random
+                              layer before and after it (SimOuterWeights) */
 } SimProfile;
 
 /* The study's published figures of one ROI (data/kuzovkin2018/published-figures.tsv). */
@@ -154,6 +157,8 @@ void SimPlantChannel(const SimParams *par, const SimProfile *prof, SimChannel *c
 
 /* The weight of the code in each sample of an epoch [SIM_NSAMPLES] for a time course. */
 void SimCourseWeights(int course, double *w);
+/* The weight of the outer code [SIM_NSAMPLES]: before and after the middle course. */
+void SimOuterWeights(double *w);
 
 /* Per ROI: what the cohort holds and what the profile expects. */
 void SimRoiPlanCompute(const SimParams *par, const SimCohort *co, SimRoiPlan plan[BA_NROIS]);

@@ -43,6 +43,11 @@ static const double BurstRange[BA_NBANDS][2] = {{4.5, 5.0}, {10.5, 11.5}, {19.5,
 
 /* Encoding time courses: the code is carried from t0 to t1 ms after onset, with 20 ms cosine
    ramps inside; full is the burst's own envelope. */
+#ifndef OUTER_HG
+#define OUTER_HG 1.0
+#endif
+/* The outer code: 30-150 and 350-470 ms, clear of 150-350 ms. */
+static const double OuterMs[2][2] = {{30, 150}, {350, 470}};
 static const double CourseMs[SIM_NCOURSES][2] = {{20, 480}, {30, 230}, {200, 300}, {270, 470}};
 const char *const SimProfileNames[]           = {"single", "kuzovkin2018", NULL};
 
@@ -70,6 +75,7 @@ static const SimProfile Kuzovkin2018 = {
     .gain             = {1, 1, 1, 0.7, 1},
     .course_hierarchy = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0, 1, 0}},
     .course_random    = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0.5, 0, 0.5}},
+    .outer            = {0, 0, 0, 0, OUTER_HG},
 };
 
 void SimProfileGet(const SimParams *par, SimProfile *p)
@@ -118,7 +124,7 @@ void SimPlantChannel(const SimParams *par, const SimProfile *prof, SimChannel *c
 {
   SimRng r;
   const int a = AtlasVentralIndex(c->area);
-  double u_band, u_enc, u_hier, u_course, n_layer, u_layer, u_r, u_g;
+  double u_band, u_enc, u_hier, u_course, n_layer, u_layer, u_r, u_g, u_outer, u_olayer;
   int encoding, hierarchy, layer;
 
   SimRngInit(&r, par->seed, (uint32_t)c->patient, (uint32_t)c->local, SIM_GLOBAL, SIM_STREAM_PARAMS);
@@ -141,6 +147,7 @@ void SimPlantChannel(const SimParams *par, const SimProfile *prof, SimChannel *c
   c->gain = c->power_increase = 0;
   c->course                   = SIM_COURSE_FULL;
   c->hierarchy                = 0;
+  c->outer_layer              = -1;
   if (c->band == BA_NBANDS) {
     c->band = -1;
     return;
@@ -154,12 +161,33 @@ void SimPlantChannel(const SimParams *par, const SimProfile *prof, SimChannel *c
   c->power_increase = prof->response[c->band] * (0.5 + 1.5 * u_r);
   for (int k = 0; k < SIM_NBURST; k++) /* where the wavelets of the neighbouring bands see least (BurstRange) */
     c->burst_hz[k] = BurstRange[c->band][0] + (BurstRange[c->band][1] - BurstRange[c->band][0]) * SimRngUniform(&r);
+  u_outer  = SimRngUniform(&r); /* drawn last: the draws above are those of the profiles without it */
+  u_olayer = SimRngUniform(&r);
   if (!encoding) return;
   c->layer     = layer;
   c->hierarchy = hierarchy;
   c->gain      = prof->gain[c->band] * (par->gain_min + (par->gain_max - par->gain_min) * u_g);
   c->course = Pick(hierarchy ? prof->course_hierarchy[c->band] : prof->course_random[c->band], SIM_NCOURSES, u_course);
   if (c->course == SIM_NCOURSES) c->course = SIM_COURSE_FULL; /* probabilities that sum to just under 1 */
+  if (hierarchy && c->course == SIM_COURSE_MIDDLE && u_outer < prof->outer[c->band])
+    c->outer_layer = PetscMin((int)(u_olayer * SIM_NLAYERS), SIM_NLAYERS - 1);
+}
+
+void SimOuterWeights(double *w)
+{
+  const double ramp = 0.020;
+
+  for (int n = 0; n < SIM_NSAMPLES; n++) {
+    const double t = (n - SIM_ONSET) / SIM_SFREQ;
+    w[n]           = 0;
+    for (int i = 0; i < 2; i++) {
+      const double t0 = OuterMs[i][0] / 1000, t1 = OuterMs[i][1] / 1000;
+      if (t <= t0 || t >= t1) continue;
+      w[n] = t < t0 + ramp ? 0.5 - 0.5 * cos(M_PI * (t - t0) / ramp)
+           : t > t1 - ramp ? 0.5 + 0.5 * cos(M_PI * (t - (t1 - ramp)) / ramp)
+                           : 1;
+    }
+  }
 }
 
 void SimCourseWeights(int course, double *w)

@@ -41,7 +41,8 @@ struct _p_SimSignal {
   double burst_sin[SIM_NBURST][SIM_NSAMPLES];
   double envelope[SIM_NSAMPLES];
   double erp[SIM_NSAMPLES];
-  double code[SIM_NSAMPLES]; /* weight of the current channel's code per sample (its time course) */
+  double code[SIM_NSAMPLES];  /* weight of the current channel's code per sample (its time course) */
+  double outer[SIM_NSAMPLES]; /* the same for its outer code */
 };
 
 static double Envelope(double t)
@@ -70,6 +71,7 @@ PetscErrorCode SimSignalCreate(SimSignal *sig)
   PetscCheck(s->spec && s->time, PETSC_COMM_SELF, PETSC_ERR_MEM, "cannot allocate FFT buffers");
   /* FFTW_ESTIMATE: the same plan (and so the same rounding) in every process */
   s->plan = fftw_plan_dft_c2r_1d(NFFT, s->spec, s->time, FFTW_ESTIMATE);
+  SimOuterWeights(s->outer);
   for (int h = 0; h < NLINE; h++)
     for (int n = 0; n < SIM_NSAMPLES; n++) {
       s->line_cos[h][n] = cos(2 * M_PI * 50.0 * (h + 1) * n / SIM_SFREQ);
@@ -123,11 +125,16 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
   static const double harmonic[NLINE] = {1.0, 0.3, 0.15, 0.05, 0.03};
   const double df = SIM_SFREQ / NFFT, floor_sd = 0.1 * c->noise_sd;
   const uint32_t pat = (uint32_t)c->patient, ch = (uint32_t)c->local;
-  double sum2 = 0, scale, floor_amp, p_band = 0, burst_amp = 0, *z, *x;
+  double sum2 = 0, scale, floor_amp, p_band = 0, burst_amp = 0, *z, *z2, *x;
 
   PetscFunctionBegin;
-  PetscCall(PetscMalloc2(st->nimages, &z, SIM_NSAMPLES, &x));
+  PetscCall(PetscMalloc3(st->nimages, &z, st->nimages, &z2, SIM_NSAMPLES, &x));
   SimChannelCode(par, c, st->nimages, proj, z);
+  {
+    SimChannel o = *c;
+    o.layer      = c->outer_layer;
+    SimChannelCode(par, &o, st->nimages, proj, z2);
+  }
   for (int k = 1; k < NFFT / 2; k++)
     sum2 += pow(PetscMax(k * df, 1.0), -c->noise_exponent);
   /* the c2r output of bins with E|X_k|^2 = a_k^2 (0 < k < N/2) has variance 2 sum a_k^2: scale
@@ -187,7 +194,7 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
 
     /* band-limited burst, sized by the image on encoding channels while its code is carried */
     if (c->band >= 0) {
-      const double gz = c->gain * (s >= 0 ? z[s] : 0.0);
+      const double gz = c->gain * (s >= 0 ? z[s] : 0.0), gz2 = c->gain * (s >= 0 ? z2[s] : 0.0);
       double m;
       SimRngInit(&r, par->seed, pat, ch, (uint32_t)t, SIM_STREAM_BURST);
       m = burst_amp * exp(0.15 * SimRngNormal(&r) - 0.5 * 0.15 * 0.15);
@@ -197,7 +204,7 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
         const int k     = SimRngInt(&r, SIM_NBURST);
         const double ph = 2 * M_PI * SimRngUniform(&r), cp = M_SQRT2 * m * cos(ph), sp = M_SQRT2 * m * sin(ph);
         for (int n = SIM_ONSET; n < SIM_NSAMPLES; n++)
-          x[n] += sig->envelope[n] * PetscMax(0.0, 1 + gz * sig->code[n]) *
+          x[n] += sig->envelope[n] * PetscMax(0.0, 1 + gz * sig->code[n] + gz2 * sig->outer[n]) *
                   (sig->burst_sin[k][n] * cp + sig->burst_cos[k][n] * sp);
       }
     }
@@ -216,6 +223,6 @@ PetscErrorCode SimSignalChannel(SimSignal sig, const SimParams *par, const SimSt
     for (int n = 0; n < SIM_NSAMPLES; n++)
       out[t * SIM_NSAMPLES + n] = (float)x[n];
   }
-  PetscCall(PetscFree2(z, x));
+  PetscCall(PetscFree3(z, z2, x));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
