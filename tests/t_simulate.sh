@@ -12,9 +12,9 @@ rm -rf "$d" && mkdir -p "$d"
 atlas=/usr/share/mricron/templates/brodmann.nii.gz
 bad=("-sim_hierarchy_band gamma" "-preset huge" "-sim_images 52" "-sim_channels 2" "-sim_profile study"
   "-sim_profile kuzovkin2018 -sim_hierarchy_band beta")
-# 10 checks here, one per bad option value, 10 printed by tests/ref/simulate.py, 3 by
+# 10 checks here, one per bad option value, 10 printed by tests/ref/simulate.py, 4 by
 # tests/ref/profile.py
-plan $((10 + ${#bad[@]} + 10 + 3))
+plan $((10 + ${#bad[@]} + 10 + 4))
 
 check "simulate -preset tiny on 1 rank" '$BA_MPIRUN -np 1 "$BA_BIN" simulate -preset tiny -out "$d/r1" -quiet'
 check "simulate -preset tiny on 3 ranks" '$BA_MPIRUN -np 3 "$BA_BIN" simulate -preset tiny -out "$d/r3" -quiet'

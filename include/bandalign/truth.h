@@ -6,7 +6,8 @@
    /channels/gain float64 [N], /channels/area int32 [N] (Brodmann area),
    /channels/power_increase float64 [N], /channels/mni float64 [N, 3], /channels/hierarchy
    int32 [N] (1: the layer follows the area along the ventral stream), /channels/course int32
-   [N] (encoding time course: 0 full, 1 early, 2 middle, 3 late); written in that order after
+   [N] (encoding time course: 0 full, 1 early, 2 middle, 3 late), /channels/outer_layer int32
+   [N] (the random layer coded before and after a middle course, -1 = none); written in that order after
    the provenance attributes. Then the profile: root attribute profile ("single" or
    "kuzovkin2018") and per ROI (band order, then window order) /rois/planted_responsive,
    /rois/planted_encoding, /rois/planted_hierarchy, /rois/expected_aligned int32 [15]
@@ -30,6 +31,7 @@ typedef struct {
   double *mni;            /* [N][3] MNI coordinates */
   int *hierarchy;         /* [N] 1: the layer follows the area (written, not read) */
   int *course;            /* [N] encoding time course (written, not read) */
+  int *outer_layer;       /* [N] layer coded before and after a middle course, -1 none (written, not read) */
   char profile[32];       /* "single" or "kuzovkin2018" */
   PetscBool has_rois;     /* the per-ROI profile below was read (or is to be written) */
   int roi_responsive[BA_NROIS], roi_encoding[BA_NROIS], roi_hierarchy[BA_NROIS]; /* planted, per ROI */

@@ -40,6 +40,7 @@ static PetscErrorCode FillTruth(BaH5File *f, const BaContext *ctx, const Truth *
   PetscCall(BaH5WriteNew(f, "/channels/mni", H5T_IEEE_F64LE, 2, dims, H5T_NATIVE_DOUBLE, t->mni));
   PetscCall(BaH5WriteNew(f, "/channels/hierarchy", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, t->hierarchy));
   PetscCall(BaH5WriteNew(f, "/channels/course", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, t->course));
+  PetscCall(BaH5WriteNew(f, "/channels/outer_layer", H5T_STD_I32LE, 1, dims, H5T_NATIVE_INT, t->outer_layer));
   PetscCall(WriteRois(f, t));
   PetscCall(BaH5FileCommit(f));
   PetscFunctionReturn(PETSC_SUCCESS);
@@ -147,6 +148,7 @@ PetscErrorCode TruthDestroy(Truth *truth)
   PetscCall(PetscFree(truth->mni));
   PetscCall(PetscFree(truth->hierarchy));
   PetscCall(PetscFree(truth->course));
+  PetscCall(PetscFree(truth->outer_layer));
   PetscCall(PetscMemzero(truth, sizeof(*truth)));
   PetscFunctionReturn(PETSC_SUCCESS);
 }

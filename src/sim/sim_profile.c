@@ -3,8 +3,10 @@
  * A profile gives, per band, the probability that a channel responds in that band (one band
  * per channel; ventral and other channels apart), the probability that a responding channel
  * encodes a layer, the share of ventral encoding channels whose layer follows their area
- * along the stream (the others encode a layer drawn at random), and when in the epoch the
- * code is carried (the encoding time course). Two profiles:
+ * along the stream (the others encode a layer drawn at random), when in the epoch the
+ * code is carried (the encoding time course), and the share of hierarchy channels with the
+ * middle course that code a random layer before and after it (the outer code, which keeps
+ * the outer windows from seeing their hierarchy). Two profiles:
  *
  *   single        the hierarchy in one band (-sim_hierarchy_band), the same in every window:
  *                 the demo's planted truth, which a run must recover at any seed;
@@ -43,9 +45,6 @@ static const double BurstRange[BA_NBANDS][2] = {{4.5, 5.0}, {10.5, 11.5}, {19.5,
 
 /* Encoding time courses: the code is carried from t0 to t1 ms after onset, with 20 ms cosine
    ramps inside; full is the burst's own envelope. */
-#ifndef OUTER_HG
-#define OUTER_HG 1.0
-#endif
 /* The outer code: 30-150 and 350-470 ms, clear of 150-350 ms. */
 static const double OuterMs[2][2] = {{30, 150}, {350, 470}};
 static const double CourseMs[SIM_NCOURSES][2] = {{20, 480}, {30, 230}, {200, 300}, {270, 470}};
@@ -75,7 +74,7 @@ static const SimProfile Kuzovkin2018 = {
     .gain             = {1, 1, 1, 0.7, 1},
     .course_hierarchy = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0, 1, 0}},
     .course_random    = {{0, 0.5, 0.5, 0}, {0, 1, 0, 0}, {0, 1, 0, 0}, {1, 0, 0, 0}, {0, 0.5, 0, 0.5}},
-    .outer            = {0, 0, 0, 0, OUTER_HG},
+    .outer            = {0, 0, 0, 0, 1},
 };
 
 void SimProfileGet(const SimParams *par, SimProfile *p)

@@ -340,7 +340,7 @@ static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, 
   t.nchannels      = N;
   PetscCall(PetscMalloc4(N, &t.patient, N, &t.name, N, &t.planted_band, N, &t.planted_layer));
   PetscCall(PetscMalloc4(N, &t.area, N, &t.gain, N, &t.power_increase, 3 * N, &t.mni));
-  PetscCall(PetscMalloc2(N, &t.hierarchy, N, &t.course));
+  PetscCall(PetscMalloc3(N, &t.hierarchy, N, &t.course, N, &t.outer_layer));
   PetscCall(PetscStrncpy(t.profile, SimProfileNames[o->par.profile], sizeof(t.profile)));
   SimRoiPlanCompute(&o->par, co, plan);
   t.has_rois = PETSC_TRUE;
@@ -363,13 +363,14 @@ static PetscErrorCode WriteTruth(const SimulateOptions *o, const SimCohort *co, 
     t.power_increase[c]  = ch->power_increase;
     t.hierarchy[c]       = ch->hierarchy;
     t.course[c]          = ch->course;
+    t.outer_layer[c]     = ch->outer_layer;
     for (int e = 0; e < 3; e++)
       t.mni[3 * c + e] = ch->mni[e];
   }
   PetscCall(TruthWrite(o->ctx.comm, path, &o->ctx, &t));
   PetscCall(PetscFree4(t.patient, t.name, t.planted_band, t.planted_layer));
   PetscCall(PetscFree4(t.area, t.gain, t.power_increase, t.mni));
-  PetscCall(PetscFree2(t.hierarchy, t.course));
+  PetscCall(PetscFree3(t.hierarchy, t.course, t.outer_layer));
   PetscFunctionReturn(PETSC_SUCCESS);
 }
 

@@ -9,7 +9,10 @@ usage: profile.py SINGLE_DIR KUZOVKIN_DIR PUBLISHED_TSV
   of the band; ventral encoding ones whose time course covers half the window; of those the
   ones that follow the hierarchy), and every responsive ventral channel of profile single
   lies in the hierarchy band or encodes nothing;
-- profile single expects nothing (-1 and NaN everywhere).
+- profile single expects nothing (-1 and NaN everywhere);
+- outer codes: kuzovkin2018 gives one, on a layer 0..8, to exactly the high gamma channels
+  that follow the hierarchy with the middle course (its outer share is 1 there, 0 elsewhere);
+  single gives none.
 """
 import csv
 import sys
@@ -69,3 +72,16 @@ none = (np.all(fs["rois/expected_aligned"][()] == -1) and np.all(np.isnan(fs["ro
         and np.all(np.isnan(fs["rois/expected_responsive"][()])))
 ok(ok_k and ok_s and clean and none, "planted counts per ROI match the channels in both profiles; single: ventral codes only "
    "in the hierarchy band, no expectations")
+
+
+def outer(path):
+    c = h5py.File(path, "r")["channels"]
+    return (c["outer_layer"][()], c["planted_band"][()], c["hierarchy"][()], c["course"][()],
+            c["planted_layer"][()])
+
+
+ol, band, hier, course, layer = outer(f"{kuz}/truth.h5")
+want = (band == BANDS.index("highgamma")) & (hier == 1) & (course == 2) & (layer >= 0)
+ok(want.any() and np.array_equal(ol >= 0, want) and np.all(ol[want] <= 8) and np.all(ol[~want] == -1)
+   and np.all(outer(f"{single}/truth.h5")[0] == -1),
+   f"outer codes: kuzovkin2018 on the {want.sum()} high gamma hierarchy channels with the middle course, single on none")
