@@ -46,7 +46,7 @@ static const double BurstRange[BA_NBANDS][2] = {{4.5, 5.0}, {10.5, 11.5}, {19.5,
 /* Encoding time courses: the code is carried from t0 to t1 ms after onset, with 20 ms cosine
    ramps inside; full is the burst's own envelope. */
 /* The outer code: 30-150 and 350-470 ms, clear of 150-350 ms. */
-static const double OuterMs[2][2] = {{30, 150}, {350, 470}};
+static const double OuterMs[2][2]             = {{30, 150}, {350, 470}};
 static const double CourseMs[SIM_NCOURSES][2] = {{20, 480}, {30, 230}, {200, 300}, {270, 470}};
 const char *const SimProfileNames[]           = {"single", "kuzovkin2018", NULL};
 
@@ -182,9 +182,9 @@ void SimOuterWeights(double *w)
     for (int i = 0; i < 2; i++) {
       const double t0 = OuterMs[i][0] / 1000, t1 = OuterMs[i][1] / 1000;
       if (t <= t0 || t >= t1) continue;
-      w[n] = t < t0 + ramp ? 0.5 - 0.5 * cos(M_PI * (t - t0) / ramp)
-           : t > t1 - ramp ? 0.5 + 0.5 * cos(M_PI * (t - (t1 - ramp)) / ramp)
-                           : 1;
+      w[n] = t < t0 + ramp   ? 0.5 - 0.5 * cos(M_PI * (t - t0) / ramp)
+             : t > t1 - ramp ? 0.5 + 0.5 * cos(M_PI * (t - (t1 - ramp)) / ramp)
+                             : 1;
     }
   }
 }
