@@ -44,10 +44,10 @@
 static const double BurstRange[BA_NBANDS][2] = {{4.5, 5.0}, {10.5, 11.5}, {19.5, 21.5}, {41, 46}, {100, 130}};
 
 /* Encoding time courses: the code is carried from t0 to t1 ms after onset, with 20 ms cosine
-   ramps inside; full is the burst's own envelope. */
-/* The outer code: 30-150 and 350-470 ms, clear of 150-350 ms. */
-static const double OuterMs[2][2]             = {{30, 150}, {350, 470}};
+   ramps inside; full is the burst's own envelope. The outer code: 30-150 and 350-470 ms,
+   clear of 150-350 ms. */
 static const double CourseMs[SIM_NCOURSES][2] = {{20, 480}, {30, 230}, {200, 300}, {270, 470}};
+static const double OuterMs[2][2]             = {{30, 150}, {350, 470}};
 const char *const SimProfileNames[]           = {"single", "kuzovkin2018", NULL};
 
 /* The study's published figures per ROI (band order, then window order), as in
