@@ -20,14 +20,20 @@ check "simulate -preset tiny on 1 rank" '$BA_MPIRUN -np 1 "$BA_BIN" simulate -pr
 check "simulate -preset tiny on 3 ranks" '$BA_MPIRUN -np 3 "$BA_BIN" simulate -preset tiny -out "$d/r3" -quiet'
 check "simulate -preset tiny -seed 1" '"$BA_BIN" simulate -preset tiny -seed 1 -out "$d/s1" -quiet'
 
-# the root attributes record the rank count, so compare every top-level group
-same=0 n=0
-for f in dataset network truth; do
-  for g in $(h5ls "$d/r1/$f.h5" | awk '{print $1}'); do
-    n=$((n + 1))
-    h5diff -q "$d/r1/$f.h5" "$d/r3/$f.h5" "/$g" "/$g" && same=$((same + 1))
+# the root attributes record the rank count, so compare every top-level group: sets n (the
+# groups of DIR_A's files) and same (those h5diff finds identical in DIR_B)
+same_groups() {
+  local a=$1 b=$2 f g
+  shift 2
+  same=0 n=0
+  for f in "$@"; do
+    for g in $(h5ls "$a/$f.h5" | awk '{print $1}'); do
+      n=$((n + 1))
+      h5diff -q "$a/$f.h5" "$b/$f.h5" "/$g" "/$g" && same=$((same + 1))
+    done
   done
-done
+}
+same_groups "$d/r1" "$d/r3" dataset network truth
 check "identical groups at 1 and 3 ranks ($same/$n: h5diff)" '[ $n -ge 5 ] && [ $same -eq $n ]'
 check "another seed gives other recordings (h5diff finds differences)" \
   '! h5diff -q "$d/r1/dataset.h5" "$d/s1/dataset.h5" /patients /patients >/dev/null 2>&1'
@@ -40,13 +46,7 @@ check "simulate -preset tiny -sim_profile kuzovkin2018 on 1 rank" \
   '"$BA_BIN" simulate -preset tiny -sim_profile kuzovkin2018 -out "$d/k1" -quiet'
 check "simulate -preset tiny -sim_profile kuzovkin2018 on 3 ranks" \
   '$BA_MPIRUN -np 3 "$BA_BIN" simulate -preset tiny -sim_profile kuzovkin2018 -out "$d/k3" -quiet'
-same=0 n=0
-for f in dataset network network_control truth; do
-  for g in $(h5ls "$d/k1/$f.h5" | awk '{print $1}'); do
-    n=$((n + 1))
-    h5diff -q "$d/k1/$f.h5" "$d/k3/$f.h5" "/$g" "/$g" && same=$((same + 1))
-  done
-done
+same_groups "$d/k1" "$d/k3" dataset network network_control truth
 check "kuzovkin2018: identical groups at 1 and 3 ranks ($same/$n: h5diff)" '[ $n -ge 7 ] && [ $same -eq $n ]'
 
 for b in "${bad[@]}"; do
